@@ -1,0 +1,127 @@
+# postroute: one plain Makefile.
+#
+#   make            bin/postrouted bin/postroute-agent bin/postroute
+#   make check      install missing packages, build, run every test, then the
+#                   same suite built with -fsanitize=address,undefined
+#   make bench      benchmarks (results go to BENCHMARKS.md by hand)
+#   make demo       the whole stack on loopback, with a failover timeline
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# O is the object directory, BINDIR where binaries go. SAN=1 adds the
+# sanitizers (make check does that in build/asan on its own).
+
+O       ?= build
+BINDIR  ?= bin
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SAN     ?=
+CC      ?= cc
+
+PKGS      = libpq libcurl libmicrohttpd jansson inih libpcre2-8 libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+OPT     ?= -O2
+CFLAGS  ?= -g $(OPT)
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+DEFS     = -D_GNU_SOURCE -DPOSTROUTE_VERSION=\"$(VERSION)\"
+ifeq ($(SAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) $(SANFLAGS) -Icommon $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+COMMON_SRC     = $(wildcard common/*.c)
+CONTROLLER_SRC = $(filter-out controller/main.c,$(wildcard controller/*.c))
+AGENT_SRC      = $(filter-out agent/main.c,$(wildcard agent/*.c))
+CLI_SRC        = $(filter-out cli/main.c,$(wildcard cli/*.c))
+TESTLIB_SRC    = $(wildcard tests/lib/*.c)
+UNIT_SRC       = $(wildcard tests/unit/test_*.c)
+INTEG_SRC      = $(wildcard tests/integration/test_*.c)
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+
+COMMON_A     = $(O)/lib/libcommon.a
+CONTROLLER_A = $(O)/lib/libcontroller.a
+AGENT_A      = $(O)/lib/libagent.a
+CLI_A        = $(O)/lib/libcli.a
+TESTLIB_A    = $(O)/lib/libtest.a
+ALL_A        = $(CONTROLLER_A) $(AGENT_A) $(CLI_A) $(COMMON_A)
+
+PROGS = $(BINDIR)/postrouted $(BINDIR)/postroute-agent $(BINDIR)/postroute
+TESTS = $(patsubst tests/%.c,$(O)/tests/%,$(UNIT_SRC) $(INTEG_SRC))
+
+.SECONDARY:
+.PHONY: all tests check check-build deps bench demo install clean fuzz format
+all: $(PROGS)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(COMMON_A): $(call obj,$(COMMON_SRC))
+$(CONTROLLER_A): $(call obj,$(CONTROLLER_SRC))
+$(AGENT_A): $(call obj,$(AGENT_SRC))
+$(CLI_A): $(call obj,$(CLI_SRC))
+$(TESTLIB_A): $(call obj,$(TESTLIB_SRC))
+$(O)/lib/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BINDIR)/postrouted: $(call obj,controller/main.c) $(CONTROLLER_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BINDIR)/postroute-agent: $(call obj,agent/main.c) $(AGENT_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BINDIR)/postroute: $(call obj,cli/main.c) $(CLI_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: $(O)/obj/tests/%.o $(TESTLIB_A) $(ALL_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+
+tests: $(TESTS)
+
+deps:
+	./deploy/install-deps.sh
+
+# Release build and suite, then the sanitizer build and the same suite.
+check: deps
+	$(MAKE) all tests
+	$(MAKE) O=build/asan BINDIR=build/asan/bin SAN=1 OPT=-O1 all tests
+	tests/run.sh $(BINDIR):$(O)/tests build/asan/bin:build/asan/tests
+
+bench: deps
+	$(MAKE) all tests
+	tests/bench/run.sh
+
+demo: deps
+	$(MAKE) all
+	deploy/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/postroute
+	install -m 0755 $(BINDIR)/postroute $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BINDIR)/postrouted $(BINDIR)/postroute-agent $(DESTDIR)$(PREFIX)/sbin/
+	cp -r schema $(DESTDIR)$(PREFIX)/share/postroute/
+	if [ -d docs/man ]; then for s in 1 8; do install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+	  for f in docs/man/*.$$s; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; done; fi
+	install -d $(DESTDIR)$(PREFIX)/share/doc/postroute/examples
+	cp deploy/*.ini deploy/*.service $(DESTDIR)$(PREFIX)/share/doc/postroute/examples/ 2>/dev/null || true
+
+format:
+	clang-format -i $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
+
+clean:
+	rm -rf build bin var
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,31 @@
+/*
+ * strbuf.h: a growable, always NUL-terminated string buffer.
+ *
+ * Used for every rendered text (transport files, HTTP bodies, messages).
+ * The buffer owns its memory; strbuf_detach hands it to the caller.
+ * A zeroed struct strbuf (STRBUF_INIT) is a valid empty buffer.
+ */
+#ifndef POSTROUTE_STRBUF_H
+#define POSTROUTE_STRBUF_H
+
+#include <stddef.h>
+
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+#define STRBUF_INIT { NULL, 0, 0 }
+
+void strbuf_append(struct strbuf *sb, const char *s);
+void strbuf_appendn(struct strbuf *sb, const char *s, size_t n);
+void strbuf_appendc(struct strbuf *sb, char c);
+void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void strbuf_reset(struct strbuf *sb);
+const char *strbuf_str(const struct strbuf *sb);
+char *strbuf_detach(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+
+#endif

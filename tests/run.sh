@@ -1,0 +1,66 @@
+#!/bin/bash
+# run.sh: run every test binary against a private PostgreSQL.
+#
+#   tests/run.sh BINDIR:TESTDIR [BINDIR:TESTDIR ...]
+#
+# Starts one throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir,
+# unix socket only, as the postgres user when run as root), runs each test
+# binary of each TESTDIR with POSTROUTE_BINDIR=BINDIR, and stops the cluster
+# on exit, pass or fail. Prints "N passed, N failed" last; exits non-zero on
+# any failure or crash.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+export POSTROUTE_SRCDIR=$(cd "$here/.." && pwd)
+export POSTROUTE_SHARED=${POSTROUTE_SHARED:-$(cd "$POSTROUTE_SRCDIR/.." && pwd)/shared}
+
+# shellcheck source=tests/pg.sh
+. "$here/pg.sh"
+tmp=$(mktemp -d /tmp/postroute-test.XXXXXX)
+chmod 755 "$tmp"
+export POSTROUTE_TMP=$tmp
+cleanup() {
+	pg_stop
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pg_start "$tmp/pg" || { echo "run.sh: cannot start PostgreSQL" >&2; exit 1; }
+
+passed=0 failed=0 bad_bins=""
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+for pair in "$@"; do
+	bindir=$(cd "${pair%%:*}" && pwd)
+	testdir=${pair#*:}
+	export POSTROUTE_BINDIR=$bindir
+	for t in "$testdir"/unit/test_* "$testdir"/integration/test_*; do
+		[ -x "$t" ] || continue
+		name=${t#"$testdir"/}
+		if [ -n "${TESTS:-}" ] && ! [[ "$name" == *$TESTS* ]]; then
+			continue
+		fi
+		log="$tmp/$(echo "$pair-$name" | tr '/:' '__').log"
+		start=$EPOCHREALTIME
+		timeout -k 10 600 "$t" >"$log" 2>&1
+		rc=$?
+		ok=$(grep -c '^\[       OK \]' "$log")
+		ko=$(grep -c '^\[  FAILED  \] [a-z_0-9]' "$log")
+		secs=$(awk "BEGIN { print $EPOCHREALTIME - $start }")
+		if [ "$rc" -ne 0 ] && [ "$ko" -eq 0 ]; then
+			ko=1
+		fi
+		passed=$((passed + ok))
+		failed=$((failed + ko))
+		printf '%-50s %3d ok %3d failed  %6.1fs  (%s)\n' "$name" "$ok" "$ko" "$secs" "${pair%%:*}"
+		if [ "$rc" -ne 0 ] || [ "$ko" -ne 0 ]; then
+			bad_bins="$bad_bins $name"
+			sed 's/^/    | /' "$log" | tail -60
+		fi
+	done
+done
+
+[ -z "$bad_bins" ] || echo "failing:$bad_bins"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ -z "$bad_bins" ]

@@ -1,0 +1,195 @@
+/*
+ * test_validate.c: the transport(5) grammars, good and hostile values.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "validate.h"
+
+struct vcase {
+	const char *in;
+	const char *want;   /* NULL = accepted, else the exact reason */
+};
+
+static void
+test_domains(void **state)
+{
+	static const struct vcase cases[] = {
+		{ "gmail.com", NULL },
+		{ "GMail.COM", NULL },
+		{ ".gmail.com", NULL },
+		{ "xn--bcher-kva.example", NULL },
+		{ "a-b.c0", NULL },
+		{ "localhost", NULL },
+		{ "", "is empty" },
+		{ "gmail.com\nexample.org smtp:[evil]", "contains a line break" },
+		{ "gmail.com smtp:", "contains whitespace" },
+		{ "gmail.com\tx", "contains whitespace" },
+		{ "gmail.com#x", "contains '#'" },
+		{ "gmail.com,yahoo.com", "contains ','" },
+		{ "b\xc3\xbc" "cher.example", "contains a non-ASCII character (use the xn-- form)" },
+		{ "a\x01.com", "contains a control character" },
+		{ "..com", "has an empty label" },
+		{ "a..com", "has an empty label" },
+		{ "com.", "has an empty label" },
+		{ "-a.com", "has a label that starts or ends with '-'" },
+		{ "a-.com", "has a label that starts or ends with '-'" },
+		{ "a_b.com", "contains a character other than letters, digits, '-' and '.'" },
+		{ "a/b.com", "contains a character other than letters, digits, '-' and '.'" },
+		{ "a:b.com", "contains a character other than letters, digits, '-' and '.'" },
+		{ "[127.0.0.1]", "contains a character other than letters, digits, '-' and '.'" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+		  "has a label longer than 63 octets" },
+	};
+	char out[VALIDATE_DOMAIN_MAX + 2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = validate_domain(cases[i].in, out, sizeof(out));
+		if (cases[i].want == NULL) {
+			if (got != NULL)
+				fail_msg("%s: refused: %s", cases[i].in, got);
+		} else {
+			if (got == NULL)
+				fail_msg("%s: accepted", cases[i].in);
+			assert_string_equal(got, cases[i].want);
+		}
+	}
+	assert_null(validate_domain("GMail.COM", out, sizeof(out)));
+	assert_string_equal(out, "gmail.com");
+}
+
+static void
+test_domain_length(void **state)
+{
+	char in[300], out[VALIDATE_DOMAIN_MAX + 2];
+
+	(void)state;
+	/* 4 labels of 63 = 252 octets with dots: accepted; one more octet: refused */
+	memset(in, 'a', sizeof(in));
+	in[63] = in[127] = in[191] = '.';
+	in[251] = '\0';
+	assert_int_equal(strlen(in), 251);
+	assert_null(validate_domain(in, out, sizeof(out)));
+	in[251] = 'b', in[252] = 'c', in[253] = 'd', in[254] = '\0';
+	assert_string_equal(validate_domain(in, out, sizeof(out)), "is longer than 253 octets");
+}
+
+static void
+test_nexthops(void **state)
+{
+	static const struct vcase cases[] = {
+		{ "smtp:", NULL },
+		{ "smtp_ip2:", NULL },
+		{ "relay:relay03.example.net", NULL },
+		{ "smtp:[relay03.example.net]", NULL },
+		{ "smtp:[relay03.example.net]:25", NULL },
+		{ "smtp:[127.0.0.2]:2601", NULL },
+		{ "smtp:[ipv6:2001:db8::1]:25", NULL },
+		{ "smtp:[2001:db8::1]", NULL },
+		{ "smtp:relay03.example.net:587", NULL },
+		{ "smtp:[relay.example]:submission", NULL },
+		{ "", "is empty" },
+		{ "smtp", "has no ':' after the master.cf service name" },
+		{ ":[relay]", "has no master.cf service before ':'" },
+		{ "smtp:[127.0.0.1:2601", "has '[' without ']'" },
+		{ "smtp:[relay]x", "has text after ']' that is not ':port'" },
+		{ "smtp:[relay]:99999", "has a port above 65535" },
+		{ "smtp:[relay]:0", "has port 0" },
+		{ "smtp:[relay]:", "has an empty or overlong port" },
+		{ "smtp:[a]]", "has misplaced brackets" },
+		{ "smtp:relay]", "has misplaced brackets" },
+		{ "smtp:[re lay]", "contains whitespace" },
+		{ "smtp:[relay]\ngmail.com smtp:[evil]", "contains a line break" },
+		{ "smtp:[relay] #x", "contains whitespace" },
+		{ "smtp:[relay]#x", "contains '#'" },
+		{ "smtp:[relay],smtp:[other]", "contains ','" },
+		{ "sm/tp:[relay]", "has a service name with a character other than letters, digits, '-', '_' and '.'" },
+		{ "smtp:[re_lay]", "has a bracketed host that is not a hostname or an IP address" },
+		{ "smtp:-relay", "has a host that is not a valid hostname" },
+		{ "smtp:[relay]:2\xc3\xa9", "contains a non-ASCII character (use the xn-- form)" },
+		{ "smtp:[relay]:a$b", "has a port that is neither a number nor a service name" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = validate_nexthop(cases[i].in);
+		if (cases[i].want == NULL) {
+			if (got != NULL)
+				fail_msg("%s: refused: %s", cases[i].in, got);
+		} else {
+			if (got == NULL)
+				fail_msg("%s: accepted", cases[i].in);
+			if (strcmp(got, cases[i].want) != 0)
+				fail_msg("%s: got \"%s\", want \"%s\"", cases[i].in, got, cases[i].want);
+		}
+	}
+}
+
+static void
+test_nexthop_service(void **state)
+{
+	char svc[65];
+
+	(void)state;
+	validate_nexthop_service("smtp_ip2:[relay]:25", svc, sizeof(svc));
+	assert_string_equal(svc, "smtp_ip2");
+	validate_nexthop_service("relay:", svc, sizeof(svc));
+	assert_string_equal(svc, "relay");
+}
+
+static void
+test_names(void **state)
+{
+	static const struct vcase cases[] = {
+		{ "google", NULL },
+		{ "relay03", NULL },
+		{ "mx07.tokyo", NULL },
+		{ "yahoo_japan", NULL },
+		{ "a-b", NULL },
+		{ "0", NULL },
+		{ "", "is empty" },
+		{ "Google", "must start with a lower-case letter or a digit" },
+		{ ".hidden", "must start with a lower-case letter or a digit" },
+		{ "..", "must start with a lower-case letter or a digit" },
+		{ "a/../b", "may contain only a-z, 0-9, '.', '_' and '-'" },
+		{ "a b", "may contain only a-z, 0-9, '.', '_' and '-'" },
+		{ "a\nb", "may contain only a-z, 0-9, '.', '_' and '-'" },
+		{ "aB", "may contain only a-z, 0-9, '.', '_' and '-'" },
+		{ "a%2fb", "may contain only a-z, 0-9, '.', '_' and '-'" },
+		{ "a\xc3\xa9", "may contain only a-z, 0-9, '.', '_' and '-'" },
+		{ "a234567890123456789012345678901234567890123456789012345678901234",
+		  "is longer than 63 characters" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = validate_name(cases[i].in);
+		if (cases[i].want == NULL) {
+			if (got != NULL)
+				fail_msg("%s: refused: %s", cases[i].in, got);
+		} else {
+			if (got == NULL)
+				fail_msg("%s: accepted", cases[i].in);
+			assert_string_equal(got, cases[i].want);
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_domains),
+		cmocka_unit_test(test_domain_length),
+		cmocka_unit_test(test_nexthops),
+		cmocka_unit_test(test_nexthop_service),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
