@@ -31,7 +31,7 @@ DEFS     = -D_GNU_SOURCE -DPOSTROUTE_VERSION=\"$(VERSION)\"
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
-ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) $(SANFLAGS) -Icommon $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) $(SANFLAGS) -Icommon -Itests/lib $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 

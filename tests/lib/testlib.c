@@ -1,0 +1,416 @@
+/*
+ * testlib.c: processes, databases, controllers and HTTP for tests.
+ */
+#include "testlib.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+
+const char *
+tl_bindir(void)
+{
+	const char *d = getenv("POSTROUTE_BINDIR");
+
+	return d ? d : "bin";
+}
+
+const char *
+tl_srcdir(void)
+{
+	const char *d = getenv("POSTROUTE_SRCDIR");
+
+	return d ? d : ".";
+}
+
+char *
+tl_mkdtemp(const char *prefix)
+{
+	const char *base = getenv("POSTROUTE_TMP");
+	char *path = xasprintf("%s/%s.XXXXXX", base ? base : "/tmp", prefix);
+
+	if (mkdtemp(path) == NULL)
+		fail_msg("mkdtemp %s: %s", path, strerror(errno));
+	chmod(path, 0755);
+	return path;
+}
+
+int
+tl_free_port(void)
+{
+	static int next;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+
+	if (next == 0)
+		next = 30000 + (getpid() * 7) % 20000;
+	for (int tries = 0; tries < 1000; tries++) {
+		int port = next++;
+		if (next > 60000)
+			next = 30000;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa.sin_port = htons((uint16_t)port);
+		int ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(fd);
+		if (ok)
+			return port;
+	}
+	fail_msg("no free port");
+	return -1;
+}
+
+void
+tl_write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL)
+		fail_msg("write %s: %s", path, strerror(errno));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+char *
+tl_read_file(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[8192];
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		strbuf_appendn(&sb, buf, n);
+	fclose(fp);
+	return strbuf_detach(&sb);
+}
+
+static void
+drain(int fd, struct strbuf *sb, int *open)
+{
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n > 0)
+		strbuf_appendn(sb, buf, (size_t)n);
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		*open = 0;
+}
+
+int
+tl_run(char *const argv[], char **out, char **err, int timeout_s)
+{
+	int po[2], pe[2], status = 0, oo = 1, eo = 1;
+	struct strbuf so = STRBUF_INIT, se = STRBUF_INIT;
+	time_t deadline = time(NULL) + timeout_s;
+	pid_t pid;
+
+	if (pipe(po) != 0 || pipe(pe) != 0)
+		fail_msg("pipe: %s", strerror(errno));
+	if ((pid = fork()) == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]), close(pe[0]), close(po[1]), close(pe[1]);
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(po[1]), close(pe[1]);
+	while (oo || eo) {
+		struct pollfd p[2] = { { oo ? po[0] : -1, POLLIN, 0 }, { eo ? pe[0] : -1, POLLIN, 0 } };
+		int left = (int)(deadline - time(NULL));
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close(po[0]), close(pe[0]);
+			fail_msg("%s: timed out after %d s; stdout: %s stderr: %s", argv[0],
+			    timeout_s, strbuf_str(&so), strbuf_str(&se));
+		}
+		if (poll(p, 2, left * 1000) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			drain(po[0], &so, &oo);
+		if (p[1].revents)
+			drain(pe[0], &se, &eo);
+	}
+	close(po[0]), close(pe[0]);
+	waitpid(pid, &status, 0);
+	if (out)
+		*out = strbuf_detach(&so);
+	else
+		strbuf_release(&so);
+	if (err)
+		*err = strbuf_detach(&se);
+	else
+		strbuf_release(&se);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+static char *
+tl_base_conninfo(const char *dbname, const char *user)
+{
+	const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
+
+	if (host == NULL || port == NULL)
+		fail_msg("PGHOST/PGPORT not set: run through tests/run.sh");
+	return xasprintf("host=%s port=%s dbname=%s user=%s", host, port, dbname, user);
+}
+
+int
+tl_sql_try(const char *conninfo, const char *sql, char **err)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	int rc = 0;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		if (err)
+			*err = xstrdup(PQerrorMessage(c));
+		PQfinish(c);
+		return -1;
+	}
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+		if (err)
+			*err = xstrdup(PQresultErrorMessage(r));
+		rc = -1;
+	}
+	PQclear(r);
+	PQfinish(c);
+	return rc;
+}
+
+char *
+tl_sql(const char *conninfo, const char *sql)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	char *v = NULL;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connect %s: %s", conninfo, PQerrorMessage(c));
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+	if (PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0))
+		v = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+char *
+tl_db_create(void)
+{
+	static int seq;
+	char *admin = tl_base_conninfo("postgres", "postgres");
+	char *name = xasprintf("t%d_%d_%ld", (int)getpid(), ++seq, (long)time(NULL) % 100000);
+	char *err = NULL;
+
+	tl_sql_try(admin, "CREATE ROLE postroute LOGIN", &err);   /* may exist */
+	free(err);
+	char *sql = xasprintf("CREATE DATABASE %s OWNER postroute", name);
+	free(tl_sql(admin, sql));
+	char *ci = tl_base_conninfo(name, "postroute");
+	free(sql), free(name), free(admin);
+	return ci;
+}
+
+static void
+tl_controller_spawn(struct tl_controller *c)
+{
+	char *log = xasprintf("%s/postrouted.log", c->dir);
+	char *bin = xasprintf("%s/postrouted", tl_bindir());
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 1), dup2(fd, 2);
+		execl(bin, bin, "-c", c->conf, (char *)NULL);
+		_exit(127);
+	}
+	c->pid = pid;
+	char *url = xasprintf("%s/healthz", c->url);
+	for (int i = 0; i < 500; i++) {
+		if (tl_http("GET", url, NULL, NULL, NULL, NULL) == 200) {
+			free(url), free(log), free(bin);
+			return;
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			fail_msg("postrouted exited at start; log:\n%s", tl_read_file(log));
+		usleep(20000);
+	}
+	fail_msg("postrouted did not answer /healthz; log:\n%s", tl_read_file(log));
+}
+
+struct tl_controller *
+tl_controller_start(const char *extra_ini)
+{
+	struct tl_controller *c = xcalloc(1, sizeof(*c));
+	char *out = NULL, *err = NULL;
+
+	c->dir = tl_mkdtemp("ctl");
+	c->conninfo = tl_db_create();
+	c->port = tl_free_port();
+	c->url = xasprintf("http://127.0.0.1:%d", c->port);
+	c->conf = xasprintf("%s/postrouted.ini", c->dir);
+	char *ini = xasprintf("[server]\nlisten = 127.0.0.1:%d\n\n[database]\nconninfo = %s\n%s",
+	    c->port, c->conninfo, extra_ini ? extra_ini : "");
+	tl_write_file(c->conf, ini);
+	free(ini);
+	char *bin = xasprintf("%s/postrouted", tl_bindir());
+	char *argv[] = { bin, "migrate", "-c", c->conf, NULL };
+	if (tl_run(argv, &out, &err, 60) != 0)
+		fail_msg("postrouted migrate failed: %s%s", out, err);
+	free(out), free(err), free(bin);
+	c->admin = tl_token(c, "test-admin", "admin", NULL);
+	tl_controller_spawn(c);
+	return c;
+}
+
+void
+tl_controller_restart(struct tl_controller *c)
+{
+	tl_controller_spawn(c);
+}
+
+int
+tl_controller_stop(struct tl_controller *c)
+{
+	int status = 0;
+
+	if (c->pid <= 0)
+		return 0;
+	kill(c->pid, SIGTERM);
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+			c->pid = 0;
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+		}
+		usleep(20000);
+	}
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, &status, 0);
+	c->pid = 0;
+	return -1;
+}
+
+void
+tl_controller_free(struct tl_controller *c)
+{
+	if (c == NULL)
+		return;
+	tl_controller_stop(c);
+	free(c->dir), free(c->conf), free(c->conninfo), free(c->url), free(c->admin);
+	free(c);
+}
+
+char *
+tl_token(struct tl_controller *c, const char *name, const char *role, const char *node)
+{
+	char *bin = xasprintf("%s/postrouted", tl_bindir());
+	char *out = NULL, *err = NULL;
+	char *argv[] = { bin, "token", "create", "--name", (char *)name, "--role", (char *)role,
+		"-c", c->conf, node ? "--node" : NULL, (char *)node, NULL };
+
+	if (tl_run(argv, &out, &err, 30) != 0)
+		fail_msg("token create %s: %s", name, err);
+	out[strcspn(out, "\n")] = '\0';
+	free(err), free(bin);
+	return out;
+}
+
+static size_t
+tl_curl_write(char *p, size_t s, size_t n, void *u)
+{
+	strbuf_appendn(u, p, s * n);
+	return s * n;
+}
+
+long
+tl_http(const char *method, const char *url, const char *token, const char *body,
+    json_t **json, char **raw)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	long status = 0;
+	char *auth = NULL;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tl_curl_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+	if (token) {
+		auth = xasprintf("Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	if (body) {
+		h = curl_slist_append(h, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	free(auth);
+	if (json) {
+		json_error_t e;
+		*json = sb.len ? json_loads(strbuf_str(&sb), 0, &e) : NULL;
+	}
+	if (raw)
+		*raw = strbuf_detach(&sb);
+	else
+		strbuf_release(&sb);
+	return status;
+}
+
+long
+tl_api(struct tl_controller *c, const char *method, const char *path, const char *token,
+    const char *body, json_t **json)
+{
+	char *url = xasprintf("%s%s", c->url, path);
+	long st = tl_http(method, url, token, body, json, NULL);
+
+	free(url);
+	return st;
+}
+
+int
+tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms)
+{
+	for (int t = 0; t <= timeout_ms; t += 20) {
+		if (cond(arg))
+			return 1;
+		usleep(20000);
+	}
+	return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * testlib.h: what integration tests share.
+ *
+ * A fresh database per controller (on the PostgreSQL that tests/run.sh
+ * started: PGHOST/PGPORT in the environment), a controller process on a
+ * free loopback port, HTTP through libcurl, SQL through libpq and child
+ * processes with a timeout. Failures abort the test with a message (cmocka
+ * fail_msg), so callers do not check results they cannot continue without.
+ * Everything returned is owned by the caller (free, or the _stop/_free
+ * function named).
+ */
+#ifndef POSTROUTE_TESTLIB_H
+#define POSTROUTE_TESTLIB_H
+
+#include <jansson.h>
+#include <sys/types.h>
+
+const char *tl_bindir(void);            /* $POSTROUTE_BINDIR */
+const char *tl_srcdir(void);            /* $POSTROUTE_SRCDIR, else "." */
+char *tl_mkdtemp(const char *prefix);   /* new directory under the run's temp dir */
+int tl_free_port(void);                 /* a loopback TCP port nobody listens on */
+void tl_write_file(const char *path, const char *text);
+char *tl_read_file(const char *path);   /* NULL when missing */
+
+/* Runs argv with a timeout; returns the exit status (or 128+signal, or -1
+ * on timeout); out and err may be NULL. */
+int tl_run(char *const argv[], char **out, char **err, int timeout_s);
+
+/* A new empty database owned by role postroute; returns its conninfo. */
+char *tl_db_create(void);
+/* First column of the first row, or NULL for no row / SQL NULL. Fails the
+ * test on an SQL error. */
+char *tl_sql(const char *conninfo, const char *sql);
+/* Runs sql; returns 0, or -1 with the server's message in *err. */
+int tl_sql_try(const char *conninfo, const char *sql, char **err);
+
+struct tl_controller {
+	char *dir;          /* config file, log file */
+	char *conf;         /* path of its INI file */
+	char *conninfo;
+	char *url;          /* http://127.0.0.1:PORT */
+	int port;
+	pid_t pid;
+	char *admin;        /* an admin token */
+};
+
+/* New database, migrate, admin token, start, wait until /healthz answers.
+ * extra_ini is appended to the generated config (may be NULL). */
+struct tl_controller *tl_controller_start(const char *extra_ini);
+/* Starts the same controller again (same database and port) after a stop. */
+void tl_controller_restart(struct tl_controller *c);
+/* SIGTERM and wait; 0 when it exited with status 0. Keeps c usable for
+ * tl_controller_restart. */
+int tl_controller_stop(struct tl_controller *c);
+void tl_controller_free(struct tl_controller *c);
+
+/* `postrouted token create`: returns the printed secret. */
+char *tl_token(struct tl_controller *c, const char *name, const char *role,
+    const char *node);
+
+/* One HTTP request. Returns the status (0 on a transport error). *json, if
+ * wanted, is the parsed body or NULL; *body the raw body. */
+long tl_http(const char *method, const char *url, const char *token,
+    const char *body, json_t **json, char **raw);
+/* tl_http on c->url + path. */
+long tl_api(struct tl_controller *c, const char *method, const char *path,
+    const char *token, const char *body, json_t **json);
+
+/* Polls cond every 20 ms up to timeout_ms; returns 1 when it held. */
+int tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms);
+
+#endif
