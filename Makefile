@@ -64,7 +64,15 @@ $(O)/obj/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(COMMON_A): $(call obj,$(COMMON_SRC))
-$(CONTROLLER_A): $(call obj,$(CONTROLLER_SRC))
+SCHEMA_SQL = $(sort $(wildcard schema/*.sql))
+$(O)/gen/schema_sql.c: $(SCHEMA_SQL) deploy/embed-schema.sh
+	@mkdir -p $(dir $@)
+	deploy/embed-schema.sh $(SCHEMA_SQL) > $@.tmp && mv $@.tmp $@
+$(O)/obj/gen/schema_sql.o: $(O)/gen/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Wmissing-prototypes,$(ALL_CFLAGS)) -Wno-overlength-strings -c -o $@ $<
+
+$(CONTROLLER_A): $(call obj,$(CONTROLLER_SRC)) $(O)/obj/gen/schema_sql.o
 $(AGENT_A): $(call obj,$(AGENT_SRC))
 $(CLI_A): $(call obj,$(CLI_SRC))
 $(TESTLIB_A): $(call obj,$(TESTLIB_SRC))

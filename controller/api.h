@@ -1,0 +1,49 @@
+/*
+ * api.h: what each path means: routing, authentication, handlers.
+ *
+ * api_dispatch matches the path against one table of endpoints (method,
+ * pattern, roles, handler), answers 404/405/401/403 itself, and calls the
+ * handler with an authenticated request. Handlers fill a struct http_reply
+ * and never abort on bad input: they answer 400 with the field's name.
+ * The helpers below are for handlers (api_*.c) only.
+ */
+#ifndef POSTROUTE_API_H
+#define POSTROUTE_API_H
+
+#include <jansson.h>
+
+#include "db.h"
+#include "http.h"
+
+enum api_result { API_DONE, API_SUSPENDED };
+
+enum api_result api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep);
+void api_metrics_init(void);
+
+void api_error(struct http_reply *rep, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Answers status with o as body (steals the reference). */
+void api_json(struct http_reply *rep, int status, json_t *o);
+/* Answers for a failed query: 503 when the database is down, 409 on a
+ * conflict, else 500; logs the server's message. */
+void api_db_error(struct http_reply *rep, PGconn *c, PGresult *r, const char *what);
+
+/* The body as a JSON object whose keys are all in allowed (NULL-ended);
+ * NULL after answering 400. */
+json_t *api_body(struct http_request *req, struct http_reply *rep, const char *const *allowed);
+/* Field getters: 0 ok (absent optional fields leave *out alone), -1 after
+ * answering 400 naming the field. */
+int api_string(json_t *o, const char *key, int required, const char **out, struct http_reply *rep);
+int api_int(json_t *o, const char *key, int required, long long min, long long max,
+    long long *out, struct http_reply *rep);
+int api_bool(json_t *o, const char *key, int required, int *out, struct http_reply *rep);
+/* A free-text reason: printable, at most 1000 octets; "" when absent and
+ * not required. */
+int api_reason(const char *value, int required, const char *field, struct http_reply *rep);
+/* A path or query name that must be an object name. */
+int api_name(const char *value, const char *field, struct http_reply *rep);
+
+/* Parses a JSON text column (jsonb from SQL) into a new reference. */
+json_t *api_parse(const char *text);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * api_handlers.h: the handlers api.c's endpoint table points to.
+ *
+ * api_probe.c: healthz, readyz, metrics. api_feed.c: feed and report.
+ * api_routes.c: routes. api_objects.c: relays, providers, nodes.
+ * api_read.c: history and status.
+ */
+#ifndef POSTROUTE_API_HANDLERS_H
+#define POSTROUTE_API_HANDLERS_H
+
+#include "api.h"
+
+typedef enum api_result api_handler(struct app *, struct http_request *, struct http_reply *);
+
+api_handler api_healthz, api_readyz, api_metrics;
+api_handler api_feed, api_report;
+api_handler api_routes_list, api_route_put, api_route_delete;
+api_handler api_relays_list, api_relay_get, api_relay_put, api_relay_delete;
+api_handler api_providers_list, api_provider_get, api_provider_put, api_provider_delete;
+api_handler api_nodes_list, api_node_get, api_node_put, api_node_delete;
+api_handler api_history, api_status;
+
+#endif

@@ -1,0 +1,451 @@
+/*
+ * api_objects.c: relays, providers and nodes: list, get, put, delete.
+ *
+ * PUT creates or updates: on update, absent fields keep their value; on
+ * create they take their defaults, and required ones must be present.
+ * Every write goes through change.h with a history row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_handlers.h"
+#include "change.h"
+#include "validate.h"
+#include "xalloc.h"
+
+struct kind {
+	const char *name;        /* "relay" */
+	const char *view;        /* "relay_json" */
+	const char *list_key;    /* "relays" */
+	const char *table;       /* "relays" */
+	const char *in_use_sql;  /* $1 = name; a row = still referenced */
+	const char *in_use_why;
+};
+
+static const struct kind relay_kind = { "relay", "relay_json", "relays", "relays",
+	"SELECT 1 FROM routes WHERE relay = $1 UNION ALL SELECT 1 FROM nodes WHERE relay = $1 LIMIT 1",
+	"routes or relay nodes still use it" };
+static const struct kind provider_kind = { "provider", "provider_json", "providers", "providers",
+	"SELECT 1 FROM routes WHERE provider = $1 LIMIT 1", "routes still use it; unflip them first" };
+static const struct kind node_kind = { "node", "node_json", "nodes", "nodes",
+	"SELECT 1 FROM routes WHERE scope = $1 LIMIT 1", "routes are scoped to it; unflip them first" };
+
+static void
+api_list(struct app *app, struct http_reply *rep, const struct kind *k)
+{
+	PGconn *c = db_acquire(app->pool);
+	PGresult *fail = NULL;
+	char *doc = NULL, *sql = xasprintf(
+	    "SELECT jsonb_build_object('%s', coalesce(jsonb_agg(doc ORDER BY name), '[]')) FROM %s",
+	    k->list_key, k->view);
+
+	if (db_one(c, sql, 0, NULL, &doc, &fail) < 0)
+		api_db_error(rep, c, fail, k->name);
+	else
+		api_json(rep, 200, api_parse(doc));
+	PQclear(fail);
+	free(doc);
+	free(sql);
+	db_release(app->pool, c);
+}
+
+/* The object's document, NULL when absent; -1 in *rc on error. */
+static char *
+api_doc(PGconn *c, const struct kind *k, const char *name, PGresult **fail)
+{
+	char *sql = xasprintf("SELECT doc FROM %s WHERE name = $1", k->view);
+	const char *p[] = { name };
+	char *doc = NULL;
+
+	db_one(c, sql, 1, p, &doc, fail);
+	free(sql);
+	return doc;
+}
+
+static void
+api_get(struct app *app, struct http_request *req, struct http_reply *rep, const struct kind *k)
+{
+	const char *name = req->segs[2];
+	PGresult *fail = NULL;
+	PGconn *c;
+	char *doc;
+
+	if (api_name(name, k->name, rep) != 0)
+		return;
+	c = db_acquire(app->pool);
+	doc = api_doc(c, k, name, &fail);
+	if (fail != NULL)
+		api_db_error(rep, c, fail, k->name);
+	else if (doc == NULL)
+		api_error(rep, 404, "%s: no such %s \"%s\"", k->name, k->name, name);
+	else
+		api_json(rep, 200, api_parse(doc));
+	PQclear(fail);
+	free(doc);
+	db_release(app->pool, c);
+}
+
+/* What a PUT handler does inside the transaction: validate against the
+ * current state and write. Returns 0, or -1 having answered. */
+typedef int put_fn(PGconn *c, json_t *body, const char *name, const char *before,
+    struct http_reply *rep);
+
+static void
+api_put(struct app *app, struct http_request *req, struct http_reply *rep, const struct kind *k,
+    const char *const *fields, put_fn *fn)
+{
+	const char *name = req->segs[2], *reason = NULL;
+	json_t *body;
+
+	if (api_name(name, k->name, rep) != 0 || (body = api_body(req, rep, fields)) == NULL)
+		return;
+	if (api_string(body, "reason", 0, &reason, rep) != 0 || api_reason(reason, 0, "reason", rep) != 0) {
+		json_decref(body);
+		return;
+	}
+	PGconn *c = db_acquire(app->pool);
+	struct change ch = { c, req->token.name, reason, req->request_id, 0, NULL };
+	PGresult *fail = NULL;
+	char *before = NULL, *after = NULL, *action = xasprintf("%s.put", k->name);
+
+	if (change_begin(&ch) != 0) {
+		api_db_error(rep, c, ch.error, k->name);
+		goto out;
+	}
+	before = api_doc(c, k, name, &fail);
+	if (fail == NULL && fn(c, body, name, before, rep) == 0)
+		after = api_doc(c, k, name, &fail);
+	if (fail != NULL) {
+		api_db_error(rep, c, fail, k->name);
+	} else if (rep->status == 0) {
+		json_t *a = api_parse(after);
+		const char *relay = json_string_value(json_object_get(a, "relay"));
+		struct change_row row = { action, k->name, name,
+			k == &provider_kind ? name : NULL, k == &node_kind ? name : NULL,
+			k == &relay_kind ? name : relay, before, after };
+		if (change_record(&ch, &row) != 0 || change_end(&ch, 1) != 0) {
+			api_db_error(rep, c, ch.error, k->name);
+		} else {
+			json_object_set_new(a, "created", json_boolean(before == NULL));
+			json_object_set_new(a, "version", json_integer(ch.version));
+			api_json(rep, 200, json_incref(a));
+		}
+		json_decref(a);
+	}
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		change_end(&ch, 0);
+out:
+	change_clear(&ch);
+	PQclear(fail);
+	free(before), free(after), free(action);
+	json_decref(body);
+	db_release(app->pool, c);
+}
+
+static void
+api_delete(struct app *app, struct http_request *req, struct http_reply *rep, const struct kind *k)
+{
+	const char *name = req->segs[2], *reason = http_query(req, "reason");
+	PGresult *fail = NULL;
+
+	if (api_name(name, k->name, rep) != 0 || api_reason(reason, 0, "reason", rep) != 0)
+		return;
+	PGconn *c = db_acquire(app->pool);
+	struct change ch = { c, req->token.name, reason, req->request_id, 0, NULL };
+	char *before = NULL, *action = xasprintf("%s.delete", k->name);
+	char *sql = xasprintf("DELETE FROM %s WHERE name = $1", k->table);
+	const char *p[] = { name };
+	int used;
+
+	if (change_begin(&ch) != 0) {
+		api_db_error(rep, c, ch.error, k->name);
+		goto out;
+	}
+	before = api_doc(c, k, name, &fail);
+	if (fail == NULL && before == NULL) {
+		api_error(rep, 404, "%s: no such %s \"%s\"", k->name, k->name, name);
+	} else if (fail == NULL && (used = db_one(c, k->in_use_sql, 1, p, NULL, &fail)) == 1) {
+		api_error(rep, 409, "%s: \"%s\" cannot be removed: %s", k->name, name, k->in_use_why);
+	} else if (fail == NULL && db_one(c, sql, 1, p, NULL, &fail) == 0) {
+		struct change_row row = { action, k->name, name,
+			k == &provider_kind ? name : NULL, k == &node_kind ? name : NULL,
+			k == &relay_kind ? name : NULL, before, NULL };
+		if (change_record(&ch, &row) != 0 || change_end(&ch, 1) != 0)
+			api_db_error(rep, c, ch.error, k->name);
+		else
+			api_json(rep, 200, json_pack("{s:I, s:o}", "version", (json_int_t)ch.version,
+			    "deleted", api_parse(before)));
+	}
+	if (fail != NULL)
+		api_db_error(rep, c, fail, k->name);
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		change_end(&ch, 0);
+out:
+	change_clear(&ch);
+	PQclear(fail);
+	free(before), free(action), free(sql);
+	db_release(app->pool, c);
+}
+
+/* ---- relays ---- */
+
+static const char *const relay_fields[] = { "nexthop", "drained", "reason", NULL };
+
+static int
+relay_put(PGconn *c, json_t *body, const char *name, const char *before, struct http_reply *rep)
+{
+	const char *nexthop = NULL, *why;
+	int drained = -1;
+	PGresult *fail = NULL;
+
+	if (api_string(body, "nexthop", before == NULL, &nexthop, rep) != 0 ||
+	    api_bool(body, "drained", 0, &drained, rep) != 0)
+		return -1;
+	if (nexthop != NULL && (why = validate_nexthop(nexthop)) != NULL) {
+		api_error(rep, 400, "nexthop: %s", why);
+		return -1;
+	}
+	const char *p[] = { name, nexthop, drained < 0 ? NULL : drained ? "true" : "false" };
+	if (db_one(c, "INSERT INTO relays (name, nexthop, drained) VALUES ($1, $2, coalesce($3::boolean, false))"
+	    " ON CONFLICT (name) DO UPDATE SET nexthop = coalesce($2, relays.nexthop),"
+	    " drained = coalesce($3::boolean, relays.drained), updated_at = now()",
+	    3, p, NULL, &fail) < 0) {
+		api_db_error(rep, c, fail, "relay");
+		PQclear(fail);
+		return -1;
+	}
+	return 0;
+}
+
+enum api_result
+api_relays_list(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	(void)req;
+	api_list(app, rep, &relay_kind);
+	return API_DONE;
+}
+
+enum api_result
+api_relay_get(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_get(app, req, rep, &relay_kind);
+	return API_DONE;
+}
+
+enum api_result
+api_relay_put(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_put(app, req, rep, &relay_kind, relay_fields, relay_put);
+	return API_DONE;
+}
+
+enum api_result
+api_relay_delete(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_delete(app, req, rep, &relay_kind);
+	return API_DONE;
+}
+
+/* ---- providers ---- */
+
+static const char *const provider_fields[] = { "domains", "mx_patterns", "include_subdomains",
+	"reason", NULL };
+
+/* Validates a JSON array of domains (or MX patterns) into a PostgreSQL
+ * array literal; -1 after answering 400. */
+static int
+provider_array(json_t *body, const char *key, int patterns, struct strbuf *lit,
+    struct http_reply *rep)
+{
+	json_t *a = json_object_get(body, key), *v;
+	char norm[VALIDATE_DOMAIN_MAX + 2];
+	size_t i;
+
+	if (!json_is_array(a)) {
+		api_error(rep, 400, "%s: must be an array of strings", key);
+		return -1;
+	}
+	if (json_array_size(a) > 1000) {
+		api_error(rep, 400, "%s: more than 1000 entries", key);
+		return -1;
+	}
+	strbuf_appendc(lit, '{');
+	json_array_foreach(a, i, v) {
+		const char *s = json_string_value(v), *why;
+		if (s == NULL || strlen(s) != json_string_length(v)) {
+			api_error(rep, 400, "%s[%zu]: must be a string", key, i);
+			return -1;
+		}
+		const char *d = patterns && strncmp(s, "*.", 2) == 0 ? s + 2 : s;
+		if (d[0] == '.')
+			why = "must not start with '.' (use include_subdomains)";
+		else
+			why = validate_domain(d, norm, sizeof(norm));
+		if (why != NULL) {
+			api_error(rep, 400, "%s[%zu]: \"%.100s\" %s", key, i, s, why);
+			return -1;
+		}
+		strbuf_appendf(lit, "%s%s%s", i ? "," : "", d != s ? "*." : "", norm);
+	}
+	strbuf_appendc(lit, '}');
+	return 0;
+}
+
+static int
+provider_put(PGconn *c, json_t *body, const char *name, const char *before, struct http_reply *rep)
+{
+	struct strbuf domains = STRBUF_INIT, mx = STRBUF_INIT;
+	int sub = -1, rc = -1;
+	PGresult *fail = NULL;
+	char *taken = NULL;
+
+	if ((json_object_get(body, "domains") || before == NULL) &&
+	    provider_array(body, "domains", 0, &domains, rep) != 0)
+		goto out;
+	if (json_object_get(body, "mx_patterns") &&
+	    provider_array(body, "mx_patterns", 1, &mx, rep) != 0)
+		goto out;
+	if (api_bool(body, "include_subdomains", 0, &sub, rep) != 0)
+		goto out;
+	const char *p[] = { name, domains.len ? strbuf_str(&domains) : NULL,
+		mx.len ? strbuf_str(&mx) : NULL, sub < 0 ? NULL : sub ? "true" : "false" };
+	if (p[1] != NULL && db_one(c, "SELECT domain || ' belongs to provider ' || provider"
+	    " FROM provider_domains WHERE domain = ANY($2::text[]) AND provider <> $1 LIMIT 1",
+	    2, p, &taken, &fail) == 1) {
+		api_error(rep, 409, "domains: %s", taken);
+		goto out;
+	}
+	const char *q[] = { p[0], p[2], p[3] };
+	if (fail == NULL && db_one(c,
+	    "INSERT INTO providers (name, mx_patterns, include_subdomains)"
+	    " VALUES ($1, coalesce($2::text[], '{}'), coalesce($3::boolean, false))"
+	    " ON CONFLICT (name) DO UPDATE SET mx_patterns = coalesce($2::text[], providers.mx_patterns),"
+	    " include_subdomains = coalesce($3::boolean, providers.include_subdomains), updated_at = now()",
+	    3, q, NULL, &fail) >= 0 && p[1] != NULL) {
+		if (db_one(c, "DELETE FROM provider_domains WHERE provider = $1", 1, p, NULL, &fail) >= 0)
+			db_one(c, "INSERT INTO provider_domains (domain, provider)"
+			    " SELECT DISTINCT unnest($2::text[]), $1", 2, p, NULL, &fail);
+	}
+	if (fail != NULL)
+		api_db_error(rep, c, fail, "provider");
+	else
+		rc = 0;
+out:
+	PQclear(fail);
+	free(taken);
+	strbuf_release(&domains);
+	strbuf_release(&mx);
+	return rc;
+}
+
+enum api_result
+api_providers_list(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	(void)req;
+	api_list(app, rep, &provider_kind);
+	return API_DONE;
+}
+
+enum api_result
+api_provider_get(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_get(app, req, rep, &provider_kind);
+	return API_DONE;
+}
+
+enum api_result
+api_provider_put(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_put(app, req, rep, &provider_kind, provider_fields, provider_put);
+	return API_DONE;
+}
+
+enum api_result
+api_provider_delete(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_delete(app, req, rep, &provider_kind);
+	return API_DONE;
+}
+
+/* ---- nodes ---- */
+
+static const char *const node_fields[] = { "role", "relay", "reason", NULL };
+
+static int
+node_put(PGconn *c, json_t *body, const char *name, const char *before, struct http_reply *rep)
+{
+	const char *role = NULL, *relay = NULL;
+	PGresult *fail = NULL;
+	json_t *old = api_parse(before);
+
+	if (api_string(body, "role", before == NULL, &role, rep) != 0 ||
+	    api_string(body, "relay", 0, &relay, rep) != 0)
+		goto bad;
+	if (role == NULL)
+		role = json_string_value(json_object_get(old, "role"));
+	if (strcmp(role, "server") != 0 && strcmp(role, "relay") != 0) {
+		api_error(rep, 400, "role: must be \"server\" or \"relay\"");
+		goto bad;
+	}
+	if (relay == NULL && strcmp(role, "relay") == 0 && !json_object_get(body, "relay"))
+		relay = json_string_value(json_object_get(old, "relay"));
+	if (strcmp(role, "relay") == 0 && relay == NULL) {
+		api_error(rep, 400, "relay: required for a relay node (the relay it is)");
+		goto bad;
+	}
+	if (strcmp(role, "server") == 0 && relay != NULL) {
+		api_error(rep, 400, "relay: only relay nodes are linked to a relay");
+		goto bad;
+	}
+	if (relay != NULL && api_name(relay, "relay", rep) != 0)
+		goto bad;
+	const char *p[] = { name, role, relay };
+	if (relay != NULL && db_one(c, "SELECT 1 FROM relays WHERE name = $3", 3, p, NULL, &fail) == 0) {
+		api_error(rep, 400, "relay: no such relay \"%s\"", relay);
+		goto bad;
+	}
+	if (fail == NULL)
+		db_one(c, "INSERT INTO nodes (name, role, relay) VALUES ($1, $2, $3)"
+		    " ON CONFLICT (name) DO UPDATE SET role = $2, relay = $3, updated_at = now()",
+		    3, p, NULL, &fail);
+	if (fail != NULL) {
+		api_db_error(rep, c, fail, "node");
+		PQclear(fail);
+		goto bad;
+	}
+	json_decref(old);
+	return 0;
+bad:
+	json_decref(old);
+	return -1;
+}
+
+enum api_result
+api_nodes_list(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	(void)req;
+	api_list(app, rep, &node_kind);
+	return API_DONE;
+}
+
+enum api_result
+api_node_get(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_get(app, req, rep, &node_kind);
+	return API_DONE;
+}
+
+enum api_result
+api_node_put(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_put(app, req, rep, &node_kind, node_fields, node_put);
+	return API_DONE;
+}
+
+enum api_result
+api_node_delete(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	api_delete(app, req, rep, &node_kind);
+	return API_DONE;
+}

@@ -1,0 +1,51 @@
+/*
+ * api_probe.c: /healthz, /readyz and /metrics (no token needed).
+ */
+#include <stdlib.h>
+
+#include "api_handlers.h"
+#include "metrics.h"
+#include "xalloc.h"
+
+static void
+api_text(struct http_reply *rep, int status, char *text)
+{
+	rep->status = status;
+	rep->body = text;
+	rep->content_type = "text/plain; charset=utf-8";
+}
+
+enum api_result
+api_healthz(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	(void)app, (void)req;
+	api_text(rep, 200, xstrdup("ok\n"));
+	return API_DONE;
+}
+
+enum api_result
+api_readyz(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	PGconn *c = db_acquire(app->pool);
+	int ok = db_exec(c, "SELECT 1", 0, NULL) == 0;
+
+	(void)req;
+	db_release(app->pool, c);
+	if (ok && app->stopping)
+		api_text(rep, 503, xstrdup("stopping\n"));
+	else
+		api_text(rep, ok ? 200 : 503, xstrdup(ok ? "ready\n" : "database unavailable\n"));
+	return API_DONE;
+}
+
+enum api_result
+api_metrics(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)app, (void)req;
+	metrics_render(&sb);
+	api_text(rep, 200, strbuf_detach(&sb));
+	rep->content_type = "text/plain; version=0.0.4";
+	return API_DONE;
+}

@@ -1,0 +1,25 @@
+/*
+ * app.h: what every part of postrouted shares at run time.
+ *
+ * Created by main.c and passed by pointer; nothing here is global. The
+ * settings are read-only; the pool, feed and presence do their own locking.
+ */
+#ifndef POSTROUTE_APP_H
+#define POSTROUTE_APP_H
+
+#include <stdatomic.h>
+
+#include "db.h"
+#include "feed.h"
+#include "presence.h"
+#include "settings.h"
+
+struct app {
+	const struct settings *settings;
+	struct db_pool *pool;
+	struct feed *feed;
+	struct presence *presence;
+	atomic_int stopping;
+};
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * feed.c: waiters and the current snapshot, under one mutex.
+ *
+ * Suspend and resume are both called with the lock held, so a change
+ * published between the handler's version check and its suspension cannot
+ * be missed. Lock order: feed lock, then libmicrohttpd's own.
+ */
+#include "feed.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "metrics.h"
+#include "xalloc.h"
+
+struct feed {
+	pthread_mutex_t lock;
+	struct snapshot *current;
+	struct feed_waiter head;     /* circular list sentinel */
+	long nwaiting;
+	int shutting_down;
+};
+
+double
+feed_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct feed *
+feed_new(void)
+{
+	struct feed *f = xcalloc(1, sizeof(*f));
+
+	pthread_mutex_init(&f->lock, NULL);
+	f->head.next = f->head.prev = &f->head;
+	return f;
+}
+
+void
+feed_free(struct feed *f)
+{
+	if (f == NULL)
+		return;
+	snapshot_free(f->current);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+struct snapshot *
+feed_current(struct feed *f)
+{
+	struct snapshot *s;
+
+	pthread_mutex_lock(&f->lock);
+	s = f->current;
+	if (s != NULL)
+		s->refs++;
+	pthread_mutex_unlock(&f->lock);
+	return s;
+}
+
+void
+feed_release(struct feed *f, struct snapshot *s)
+{
+	int last;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&f->lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&f->lock);
+	if (last)
+		snapshot_free(s);
+}
+
+/* Unlinks w and resumes its connection in state st. Lock held. */
+static void
+feed_resume_locked(struct feed *f, struct feed_waiter *w, enum feed_state st)
+{
+	w->prev->next = w->next;
+	w->next->prev = w->prev;
+	w->next = w->prev = NULL;
+	w->state = st;
+	f->nwaiting--;
+	MHD_resume_connection(w->conn);
+}
+
+unsigned long
+feed_publish(struct feed *f, struct snapshot *s)
+{
+	struct snapshot *old;
+	unsigned long woken = 0;
+
+	pthread_mutex_lock(&f->lock);
+	old = f->current;
+	f->current = s;
+	for (struct feed_waiter *w = f->head.next, *next; w != &f->head; w = next) {
+		next = w->next;
+		if (s->version > w->after) {
+			feed_resume_locked(f, w, FEED_CHANGED);
+			woken++;
+		}
+	}
+	metrics_set_waiting(f->nwaiting);
+	if (old != NULL && --old->refs > 0)
+		old = NULL;
+	pthread_mutex_unlock(&f->lock);
+	snapshot_free(old);
+	metrics_count_wakeups(woken);
+	metrics_set_version(s->version);
+	return woken;
+}
+
+int
+feed_wait(struct feed *f, struct feed_waiter *w, struct MHD_Connection *conn,
+    long long after, double deadline)
+{
+	int rc = 1;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->shutting_down) {
+		rc = -1;
+	} else if (f->current != NULL && f->current->version > after) {
+		rc = 0;
+	} else {
+		w->conn = conn;
+		w->after = after;
+		w->deadline = deadline;
+		w->state = FEED_WAITING;
+		w->next = &f->head;
+		w->prev = f->head.prev;
+		f->head.prev->next = w;
+		f->head.prev = w;
+		f->nwaiting++;
+		MHD_suspend_connection(conn);
+		metrics_set_waiting(f->nwaiting);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+void
+feed_tick(struct feed *f, double now)
+{
+	pthread_mutex_lock(&f->lock);
+	for (struct feed_waiter *w = f->head.next, *next; w != &f->head; w = next) {
+		next = w->next;
+		if (w->deadline <= now)
+			feed_resume_locked(f, w, FEED_TIMEOUT);
+	}
+	metrics_set_waiting(f->nwaiting);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void
+feed_shutdown(struct feed *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->shutting_down = 1;
+	while (f->head.next != &f->head)
+		feed_resume_locked(f, f->head.next, FEED_SHUTDOWN);
+	metrics_set_waiting(0);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void
+feed_forget(struct feed *f, struct feed_waiter *w)
+{
+	pthread_mutex_lock(&f->lock);
+	if (w->state == FEED_WAITING && w->next != NULL) {
+		w->prev->next = w->next;
+		w->next->prev = w->prev;
+		w->next = w->prev = NULL;
+		f->nwaiting--;
+	}
+	pthread_mutex_unlock(&f->lock);
+}

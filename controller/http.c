@@ -1,0 +1,238 @@
+/*
+ * http.c: libmicrohttpd glue.
+ */
+#include "http.h"
+
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include "api.h"
+#include "log.h"
+#include "metrics.h"
+#include "xalloc.h"
+
+static atomic_ulong http_seq;
+
+const char *
+http_query(const struct http_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *
+http_header(const struct http_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
+}
+
+static void
+http_split(struct http_request *req)
+{
+	char *save = NULL;
+
+	req->segbuf = xstrdup(req->path);
+	for (char *t = strtok_r(req->segbuf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (req->nsegs == HTTP_MAX_SEGS) {
+			req->nsegs = HTTP_MAX_SEGS + 1;   /* too deep: matches nothing */
+			return;
+		}
+		req->segs[req->nsegs++] = t;
+	}
+}
+
+/* Accepts a caller's X-Request-Id when it is short and plain, else makes one. */
+static void
+http_request_id(struct http_request *req)
+{
+	const char *given = http_header(req, "X-Request-Id");
+	size_t n = given ? strlen(given) : 0;
+
+	if (n > 0 && n < sizeof(req->request_id) && strspn(given,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n) {
+		memcpy(req->request_id, given, n + 1);
+		return;
+	}
+	unsigned int r = 0;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = 0;
+	snprintf(req->request_id, sizeof(req->request_id), "%08x-%lu", r,
+	    (unsigned long)atomic_fetch_add(&http_seq, 1));
+}
+
+static struct http_request *
+http_request_new(struct app *app, struct MHD_Connection *conn, const char *url,
+    const char *method)
+{
+	struct http_request *req = xcalloc(1, sizeof(*req));
+
+	req->app = app;
+	req->conn = conn;
+	req->endpoint = -1;
+	snprintf(req->method, sizeof(req->method), "%s", method);
+	req->path = xstrdup(url);
+	http_split(req);
+	http_request_id(req);
+	return req;
+}
+
+static void
+http_request_free(struct http_request *req)
+{
+	feed_forget(req->app->feed, &req->waiter);
+	strbuf_release(&req->body);
+	free(req->path);
+	free(req->segbuf);
+	free(req);
+}
+
+static enum MHD_Result
+http_send(struct http_request *req, struct http_reply *rep)
+{
+	size_t len = rep->body ? strlen(rep->body) : 0;
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, rep->body,
+	    MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		log_fatalx("http: cannot create a response");
+	rep->body = NULL;   /* owned by the response now */
+	if (len > 0 || rep->status != 304)
+		MHD_add_response_header(r, "Content-Type",
+		    rep->content_type ? rep->content_type : "application/json");
+	MHD_add_response_header(r, "X-Request-Id", req->request_id);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (rep->allow[0])
+		MHD_add_response_header(r, "Allow", rep->allow);
+	ret = MHD_queue_response(req->conn, (unsigned)rep->status, r);
+	MHD_destroy_response(r);
+	metrics_count_request(req->endpoint, rep->status);
+	return ret;
+}
+
+static int
+http_is_json(const struct http_request *req)
+{
+	const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen("application/json");
+
+	return ct != NULL && strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static enum MHD_Result
+http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct app *app = cls;
+	struct http_request *req = *con_cls;
+	struct http_reply rep = { 0 };
+
+	(void)version;
+	if (req == NULL) {
+		*con_cls = http_request_new(app, conn, url, method);
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (req->body.len + *upload_data_size > HTTP_MAX_BODY)
+			req->body_too_large = 1;
+		else
+			strbuf_appendn(&req->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (req->body_too_large) {
+		api_error(&rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
+	} else if (req->body.len > 0 && !http_is_json(req)) {
+		api_error(&rep, 415, "Content-Type: must be application/json");
+	} else if (api_dispatch(app, req, &rep) == API_SUSPENDED) {
+		return MHD_YES;
+	}
+	return http_send(req, &rep);
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls, (void)conn, (void)toe;
+	if (*con_cls != NULL)
+		http_request_free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void
+http_log(void *cls, const char *fmt, va_list ap)
+{
+	char text[512];
+
+	(void)cls;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	text[strcspn(text, "\n")] = '\0';
+	log_warnx("http: %s", text);
+}
+
+static int
+http_resolve(const char *listen, struct sockaddr_storage *ss, struct strbuf *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	size_t hl;
+
+	if (colon == NULL || colon == listen) {
+		strbuf_appendf(err, "[server] listen: \"%s\" is not host:port", listen);
+		return -1;
+	}
+	hl = (size_t)(colon - listen);
+	if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)hl - 2, listen + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hl, listen);
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL) {
+		strbuf_appendf(err, "[server] listen: \"%s\" is not a numeric address and port", listen);
+		return -1;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+struct MHD_Daemon *
+http_start(struct app *app, struct strbuf *err)
+{
+	struct sockaddr_storage ss = { 0 };
+	const struct settings *s = app->settings;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	struct MHD_Daemon *d;
+
+	if (http_resolve(s->listen, &ss, err) != 0)
+		return NULL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, app,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(s->max_wait_ms / 1000 + 60),
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, app,
+	    MHD_OPTION_END);
+	if (d == NULL)
+		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted)", s->listen);
+	return d;
+}
+
+void
+http_stop(struct MHD_Daemon *d)
+{
+	if (d != NULL)
+		MHD_stop_daemon(d);
+}

@@ -1,0 +1,55 @@
+/*
+ * http.h: postrouted's HTTP server on libmicrohttpd.
+ *
+ * One epoll-driven daemon with a small pool of threads; long-polls are
+ * suspended connections (feed.h), so waiting agents cost no thread. This
+ * module owns the per-request context (struct http_request), accumulates
+ * bodies up to HTTP_MAX_BODY, enforces the content type, and turns a
+ * struct http_reply into a response. What a path means is api.c's job.
+ *
+ * SECURITY: bodies above 64 KiB are refused with 413 before they are
+ * parsed; every response is JSON or plain text built by the server.
+ */
+#ifndef POSTROUTE_HTTP_H
+#define POSTROUTE_HTTP_H
+
+#include <microhttpd.h>
+
+#include "app.h"
+#include "feed.h"
+#include "strbuf.h"
+#include "token.h"
+
+#define HTTP_MAX_BODY (64 * 1024)
+#define HTTP_MAX_SEGS 8
+
+struct http_request {
+	struct MHD_Connection *conn;
+	char method[8];
+	char *path;                    /* owned copy of the URL path */
+	char *segs[HTTP_MAX_SEGS];     /* point into segbuf */
+	int nsegs;
+	char *segbuf;
+	struct strbuf body;
+	int body_too_large;
+	int endpoint;                  /* metrics label index, -1 unknown */
+	char request_id[48];
+	struct token_info token;
+	struct feed_waiter waiter;
+	struct app *app;
+};
+
+struct http_reply {
+	int status;
+	char *body;                    /* owned; NULL = empty */
+	const char *content_type;      /* default application/json */
+	char allow[64];                /* Allow header for 405 */
+};
+
+struct MHD_Daemon *http_start(struct app *app, struct strbuf *err);
+void http_stop(struct MHD_Daemon *d);
+
+const char *http_query(const struct http_request *req, const char *key);
+const char *http_header(const struct http_request *req, const char *key);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * listener.c: LISTEN/NOTIFY, deadlines, expiry, presence.
+ */
+#include "listener.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "change.h"
+#include "log.h"
+#include "metrics.h"
+#include "xalloc.h"
+
+struct listener {
+	struct app *app;
+	pthread_t thread;
+	atomic_int stop;
+	PGconn *conn;
+	double next_housekeeping;
+	double backoff;
+	double next_connect;
+};
+
+static int
+listener_connect(struct listener *l)
+{
+	struct strbuf err = STRBUF_INIT;
+	const struct settings *s = l->app->settings;
+
+	l->conn = db_connect(s->conninfo, s->statement_timeout_ms, &err);
+	if (l->conn == NULL || db_exec(l->conn, "LISTEN postroute_version", 0, NULL) != 0) {
+		log_warnx("listener: cannot listen: %s", l->conn ? PQerrorMessage(l->conn) : strbuf_str(&err));
+		if (l->conn != NULL)
+			PQfinish(l->conn);
+		l->conn = NULL;
+		strbuf_release(&err);
+		return -1;
+	}
+	strbuf_release(&err);
+	return 0;
+}
+
+/* Reads the snapshot and publishes it; called after every notification
+ * and every reconnection. */
+static void
+listener_refresh(struct listener *l)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct snapshot *s = snapshot_load(l->conn, &err);
+
+	if (s == NULL) {
+		log_warnx("listener: %s", strbuf_str(&err));
+	} else {
+		struct snapshot *cur = feed_current(l->app->feed);
+		if (cur == NULL || s->version >= cur->version) {
+			unsigned long woken = feed_publish(l->app->feed, s);
+			log_debug("listener: version %lld, woke %lu", s->version, woken);
+		} else {
+			snapshot_free(s);
+		}
+		feed_release(l->app->feed, cur);
+	}
+	strbuf_release(&err);
+}
+
+static void
+listener_lost(struct listener *l, double now)
+{
+	log_warnx("listener: database connection lost: %s", PQerrorMessage(l->conn));
+	PQfinish(l->conn);
+	l->conn = NULL;
+	metrics_set_db_up(0);
+	l->next_connect = now;
+	l->backoff = 0.1;
+}
+
+static void
+listener_try_connect(struct listener *l, double now)
+{
+	if (now < l->next_connect)
+		return;
+	if (listener_connect(l) != 0) {
+		l->backoff = l->backoff < 0.1 ? 0.1 : l->backoff * 2 > 5 ? 5 : l->backoff * 2;
+		l->next_connect = now + l->backoff;
+		return;
+	}
+	if (l->backoff > 0) {
+		metrics_count_listen_reconnect();
+		log_info("listener: database connection re-established");
+	}
+	l->backoff = 0;
+	metrics_set_db_up(1);
+	listener_refresh(l);
+}
+
+int
+listener_expire(PGconn *c)
+{
+	struct change ch = { c, "postrouted", "expired", NULL, 0, NULL };
+	PGresult *r;
+	int n = 0;
+
+	/* Look first, without the writers' lock: most seconds nothing expires. */
+	r = db_query(c, "SELECT 1 FROM routes WHERE expires_at <= now() LIMIT 1", 0, NULL);
+	n = db_ok(r) ? PQntuples(r) : -1;
+	PQclear(r);
+	r = NULL;
+	if (n <= 0)
+		return n;
+	n = 0;
+	if (change_begin(&ch) != 0) {
+		change_clear(&ch);
+		return -1;
+	}
+	r = db_query(c, "DELETE FROM routes r USING route_json j"
+	    " WHERE r.expires_at <= now() AND j.provider = r.provider AND j.scope = r.scope"
+	    " RETURNING r.provider, r.scope, r.relay, j.doc::text", 0, NULL);
+	if (!db_ok(r))
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++, n++) {
+		char *object = xasprintf("%s/%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+		const char *scope = PQgetvalue(r, i, 1);
+		struct change_row row = { "route.expired", "route", object, PQgetvalue(r, i, 0),
+			strcmp(scope, "*") ? scope : NULL, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), NULL };
+		int rc = change_record(&ch, &row);
+		free(object);
+		if (rc != 0)
+			goto fail;
+	}
+	PQclear(r);
+	r = NULL;
+	if (change_end(&ch, n > 0) != 0)
+		goto fail;
+	change_clear(&ch);
+	return n;
+fail:
+	PQclear(r);
+	change_end(&ch, 0);
+	change_clear(&ch);
+	return -1;
+}
+
+static void
+listener_housekeeping(struct listener *l)
+{
+	struct strbuf nodes = STRBUF_INIT;
+	PGconn *c;
+	int n;
+
+	c = db_acquire(l->app->pool);
+	if ((n = listener_expire(c)) > 0)
+		log_info("expiry: %d route(s) expired and reverted", n);
+	if (presence_take(l->app->presence, &nodes) > 0) {
+		const char *p[] = { strbuf_str(&nodes) };
+		db_exec(c, "UPDATE nodes SET last_feed_at = now() WHERE name = ANY($1::text[])", 1, p);
+	}
+	db_release(l->app->pool, c);
+	strbuf_release(&nodes);
+}
+
+static void
+listener_drain(struct listener *l)
+{
+	PGnotify *n;
+	int got = 0;
+
+	while ((n = PQnotifies(l->conn)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	if (got)
+		listener_refresh(l);
+}
+
+static void *
+listener_main(void *arg)
+{
+	struct listener *l = arg;
+
+	while (!atomic_load(&l->stop)) {
+		double now = feed_now();
+		if (l->conn == NULL)
+			listener_try_connect(l, now);
+		if (l->conn != NULL) {
+			struct pollfd p = { PQsocket(l->conn), POLLIN, 0 };
+			if (poll(&p, 1, 100) > 0 && PQconsumeInput(l->conn) == 0)
+				listener_lost(l, now);
+			else
+				listener_drain(l);
+		} else {
+			poll(NULL, 0, 100);
+		}
+		now = feed_now();
+		feed_tick(l->app->feed, now);
+		if (now >= l->next_housekeeping) {
+			l->next_housekeeping = now + 1.0;
+			listener_housekeeping(l);
+		}
+	}
+	return NULL;
+}
+
+struct listener *
+listener_start(struct app *app)
+{
+	struct listener *l = xcalloc(1, sizeof(*l));
+
+	l->app = app;
+	if (listener_connect(l) == 0) {
+		metrics_set_db_up(1);
+		listener_refresh(l);
+	} else {
+		l->backoff = 0.1;
+		l->next_connect = feed_now() + 0.1;
+	}
+	if (pthread_create(&l->thread, NULL, listener_main, l) != 0)
+		log_fatal("listener: pthread_create");
+	return l;
+}
+
+void
+listener_stop(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	atomic_store(&l->stop, 1);
+	pthread_join(l->thread, NULL);
+	if (l->conn != NULL)
+		PQfinish(l->conn);
+	free(l);
+}

@@ -1,0 +1,30 @@
+/*
+ * listener.h: the thread that keeps postrouted in step with the database.
+ *
+ * It owns one connection that LISTENs on postroute_version. On a
+ * notification it loads a snapshot and publishes it to the feed, which
+ * wakes the waiting requests. It also resumes feeds whose deadline passed
+ * (every 100 ms), expires routes whose expires_at passed and records which
+ * nodes polled their feed (every second).
+ *
+ * A lost connection is noticed (PQconsumeInput fails, or the socket
+ * closes), re-established with exponential backoff up to 5 s, and treated
+ * as "something may have changed": the snapshot is re-read and waiters it
+ * satisfies are woken.
+ */
+#ifndef POSTROUTE_LISTENER_H
+#define POSTROUTE_LISTENER_H
+
+#include "app.h"
+
+struct listener;
+
+struct listener *listener_start(struct app *app);
+/* Asks the thread to finish and joins it. */
+void listener_stop(struct listener *l);
+
+/* One expiry pass on c: reverts routes whose expires_at passed. Returns the
+ * number expired or -1. Exposed for the tests. */
+int listener_expire(PGconn *c);
+
+#endif

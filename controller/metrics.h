@@ -1,0 +1,25 @@
+/*
+ * metrics.h: counters and gauges for GET /metrics (Prometheus text format).
+ *
+ * Lock-free atomics, safe from any thread. Endpoint labels are registered
+ * once at start (metrics_init) and referred to by index afterwards.
+ */
+#ifndef POSTROUTE_METRICS_H
+#define POSTROUTE_METRICS_H
+
+#include "strbuf.h"
+
+#define METRICS_MAX_ENDPOINTS 32
+
+void metrics_init(const char *const *endpoint_labels, int n);
+void metrics_count_request(int endpoint, int status);
+void metrics_count_db_error(void);
+void metrics_count_db_reconnect(void);
+void metrics_count_listen_reconnect(void);
+void metrics_count_wakeups(unsigned long n);
+void metrics_set_waiting(long n);
+void metrics_set_version(long long v);
+void metrics_set_db_up(int up);
+void metrics_render(struct strbuf *out);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * settings.c: the key table of postrouted.ini.
+ *
+ * Keep deploy/postrouted.ini in step: tests/unit/test_settings.c fails when
+ * a key of this table is missing from it.
+ */
+#include "settings.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#define S(f) offsetof(struct settings, f)
+#define DAY_MS (86400LL * 1000)
+
+const struct config_key settings_keys[] = {
+	{ "server", "listen", CONFIG_STRING, S(listen), "127.0.0.1:8470", 0, 0, 0, NULL,
+	  "address and port the HTTP API listens on" },
+	{ "server", "threads", CONFIG_INT, S(threads), "4", 1, 64, 0, NULL,
+	  "HTTP worker threads (long-polls do not hold a thread)" },
+	{ "server", "max_connections", CONFIG_INT, S(max_connections), "10000", 16, 1000000, 0, NULL,
+	  "concurrent HTTP connections, waiting feeds included" },
+	{ "server", "max_wait", CONFIG_DURATION, S(max_wait_ms), "300s", 1000, 3600 * 1000LL, 0, NULL,
+	  "longest a feed request may wait for a change" },
+	{ "server", "log_level", CONFIG_ENUM, S(log_level), "info", 0, 0, 0, "debug|info|warn|error",
+	  "lowest level of log lines written to stderr" },
+	{ "database", "conninfo", CONFIG_STRING, S(conninfo), NULL, 0, 0, 1, NULL,
+	  "libpq connection string of the PostgreSQL database" },
+	{ "database", "pool_size", CONFIG_INT, S(pool_size), "8", 1, 256, 0, NULL,
+	  "database connections for requests (plus one for LISTEN)" },
+	{ "database", "statement_timeout", CONFIG_DURATION, S(statement_timeout_ms), "10s", 100,
+	  600 * 1000LL, 0, NULL, "longest a single SQL statement may run" },
+	{ "notify", "webhook_url", CONFIG_STRING, S(webhook_url), "", 0, 0, 0, NULL,
+	  "Slack-compatible incoming webhook for on-call notifications (empty: off)" },
+	{ "notify", "runbook_url", CONFIG_STRING, S(runbook_url), "", 0, 0, 0, NULL,
+	  "runbook link included in every notification" },
+	{ "policy", "auto_ttl", CONFIG_DURATION, S(auto_ttl_ms), "6h", 60 * 1000LL, 2 * DAY_MS, 0,
+	  NULL, "lifetime of an automatic failover route" },
+	{ NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL },
+};
+
+int
+settings_load(struct settings *s, const char *path, struct strbuf *errors)
+{
+	memset(s, 0, sizeof(*s));
+	return config_load(settings_keys, s, path, errors);
+}
+
+void
+settings_free(struct settings *s)
+{
+	config_free(settings_keys, s);
+}

@@ -1,0 +1,34 @@
+/*
+ * settings.h: postrouted's configuration, one table of keys.
+ *
+ * settings_load fills a struct settings from an INI file through
+ * common/config.h; every error names its line. The struct owns its strings
+ * until settings_free. Read-only after start: passed as const to whoever
+ * needs it.
+ */
+#ifndef POSTROUTE_SETTINGS_H
+#define POSTROUTE_SETTINGS_H
+
+#include "config.h"
+#include "strbuf.h"
+
+struct settings {
+	char *listen;              /* [server] listen: host:port */
+	long long threads;         /* [server] threads: HTTP worker threads */
+	long long max_connections; /* [server] max_connections */
+	long long max_wait_ms;     /* [server] max_wait: cap on a feed's wait */
+	char *log_level;           /* [server] log_level */
+	char *conninfo;            /* [database] conninfo */
+	long long pool_size;       /* [database] pool_size */
+	long long statement_timeout_ms;
+	char *webhook_url;         /* [notify] webhook_url */
+	char *runbook_url;         /* [notify] runbook_url */
+	long long auto_ttl_ms;     /* [policy] auto_ttl */
+};
+
+extern const struct config_key settings_keys[];
+
+int settings_load(struct settings *s, const char *path, struct strbuf *errors);
+void settings_free(struct settings *s);
+
+#endif

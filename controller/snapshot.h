@@ -1,0 +1,56 @@
+/*
+ * snapshot.h: one routing version, read whole, for rendering feeds.
+ *
+ * A snapshot holds the version, every node's role and every route's
+ * transport entries (domain, nexthop, provider, scope), read in one
+ * repeatable-read transaction. It is immutable once loaded and shared by
+ * reference count: the feed keeps the newest, each request holds the one
+ * it renders from.
+ */
+#ifndef POSTROUTE_SNAPSHOT_H
+#define POSTROUTE_SNAPSHOT_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "strbuf.h"
+
+struct snapshot_entry {
+	char *domain;     /* "gmail.com" or ".gmail.com" */
+	char *nexthop;
+	char *provider;
+	char *scope;      /* "*" or a node name */
+};
+
+struct snapshot_node {
+	char *name;
+	int is_relay;
+};
+
+struct snapshot {
+	long long version;
+	int refs;                          /* under the owner's lock */
+	struct snapshot_entry *entries;    /* sorted by domain */
+	size_t nentries;
+	struct snapshot_node *nodes;       /* sorted by name */
+	size_t nnodes;
+};
+
+/* Reads the current state through c (inside the caller's transaction if
+ * one is open). Returns NULL with err set on a database error. */
+struct snapshot *snapshot_load(PGconn *c, struct strbuf *err);
+void snapshot_free(struct snapshot *s);
+
+/* The node, or NULL when unknown. */
+const struct snapshot_node *snapshot_node(const struct snapshot *s, const char *name);
+
+/* The node's effective entries as a JSON array (new reference): a
+ * node-scoped route wins over the "*" route of its provider; "*" routes
+ * apply to server nodes only. */
+json_t *snapshot_entries_json(const struct snapshot *s, const char *node);
+
+/* Per-node differences between two snapshots, as the dry-run "changes"
+ * array: [{"node", "removed": [...], "added": [...]}] for nodes that differ. */
+json_t *snapshot_diff_json(const struct snapshot *before, const struct snapshot *after);
+
+#endif
