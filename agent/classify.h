@@ -1,0 +1,118 @@
+/*
+ * classify.h: what a delivery result means, from data-driven rules.
+ *
+ * NAME
+ *	classify - PCRE2 rules giving a class and "would another relay help"
+ *
+ * DESCRIPTION
+ *	A rules file holds one rule per line:
+ *
+ *	    NAME  CLASS  REROUTABLE  [SCOPE...]  /PATTERN/
+ *
+ *	NAME is [a-z0-9][a-z0-9._-]*; CLASS one of the classes below;
+ *	REROUTABLE yes, no or ambiguous (would sending through another IP
+ *	help?). SCOPE narrows where the rule applies, each a comma list:
+ *	provider=google,yahoo (a catalogue name, or "other"), dsn=5.7.
+ *	(a prefix of the enhanced status code), stage=greeting,rcpt
+ *	(connect greeting helo mail rcpt data eod other none: eod is the
+ *	reply to the end of DATA), status=deferred,bounced, and on=conn
+ *	(the rule sees Postfix's connection-failure texts instead of remote
+ *	replies; without it, rules never see connection failures). PATTERN is a
+ *	PCRE2 pattern, always caseless, running from the first field that
+ *	starts with '/' to the last '/' of the line. "NAME off" removes a
+ *	rule of that name loaded before. '#' at the start of a line is a
+ *	comment.
+ *
+ *	Patterns see the remote reply as Postfix logged it with multi-line
+ *	replies unwrapped: Postfix joins "550-5.7.1 a" / "550 5.7.1 b" into
+ *	"550-5.7.1 a 550 5.7.1 b"; the classifier drops the repeated
+ *	"550-5.7.1 " / "550 5.7.1 " prefixes after the first and folds runs
+ *	of blanks, so "550 5.7.1 a b" is matched and a pattern may span
+ *	the original line breaks. For connection failures the pattern sees
+ *	Postfix's text ("connect to host[ip]:25: Connection refused").
+ *
+ * PRECEDENCE
+ *	Files are loaded in order, usually deploy/rules.conf then the local
+ *	file ([logwatch] rules, or scan --rules). A rule in a later file
+ *	replaces one of the same name in an earlier file; otherwise rules
+ *	of later files are tried first. Within a file, rules are tried from
+ *	the top; the first match decides.
+ *
+ *	Before any rule: status=sent is class sent (no regular expression
+ *	runs); "delivery temporarily suspended" is class suspended. When no
+ *	rule matches: a connection failure is class connection, ambiguous;
+ *	otherwise the enhanced status code decides (classify_fallback).
+ *
+ * OWNERSHIP
+ *	A struct classify owns its compiled patterns (JIT-compiled once) and
+ *	one match buffer: use one per thread. Results point to static class
+ *	names and to rule names owned by the classifier.
+ *
+ * DIAGNOSTICS
+ *	classify_load collects every bad line ("FILE:LINE: message", with
+ *	PCRE2's own message and offset for a bad pattern) and returns -1;
+ *	the rules of a file with errors are not added. Never fatal.
+ */
+#ifndef POSTROUTE_CLASSIFY_H
+#define POSTROUTE_CLASSIFY_H
+
+#include "maillog.h"
+#include "strbuf.h"
+
+enum classify_class {
+	CLASS_NONE,
+	CLASS_BLOCK,
+	CLASS_DNSBL,
+	CLASS_RATE_LIMIT,
+	CLASS_REPUTATION,
+	CLASS_AUTH,
+	CLASS_CONTENT,
+	CLASS_POLICY,
+	CLASS_TRANSIENT,
+	CLASS_USER_UNKNOWN,
+	CLASS_MAILBOX_FULL,
+	CLASS_MAILBOX_DISABLED,
+	CLASS_RECIPIENT_FILTER,
+	CLASS_RECIPIENT_RATE_LIMIT,
+	CLASS_GREYLIST,
+	CLASS_CONNECTION,
+	CLASS_SUSPENDED,
+	CLASS_SENT,
+	CLASS_COUNT
+};
+
+enum classify_reroute {
+	REROUTE_NO,
+	REROUTE_YES,
+	REROUTE_AMBIGUOUS,
+};
+
+struct classify_result {
+	enum classify_class cls;
+	enum classify_reroute reroutable;
+	const char *rule;   /* the matching rule's name, or "sent", "fallback", ... */
+};
+
+struct classify;
+
+struct classify *classify_new(void);
+struct classify *classify_free(struct classify *c);
+
+/* Adds the rules of a file (see PRECEDENCE). */
+int classify_load(struct classify *c, const char *path, struct strbuf *errors);
+
+/* Number of active rules. */
+size_t classify_count(const struct classify *c);
+
+/* Classifies one MAILLOG_DELIVERY record; provider NULL means "other". */
+void classify_delivery(struct classify *c, const struct maillog_rec *rec,
+    const char *provider, struct classify_result *res);
+
+/* What the enhanced status code alone says (used when no rule matches). */
+void classify_fallback(const struct maillog_rec *rec, struct classify_result *res);
+
+const char *classify_class_name(enum classify_class cls);
+int classify_class_parse(const char *name, enum classify_class *out);
+const char *classify_reroute_name(enum classify_reroute r);
+
+#endif
