@@ -207,9 +207,10 @@ relay_put(PGconn *c, json_t *body, const char *name, const char *before, struct 
 		return -1;
 	}
 	const char *p[] = { name, nexthop, drained < 0 ? NULL : drained ? "true" : "false" };
-	if (db_one(c, "INSERT INTO relays (name, nexthop, drained) VALUES ($1, $2, coalesce($3::boolean, false))"
-	    " ON CONFLICT (name) DO UPDATE SET nexthop = coalesce($2, relays.nexthop),"
-	    " drained = coalesce($3::boolean, relays.drained), updated_at = now()",
+	if (db_one(c, before == NULL ?
+	    "INSERT INTO relays (name, nexthop, drained) VALUES ($1, $2, coalesce($3::boolean, false))" :
+	    "UPDATE relays SET nexthop = coalesce($2, nexthop), drained = coalesce($3::boolean, drained),"
+	    " updated_at = now() WHERE name = $1",
 	    3, p, NULL, &fail) < 0) {
 		api_db_error(rep, c, fail, "relay");
 		PQclear(fail);
@@ -401,7 +402,7 @@ node_put(PGconn *c, json_t *body, const char *name, const char *before, struct h
 	if (relay != NULL && api_name(relay, "relay", rep) != 0)
 		goto bad;
 	const char *p[] = { name, role, relay };
-	if (relay != NULL && db_one(c, "SELECT 1 FROM relays WHERE name = $3", 3, p, NULL, &fail) == 0) {
+	if (relay != NULL && db_one(c, "SELECT 1 FROM relays WHERE name = $1", 1, &relay, NULL, &fail) == 0) {
 		api_error(rep, 400, "relay: no such relay \"%s\"", relay);
 		goto bad;
 	}
