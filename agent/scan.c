@@ -1,0 +1,468 @@
+/*
+ * scan.c: postroute-agent scan (see scan.h).
+ *
+ * Owns, for one run: the catalogue, the classifier, the detector, a 4 MiB
+ * read buffer and a 1 MiB output buffer. Lines are parsed in place in the
+ * read buffer and JSON is written into the output buffer, so the loop
+ * allocates nothing per line.
+ */
+#include "scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalogue.h"
+#include "classify.h"
+#include "detector.h"
+#include "log.h"
+#include "maillog.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#ifndef POSTROUTE_DATADIR
+#define POSTROUTE_DATADIR "/usr/local/share/postroute"
+#endif
+
+#define SCAN_READ_BUF (4u << 20)
+#define SCAN_OUT_BUF (1u << 20)
+#define SCAN_MAX_RULES 16
+
+struct scan_out {
+	char *buf;
+	size_t len;
+	int failed;
+};
+
+struct scan_reader {
+	int fd;
+	char *buf;
+	size_t start, end;
+	int eof;
+	int error;
+};
+
+struct scan {
+	struct catalogue *cat;
+	struct classify *cls;
+	struct detector *det;
+	struct scan_out out;
+	long long rejected;
+};
+
+/* ---- output ---- */
+
+static void
+out_flush(struct scan_out *o)
+{
+	if (o->len > 0 && fwrite(o->buf, 1, o->len, stdout) != o->len)
+		o->failed = 1;
+	o->len = 0;
+}
+
+/* Room for n more bytes (n <= SCAN_OUT_BUF). */
+static char *
+out_room(struct scan_out *o, size_t n)
+{
+	if (o->len + n > SCAN_OUT_BUF)
+		out_flush(o);
+	return o->buf + o->len;
+}
+
+static void
+out_mem(struct scan_out *o, const char *s, size_t n)
+{
+	memcpy(out_room(o, n), s, n);
+	o->len += n;
+}
+
+#define OUT_LIT(o, s) out_mem((o), (s), sizeof(s) - 1)
+
+/* A JSON string; input is at most MAILLOG_LINE_MAX bytes. */
+static void
+out_str(struct scan_out *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *w = out_room(o, n * 6 + 2), *start = w;
+
+	*w++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			*w++ = '\\';
+			*w++ = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			memcpy(w, "\\u00", 4);
+			w[4] = hex[c >> 4];
+			w[5] = hex[c & 15];
+			w += 6;
+		} else {
+			*w++ = (char)c;
+		}
+	}
+	*w++ = '"';
+	o->len += (size_t)(w - start);
+}
+
+static void
+out_cstr(struct scan_out *o, const char *s)
+{
+	out_str(o, s, strlen(s));
+}
+
+static void
+out_num(struct scan_out *o, long long v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%lld", v);
+
+	out_mem(o, tmp, (size_t)n);
+}
+
+static void
+out_time(struct scan_out *o, time_t t)
+{
+	struct tm tm;
+	char tmp[40];
+
+	gmtime_r(&t, &tm);
+	size_t n = strftime(tmp, sizeof(tmp), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+	out_mem(o, tmp, n);
+}
+
+static void
+out_delivery(struct scan_out *o, long long lineno, const struct maillog_rec *rec,
+    const char *provider, const struct classify_result *res)
+{
+	OUT_LIT(o, "{\"type\":\"delivery\",\"line\":");
+	out_num(o, lineno);
+	OUT_LIT(o, ",\"node\":");
+	out_str(o, rec->host.p, rec->host.len);
+	OUT_LIT(o, ",\"provider\":");
+	out_cstr(o, provider);
+	OUT_LIT(o, ",\"domain\":");
+	out_str(o, rec->domain.p, rec->domain.len);
+	OUT_LIT(o, ",\"relay\":");
+	if (rec->relay_host.len > 0)
+		out_str(o, rec->relay_host.p, rec->relay_host.len);
+	else
+		OUT_LIT(o, "\"none\"");
+	OUT_LIT(o, ",\"dsn\":");
+	out_str(o, rec->dsn.p, rec->dsn.len);
+	OUT_LIT(o, ",\"status\":");
+	out_cstr(o, maillog_status_name(rec->status));
+	OUT_LIT(o, ",\"class\":");
+	out_cstr(o, classify_class_name(res->cls));
+	if (res->reroutable == REROUTE_YES)
+		OUT_LIT(o, ",\"reroutable\":true}\n");
+	else
+		OUT_LIT(o, ",\"reroutable\":false}\n");
+}
+
+static void
+out_event(struct scan_out *o, const struct detector_event *ev)
+{
+	OUT_LIT(o, "{\"type\":\"event\",\"event\":");
+	out_cstr(o, ev->type == DETECTOR_BLOCK ? "block" : "clear");
+	OUT_LIT(o, ",\"node\":");
+	out_cstr(o, ev->node);
+	OUT_LIT(o, ",\"provider\":");
+	out_cstr(o, ev->provider);
+	OUT_LIT(o, ",\"class\":");
+	out_cstr(o, classify_class_name(ev->cls));
+	OUT_LIT(o, ",\"count\":");
+	out_num(o, ev->count);
+	OUT_LIT(o, ",\"window_s\":");
+	out_num(o, ev->window_s);
+	OUT_LIT(o, ",\"at\":");
+	out_time(o, ev->at);
+	OUT_LIT(o, "}\n");
+}
+
+/* ---- input ---- */
+
+/*
+ * The next line in line and len (no newline). *toolong is set for a line
+ * that did not fit the buffer: its text is dropped, only its number
+ * counts. Returns 0 at the end of the input.
+ */
+static int
+reader_next(struct scan_reader *r, const char **line, size_t *len, int *toolong)
+{
+	*toolong = 0;
+	for (;;) {
+		char *nl = r->start < r->end ?
+		    memchr(r->buf + r->start, '\n', r->end - r->start) : NULL;
+		if (nl != NULL) {
+			*line = r->buf + r->start;
+			*len = (size_t)(nl - *line);
+			r->start = (size_t)(nl - r->buf) + 1;
+			return 1;
+		}
+		if (r->eof) {
+			if (r->start == r->end)
+				return 0;
+			*line = r->buf + r->start;
+			*len = r->end - r->start;
+			r->start = r->end;
+			return 1;
+		}
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->end == SCAN_READ_BUF) {   /* no newline in 4 MiB */
+			*toolong = 1;
+			r->end = 0;
+		}
+		ssize_t n = read(r->fd, r->buf + r->end, SCAN_READ_BUF - r->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r->error = errno;
+		if (n <= 0)
+			r->eof = 1;
+		else
+			r->end += (size_t)n;
+		if (*toolong) {
+			/* drop the rest of the long line, up to its newline */
+			char *e = memchr(r->buf, '\n', r->end);
+			if (e == NULL && !r->eof) {
+				r->end = SCAN_READ_BUF;
+				continue;
+			}
+			r->start = e ? (size_t)(e - r->buf) + 1 : r->end;
+			*line = "";
+			*len = 0;
+			return 1;
+		}
+	}
+}
+
+/* ---- the loop ---- */
+
+static void
+scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t len,
+    long long lineno)
+{
+	struct maillog_rec rec;
+	struct classify_result res;
+	struct detector_event ev;
+
+	switch (maillog_parse_line(line, len, clk, &rec)) {
+	case MAILLOG_REJECT:
+		s->rejected++;
+		return;
+	case MAILLOG_DELIVERY:
+		break;
+	default:
+		return;
+	}
+	const char *provider = catalogue_attribute(s->cat, rec.relay_host.p, rec.relay_host.len,
+	    rec.domain.p, rec.domain.len);
+	if (provider == NULL)
+		provider = "other";
+	classify_delivery(s->cls, &rec, provider, &res);
+	out_delivery(&s->out, lineno, &rec, provider, &res);
+	if (detector_feed(s->det, rec.host.p, rec.host.len, provider, &res, rec.ts, line, len, &ev))
+		out_event(&s->out, &ev);
+}
+
+static int
+scan_file(struct scan *s, const char *path, char *rbuf)
+{
+	struct scan_reader r = { .buf = rbuf };
+	struct maillog_clock clk;
+	struct stat st;
+	const char *line;
+	size_t len;
+	int toolong;
+	long long lineno = 0;
+
+	r.fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	if (r.fd < 0 || fstat(r.fd, &st) != 0) {
+		log_warn("scan: %s", path);
+		if (r.fd > 0)
+			close(r.fd);
+		return -1;
+	}
+	maillog_clock_init(&clk, S_ISREG(st.st_mode) ? st.st_mtime : time(NULL));
+	while (reader_next(&r, &line, &len, &toolong)) {
+		lineno++;
+		if (toolong)
+			s->rejected++;
+		else
+			scan_line(s, &clk, line, len, lineno);
+	}
+	if (r.fd > 0)
+		close(r.fd);
+	if (r.error) {
+		errno = r.error;
+		log_warn("scan: %s: read error after line %lld", path, lineno);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- set-up ---- */
+
+static char *
+scan_datafile(const char *name)
+{
+	const char *env = getenv("POSTROUTE_DATADIR");
+	char *p;
+
+	if (env != NULL && *env != '\0') {
+		p = xasprintf("%s/%s", env, name);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	p = xasprintf("%s/%s", POSTROUTE_DATADIR, name);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	p = xasprintf("deploy/%s", name);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
+static void
+scan_usage(FILE *fp)
+{
+	fprintf(fp, "usage: postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...\n");
+}
+
+struct scan_args {
+	const char *rules[SCAN_MAX_RULES];
+	int nrules;
+	const char *providers;
+	char **files;
+	int nfiles;
+};
+
+static int
+scan_parse_args(int argc, char **argv, struct scan_args *a)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *v = NULL;
+		int consumed = 0;
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			scan_usage(stdout);
+			exit(0);
+		}
+		if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)
+			break;
+		if (strncmp(argv[i], "--rules=", 8) == 0 || strncmp(argv[i], "--providers=", 12) == 0)
+			v = strchr(argv[i], '=') + 1;
+		else if ((strcmp(argv[i], "--rules") == 0 || strcmp(argv[i], "--providers") == 0) &&
+		    i + 1 < argc)
+			v = argv[i + 1], consumed = 1;
+		else {
+			log_warnx("scan: unknown option or missing value: %s", argv[i]);
+			return -1;
+		}
+		if (strncmp(argv[i], "--rules", 7) == 0) {
+			if (a->nrules == SCAN_MAX_RULES) {
+				log_warnx("scan: at most %d --rules files", SCAN_MAX_RULES);
+				return -1;
+			}
+			a->rules[a->nrules++] = v;
+		} else {
+			a->providers = v;
+		}
+		i += consumed;
+	}
+	a->files = argv + i;
+	a->nfiles = argc - i;
+	if (a->nfiles == 0) {
+		log_warnx("scan: no log file given");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+scan_setup(struct scan *s, const struct scan_args *a)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *rules = scan_datafile("rules.conf");
+	char *prov = a->providers ? NULL : scan_datafile("providers.conf");
+	int bad = 0;
+
+	if (rules == NULL)
+		log_warnx("scan: no default rules.conf (looked in $POSTROUTE_DATADIR, %s, ./deploy)",
+		    POSTROUTE_DATADIR);
+	else if (classify_load(s->cls, rules, &err) != 0)
+		bad = 1;
+	for (int i = 0; i < a->nrules; i++)
+		if (classify_load(s->cls, a->rules[i], &err) != 0)
+			bad = 1;
+	if (a->providers == NULL && prov == NULL) {
+		log_warnx("scan: no providers.conf (looked in $POSTROUTE_DATADIR, %s, ./deploy)",
+		    POSTROUTE_DATADIR);
+		bad = 1;
+	} else if (catalogue_load(s->cat, a->providers ? a->providers : prov, &err) != 0) {
+		bad = 1;
+	}
+	if (err.len > 0)
+		fputs(err.buf, stderr);
+	strbuf_release(&err);
+	free(rules);
+	free(prov);
+	return bad ? -1 : 0;
+}
+
+int
+scan_main(int argc, char **argv)
+{
+	struct scan_args a = { .nrules = 0 };
+	struct detector_config dcfg;
+	struct scan s = { 0 };
+	int rc = 0;
+
+	if (scan_parse_args(argc, argv, &a) != 0) {
+		scan_usage(stderr);
+		return 2;
+	}
+	s.cat = catalogue_new();
+	s.cls = classify_new();
+	detector_config_default(&dcfg);
+	s.det = detector_new(&dcfg);
+	s.out.buf = xmalloc(SCAN_OUT_BUF);
+	if (scan_setup(&s, &a) != 0) {
+		rc = 2;
+	} else {
+		char *rbuf = xmalloc(SCAN_READ_BUF);
+		for (int i = 0; i < a.nfiles; i++)
+			if (scan_file(&s, a.files[i], rbuf) != 0)
+				rc = 1;
+		free(rbuf);
+		out_flush(&s.out);
+		if (fflush(stdout) != 0 || s.out.failed) {
+			log_warn("scan: writing the output");
+			rc = 1;
+		}
+		if (s.rejected > 0)
+			log_info("scan: %lld lines skipped as malformed", s.rejected);
+	}
+	free(s.out.buf);
+	detector_free(s.det);
+	classify_free(s.cls);
+	catalogue_free(s.cat);
+	return rc;
+}

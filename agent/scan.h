@@ -1,0 +1,51 @@
+/*
+ * scan.h: "postroute-agent scan": the detector over log files, offline.
+ *
+ * NAME
+ *	scan - backtest rules and thresholds on old Postfix logs
+ *
+ * SYNOPSIS
+ *	postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...
+ *
+ * DESCRIPTION
+ *	Reads each LOGFILE ("-" is standard input) line by line, parses,
+ *	attributes and classifies every delivery attempt and feeds the same
+ *	detector the live agent runs, with the log's timestamps as its
+ *	clock. Prints one JSON object per line on standard output:
+ *
+ *	  {"type":"delivery","line":N,"node":..,"provider":..,"domain":..,
+ *	   "relay":..,"dsn":..,"status":..,"class":..,"reroutable":true|false}
+ *	  {"type":"event","event":"block"|"clear","node":..,"provider":..,
+ *	   "class":..,"count":N,"window_s":N,"at":"2026-11-27T08:31:39Z"}
+ *
+ *	"line" is 1-based within its file; "relay" is the remote host name
+ *	("none" when Postfix named none); "reroutable" is true only for
+ *	replies whose rule says yes (ambiguous prints false).
+ *
+ *	Rules: the default rules.conf, then each --rules FILE on top (a
+ *	later file overrides by rule name and is tried first, as the live
+ *	agent's [logwatch] rules). Providers: --providers FILE replaces the
+ *	default providers.conf. Defaults are looked up in
+ *	$POSTROUTE_DATADIR, then the compiled-in POSTROUTE_DATADIR
+ *	(PREFIX/share/postroute after make install), then ./deploy.
+ *
+ *	Traditional syslog timestamps take their year from the file's
+ *	modification time (standard input: now) and are local time.
+ *
+ * DIAGNOSTICS
+ *	Exit 0; 1 when a log file could not be read (the others are still
+ *	scanned); 2 on usage errors or bad rules/providers files (every bad
+ *	line is reported). Garbage lines are skipped and counted; the
+ *	count goes to standard error at the end.
+ *
+ * SECURITY
+ *	Log text comes from remote servers: output strings are JSON-escaped;
+ *	lines over MAILLOG_LINE_MAX are skipped without being buffered whole.
+ */
+#ifndef POSTROUTE_SCAN_H
+#define POSTROUTE_SCAN_H
+
+/* argv[0] is "scan". Returns the exit status. */
+int scan_main(int argc, char **argv);
+
+#endif
