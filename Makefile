@@ -27,7 +27,8 @@ OPT     ?= -O2
 CFLAGS  ?= -g $(OPT)
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-DEFS     = -D_GNU_SOURCE -DPOSTROUTE_VERSION=\"$(VERSION)\"
+DEFS     = -D_GNU_SOURCE -DPOSTROUTE_VERSION=\"$(VERSION)\" \
+           -DPOSTROUTE_DATADIR=\"$(PREFIX)/share/postroute\"
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
@@ -121,6 +122,7 @@ install: all
 	install -m 0755 $(BINDIR)/postroute $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BINDIR)/postrouted $(BINDIR)/postroute-agent $(DESTDIR)$(PREFIX)/sbin/
 	cp -r schema $(DESTDIR)$(PREFIX)/share/postroute/
+	install -m 0644 deploy/rules.conf deploy/providers.conf $(DESTDIR)$(PREFIX)/share/postroute/
 	if [ -d docs/man ]; then for s in 1 8; do install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	  for f in docs/man/*.$$s; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; done; fi
 	install -d $(DESTDIR)$(PREFIX)/share/doc/postroute/examples
