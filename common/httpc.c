@@ -54,6 +54,16 @@ httpc_write(char *ptr, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
+static int
+httpc_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	const struct httpc_request *req = user;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return req->abort_cb(req->abort_arg) ? 1 : 0;
+}
+
 int
 httpc_do(struct httpc *h, const struct httpc_request *req,
     struct httpc_response *resp, struct strbuf *err)
@@ -76,6 +86,11 @@ httpc_do(struct httpc *h, const struct httpc_request *req,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (req->ca_file != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_file);
+	if (req->abort_cb != NULL) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, httpc_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)req);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (req->token != NULL) {
 		auth = xasprintf("Authorization: Bearer %s", req->token);
 		hdrs = curl_slist_append(hdrs, auth);
@@ -94,7 +109,8 @@ httpc_do(struct httpc *h, const struct httpc_request *req,
 	free(auth);
 	if (rc != CURLE_OK) {
 		strbuf_appendf(err, "%s %s: %s", req->method, req->url,
-		    rc == CURLE_WRITE_ERROR ? "response too large" : curl_easy_strerror(rc));
+		    rc == CURLE_WRITE_ERROR ? "response too large" :
+		    rc == CURLE_ABORTED_BY_CALLBACK ? "aborted" : curl_easy_strerror(rc));
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -24,6 +24,10 @@ struct httpc_request {
 	const char *ca_file;       /* CA bundle for https, or NULL for the system's */
 	long connect_timeout_ms;
 	long timeout_ms;           /* whole request */
+	/* Optional: polled about once a second while the request runs; a
+	 * non-zero return aborts it (-1, "aborted"). For signal flags. */
+	int (*abort_cb)(void *arg);
+	void *abort_arg;
 };
 
 struct httpc_response {
