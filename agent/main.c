@@ -1,28 +1,145 @@
 /*
  * main.c: postroute-agent's entry point.
  *
- * For now only the offline detector ("scan") is wired; the sync loop and
- * the live logwatch take "-c FILE". Exit 2 on usage errors.
+ *	postroute-agent -c FILE [-n] [--once] [-v]
+ *	postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...
+ *
+ * -c FILE runs the sync loop until SIGTERM or SIGINT; -n checks the
+ * configuration and exits (0 good, 1 with every error printed); --once
+ * syncs once without waiting and exits 0 when the node is applied or
+ * already current, 1 otherwise. SIGHUP wakes the loop to re-check the
+ * installed map and ask the controller at once. "scan" runs the offline
+ * detector (agent/scan.h). Exit 2 on usage errors.
+ *
+ * Start-up failures (configuration, state file) are fatal; everything
+ * after that is retried by the loop.
  */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "agentconf.h"
+#include "httpc.h"
 #include "log.h"
 #include "scan.h"
+#include "sync.h"
+
+static volatile sig_atomic_t main_stop, main_wake;
+
+static void
+main_on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		main_wake = 1;
+	else
+		main_stop = 1;
+}
+
+static void
+main_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: postroute-agent -c FILE [--once]\n"
+	fprintf(fp, "usage: postroute-agent -c FILE [-n] [--once] [-v]\n"
 	    "       postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...\n");
+}
+
+struct main_args {
+	const char *conf;
+	int check, once, verbose;
+};
+
+static int
+main_parse(int argc, char **argv, struct main_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			a->conf = argv[++i];
+		else if (strcmp(argv[i], "-n") == 0)
+			a->check = 1;
+		else if (strcmp(argv[i], "--once") == 0)
+			a->once = 1;
+		else if (strcmp(argv[i], "-v") == 0)
+			a->verbose = 1;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+		else
+			return -1;
+	}
+	return a->conf == NULL ? -1 : 0;
+}
+
+static int
+main_sync(const struct agent_config *cfg, int once)
+{
+	struct sync s;
+	struct strbuf err = STRBUF_INIT;
+	int rc = 0;
+
+	if (sync_init(&s, cfg, &main_stop, &main_wake, &err) != 0)
+		log_fatalx("state: %s", strbuf_str(&err));
+	if (cfg->logwatch_file[0] != '\0')
+		log_info("logwatch: [logwatch] file is set; the live logwatch is not part of this "
+		    "build, use \"postroute-agent scan\"");
+	if (once) {
+		enum sync_result r = sync_once(&s, 0);
+		rc = r == SYNC_APPLIED || r == SYNC_CURRENT ? 0 : 1;
+	} else {
+		sync_run(&s);
+		log_info("stopped");
+	}
+	sync_release(&s);
+	strbuf_release(&err);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct main_args a;
+	struct agent_config cfg;
+	struct strbuf err = STRBUF_INIT;
+	int rc;
+
 	log_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "scan") == 0)
 		return scan_main(argc - 1, argv + 1);
-	usage(stderr);
-	return 2;
+	if ((rc = main_parse(argc, argv, &a)) != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
+	}
+	if (a.verbose)
+		log_set_level(LOG_LEVEL_DEBUG);
+	if (agentconf_load(a.conf, &cfg, &err) != 0) {
+		fputs(strbuf_str(&err), stderr);
+		agentconf_free(&cfg);
+		strbuf_release(&err);
+		return 1;
+	}
+	if (a.check) {
+		printf("%s: configuration ok\n", a.conf);
+		agentconf_free(&cfg);
+		return 0;
+	}
+	main_signals();
+	httpc_global_init();
+	rc = main_sync(&cfg, a.once);
+	agentconf_free(&cfg);
+	strbuf_release(&err);
+	return rc;
 }

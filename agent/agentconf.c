@@ -1,0 +1,150 @@
+/*
+ * agentconf.c: the agent's key table and the checks beyond it.
+ */
+#include "agentconf.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate.h"
+#include "xalloc.h"
+
+#define AC(f) offsetof(struct agent_config, f)
+#define SEC 1000LL
+
+const struct config_key agentconf_keys[] = {
+	{ "agent", "node", CONFIG_STRING, AC(node), NULL, 0, 0, 1, NULL,
+	  "this host's node name, as registered in the controller" },
+	{ "agent", "controller", CONFIG_STRING, AC(controller), NULL, 0, 0, 1, NULL,
+	  "controller base URLs, separated by spaces; tried in order with failover" },
+	{ "agent", "token_file", CONFIG_STRING, AC(token_file), NULL, 0, 0, 1, NULL,
+	  "file holding this node's agent token (first line)" },
+	{ "agent", "state_dir", CONFIG_STRING, AC(state_dir), "/var/lib/postroute-agent", 0, 0, 0, NULL,
+	  "directory for the applied version, checksum and a copy of the map" },
+	{ "agent", "ca_file", CONFIG_STRING, AC(ca_file), NULL, 0, 0, 0, NULL,
+	  "CA bundle for https controller URLs (default: the system's)" },
+	{ "agent", "connect_timeout", CONFIG_DURATION, AC(connect_timeout_ms), "5s", 100, 120 * SEC, 0, NULL,
+	  "TCP/TLS connect timeout per controller URL" },
+	{ "agent", "request_timeout", CONFIG_DURATION, AC(request_timeout_ms), "15s", 1 * SEC, 300 * SEC, 0, NULL,
+	  "timeout of a report, and margin added to poll_wait for the feed" },
+	{ "agent", "poll_wait", CONFIG_DURATION, AC(poll_wait_ms), "60s", 1 * SEC, 300 * SEC, 0, NULL,
+	  "how long the controller may hold a feed request" },
+	{ "agent", "retry_min", CONFIG_DURATION, AC(retry_min_ms), "1s", 10, 300 * SEC, 0, NULL,
+	  "first delay after a failure (doubles, with jitter)" },
+	{ "agent", "retry_max", CONFIG_DURATION, AC(retry_max_ms), "30s", 10, 3600 * SEC, 0, NULL,
+	  "longest delay between retries" },
+	{ "postfix", "config_directory", CONFIG_STRING, AC(config_directory), "/etc/postfix", 0, 0, 0, NULL,
+	  "Postfix configuration directory (postfix -c, postmap -c)" },
+	{ "postfix", "command_directory", CONFIG_STRING, AC(command_directory), "/usr/sbin", 0, 0, 0, NULL,
+	  "directory of postfix, postmap, postconf and postqueue" },
+	{ "postfix", "transport_file", CONFIG_STRING, AC(transport_file), "/etc/postfix/postroute_transport", 0, 0, 0, NULL,
+	  "the transport(5) source file the agent owns (main.cf: transport_maps = TYPE:FILE)" },
+	{ "postfix", "map_type", CONFIG_ENUM, AC(map_type), "hash", 0, 0, 0, "hash|cdb|lmdb",
+	  "lookup table type of transport_file" },
+	{ "postfix", "reload", CONFIG_ENUM, AC(reload), "always", 0, 0, 0, "always|never",
+	  "run postfix reload after installing a changed map" },
+	{ "postfix", "requeue", CONFIG_ENUM, AC(requeue), "moved", 0, 0, 0, "moved|all|none",
+	  "push deferred mail: of moved domains (postqueue -i), all (postqueue -f), none" },
+	{ "postfix", "requeue_max", CONFIG_INT, AC(requeue_max), "500", 1, 1000000, 0, NULL,
+	  "most postqueue -i runs per change; above it, one postqueue -f" },
+	{ "postfix", "command_timeout", CONFIG_DURATION, AC(command_timeout_ms), "30s", 100, 600 * SEC, 0, NULL,
+	  "timeout of postconf, postfix reload and postqueue" },
+	{ "postfix", "postmap_timeout", CONFIG_DURATION, AC(postmap_timeout_ms), "120s", 100, 3600 * SEC, 0, NULL,
+	  "timeout of each postmap run" },
+	{ "logwatch", "file", CONFIG_STRING, AC(logwatch_file), "", 0, 0, 0, NULL,
+	  "Postfix log file to watch; empty turns logwatch off" },
+	{ "logwatch", "rules", CONFIG_STRING, AC(logwatch_rules), "", 0, 0, 0, NULL,
+	  "classification rules file (empty: built-in rules)" },
+	{ "logwatch", "providers", CONFIG_STRING, AC(logwatch_providers), "", 0, 0, 0, NULL,
+	  "providers file for offline use (empty: from the controller)" },
+	{ NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL },
+};
+
+static void
+ac_split_urls(struct agent_config *cfg, const char *path, struct strbuf *err)
+{
+	const char *p = cfg->controller;
+
+	while (*p) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, " \t,");
+		if (n == 0)
+			break;
+		char *u = xstrndup(p, n);
+		if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+			strbuf_appendf(err, "%s: [agent] controller: \"%.200s\" is not an http:// or https:// URL\n",
+			    path, u);
+		cfg->urls = xrealloc(cfg->urls, (cfg->nurls + 1) * sizeof(char *));
+		cfg->urls[cfg->nurls++] = u;
+		p += n;
+	}
+	if (cfg->nurls == 0)
+		strbuf_appendf(err, "%s: [agent] controller: no URL\n", path);
+}
+
+static void
+ac_read_token(struct agent_config *cfg, const char *path, struct strbuf *err)
+{
+	char buf[1024];
+	FILE *fp = fopen(cfg->token_file, "r");
+
+	if (fp == NULL) {
+		strbuf_appendf(err, "%s: [agent] token_file: %s: %s\n", path, cfg->token_file,
+		    strerror(errno));
+		return;
+	}
+	if (fgets(buf, sizeof(buf), fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] == '\0' || strpbrk(buf, " \t") != NULL)
+		strbuf_appendf(err, "%s: [agent] token_file: %s: no token on the first line\n", path,
+		    cfg->token_file);
+	else
+		cfg->token = xstrdup(buf);
+}
+
+static void
+ac_absolute(const char *path, const char *sec, const char *key, const char *v, struct strbuf *err)
+{
+	if (v != NULL && v[0] != '\0' && v[0] != '/')
+		strbuf_appendf(err, "%s: [%s] %s: \"%.200s\" is not an absolute path\n", path, sec, key, v);
+}
+
+int
+agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
+{
+	size_t before = err->len;
+	const char *why;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (config_load(agentconf_keys, cfg, path, err) != 0)
+		return -1;
+	if ((why = validate_name(cfg->node)) != NULL)
+		strbuf_appendf(err, "%s: [agent] node: %s\n", path, why);
+	ac_split_urls(cfg, path, err);
+	ac_absolute(path, "agent", "state_dir", cfg->state_dir, err);
+	ac_absolute(path, "postfix", "config_directory", cfg->config_directory, err);
+	ac_absolute(path, "postfix", "command_directory", cfg->command_directory, err);
+	ac_absolute(path, "postfix", "transport_file", cfg->transport_file, err);
+	if (cfg->retry_max_ms < cfg->retry_min_ms)
+		strbuf_appendf(err, "%s: [agent] retry_max: is less than retry_min\n", path);
+	ac_read_token(cfg, path, err);
+	return err->len > before ? -1 : 0;
+}
+
+void
+agentconf_free(struct agent_config *cfg)
+{
+	config_free(agentconf_keys, cfg);
+	for (size_t i = 0; i < cfg->nurls; i++)
+		free(cfg->urls[i]);
+	free(cfg->urls);
+	free(cfg->token);
+	cfg->urls = NULL;
+	cfg->nurls = 0;
+	cfg->token = NULL;
+}

@@ -1,0 +1,67 @@
+/*
+ * agentconf.h: the agent's configuration file.
+ *
+ * NAME
+ *	agentconf - [agent], [postfix] and [logwatch] keys of postroute-agent
+ *
+ * DESCRIPTION
+ *	One table (agentconf_keys) drives common/config.h: types, defaults,
+ *	bounds and help. agentconf_load then checks what the table cannot:
+ *	controller URLs (one or more, separated by spaces or commas, each
+ *	http:// or https://), absolute paths, the node name, and reads the
+ *	token from token_file (first line).
+ *
+ * OWNERSHIP
+ *	struct agent_config owns every string and the URL array:
+ *	agentconf_free.
+ *
+ * DIAGNOSTICS
+ *	-1 with every problem as "FILE:LINE: ..." or "FILE: ..." lines in
+ *	err. Never fatal.
+ */
+#ifndef POSTROUTE_AGENTCONF_H
+#define POSTROUTE_AGENTCONF_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "strbuf.h"
+
+struct agent_config {
+	/* [agent] */
+	char *node;
+	char *controller;
+	char *token_file;
+	char *state_dir;
+	char *ca_file;
+	long long connect_timeout_ms;
+	long long request_timeout_ms;
+	long long poll_wait_ms;
+	long long retry_min_ms;
+	long long retry_max_ms;
+	/* [postfix] */
+	char *config_directory;
+	char *command_directory;
+	char *transport_file;
+	char *map_type;
+	char *reload;
+	char *requeue;
+	long long requeue_max;
+	long long command_timeout_ms;
+	long long postmap_timeout_ms;
+	/* [logwatch] */
+	char *logwatch_file;
+	char *logwatch_rules;
+	char *logwatch_providers;
+	/* derived by agentconf_load */
+	char **urls;
+	size_t nurls;
+	char *token;
+};
+
+extern const struct config_key agentconf_keys[];
+
+int agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err);
+void agentconf_free(struct agent_config *cfg);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * feed.h: the agent's side of the controller API: long-poll the node's
+ * transport feed and report what was applied.
+ *
+ * NAME
+ *	feed - long-poll client with failover over several controller URLs
+ *
+ * DESCRIPTION
+ *	feed_fetch asks GET {url}/v1/nodes/{node}/transport?after=V&wait=S.
+ *	It starts with the URL that answered last and, on a transport error
+ *	or a 5xx, tries the others in configured order, wrapping around, so
+ *	a fleet of controllers behind several URLs is used in order with
+ *	failover. A 4xx is not a reason to fail over (every controller
+ *	shares the database): it is returned as an error.
+ *
+ *	feed_parse turns a 200 body into struct feed; unknown fields are
+ *	ignored as docs/api.md asks. It checks shapes and types only; the
+ *	caller validates values (render.h).
+ *
+ *	feed_report POSTs {version, status, error, step, durations_ms}.
+ *
+ * OWNERSHIP
+ *	struct feed_client keeps pointers to the caller's config strings
+ *	and owns its HTTP handle. struct feed owns its entries: feed_release.
+ *
+ * DIAGNOSTICS
+ *	Never fatal. FEED_ERROR with "URL: reason" for each URL tried.
+ *
+ * SECURITY
+ *	Faces the network. Bodies are capped by httpc (HTTPC_MAX_BODY),
+ *	parsed by jansson, and nothing from them is trusted before render
+ *	validates it. The bearer token goes only to the configured URLs
+ *	(httpc follows no redirects).
+ */
+#ifndef POSTROUTE_FEED_H
+#define POSTROUTE_FEED_H
+
+#include <stddef.h>
+
+#include "render.h"
+#include "strbuf.h"
+
+struct httpc;
+
+/* FEED_BAD: a 200 whose body is not a valid feed (out->version is its
+ * version when that much parsed, else -1; no entries). */
+enum feed_result { FEED_BAD = -2, FEED_ERROR = -1, FEED_SAME = 0, FEED_NEW = 1 };
+
+struct feed_client {
+	char **urls;                 /* borrowed */
+	size_t nurls;
+	size_t cur;                  /* index of the URL that answered last */
+	const char *node;
+	const char *token;
+	const char *ca_file;         /* or NULL */
+	long connect_timeout_ms;
+	long request_timeout_ms;     /* added to the wait for long-polls */
+	int (*abort_cb)(void *);     /* see httpc.h; may be NULL */
+	void *abort_arg;
+	struct httpc *http;          /* owned */
+};
+
+struct feed {
+	long long version;
+	struct render_entry *entries;
+	size_t n;
+};
+
+struct feed_report {
+	long long version;
+	const char *status;          /* "applied" or "failed" */
+	const char *step;            /* failed step, or NULL */
+	const char *error;           /* or NULL */
+	const char *const *dur_names;    /* NULL-terminated, parallel to dur_ms */
+	const long *dur_ms;
+};
+
+void feed_client_init(struct feed_client *fc);
+void feed_client_release(struct feed_client *fc);
+
+enum feed_result feed_fetch(struct feed_client *fc, long long after, int wait_s,
+    struct feed *out, struct strbuf *err);
+int feed_parse(const char *body, const char *node, struct feed *out,
+    struct strbuf *err);
+void feed_release(struct feed *f);
+
+int feed_report_send(struct feed_client *fc, const struct feed_report *r,
+    struct strbuf *err);
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * mapinstall.c: temp file, postmap, verify, atomic rename (see mapinstall.h).
+ */
+#include "mapinstall.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "render.h"
+#include "xalloc.h"
+
+static long
+mi_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *
+mapinstall_index_path(const char *map_type, const char *path)
+{
+	const char *suffix = strcmp(map_type, "hash") == 0 ? "db" : map_type;
+
+	return xasprintf("%s.%s", path, suffix);
+}
+
+static int
+mi_fsync_path(const char *path, int flags, struct strbuf *err)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0) {
+		strbuf_appendf(err, "fsync %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static char *
+mi_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* Writes text to a new temp file next to path; returns its name. */
+static char *
+mi_write_temp(const char *path, const char *text, struct strbuf *err)
+{
+	char *tmp = xasprintf("%s.new.XXXXXX", path);
+	size_t len = strlen(text), off = 0;
+	int fd = mkostemp(tmp, O_CLOEXEC);
+
+	if (fd < 0) {
+		strbuf_appendf(err, "create temp file %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	return tmp;
+fail:
+	strbuf_appendf(err, "write %s: %s", tmp, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return NULL;
+}
+
+/* Runs postmap with extra args on TYPE:file; stderr output is failure.
+ * The dump (for -s) is returned in out when not NULL. */
+static int
+mi_postmap(const struct mapinstall *mi, const char *opt, const char *file,
+    struct strbuf *out, struct strbuf *err)
+{
+	char *map = xasprintf("%s:%s", mi->map_type, file);
+	char *argv[6] = { (char *)mi->postmap, "-c", (char *)mi->config_dir, NULL, NULL, NULL };
+	struct proc_result res;
+	int rc = -1;
+
+	argv[3] = opt ? (char *)opt : map;
+	argv[4] = opt ? map : NULL;
+	if (proc_run(argv, NULL, mi->timeout_ms, &res, err) != 0)
+		goto done;
+	if (res.status != 0 || res.err.len > 0) {
+		strbuf_appendf(err, "postmap%s%s %s: exit %d: %.1000s", opt ? " " : "",
+		    opt ? opt : "", map, res.status,
+		    res.err.len ? strbuf_str(&res.err) : "(no output)");
+		goto done;
+	}
+	if (out != NULL)
+		strbuf_appendn(out, res.out.buf ? res.out.buf : "", res.out.len);
+	rc = 0;
+done:
+	proc_result_release(&res);
+	free(map);
+	return rc;
+}
+
+static int
+mi_cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Splits text (modified in place) into lines; returns the count. */
+static size_t
+mi_lines(char *text, char ***out)
+{
+	size_t n = 0, cap = 64;
+	char **v = xmalloc(cap * sizeof(*v));
+
+	for (char *p = text; *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*p != '#' && *p != '\0') {
+			if (n == cap)
+				v = xrealloc(v, (cap *= 2) * sizeof(*v));
+			v[n++] = p;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	*out = v;
+	return n;
+}
+
+int
+mapinstall_compare(const char *dump, const char *body, struct strbuf *err)
+{
+	char *d = xstrdup(dump), *b = xstrdup(body), **dl, **bl;
+	size_t nd = mi_lines(d, &dl), nb = mi_lines(b, &bl);
+	int rc = 0;
+
+	qsort(dl, nd, sizeof(*dl), mi_cmp_lines);
+	qsort(bl, nb, sizeof(*bl), mi_cmp_lines);
+	if (nd != nb) {
+		strbuf_appendf(err, "map holds %zu entries, expected %zu", nd, nb);
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < nd; i++) {
+		if (strcmp(dl[i], bl[i]) != 0) {
+			strbuf_appendf(err, "map entry \"%.200s\" differs from \"%.200s\"", dl[i], bl[i]);
+			rc = -1;
+		}
+	}
+	free(dl), free(bl), free(d), free(b);
+	return rc;
+}
+
+static int
+mi_verify(const struct mapinstall *mi, const char *file, const char *text, struct strbuf *err)
+{
+	struct strbuf dump = STRBUF_INIT;
+	int rc = mi_postmap(mi, "-s", file, &dump, err);
+
+	if (rc == 0 && mapinstall_compare(strbuf_str(&dump), render_body(text), err) != 0) {
+		strbuf_appendf(err, " (after postmap %s:%s)", mi->map_type, file);
+		rc = -1;
+	}
+	strbuf_release(&dump);
+	return rc;
+}
+
+static int
+mi_rename(const char *from, const char *to, struct strbuf *err)
+{
+	if (rename(from, to) != 0) {
+		strbuf_appendf(err, "rename %s to %s: %s", from, to, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* hash and cdb: build and check the index beside the map, then rename. */
+static int
+mi_install_indexed(const struct mapinstall *mi, const char *tmp, const char *text,
+    struct mapinstall_times *t, const char **step, struct strbuf *err)
+{
+	char *tidx = mapinstall_index_path(mi->map_type, tmp);
+	char *idx = mapinstall_index_path(mi->map_type, mi->path);
+	char *dir = mi_dir_of(mi->path);
+	long t0 = mi_now_ms();
+	int rc = -1;
+
+	*step = "postmap";
+	if (mi_postmap(mi, NULL, tmp, NULL, err) != 0)
+		goto done;
+	t->postmap_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	*step = "verify";
+	if (mi_verify(mi, tmp, text, err) != 0)
+		goto done;
+	t->verify_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	*step = "install";
+	if (mi_fsync_path(tidx, O_RDONLY, err) != 0 || mi_rename(tidx, idx, err) != 0 ||
+	    mi_rename(tmp, mi->path, err) != 0 || mi_fsync_path(dir, O_RDONLY | O_DIRECTORY, err) != 0)
+		goto done;
+	t->install_ms = mi_now_ms() - t0;
+	rc = 0;
+done:
+	unlink(tidx);
+	free(tidx), free(idx), free(dir);
+	return rc;
+}
+
+/* Puts the previous source back and rebuilds the lmdb file from it. */
+static void
+mi_lmdb_rollback(const struct mapinstall *mi, const char *prev, struct strbuf *err)
+{
+	struct strbuf e = STRBUF_INIT;
+
+	if (access(prev, F_OK) != 0)
+		return;
+	if (mi_rename(prev, mi->path, &e) != 0 || mi_postmap(mi, NULL, mi->path, NULL, &e) != 0)
+		strbuf_appendf(err, "; rollback failed: %s", strbuf_str(&e));
+	strbuf_release(&e);
+}
+
+/* lmdb: transactional update in place, with the old source kept to roll back. */
+static int
+mi_install_lmdb(const struct mapinstall *mi, const char *tmp, const char *text,
+    struct mapinstall_times *t, const char **step, struct strbuf *err)
+{
+	char *prev = xasprintf("%s.prev", mi->path);
+	char *dir = mi_dir_of(mi->path);
+	long t0 = mi_now_ms();
+	int rc = -1;
+
+	*step = "install";
+	unlink(prev);
+	if (link(mi->path, prev) != 0 && errno != ENOENT) {
+		strbuf_appendf(err, "link %s to %s: %s", mi->path, prev, strerror(errno));
+		goto done;
+	}
+	if (mi_rename(tmp, mi->path, err) != 0 || mi_fsync_path(dir, O_RDONLY | O_DIRECTORY, err) != 0)
+		goto done;
+	t->install_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	*step = "postmap";
+	if (mi_postmap(mi, NULL, mi->path, NULL, err) != 0)
+		goto rollback;
+	t->postmap_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	*step = "verify";
+	if (mi_verify(mi, mi->path, text, err) != 0)
+		goto rollback;
+	t->verify_ms = mi_now_ms() - t0;
+	unlink(prev);
+	rc = 0;
+	goto done;
+rollback:
+	mi_lmdb_rollback(mi, prev, err);
+done:
+	free(prev), free(dir);
+	return rc;
+}
+
+int
+mapinstall_run(const struct mapinstall *mi, const char *text, struct mapinstall_times *t,
+    const char **step, struct strbuf *err)
+{
+	long t0 = mi_now_ms();
+	char *tmp;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	*step = "write";
+	if ((tmp = mi_write_temp(mi->path, text, err)) == NULL)
+		return -1;
+	t->write_ms = mi_now_ms() - t0;
+	if (strcmp(mi->map_type, "lmdb") == 0)
+		rc = mi_install_lmdb(mi, tmp, text, t, step, err);
+	else
+		rc = mi_install_indexed(mi, tmp, text, t, step, err);
+	unlink(tmp);   /* gone after a successful rename; ENOENT is fine */
+	free(tmp);
+	return rc;
+}

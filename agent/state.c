@@ -1,0 +1,149 @@
+/*
+ * state.c: the agent's state files (see state.h).
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+void
+state_release(struct state *st)
+{
+	free(st->text);
+	st->text = NULL;
+}
+
+static char *
+state_read(const char *path, int *missing, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*missing = 0;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			*missing = 1;
+		else
+			strbuf_appendf(err, "open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_appendn(&sb, buf, (size_t)n);
+	if (n < 0) {
+		strbuf_appendf(err, "read %s: %s", path, strerror(errno));
+		close(fd);
+		strbuf_release(&sb);
+		return NULL;
+	}
+	close(fd);
+	if (sb.buf == NULL)
+		strbuf_append(&sb, "");
+	return strbuf_detach(&sb);
+}
+
+int
+state_load(const char *dir, struct state *st, struct strbuf *err)
+{
+	char *path = xasprintf("%s/state", dir), *cpath = xasprintf("%s/transport", dir);
+	char *text, hex[SHA256_HEX_LEN + 2];
+	int missing, rc = -1;
+	long long v;
+
+	memset(st, 0, sizeof(*st));
+	st->version = -1;
+	if ((text = state_read(path, &missing, err)) == NULL) {
+		rc = missing ? 0 : -1;
+		goto done;
+	}
+	if (sscanf(text, "version %lld\nsha256 %65s\n", &v, hex) != 2 || v < 0 ||
+	    strlen(hex) != SHA256_HEX_LEN) {
+		strbuf_appendf(err, "%s: malformed (expected \"version N\" and \"sha256 HEX\")", path);
+		goto done;
+	}
+	if ((st->text = state_read(cpath, &missing, err)) == NULL) {
+		if (missing)
+			strbuf_appendf(err, "%s: missing (named by %s)", cpath, path);
+		goto done;
+	}
+	st->version = v;
+	memcpy(st->sha256, hex, sizeof(st->sha256));
+	rc = 0;
+done:
+	if (rc != 0) {
+		state_release(st);
+		st->version = -1;
+	}
+	free(text), free(path), free(cpath);
+	return rc;
+}
+
+int
+state_write_atomic(const char *path, const char *text, struct strbuf *err)
+{
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC), rc = -1;
+	size_t len = strlen(text), off = 0;
+
+	if (fd < 0) {
+		strbuf_appendf(err, "create %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off == len && fchmod(fd, 0644) == 0 && fsync(fd) == 0 && close(fd) == 0) {
+		fd = -1;
+		if (rename(tmp, path) == 0)
+			rc = 0;
+	}
+	if (rc != 0) {
+		strbuf_appendf(err, "write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+static void
+state_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int
+state_save(const char *dir, const struct state *st, struct strbuf *err)
+{
+	char *path = xasprintf("%s/state", dir), *cpath = xasprintf("%s/transport", dir);
+	char *text = xasprintf("version %lld\nsha256 %s\n", st->version, st->sha256);
+	int rc = -1;
+
+	if (state_write_atomic(cpath, st->text ? st->text : "", err) == 0 &&
+	    state_write_atomic(path, text, err) == 0) {
+		state_sync_dir(dir);
+		rc = 0;
+	}
+	free(path), free(cpath), free(text);
+	return rc;
+}

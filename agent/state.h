@@ -1,0 +1,43 @@
+/*
+ * state.h: what the agent applied, kept across restarts.
+ *
+ * NAME
+ *	state - applied version and checksum in state_dir
+ *
+ * DESCRIPTION
+ *	STATE_DIR/state holds two lines, "version V" and "sha256 HEX" (the
+ *	checksum of the transport file as installed); STATE_DIR/transport
+ *	holds a copy of that file, to restore a map changed by hand and to
+ *	know the previous routes after a restart. Both are written to a temp
+ *	file, fsynced and renamed, the copy first, so the state never names
+ *	a file that is not there.
+ *
+ *	A missing state file is "nothing applied yet" (version -1).
+ *
+ * OWNERSHIP
+ *	struct state owns text: state_release.
+ *
+ * DIAGNOSTICS
+ *	-1 with path and reason in err. A state file that does not parse is
+ *	an error (not silently "nothing applied"): an operator must look.
+ */
+#ifndef POSTROUTE_STATE_H
+#define POSTROUTE_STATE_H
+
+#include "sha256.h"
+#include "strbuf.h"
+
+struct state {
+	long long version;                 /* -1: nothing applied */
+	char sha256[SHA256_HEX_LEN + 1];   /* of text */
+	char *text;                        /* the installed transport file, or NULL */
+};
+
+int state_load(const char *dir, struct state *st, struct strbuf *err);
+int state_save(const char *dir, const struct state *st, struct strbuf *err);
+void state_release(struct state *st);
+
+/* Writes text to path through a temp file, fsync and rename. */
+int state_write_atomic(const char *path, const char *text, struct strbuf *err);
+
+#endif

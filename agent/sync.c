@@ -1,0 +1,466 @@
+/*
+ * sync.c: fetch, apply, report, back off (see sync.h).
+ */
+#include "sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mapinstall.h"
+#include "mastercf.h"
+#include "postfix.h"
+#include "render.h"
+#include "sha256.h"
+#include "xalloc.h"
+
+enum { D_VALIDATE, D_MASTERCF, D_WRITE, D_POSTMAP, D_VERIFY, D_INSTALL, D_RELOAD,
+	D_REQUEUE, D_STATE, D_TOTAL, D_COUNT };
+
+static const char *const sync_dur_names[] = { "validate", "mastercf", "write", "postmap",
+	"verify", "install", "reload", "requeue", "state", "total", NULL };
+
+static long
+sync_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+sync_abort_cb(void *arg)
+{
+	struct sync *s = arg;
+
+	return *s->stop || *s->wake;
+}
+
+int
+sync_init(struct sync *s, const struct agent_config *cfg, volatile sig_atomic_t *stop,
+    volatile sig_atomic_t *wake, struct strbuf *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->stop = stop;
+	s->wake = wake;
+	s->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
+	if (state_load(cfg->state_dir, &s->st, err) != 0)
+		return -1;
+	s->fc.urls = cfg->urls;
+	s->fc.nurls = cfg->nurls;
+	s->fc.node = cfg->node;
+	s->fc.token = cfg->token;
+	s->fc.ca_file = cfg->ca_file;
+	s->fc.connect_timeout_ms = (long)cfg->connect_timeout_ms;
+	s->fc.request_timeout_ms = (long)cfg->request_timeout_ms;
+	s->fc.abort_cb = sync_abort_cb;
+	s->fc.abort_arg = s;
+	feed_client_init(&s->fc);
+	return 0;
+}
+
+static void
+sync_report_clear(struct sync_report *r)
+{
+	free(r->step);
+	free(r->error);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+sync_release(struct sync *s)
+{
+	feed_client_release(&s->fc);
+	state_release(&s->st);
+	free(s->prev_text);
+	sync_report_clear(&s->rep);
+}
+
+long
+sync_backoff_ms(long min_ms, long max_ms, unsigned n, unsigned *rand_state)
+{
+	long d = min_ms;
+
+	for (unsigned i = 0; i < n && d < max_ms; i++)
+		d *= 2;
+	if (d > max_ms)
+		d = max_ms;
+	/* jitter: uniform in [d/2, d] */
+	return d / 2 + (long)(rand_r(rand_state) % (unsigned)(d / 2 + 1));
+}
+
+/* Error text safe for JSON and logs: printable ASCII, at most 2000 bytes. */
+static char *
+sync_clean(const char *s)
+{
+	size_t n = strlen(s) > 2000 ? 2000 : strlen(s);
+	char *c = xstrndup(s, n);
+
+	for (char *p = c; *p; p++) {
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+		else if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	}
+	while (n > 0 && c[n - 1] == ' ')
+		c[--n] = '\0';
+	return c;
+}
+
+static void
+sync_report_set(struct sync *s, long long version, const char *status, const char *step,
+    const char *error, const long *dur)
+{
+	sync_report_clear(&s->rep);
+	s->rep.pending = 1;
+	s->rep.version = version;
+	snprintf(s->rep.status, sizeof(s->rep.status), "%s", status);
+	s->rep.step = step ? xstrdup(step) : NULL;
+	s->rep.error = error ? sync_clean(error) : NULL;
+	for (int i = 0; i < D_COUNT; i++)
+		s->rep.dur[i] = dur ? dur[i] : -1;
+}
+
+/* Sends the report still owed; 0 when none is left. */
+static int
+sync_report_flush(struct sync *s)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct feed_report r = { s->rep.version, s->rep.status, s->rep.step, s->rep.error,
+	    sync_dur_names, s->rep.dur };
+	int rc = 0;
+
+	if (!s->rep.pending)
+		return 0;
+	if (feed_report_send(&s->fc, &r, &err) == 0) {
+		s->rep.pending = 0;
+	} else {
+		log_warnx("report of version %lld (%s) not sent: %s", s->rep.version,
+		    s->rep.status, strbuf_str(&err));
+		rc = -1;
+	}
+	strbuf_release(&err);
+	return rc;
+}
+
+/* Domains whose nexthop differs between two rendered files, sorted. */
+static size_t
+sync_moved(const char *old_text, const char *new_text, char ***out)
+{
+	struct render_entry *a = NULL, *b;
+	size_t na = old_text ? render_parse(old_text, &a) : 0, nb = render_parse(new_text, &b);
+	size_t i = 0, j = 0, n = 0;
+	char **v = xmalloc((na + nb + 1) * sizeof(*v));
+
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i].domain, b[j].domain);
+		if (c < 0) {
+			v[n++] = xstrdup(a[i++].domain);
+		} else if (c > 0) {
+			v[n++] = xstrdup(b[j++].domain);
+		} else {
+			if (old_text == NULL || strcmp(a[i].nexthop, b[j].nexthop) != 0)
+				v[n++] = xstrdup(a[i].domain);
+			i++, j++;
+		}
+	}
+	if (a != NULL)
+		render_entries_free(a, na);
+	render_entries_free(b, nb);
+	*out = v;
+	return n;
+}
+
+static void
+sync_pf(const struct sync *s, struct postfix *pf)
+{
+	pf->command_dir = s->cfg->command_directory;
+	pf->config_dir = s->cfg->config_directory;
+	pf->timeout_ms = (long)s->cfg->command_timeout_ms;
+}
+
+/* reload and requeue after an install; 0, or -1 with *step. */
+static int
+sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
+{
+	struct postfix pf;
+	struct postfix_requeue_stats rs;
+	long t0 = sync_now_ms();
+	char **moved = NULL;
+	size_t nmoved = 0;
+	int rc = -1;
+
+	sync_pf(s, &pf);
+	*step = "reload";
+	if (strcmp(s->cfg->reload, "always") == 0 && postfix_reload(&pf, err) != 0)
+		return -1;
+	dur[D_RELOAD] = sync_now_ms() - t0, t0 = sync_now_ms();
+	*step = "requeue";
+	if (strcmp(s->cfg->requeue, "none") != 0) {
+		nmoved = sync_moved(s->prev_text, s->st.text, &moved);
+		if (postfix_requeue(&pf, s->cfg->requeue, moved, nmoved,
+		    (size_t)s->cfg->requeue_max, &rs, err) != 0)
+			goto done;
+		if (rs.selected || rs.flushed)
+			log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
+			    rs.selected, nmoved, rs.pushed, rs.flushed ? ", queue flushed" : "");
+	}
+	dur[D_REQUEUE] = sync_now_ms() - t0;
+	rc = 0;
+done:
+	postfix_ids_free(moved, nmoved);
+	return rc;
+}
+
+static void
+sync_mapinstall(const struct sync *s, struct mapinstall *mi)
+{
+	mi->postmap = NULL;
+	mi->config_dir = s->cfg->config_directory;
+	mi->map_type = s->cfg->map_type;
+	mi->path = s->cfg->transport_file;
+	mi->timeout_ms = (long)s->cfg->postmap_timeout_ms;
+}
+
+/* Installs text as the map; takes it over as the state's text. */
+static int
+sync_install(struct sync *s, char *text, long *dur, const char **step, struct strbuf *err)
+{
+	struct mapinstall mi;
+	struct mapinstall_times t;
+	char *postmap = xasprintf("%s/postmap", s->cfg->command_directory);
+	int rc;
+
+	sync_mapinstall(s, &mi);
+	mi.postmap = postmap;
+	rc = mapinstall_run(&mi, text, &t, step, err);
+	free(postmap);
+	if (rc != 0) {
+		free(text);
+		return -1;
+	}
+	dur[D_WRITE] = t.write_ms, dur[D_POSTMAP] = t.postmap_ms;
+	dur[D_VERIFY] = t.verify_ms, dur[D_INSTALL] = t.install_ms;
+	free(s->prev_text);
+	s->prev_text = s->st.text;
+	s->st.text = text;
+	sha256_hex(text, strlen(text), s->st.sha256);
+	s->pending_reload = 1;
+	*step = "state";
+	return state_save(s->cfg->state_dir, &s->st, err);
+}
+
+static int
+sync_check_entries(struct sync *s, const struct feed *f, struct strbuf *text, long *dur,
+    const char **step, struct strbuf *err)
+{
+	struct mastercf mc;
+	char *postconf;
+	long t0 = sync_now_ms();
+	int rc;
+
+	*step = "validate";
+	if (render_transport(s->cfg->node, f->version, f->entries, f->n, text, err) != 0)
+		return -1;
+	dur[D_VALIDATE] = sync_now_ms() - t0, t0 = sync_now_ms();
+	*step = "mastercf";
+	postconf = xasprintf("%s/postconf", s->cfg->command_directory);
+	rc = mastercf_load(postconf, s->cfg->config_directory, (long)s->cfg->command_timeout_ms,
+	    &mc, err);
+	free(postconf);
+	if (rc == 0)
+		rc = mastercf_check(&mc, f->entries, f->n, err);
+	mastercf_release(&mc);
+	dur[D_MASTERCF] = sync_now_ms() - t0;
+	return rc;
+}
+
+/* Applies one feed version; reports either way. */
+static enum sync_result
+sync_apply(struct sync *s, const struct feed *f)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	long dur[D_COUNT], t0 = sync_now_ms();
+	const char *step = "validate";
+	int same;
+
+	for (int i = 0; i < D_COUNT; i++)
+		dur[i] = -1;
+	if (sync_check_entries(s, f, &text, dur, &step, &err) != 0)
+		goto fail;
+	same = s->st.text != NULL &&
+	    strcmp(render_body(strbuf_str(&text)), render_body(s->st.text)) == 0;
+	if (!same && sync_install(s, strbuf_detach(&text), dur, &step, &err) != 0)
+		goto fail;
+	if (s->pending_reload && sync_activate(s, dur, &step, &err) != 0)
+		goto fail;
+	s->pending_reload = 0;
+	step = "state";
+	long long was = s->st.version;
+	s->st.version = f->version;
+	if (state_save(s->cfg->state_dir, &s->st, &err) != 0) {
+		s->st.version = was;
+		goto fail;
+	}
+	dur[D_TOTAL] = sync_now_ms() - t0;
+	log_info("version %lld applied (%zu entries%s) in %ld ms", f->version, f->n,
+	    same ? ", map unchanged" : "", dur[D_TOTAL]);
+	sync_report_set(s, f->version, "applied", NULL, NULL, dur);
+	sync_report_flush(s);
+	strbuf_release(&text);
+	return SYNC_APPLIED;
+fail:
+	dur[D_TOTAL] = sync_now_ms() - t0;
+	log_warnx("version %lld failed at %s: %s", f->version, step, strbuf_str(&err));
+	sync_report_set(s, f->version, "failed", step, strbuf_str(&err), dur);
+	sync_report_flush(s);
+	strbuf_release(&text);
+	strbuf_release(&err);
+	return SYNC_FAILED;
+}
+
+/* Why the installed map differs from the state, or NULL when it does not. */
+static const char *
+sync_installed_drift(const struct sync *s)
+{
+	char *idx = mapinstall_index_path(s->cfg->map_type, s->cfg->transport_file);
+	int fd = open(s->cfg->transport_file, O_RDONLY | O_CLOEXEC);
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536], hex[SHA256_HEX_LEN + 1];
+	const char *why = NULL;
+	ssize_t n;
+
+	if (fd < 0) {
+		why = "is missing";
+	} else {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			strbuf_appendn(&sb, buf, (size_t)n);
+		close(fd);
+		sha256_hex(sb.buf ? sb.buf : "", sb.len, hex);
+		if (strcmp(hex, s->st.sha256) != 0)
+			why = "was changed by hand";
+		else if (access(idx, F_OK) != 0)
+			why = "has lost its index file";
+	}
+	strbuf_release(&sb);
+	free(idx);
+	return why;
+}
+
+/* Restores the map of the state when the installed one drifted. */
+static int
+sync_check_installed(struct sync *s)
+{
+	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
+	long dur[D_COUNT];
+	const char *why, *step = "install";
+	int rc = 0;
+
+	if (s->st.text == NULL || s->st.version < 0 || (why = sync_installed_drift(s)) == NULL)
+		return 0;
+	for (int i = 0; i < D_COUNT; i++)
+		dur[i] = -1;
+	log_warnx("%s %s: restoring version %lld", s->cfg->transport_file, why, s->st.version);
+	char *keep = s->prev_text;
+	s->prev_text = xstrdup(s->st.text);
+	if (sync_install(s, xstrdup(s->st.text), dur, &step, &err) != 0 ||
+	    sync_activate(s, dur, &step, &err) != 0) {
+		strbuf_appendf(&msg, "%s %s; restoring it failed at %s: %s", s->cfg->transport_file,
+		    why, step, strbuf_str(&err));
+		sync_report_set(s, s->st.version, "failed", step, strbuf_str(&msg), dur);
+		log_warnx("%s", strbuf_str(&msg));
+		rc = -1;
+	} else {
+		s->pending_reload = 0;
+		strbuf_appendf(&msg, "%s %s; restored version %lld", s->cfg->transport_file, why,
+		    s->st.version);
+		sync_report_set(s, s->st.version, "applied", NULL, strbuf_str(&msg), dur);
+	}
+	free(s->prev_text);
+	s->prev_text = keep;
+	sync_report_flush(s);
+	strbuf_release(&err);
+	strbuf_release(&msg);
+	return rc;
+}
+
+enum sync_result
+sync_once(struct sync *s, int wait_s)
+{
+	struct feed f = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	enum feed_result fr;
+	enum sync_result r;
+
+	if (sync_check_installed(s) != 0)
+		return SYNC_FAILED;
+	sync_report_flush(s);
+	fr = feed_fetch(&s->fc, s->st.version, wait_s, &f, &err);
+	switch (fr) {
+	case FEED_SAME:
+		r = s->pending_reload ? SYNC_FAILED : SYNC_CURRENT;
+		break;
+	case FEED_NEW:
+		r = sync_apply(s, &f);
+		break;
+	case FEED_BAD:
+		log_warnx("feed: %s", strbuf_str(&err));
+		if (f.version >= 0) {
+			sync_report_set(s, f.version, "failed", "feed", strbuf_str(&err), NULL);
+			sync_report_flush(s);
+		}
+		r = SYNC_FAILED;
+		break;
+	default:
+		if (!*s->stop && !*s->wake)
+			log_warnx("feed: %s", strbuf_str(&err));
+		r = SYNC_UNREACHABLE;
+		break;
+	}
+	feed_release(&f);
+	strbuf_release(&err);
+	return r;
+}
+
+static void
+sync_sleep(struct sync *s, long ms)
+{
+	long end = sync_now_ms() + ms;
+
+	while (!*s->stop && !*s->wake && sync_now_ms() < end) {
+		long left = end - sync_now_ms();
+		struct timespec ts = { 0, (left > 100 ? 100 : left) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+void
+sync_run(struct sync *s)
+{
+	int wait_s = (int)(s->cfg->poll_wait_ms / 1000);
+
+	log_info("node %s: applied version %lld; controller %s", s->cfg->node, s->st.version,
+	    s->cfg->urls[0]);
+	while (!*s->stop) {
+		*s->wake = 0;
+		enum sync_result r = sync_once(s, wait_s);
+		if (*s->stop)
+			break;
+		if (r == SYNC_FAILED || r == SYNC_UNREACHABLE) {
+			long d = sync_backoff_ms((long)s->cfg->retry_min_ms, (long)s->cfg->retry_max_ms,
+			    s->failures++, &s->rand_state);
+			log_info("retrying in %ld ms", d);
+			sync_sleep(s, d);
+		} else {
+			s->failures = 0;
+		}
+	}
+	sync_report_flush(s);
+}

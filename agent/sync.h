@@ -1,0 +1,93 @@
+/*
+ * sync.h: the agent's convergence loop.
+ *
+ * NAME
+ *	sync - make this host's transport map equal the node's feed
+ *
+ * DESCRIPTION
+ *	sync_run loops until *stop is set: re-check the installed map
+ *	(restore it when changed by hand), send a report still owed, then
+ *	long-poll the feed (the one place it blocks) with after = applied
+ *	version. A new version is applied in steps:
+ *
+ *	  validate   every entry again (render.h), one line per entry
+ *	  mastercf   each nexthop's service exists here (mastercf.h)
+ *	  write, postmap, verify, install   (mapinstall.h)
+ *	  reload     postfix reload (reload = always)
+ *	  requeue    deferred mail of moved domains (requeue = moved|all)
+ *	  state      applied version and checksum saved (state.h)
+ *
+ *	and "applied" with each step's duration is reported only after all
+ *	of them succeeded; otherwise "failed" with the step and the reason
+ *	(exit status, stderr). If the entries are the same as installed,
+ *	the version is recorded and reported without postmap or reload.
+ *	After a failure (including an unreachable controller) the loop
+ *	waits retry_min doubling to retry_max, with jitter (between half
+ *	and all of the delay), then asks again: fail static, the installed
+ *	map stays until a version installs completely.
+ *
+ *	sync_once does one cycle without waiting (--once).
+ *
+ * OWNERSHIP
+ *	struct sync borrows the config and the two flags; sync_init and
+ *	sync_release manage the rest.
+ *
+ * DIAGNOSTICS
+ *	Failures are logged once here (the loop's top) and reported to the
+ *	controller; sync_init fails only on an unreadable state file.
+ *
+ * SECURITY
+ *	Everything from the controller goes through feed_parse and render
+ *	validation before any file is written; Postfix commands run with
+ *	fixed argv (proc.h).
+ */
+#ifndef POSTROUTE_SYNC_H
+#define POSTROUTE_SYNC_H
+
+#include <signal.h>
+
+#include "agentconf.h"
+#include "feed.h"
+#include "state.h"
+#include "strbuf.h"
+
+enum sync_result {
+	SYNC_CURRENT,      /* nothing new */
+	SYNC_APPLIED,      /* a new version is installed and reported */
+	SYNC_FAILED,       /* the version failed; reported */
+	SYNC_UNREACHABLE,  /* no controller answered usefully */
+};
+
+struct sync_report {
+	int pending;
+	long long version;
+	char status[16];
+	char *step;
+	char *error;
+	long dur[16];
+};
+
+struct sync {
+	const struct agent_config *cfg;
+	volatile sig_atomic_t *stop;
+	volatile sig_atomic_t *wake;
+	struct feed_client fc;
+	struct state st;
+	int pending_reload;      /* map installed, reload/requeue not yet done */
+	char *prev_text;         /* map before the last install, for requeue */
+	struct sync_report rep;
+	unsigned failures;       /* consecutive, for the backoff */
+	unsigned rand_state;
+};
+
+int sync_init(struct sync *s, const struct agent_config *cfg, volatile sig_atomic_t *stop,
+    volatile sig_atomic_t *wake, struct strbuf *err);
+void sync_release(struct sync *s);
+
+enum sync_result sync_once(struct sync *s, int wait_s);
+void sync_run(struct sync *s);
+
+/* The backoff before retry number n (0-based): for tests. */
+long sync_backoff_ms(long min_ms, long max_ms, unsigned n, unsigned *rand_state);
+
+#endif
