@@ -64,6 +64,9 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# tests include the headers of the part they test
+$(O)/obj/tests/%.o: ALL_CFLAGS += -Iagent -Icontroller -Icli
+
 $(COMMON_A): $(call obj,$(COMMON_SRC))
 SCHEMA_SQL = $(sort $(wildcard schema/*.sql))
 $(O)/gen/schema_sql.c: $(SCHEMA_SQL) deploy/embed-schema.sh
