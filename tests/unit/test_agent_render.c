@@ -1,0 +1,217 @@
+/*
+ * test_agent_render.c: the agent's pure text work: feed parsing, transport
+ * rendering (golden files tests/data/render_*.in -> .out), hostile
+ * entries, master.cf services, postmap -s comparison.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "feed.h"
+#include "mapinstall.h"
+#include "mastercf.h"
+#include "render.h"
+#include "strbuf.h"
+#include "testlib.h"
+#include "xalloc.h"
+
+static char *
+data_file(const char *name)
+{
+	char *path = xasprintf("%s/tests/data/%s", tl_srcdir(), name);
+	char *text = tl_read_file(path);
+
+	if (text == NULL)
+		fail_msg("cannot read %s", path);
+	free(path);
+	return text;
+}
+
+static void
+golden(const char *base, const char *node)
+{
+	char *in_name = xasprintf("%s.in", base), *out_name = xasprintf("%s.out", base);
+	char *in = data_file(in_name), *want = data_file(out_name);
+	struct feed f;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT, out2 = STRBUF_INIT;
+
+	if (feed_parse(in, node, &f, &err) != 0)
+		fail_msg("%s: %s", in_name, strbuf_str(&err));
+	if (render_transport(node, f.version, f.entries, f.n, &out, &err) != 0)
+		fail_msg("%s: %s", in_name, strbuf_str(&err));
+	assert_string_equal(strbuf_str(&out), want);
+	/* the same entries in reverse order give the same bytes */
+	for (size_t i = 0; i < f.n / 2; i++) {
+		struct render_entry t = f.entries[i];
+		f.entries[i] = f.entries[f.n - 1 - i];
+		f.entries[f.n - 1 - i] = t;
+	}
+	assert_int_equal(render_transport(node, f.version, f.entries, f.n, &out2, &err), 0);
+	assert_string_equal(strbuf_str(&out2), want);
+	feed_release(&f);
+	strbuf_release(&err), strbuf_release(&out), strbuf_release(&out2);
+	free(in), free(want), free(in_name), free(out_name);
+}
+
+static void
+test_golden(void **state)
+{
+	(void)state;
+	golden("render_basic", "mx01");
+	golden("render_empty", "relay-7");
+}
+
+struct bad_case {
+	const char *domain, *nexthop;
+	const char *want;
+};
+
+static void
+test_hostile_entries(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "gmail.com\nevil.com", "smtp:[1.2.3.4]", "entry 1: domain: contains a line break" },
+		{ "gmail.com", "smtp:[1.2.3.4]\nevil.com smtp:x", "entry 1 (gmail.com): nexthop: contains a line break" },
+		{ "gmail.com", "smtp:[1.2.3.4] # x", "entry 1 (gmail.com): nexthop: contains whitespace" },
+		{ "gmail com", "smtp:", "entry 1: domain: contains whitespace" },
+		{ "-bad.com", "smtp:", "entry 1: domain: has a label that starts or ends with '-'" },
+		{ "GMAIL.com", "smtp:", "entry 1 (gmail.com): domain: is not lower case" },
+		{ "ok.com", "smtp:", "entry 1 (ok.com): domain: is listed twice" },
+		{ "", "smtp:", "entry 1: domain: is empty" },
+	};
+	struct render_entry e[2] = { { "ok.com", "smtp:", NULL }, { NULL, NULL, NULL } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+		e[1].domain = (char *)cases[i].domain;
+		e[1].nexthop = (char *)cases[i].nexthop;
+		assert_int_equal(render_transport("mx01", 3, e, 2, &out, &err), -1);
+		assert_string_equal(strbuf_str(&err), cases[i].want);
+		assert_int_equal(out.len, 0);
+		strbuf_release(&out), strbuf_release(&err);
+	}
+}
+
+struct feed_case {
+	const char *body;
+	const char *want;
+	long long version;   /* expected out.version on failure */
+};
+
+static void
+test_feed_parse_errors(void **state)
+{
+	static const struct feed_case cases[] = {
+		{ "not json", NULL, -1 },
+		{ "[1]", "feed: not a JSON object: wrong type", -1 },
+		{ "{\"node\":\"mx02\",\"version\":1,\"entries\":[]}", "node: is not \"mx01\"", -1 },
+		{ "{\"node\":\"mx01\",\"version\":-1,\"entries\":[]}", "version: is not a non-negative integer", -1 },
+		{ "{\"node\":\"mx01\",\"version\":\"7\",\"entries\":[]}", "version: is not a non-negative integer", -1 },
+		{ "{\"node\":\"mx01\",\"version\":7}", "entries: is not an array", 7 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[1]}", "entries[0]: is not an object", 7 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[{\"domain\":\"a.com\"}]}",
+		  "entries[0].nexthop: is missing", 7 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[{\"domain\":5,\"nexthop\":\"smtp:\"}]}",
+		  "entries[0].domain: is not a string", 7 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[{\"domain\":\"a\\u0000b.com\",\"nexthop\":\"smtp:\"}]}",
+		  NULL, -1 },   /* jansson refuses NUL without JSON_ALLOW_NUL */
+		{ "{\"node\":\"mx01\",\"node\":\"mx01\",\"version\":7,\"entries\":[]}", NULL, -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct feed f;
+		struct strbuf err = STRBUF_INIT;
+		if (feed_parse(cases[i].body, "mx01", &f, &err) != -1)
+			fail_msg("accepted: %s", cases[i].body);
+		if (cases[i].want != NULL)
+			assert_string_equal(strbuf_str(&err), cases[i].want);
+		else
+			assert_true(err.len > 0);
+		assert_int_equal(f.version, cases[i].version);
+		assert_null(f.entries);
+		strbuf_release(&err);
+	}
+}
+
+static void
+test_mastercf(void **state)
+{
+	static const char text[] =
+	    "smtp       inet  n       -       y       -       -       smtpd\n"
+	    "pickup     unix  n       -       y       60      1       pickup\n"
+	    "smtp       unix  -       -       y       -       -       smtp\n"
+	    "smtp_ip2   unix  -       -       y       -       -       smtp\n"
+	    "    -o smtp_bind_address=192.0.2.7\n"
+	    "postlog    unix-dgram n  -       n       -       1       postlogd\n";
+	struct mastercf mc;
+	struct render_entry ok[] = { { "a.com", "smtp:[1.2.3.4]", NULL }, { "b.com", "smtp_ip2:", NULL },
+		{ "c.com", ":[5.6.7.8]", NULL } };
+	struct render_entry bad[] = { { "a.com", "smtp:", NULL }, { "b.com", "smtp_ip3:[1.2.3.4]:25", NULL } };
+	struct strbuf err = STRBUF_INIT;
+
+	(void)state;
+	mastercf_parse(text, &mc);
+	assert_int_equal(mc.n, 3);
+	assert_true(mastercf_has(&mc, "smtp_ip2"));
+	assert_false(mastercf_has(&mc, "postlog"));   /* unix-dgram is not a transport */
+	assert_false(mastercf_has(&mc, "-o"));
+	assert_int_equal(mastercf_check(&mc, ok, 3, &err), 0);
+	assert_int_equal(mastercf_check(&mc, bad, 2, &err), -1);
+	assert_string_equal(strbuf_str(&err), "entry 1 (b.com): nexthop: service \"smtp_ip3\" is not in master.cf");
+	mastercf_release(&mc);
+	strbuf_release(&err);
+}
+
+static void
+test_compare(void **state)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(mapinstall_compare("b.com\tsmtp:\na.com\tsmtp:[x]\n",
+	    "a.com\tsmtp:[x]\nb.com\tsmtp:\n", &err), 0);
+	assert_int_equal(mapinstall_compare("", "", &err), 0);
+	assert_int_equal(mapinstall_compare("a.com\tsmtp:\n", "a.com\tsmtp:\nb.com\tsmtp:\n", &err), -1);
+	assert_string_equal(strbuf_str(&err), "map holds 1 entries, expected 2");
+	strbuf_reset(&err);
+	assert_int_equal(mapinstall_compare("a.com\tsmtp:[y]\n", "a.com\tsmtp:[x]\n", &err), -1);
+	assert_string_equal(strbuf_str(&err), "map entry \"a.com\tsmtp:[y]\" differs from \"a.com\tsmtp:[x]\"");
+	strbuf_release(&err);
+}
+
+static void
+test_render_parse_body(void **state)
+{
+	struct render_entry *e;
+	const char *text = "# h1\n# h2\na.com\tsmtp:[x]\nb.com smtp:\n";
+	size_t n = render_parse(text, &e);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_string_equal(e[1].domain, "b.com");
+	assert_string_equal(e[1].nexthop, "smtp:");
+	assert_string_equal(render_body(text), "a.com\tsmtp:[x]\nb.com smtp:\n");
+	render_entries_free(e, n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_hostile_entries),
+		cmocka_unit_test(test_feed_parse_errors),
+		cmocka_unit_test(test_mastercf),
+		cmocka_unit_test(test_compare),
+		cmocka_unit_test(test_render_parse_body),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
