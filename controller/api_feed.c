@@ -94,7 +94,8 @@ api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 	    api_query_int(req, rep, "wait", app->settings->max_wait_ms / 1000, &wait) < 0)
 		return API_DONE;
 	s = feed_current(app->feed);
-	if (s == NULL || snapshot_node(s, node) == NULL || (has_after && after > s->version))
+	/* A plain read (no "after") is answered from the database's state. */
+	if (s == NULL || !has_after || snapshot_node(s, node) == NULL || after > s->version)
 		s = api_feed_refresh(app, s);
 	if (s == NULL) {
 		api_error(rep, 503, "database unavailable");

@@ -28,9 +28,10 @@ pg_start() {
 			--no-sync -E UTF8 --locale=C >"$_pg_dir/initdb.log" 2>&1 || {
 			cat "$_pg_dir/initdb.log" >&2; return 1; }
 	fi
-	_pg_as "$PGBIN/pg_ctl" -D "$POSTROUTE_PGDATA" -l "$_pg_dir/server.log" -w -t 60 \
-		-o "-c listen_addresses='' -c unix_socket_directories='$_pg_dir' -p $PGPORT -c fsync=off -c max_connections=300 -c synchronous_commit=off" \
-		start >/dev/null || { cat "$_pg_dir/server.log" >&2; return 1; }
+	export POSTROUTE_PGOPTS="-c listen_addresses='' -c unix_socket_directories='$_pg_dir' -p $PGPORT -c fsync=off -c max_connections=300 -c synchronous_commit=off ${POSTROUTE_PG_EXTRA_OPTS:-}"
+	export POSTROUTE_PGLOG="$_pg_dir/server.log"
+	_pg_as "$PGBIN/pg_ctl" -D "$POSTROUTE_PGDATA" -l "$POSTROUTE_PGLOG" -w -t 60 \
+		-o "$POSTROUTE_PGOPTS" start >/dev/null || { cat "$_pg_dir/server.log" >&2; return 1; }
 }
 
 pg_stop() {
