@@ -68,7 +68,7 @@ maillog_stage_name(enum maillog_stage st)
  * overlongs, no surrogates, nothing above U+10FFFF).
  */
 static const char *
-maillog_check_bytes(const unsigned char *s, size_t n)
+maillog_check_utf8(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
@@ -103,6 +103,30 @@ maillog_check_bytes(const unsigned char *s, size_t n)
 		i += need + 1;
 	}
 	return NULL;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/*
+ * NULL when line holds only printable text: tabs allowed, other C0
+ * controls and DEL refused, non-ASCII must be well-formed UTF-8 (no
+ * overlongs, no surrogates, nothing above U+10FFFF). Plain printable
+ * ASCII, nearly every log line, is checked eight bytes at a time.
+ */
+static const char *
+maillog_check_bytes(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, del;
+		memcpy(&w, s + i, 8);
+		del = w ^ (0x7f * ONES);
+		if (((w | ((w - 0x20 * ONES) & ~w) | ((del - ONES) & ~del)) & HIGHS) != 0)
+			return maillog_check_utf8(s + i, n - i);
+	}
+	return maillog_check_utf8(s + i, n - i);
 }
 
 /* ---- small scanners ---- */
@@ -236,7 +260,7 @@ parse_ts_syslog(struct cur *c, struct maillog_clock *clk, time_t *ts)
 
 	if (c->end - c->p < 15)
 		return 0;
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < 12 && mon < 0; i++)
 		if (memcmp(c->p, maillog_months[i], 3) == 0)
 			mon = i;
 	if (mon < 0 || c->p[3] != ' ')
@@ -290,12 +314,11 @@ parse_ts_rfc3339(struct cur *c, time_t *ts)
 static const char *
 parse_prefix(struct cur *c, struct maillog_clock *clk, struct maillog_rec *rec)
 {
-	struct cur save = *c;
-
-	if (!parse_ts_syslog(c, clk, &rec->ts)) {
-		*c = save;
+	if (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
 		if (!parse_ts_rfc3339(c, &rec->ts))
 			return "has no timestamp";
+	} else if (!parse_ts_syslog(c, clk, &rec->ts)) {
+		return "has no timestamp";
 	}
 	if (!CUR_LIT(c, " "))
 		return "has no host name";
@@ -326,6 +349,14 @@ parse_prefix(struct cur *c, struct maillog_clock *clk, struct maillog_rec *rec)
 }
 
 /* The last component of the service: "smtp" of "postfix/smtp". */
+static int
+str_is(struct maillog_str s, const char *lit, size_t n)
+{
+	return s.len == n && memcmp(s.p, lit, n) == 0;
+}
+
+#define STR_IS(s, lit) str_is((s), (lit), sizeof(lit) - 1)
+
 static struct maillog_str
 service_program(struct maillog_str svc)
 {
@@ -337,12 +368,17 @@ service_program(struct maillog_str svc)
 }
 
 static int
+is_alnum(char ch)
+{
+	return (unsigned)(ch - '0') < 10 || (unsigned)((ch | 0x20) - 'a') < 26;
+}
+
+static int
 parse_queue_id(struct cur *c, struct maillog_rec *rec)
 {
 	const char *q = c->p;
 
-	while (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') ||
-	    (*c->p >= 'A' && *c->p <= 'Z') || (*c->p >= 'a' && *c->p <= 'z')))
+	while (c->p < c->end && is_alnum(*c->p))
 		c->p++;
 	if (c->p - q < 5 || c->p - q > 32 || !CUR_LIT(c, ": ")) {
 		c->p = q;
@@ -598,15 +634,17 @@ parse_delivery_fields(struct cur *c, struct maillog_rec *rec)
 		const char *eq = memchr(c->p, '=', (size_t)(c->end - c->p));
 		if (eq == NULL)
 			break;
-		const char *v = eq + 1;
-		const char *ve = mem_find(v, c->end, ", ", 2);
+		const char *v = eq + 1, *ve = v;
+		while ((ve = memchr(ve, ',', (size_t)(c->end - ve))) != NULL &&
+		    (ve + 1 == c->end || ve[1] != ' '))
+			ve++;
 		if (ve == NULL)
 			break;
 		struct maillog_str key = span(c->p, eq);
-		if (maillog_str_eq(key, "relay")) {
+		if (STR_IS(key, "relay")) {
 			if (!(ve - v == 4 && memcmp(v, "none", 4) == 0))
 				parse_hostaddr(v, ve, &rec->relay_host, &rec->relay_ip, &rec->relay_port);
-		} else if (maillog_str_eq(key, "dsn")) {
+		} else if (STR_IS(key, "dsn")) {
 			rec->dsn = span(v, ve);
 		}
 		c->p = ve + 2;
@@ -717,18 +755,18 @@ parse_body(struct cur *c, struct maillog_rec *rec)
 	struct maillog_str prog = service_program(rec->service);
 	const char *err;
 
-	if (maillog_str_eq(prog, "smtp") || maillog_str_eq(prog, "lmtp") ||
-	    maillog_str_eq(prog, "error") || maillog_str_eq(prog, "retry")) {
+	if (STR_IS(prog, "smtp") || STR_IS(prog, "lmtp") || STR_IS(prog, "error") ||
+	    STR_IS(prog, "retry")) {
 		if (!parse_queue_id(c, rec) || !CUR_LIT(c, "to=<"))
 			return MAILLOG_IGNORE;
 		rec->kind = MAILLOG_DELIVERY;
 		err = parse_delivery(c, rec);
-	} else if (maillog_str_eq(prog, "qmgr")) {
+	} else if (STR_IS(prog, "qmgr")) {
 		if (!parse_queue_id(c, rec) || !CUR_LIT(c, "from=<"))
 			return MAILLOG_IGNORE;
 		rec->kind = MAILLOG_QMGR;
 		err = parse_qmgr(c, rec);
-	} else if (maillog_str_eq(prog, "smtpd")) {
+	} else if (STR_IS(prog, "smtpd")) {
 		if (!parse_queue_id(c, rec) || !CUR_LIT(c, "client="))
 			return MAILLOG_IGNORE;
 		rec->kind = MAILLOG_CLIENT;

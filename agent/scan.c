@@ -118,10 +118,15 @@ out_cstr(struct scan_out *o, const char *s)
 static void
 out_num(struct scan_out *o, long long v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%lld", v);
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
 
-	out_mem(o, tmp, (size_t)n);
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	out_mem(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static void
