@@ -87,6 +87,7 @@ load_settings(const char *path, struct settings *s)
 	if (settings_load(s, path, &err) != 0) {
 		fprintf(stderr, "%s", strbuf_str(&err));
 		strbuf_release(&err);
+		settings_free(s);
 		return -1;
 	}
 	strbuf_release(&err);

@@ -58,7 +58,8 @@ snapshot_read(PGconn *c, struct snapshot *s, struct strbuf *err)
 		s->nodes[i].name = xstrdup(PQgetvalue(r, (int)i, 0));
 		s->nodes[i].is_relay = PQgetvalue(r, (int)i, 1)[0] == 't';
 	}
-	qsort(s->nodes, s->nnodes, sizeof(*s->nodes), node_cmp);
+	if (s->nnodes > 1)
+		qsort(s->nodes, s->nnodes, sizeof(*s->nodes), node_cmp);
 	PQclear(r);
 	r = db_query(c, "SELECT r.scope, d.domain, rl.nexthop, r.provider, p.include_subdomains"
 	    " FROM routes r JOIN providers p ON p.name = r.provider"
@@ -75,7 +76,8 @@ snapshot_read(PGconn *c, struct snapshot *s, struct strbuf *err)
 			free(dotted);
 		}
 	}
-	qsort(s->entries, s->nentries, sizeof(*s->entries), entry_cmp);
+	if (s->nentries > 1)
+		qsort(s->entries, s->nentries, sizeof(*s->entries), entry_cmp);
 	PQclear(r);
 	return 0;
 fail:
@@ -129,6 +131,8 @@ snapshot_node(const struct snapshot *s, const char *name)
 {
 	struct snapshot_node key = { .name = (char *)name };
 
+	if (s->nnodes == 0)
+		return NULL;
 	return bsearch(&key, s->nodes, s->nnodes, sizeof(*s->nodes), node_cmp);
 }
 

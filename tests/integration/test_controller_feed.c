@@ -308,7 +308,9 @@ test_expiry(void **state)
 	(void)state;
 	put("/v1/routes/yahoo", "{\"relay\":\"relay01\",\"reason\":\"temporary\",\"scope\":\"mx01\",\"ttl\":60}");
 	assert_int_equal(tl_api(ctl, "GET", "/v1/routes", ctl->admin, NULL, &j), 200);
-	assert_non_null(strstr(json_dumps(j, 0), "\"expires_at\": \"20"));
+	char *text = json_dumps(j, 0);
+	assert_non_null(strstr(text, "\"expires_at\": \"20"));
+	free(text);
 	json_decref(j);
 	v = version();
 	/* pretend the hour has passed: move expires_at into the past */

@@ -298,17 +298,31 @@ tl_controller_restart(struct tl_controller *c)
 	tl_controller_spawn(c);
 }
 
+/* A sanitizer report in the controller's log fails the test. */
+static void
+tl_controller_check_log(struct tl_controller *c)
+{
+	char *path = xasprintf("%s/postrouted.log", c->dir);
+	char *log = tl_read_file(path);
+
+	if (log != NULL && (strstr(log, "ERROR: AddressSanitizer") || strstr(log, "ERROR: LeakSanitizer") ||
+	    strstr(log, "runtime error:")))
+		fail_msg("postrouted reported a sanitizer error:\n%s", log);
+	free(log), free(path);
+}
+
 int
 tl_controller_stop(struct tl_controller *c)
 {
 	int status = 0;
 
-	if (c->pid <= 0)
+	if (c == NULL || c->pid <= 0)
 		return 0;
 	kill(c->pid, SIGTERM);
 	for (int i = 0; i < 500; i++) {
 		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
 			c->pid = 0;
+			tl_controller_check_log(c);
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 		}
 		usleep(20000);
