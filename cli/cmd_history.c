@@ -1,0 +1,295 @@
+/*
+ * cmd_history.c: the audit trail, filtered, as a table, CSV or JSON.
+ *
+ * The API returns at most 10000 rows per request, newest first; fetching
+ * more pages by moving "until" back to the oldest row seen (rows already
+ * seen are skipped by id).
+ */
+#include "cmd_history.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "rows.h"
+#include "xalloc.h"
+
+#define HISTORY_PAGE 10000
+
+static int
+history_seen(const json_t *rows, json_int_t id)
+{
+	size_t i;
+	json_t *r;
+
+	/* pages overlap only at their boundary: look at the tail */
+	for (i = json_array_size(rows); i > 0 && i + HISTORY_PAGE > json_array_size(rows); i--) {
+		r = json_array_get(rows, i - 1);
+		if (json_integer_value(json_object_get(r, "id")) == id)
+			return 1;
+	}
+	return 0;
+}
+
+/* One page; appends the new rows; returns the exit status and the page size. */
+static int
+history_page(struct cli *cli, const char *query, const char *until, json_t *rows,
+    size_t *got, size_t *added, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	json_t *doc = NULL, *r;
+	size_t i;
+	int rc;
+
+	strbuf_appendf(&path, "/v1/history?%slimit=%d&until=", query, HISTORY_PAGE);
+	client_escape(&path, until);
+	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, &doc, NULL, err);
+	*got = *added = 0;
+	if (rc == CLIENT_OK) {
+		const json_t *page = rows_array(doc, "history");
+		*got = json_array_size(page);
+		json_array_foreach(page, i, r) {
+			if (!history_seen(rows, json_integer_value(json_object_get(r, "id")))) {
+				json_array_append(rows, r);
+				(*added)++;
+			}
+		}
+	}
+	json_decref(doc);
+	strbuf_release(&path);
+	return rc;
+}
+
+int
+cmd_history_fetch(struct cli *cli, const char *query, const char *until, json_t **rows,
+    struct strbuf *err)
+{
+	json_t *all = json_array();
+	char *mark = xstrdup(until);
+	size_t got, added;
+	int rc;
+
+	for (;;) {
+		rc = history_page(cli, query, mark, all, &got, &added, err);
+		if (rc != CLIENT_OK || got < HISTORY_PAGE)
+			break;
+		if (added == 0) {
+			strbuf_appendf(err, "history: more than %d rows share the time %s",
+			    HISTORY_PAGE, mark);
+			rc = CLIENT_FAILED;
+			break;
+		}
+		free(mark);
+		mark = xstrdup(json_string_value(json_object_get(
+		    json_array_get(all, json_array_size(all) - 1), "at")));
+	}
+	free(mark);
+	if (rc != CLIENT_OK) {
+		json_decref(all);
+		return rc;
+	}
+	*rows = all;
+	return CLIENT_OK;
+}
+
+static void
+history_value(struct strbuf *sb, const json_t *v)
+{
+	char *c = output_cell(v);
+
+	strbuf_append(sb, c ? c : "-");
+	free(c);
+}
+
+/* "key: old -> new" for each top-level key that changed. */
+static void
+history_diff(struct strbuf *sb, const json_t *before, const json_t *after)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)after, key, v) {
+		json_t *old = json_object_get(before, key);
+		if (strcmp(key, "updated_at") == 0 || strcmp(key, "created_at") == 0 ||
+		    (old != NULL && json_equal(old, v)))
+			continue;
+		strbuf_appendf(sb, "%s%s: ", sb->len ? "; " : "", key);
+		history_value(sb, old);
+		strbuf_append(sb, " -> ");
+		history_value(sb, v);
+	}
+}
+
+char *
+cmd_history_change(const json_t *row)
+{
+	const char *action = json_string_value(json_object_get(row, "action"));
+	const json_t *b = json_object_get(row, "before"), *a = json_object_get(row, "after");
+	struct strbuf sb = STRBUF_INIT;
+
+	if (action != NULL && strncmp(action, "route.", 6) == 0) {
+		const char *from = json_string_value(json_object_get(b, "relay"));
+		const char *to = json_string_value(json_object_get(a, "relay"));
+		strbuf_appendf(&sb, "%s -> %s", from ? from : "(default)", to ? to : "(default)");
+	} else if (!json_is_object(b) && json_is_object(a)) {
+		strbuf_append(&sb, "created");
+	} else if (json_is_object(b) && !json_is_object(a)) {
+		strbuf_append(&sb, "deleted");
+	} else if (json_is_object(b) && json_is_object(a)) {
+		history_diff(&sb, b, a);
+	}
+	return sb.len ? strbuf_detach(&sb) : NULL;
+}
+
+/* Appends "key=value&" when the option is set; checks it first. */
+static int
+history_filter(struct cli *cli, const struct args *a, const char *opt, int is_name,
+    struct strbuf *q)
+{
+	const char *v = args_get(a, opt);
+	char what[32];
+
+	if (v == NULL)
+		return 0;
+	snprintf(what, sizeof(what), "--%s", opt);
+	if (is_name ? check_name(cli, what, v) != 0 : check_text(cli, what, v, 200) != 0)
+		return -1;
+	strbuf_appendf(q, "%s=", opt);
+	client_escape(q, v);
+	strbuf_appendc(q, '&');
+	return 0;
+}
+
+static int
+history_time(struct cli *cli, const struct args *a, const char *opt, struct strbuf *q)
+{
+	const char *v = args_get(a, opt);
+	char iso[TIMEPARSE_BUFLEN];
+	struct tp_time t;
+
+	if (v == NULL)
+		return 0;
+	if (check_time(cli, opt[0] == 's' ? "--since" : "--until", v, &t, iso) != 0)
+		return -1;
+	strbuf_appendf(q, "%s=", opt);
+	client_escape(q, iso);
+	strbuf_appendc(q, '&');
+	return 0;
+}
+
+static int
+history_query(struct cli *cli, const struct args *a, struct strbuf *q)
+{
+	const char *limit = args_get(a, "limit");
+	long long n;
+
+	if (history_filter(cli, a, "provider", 1, q) != 0 ||
+	    history_filter(cli, a, "node", 1, q) != 0 ||
+	    history_filter(cli, a, "relay", 1, q) != 0 ||
+	    history_filter(cli, a, "actor", 0, q) != 0 ||
+	    history_filter(cli, a, "action", 0, q) != 0 ||
+	    history_time(cli, a, "since", q) != 0 || history_time(cli, a, "until", q) != 0)
+		return -1;
+	if (limit != NULL) {
+		if (check_int(cli, "--limit", limit, 1, 10000, &n) != 0)
+			return -1;
+		strbuf_appendf(q, "limit=%lld&", n);
+	}
+	if (q->len > 0)
+		q->buf[--q->len] = '\0';
+	return 0;
+}
+
+static const struct rows_col history_csv_cols[] = {
+	{ "id", "id", ROWS_VALUE }, { "at", "at", ROWS_TIME },
+	{ "actor", "actor", ROWS_VALUE }, { "action", "action", ROWS_VALUE },
+	{ "object_type", "object_type", ROWS_VALUE }, { "object", "object", ROWS_VALUE },
+	{ "provider", "provider", ROWS_VALUE }, { "node", "node", ROWS_VALUE },
+	{ "relay", "relay", ROWS_VALUE }, { "reason", "reason", ROWS_VALUE },
+	{ "request_id", "request_id", ROWS_VALUE }, { "version", "version", ROWS_VALUE },
+	{ "before", "before", ROWS_VALUE }, { "after", "after", ROWS_VALUE },
+	{ NULL, NULL, ROWS_VALUE },
+};
+
+static void
+history_print(struct cli *cli, const json_t *rows)
+{
+	static const char *hdr[] = { "AT (UTC)", "ACTOR", "ACTION", "OBJECT", "CHANGE", "REASON" };
+	struct table *t;
+	size_t i;
+	json_t *r;
+
+	if (cli->format == OUTPUT_CSV) {
+		t = rows_table(rows, history_csv_cols, cli->format);
+	} else {
+		t = table_new(6, hdr);
+		json_array_foreach(rows, i, r) {
+			char *at = output_short_time(json_string_value(json_object_get(r, "at")));
+			char *ch = cmd_history_change(r);
+			const char *cells[] = { at, json_string_value(json_object_get(r, "actor")),
+				json_string_value(json_object_get(r, "action")),
+				json_string_value(json_object_get(r, "object")), ch,
+				json_string_value(json_object_get(r, "reason")) };
+			table_add_row(t, cells);
+			free(at), free(ch);
+		}
+	}
+	output_table(cli->out, cli->format, t);
+	table_free(t);
+}
+
+static int
+history_run(struct cli *cli, const struct args *a)
+{
+	struct strbuf q = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT;
+	json_t *doc = NULL;
+	int rc;
+
+	if (history_query(cli, a, &q) != 0) {
+		strbuf_release(&q);
+		return CLIENT_USAGE;
+	}
+	strbuf_appendf(&path, "/v1/history%s%s", q.len ? "?" : "", strbuf_str(&q));
+	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, &doc, NULL, &err);
+	if (rc != CLIENT_OK) {
+		verb_fail(cli, rc, &err);
+	} else if (cli->format == OUTPUT_JSON) {
+		json_t *out = json_pack("{s:O}", "history", rows_array(doc, "history"));
+		output_json(cli->out, out);
+		json_decref(out);
+	} else {
+		history_print(cli, rows_array(doc, "history"));
+	}
+	json_decref(doc);
+	strbuf_release(&q), strbuf_release(&err), strbuf_release(&path);
+	return rc;
+}
+
+static const struct args_opt history_opts[] = {
+	{ "provider", ARGS_VALUE, "P", "rows about provider P" },
+	{ "node", ARGS_VALUE, "N", "rows about node N" },
+	{ "relay", ARGS_VALUE, "R", "rows about relay R" },
+	{ "actor", ARGS_VALUE, "A", "rows written by A (a token name, or the policy engine)" },
+	{ "action", ARGS_VALUE, "X", "one action: route.set, route.delete, route.expired, "
+	  "relay.put, ..." },
+	{ "since", ARGS_VALUE, "T", "at or after T (2026-11-01, 2026-11-27T18:00Z, or 30m, 2h, 7d ago)" },
+	{ "until", ARGS_VALUE, "T", "at or before T" },
+	{ "limit", ARGS_VALUE, "N", "at most N rows, 1-10000 (default 100)" },
+	{ NULL, ARGS_FLAG, NULL, NULL },
+};
+
+const struct cli_verb cmd_history_verbs[] = {
+	{ "history", "[--provider P] [--node N] [--relay R] [--actor A] [--action X]\n"
+	  "       [--since T] [--until T] [--limit N] [--format csv]",
+	  "who changed what, when and why",
+	  "Lists the history, newest first: every change of routes, relays, providers\n"
+	  "and nodes, with who made it (the token's name), the reason, and the object\n"
+	  "before and after (in --json and --format csv). Filters combine. T is\n"
+	  "ISO 8601 (UTC unless it carries an offset) or an age: 30m, 2h, 7d, 2w.\n\n"
+	  "examples:\n"
+	  "  postroute history --provider google --node mx07 --since 7d\n"
+	  "  postroute history --action route.set --since 2026-11-01 --format csv > nov.csv",
+	  history_opts, 0, 0, history_run },
+	{ NULL, NULL, NULL, NULL, NULL, 0, 0, NULL },
+};

@@ -1,0 +1,183 @@
+/*
+ * settings.c: resolving the connection settings of the CLI.
+ */
+#include "settings.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "xalloc.h"
+
+struct settings_ini {
+	char *url;
+	char *token_file;
+	char *ca_file;
+};
+
+static const struct config_key settings_keys[] = {
+	{ "cli", "url", CONFIG_STRING, offsetof(struct settings_ini, url), NULL, 0, 0, 0, NULL,
+	  "controller URL, e.g. https://postroute.example.net:8443" },
+	{ "cli", "token_file", CONFIG_STRING, offsetof(struct settings_ini, token_file), NULL,
+	  0, 0, 0, NULL, "file whose first line is the API token" },
+	{ "cli", "ca_file", CONFIG_STRING, offsetof(struct settings_ini, ca_file), NULL, 0, 0,
+	  0, NULL, "CA bundle that verifies the controller's TLS certificate" },
+	{ NULL, NULL, CONFIG_STRING, 0, NULL, 0, 0, 0, NULL, NULL },
+};
+
+char *
+settings_read_token(const char *path, struct strbuf *err)
+{
+	char line[4096];
+	FILE *fp = fopen(path, "r");
+	size_t len;
+
+	if (fp == NULL) {
+		strbuf_appendf(err, "token file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	len = strlen(line);
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+	    line[len - 1] == ' ' || line[len - 1] == '\t'))
+		line[--len] = '\0';
+	if (len == 0) {
+		strbuf_appendf(err, "token file %s: the first line is empty", path);
+		return NULL;
+	}
+	char *tok = xstrdup(line);
+	explicit_bzero(line, sizeof(line));
+	return tok;
+}
+
+/* The INI file to read, or NULL; *must_exist when it was asked for by name. */
+static char *
+settings_ini_path(const struct args *a, const char *(*env)(const char *), int *must_exist)
+{
+	const char *p;
+
+	*must_exist = 1;
+	if ((p = args_get(a, "config")) != NULL)
+		return xstrdup(p);
+	if ((p = env("POSTROUTE_CONFIG")) != NULL && *p != '\0')
+		return xstrdup(p);
+	*must_exist = 0;
+	if ((p = env("XDG_CONFIG_HOME")) != NULL && *p != '\0')
+		return xasprintf("%s/postroute/cli.ini", p);
+	if ((p = env("HOME")) != NULL && *p != '\0')
+		return xasprintf("%s/.config/postroute/cli.ini", p);
+	return NULL;
+}
+
+static int
+settings_load_ini(struct settings_ini *ini, const struct args *a,
+    const char *(*env)(const char *), struct strbuf *err)
+{
+	int must_exist, rc = 0;
+	char *path = settings_ini_path(a, env, &must_exist);
+
+	if (path != NULL && (must_exist || access(path, F_OK) == 0)) {
+		struct strbuf errs = STRBUF_INIT;
+		if (config_load(settings_keys, ini, path, &errs) != 0) {
+			strbuf_appendn(err, strbuf_str(&errs),
+			    errs.len > 0 && errs.buf[errs.len - 1] == '\n' ? errs.len - 1 : errs.len);
+			rc = -1;
+		}
+		strbuf_release(&errs);
+	}
+	free(path);
+	return rc;
+}
+
+/* The first non-empty of the flag, the variable and the INI value. */
+static char *
+settings_pick(const struct args *a, const char *flag, const char *(*env)(const char *),
+    const char *var, const char *ini)
+{
+	const char *v = args_get(a, flag);
+
+	if (v == NULL || *v == '\0')
+		v = env(var);
+	if (v == NULL || *v == '\0')
+		v = ini;
+	return v && *v ? xstrdup(v) : NULL;
+}
+
+static int
+settings_token(struct settings *s, const struct args *a, const char *(*env)(const char *),
+    const struct settings_ini *ini, struct strbuf *err)
+{
+	const char *tok = args_get(a, "token"), *file = args_get(a, "token-file");
+
+	if (tok != NULL && file != NULL) {
+		strbuf_append(err, "--token and --token-file are exclusive");
+		return -1;
+	}
+	if (tok == NULL && file == NULL) {
+		tok = env("POSTROUTE_TOKEN");
+		if (tok == NULL || *tok == '\0') {
+			tok = NULL;
+			file = env("POSTROUTE_TOKEN_FILE");
+			if (file == NULL || *file == '\0')
+				file = ini->token_file;
+		}
+	}
+	if (tok != NULL && *tok != '\0') {
+		s->token = xstrdup(tok);
+		return 0;
+	}
+	if (file == NULL || *file == '\0') {
+		strbuf_append(err, "no API token: set POSTROUTE_TOKEN, or use --token-file FILE, "
+		    "or token_file in ~/.config/postroute/cli.ini");
+		return -1;
+	}
+	s->token = settings_read_token(file, err);
+	return s->token ? 0 : -1;
+}
+
+int
+settings_resolve(struct settings *s, const struct args *a,
+    const char *(*env)(const char *), struct strbuf *err)
+{
+	struct settings_ini ini = { 0 };
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (settings_load_ini(&ini, a, env, err) != 0)
+		goto done;
+	s->url = settings_pick(a, "url", env, "POSTROUTE_URL", ini.url);
+	s->ca_file = settings_pick(a, "ca-file", env, "POSTROUTE_CA_FILE", ini.ca_file);
+	if (s->url == NULL) {
+		strbuf_append(err, "no controller URL: set POSTROUTE_URL, or use --url, "
+		    "or url in ~/.config/postroute/cli.ini");
+		goto done;
+	}
+	if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0) {
+		strbuf_appendf(err, "controller URL \"%s\" must start with http:// or https://",
+		    s->url);
+		goto done;
+	}
+	rc = settings_token(s, a, env, &ini, err);
+done:
+	config_free(settings_keys, &ini);
+	if (rc != 0)
+		settings_free(s);
+	return rc;
+}
+
+void
+settings_free(struct settings *s)
+{
+	if (s->token)
+		explicit_bzero(s->token, strlen(s->token));
+	free(s->url);
+	free(s->token);
+	free(s->ca_file);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,38 @@
+/*
+ * settings.h: where the controller is and which token to send.
+ *
+ * Each setting is taken from the first place that has it: the command
+ * line (--url, --token or --token-file, --ca-file), the environment
+ * (POSTROUTE_URL, POSTROUTE_TOKEN, POSTROUTE_TOKEN_FILE, POSTROUTE_CA_FILE),
+ * then the INI file: --config FILE, else $POSTROUTE_CONFIG, else
+ * $XDG_CONFIG_HOME/postroute/cli.ini or ~/.config/postroute/cli.ini when it
+ * exists, with keys [cli] url, token_file, ca_file (common/config.h).
+ *
+ * Errors (no URL, no token, an unreadable token file, a bad INI file) are
+ * returned as messages; the caller exits with a usage error.
+ *
+ * SECURITY: a token given with --token is visible to other local users in
+ * the process list; the token file and the environment are not. The token
+ * is read from the first line of its file.
+ */
+#ifndef POSTROUTE_CLI_SETTINGS_H
+#define POSTROUTE_CLI_SETTINGS_H
+
+#include "args.h"
+#include "strbuf.h"
+
+struct settings {
+	char *url;
+	char *token;
+	char *ca_file;      /* NULL: the system's CA store */
+};
+
+/* env is getenv or a stand-in for tests. Returns 0 or -1 with err set. */
+int settings_resolve(struct settings *s, const struct args *a,
+    const char *(*env)(const char *), struct strbuf *err);
+void settings_free(struct settings *s);
+
+/* The first line of path, trimmed; NULL with err set when unusable. */
+char *settings_read_token(const char *path, struct strbuf *err);
+
+#endif
