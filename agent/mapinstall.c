@@ -101,16 +101,21 @@ fail:
  * The dump (for -s) is returned in out when not NULL. */
 static int
 mi_postmap(const struct mapinstall *mi, const char *opt, const char *file,
-    struct strbuf *out, struct strbuf *err)
+    const char *input, struct strbuf *out, struct strbuf *err)
 {
 	char *map = xasprintf("%s:%s", mi->map_type, file);
-	char *argv[6] = { (char *)mi->postmap, "-c", (char *)mi->config_dir, NULL, NULL, NULL };
+	char *argv[7] = { (char *)mi->postmap, "-c", (char *)mi->config_dir, NULL, NULL, NULL, NULL };
 	struct proc_result res;
 	int rc = -1;
 
-	argv[3] = opt ? (char *)opt : map;
-	argv[4] = opt ? map : NULL;
-	if (proc_run(argv, NULL, mi->timeout_ms, &res, err) != 0)
+	if (opt == NULL) {
+		argv[3] = map;
+	} else if (strcmp(opt, "-q") == 0) {
+		argv[3] = "-q", argv[4] = "-", argv[5] = map;
+	} else {
+		argv[3] = (char *)opt, argv[4] = map;
+	}
+	if (proc_run(argv, input, mi->timeout_ms, &res, err) != 0)
 		goto done;
 	if (res.status != 0 || res.err.len > 0) {
 		strbuf_appendf(err, "postmap%s%s %s: exit %d: %.1000s", opt ? " " : "",
@@ -180,11 +185,42 @@ mapinstall_compare(const char *dump, const char *body, struct strbuf *err)
 	return rc;
 }
 
+/* The keys of the entry lines of body, one per line, for postmap -q -. */
+static char *
+mi_keys(const char *body)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (const char *p = body; *p;) {
+		size_t len = strcspn(p, "\n"), k = strcspn(p, " \t\n");
+		if (*p != '#' && k > 0) {
+			strbuf_appendn(&sb, p, k);
+			strbuf_appendc(&sb, '\n');
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (sb.buf == NULL)
+		strbuf_append(&sb, "");
+	return strbuf_detach(&sb);
+}
+
+/*
+ * Reads the built map back: hash and lmdb are dumped whole (postmap -s);
+ * cdb has no sequence operation, so each key is looked up (postmap -q -).
+ */
 static int
 mi_verify(const struct mapinstall *mi, const char *file, const char *text, struct strbuf *err)
 {
 	struct strbuf dump = STRBUF_INIT;
-	int rc = mi_postmap(mi, "-s", file, &dump, err);
+	int rc;
+
+	if (strcmp(mi->map_type, "cdb") == 0) {
+		char *keys = mi_keys(render_body(text));
+		rc = keys[0] == '\0' ? 0 : mi_postmap(mi, "-q", file, keys, &dump, err);
+		free(keys);
+	} else {
+		rc = mi_postmap(mi, "-s", file, NULL, &dump, err);
+	}
 
 	if (rc == 0 && mapinstall_compare(strbuf_str(&dump), render_body(text), err) != 0) {
 		strbuf_appendf(err, " (after postmap %s:%s)", mi->map_type, file);
@@ -216,7 +252,7 @@ mi_install_indexed(const struct mapinstall *mi, const char *tmp, const char *tex
 	int rc = -1;
 
 	*step = "postmap";
-	if (mi_postmap(mi, NULL, tmp, NULL, err) != 0)
+	if (mi_postmap(mi, NULL, tmp, NULL, NULL, err) != 0)
 		goto done;
 	t->postmap_ms = mi_now_ms() - t0, t0 = mi_now_ms();
 	*step = "verify";
@@ -243,7 +279,7 @@ mi_lmdb_rollback(const struct mapinstall *mi, const char *prev, struct strbuf *e
 
 	if (access(prev, F_OK) != 0)
 		return;
-	if (mi_rename(prev, mi->path, &e) != 0 || mi_postmap(mi, NULL, mi->path, NULL, &e) != 0)
+	if (mi_rename(prev, mi->path, &e) != 0 || mi_postmap(mi, NULL, mi->path, NULL, NULL, &e) != 0)
 		strbuf_appendf(err, "; rollback failed: %s", strbuf_str(&e));
 	strbuf_release(&e);
 }
@@ -268,7 +304,7 @@ mi_install_lmdb(const struct mapinstall *mi, const char *tmp, const char *text,
 		goto done;
 	t->install_ms = mi_now_ms() - t0, t0 = mi_now_ms();
 	*step = "postmap";
-	if (mi_postmap(mi, NULL, mi->path, NULL, err) != 0)
+	if (mi_postmap(mi, NULL, mi->path, NULL, NULL, err) != 0)
 		goto rollback;
 	t->postmap_ms = mi_now_ms() - t0, t0 = mi_now_ms();
 	*step = "verify";

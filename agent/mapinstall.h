@@ -10,7 +10,9 @@
  *
  *	hash, cdb: the text goes to a temp file in the same directory
  *	(mode 0644, fsynced); postmap -c DIR TYPE:TEMP builds TEMP.db or
- *	TEMP.cdb; postmap -s dumps it and the dump must equal the entries;
+ *	TEMP.cdb; reading it back (postmap -s for hash and lmdb, postmap -q -
+ *	with every key for cdb, which has no sequence operation) must give
+ *	exactly the entries;
  *	the index is fsynced and renamed over PATH.db (PATH.cdb), then the
  *	source over PATH, then the directory is fsynced. Running daemons
  *	notice the replaced index and reopen it.

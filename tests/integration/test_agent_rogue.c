@@ -1,0 +1,583 @@
+/*
+ * test_agent_rogue.c: postroute-agent on real private Postfix instances,
+ * fed by a stand-in controller (tests/lib/fakectl): each map type end to
+ * end, hostile feeds, postmap failures with retries, controller down and
+ * up, failover between URLs, a hand-edited map, restarts without reloads,
+ * and requeue of deferred mail.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "agentrun.h"
+#include "fakectl.h"
+#include "pfx.h"
+#include "strbuf.h"
+#include "testlib.h"
+#include "xalloc.h"
+
+#define TOKEN "agent-token-0123456789"
+
+static struct pfx_sink *sink_a, *sink_b, *sink_block;
+
+struct env {
+	struct pfx *pfx;
+	struct fakectl *ctl;
+	struct agentrun *agent;
+};
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	sink_a = pfx_sink_start("127.0.0.2", NULL);
+	sink_b = pfx_sink_start("127.0.0.3", NULL);
+	sink_block = pfx_sink_start("127.0.0.4",
+	    "421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to user complaints");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	pfx_sink_stop(sink_a), pfx_sink_stop(sink_b), pfx_sink_stop(sink_block);
+	return 0;
+}
+
+static void
+env_start(struct env *e, const char *map_type, const char *postfix_extra)
+{
+	e->pfx = pfx_start("pfx", map_type, NULL);
+	e->ctl = fakectl_start(TOKEN, 0);
+	e->agent = agentrun_new("mx01", fakectl_url(e->ctl), TOKEN, e->pfx, NULL, postfix_extra);
+}
+
+static void
+env_stop(struct env *e)
+{
+	agentrun_free(e->agent);
+	fakectl_stop(e->ctl);
+	pfx_stop(e->pfx);
+}
+
+static void
+set_feed(struct env *e, long long version, int n, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	strbuf_appendf(&sb, "{\"node\": \"mx01\", \"version\": %lld, \"entries\": [", version);
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		const char *d = va_arg(ap, const char *), *h = va_arg(ap, const char *);
+		strbuf_appendf(&sb, "%s{\"domain\": \"%s\", \"nexthop\": \"%s\", \"provider\": \"google\"}",
+		    i ? ", " : "", d, h);
+	}
+	va_end(ap);
+	strbuf_append(&sb, "]}");
+	fakectl_set_feed(e->ctl, version, strbuf_str(&sb));
+	strbuf_release(&sb);
+}
+
+static json_t *
+last_report(struct env *e)
+{
+	json_t *all = fakectl_reports(e->ctl);
+	size_t n = json_array_size(all);
+
+	if (n == 0)
+		fail_msg("no report");
+	json_t *r = json_incref(json_array_get(all, n - 1));
+	json_decref(all);
+	return r;
+}
+
+static void
+assert_report(struct env *e, long long version, const char *status, const char *step,
+    const char *error_part)
+{
+	json_t *r = last_report(e);
+	const char *st = json_string_value(json_object_get(r, "status"));
+	const char *sp = json_string_value(json_object_get(r, "step"));
+	const char *er = json_string_value(json_object_get(r, "error"));
+
+	if (json_integer_value(json_object_get(r, "version")) != version || st == NULL ||
+	    strcmp(st, status) != 0 || (step && (sp == NULL || strcmp(sp, step) != 0)) ||
+	    (error_part && (er == NULL || strstr(er, error_part) == NULL))) {
+		char *s = json_dumps(r, 0);
+		fail_msg("report %s; wanted version %lld %s step %s error ~ %s", s, version, status,
+		    step ? step : "-", error_part ? error_part : "-");
+	}
+	json_decref(r);
+}
+
+struct reload_wait {
+	const struct pfx *p;
+	int n;
+};
+
+static int
+has_reloads(void *arg)
+{
+	struct reload_wait *w = arg;
+
+	return pfx_reloads(w->p) >= w->n;
+}
+
+static void
+await_reloads(const struct pfx *p, int n)
+{
+	struct reload_wait w = { p, n };
+
+	if (!tl_wait_for(has_reloads, &w, 10000))
+		fail_msg("%d reloads seen, wanted %d", pfx_reloads(p), n);
+}
+
+static void
+assert_lookup(const struct pfx *p, const char *key, const char *want)
+{
+	char *v = pfx_lookup(p, key);
+
+	if (want == NULL ? v != NULL : (v == NULL || strcmp(v, want) != 0))
+		fail_msg("%s: %s maps to %s, wanted %s", p->map_type, key, v ? v : "(nothing)",
+		    want ? want : "(nothing)");
+	free(v);
+}
+
+static void
+send_and_await(const struct pfx *p, const char *rcpt, const struct pfx_sink *s)
+{
+	int before = pfx_sink_count(s);
+
+	assert_int_equal(pfx_send(p, rcpt, "test"), 0);
+	if (!pfx_sink_wait(s, before + 1, 15000))
+		fail_msg("mail to %s did not reach %s (log: %s)", rcpt, s->nexthop, p->maillog);
+}
+
+static long long
+mtime_of(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec : 0;
+}
+
+/* Each map type end to end: apply, mail flows, flip, same content, restart. */
+static void
+end_to_end(const char *type)
+{
+	struct env e;
+
+	env_start(&e, type, NULL);
+	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	assert_report(&e, 1, "applied", NULL, NULL);
+	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+	await_reloads(e.pfx, 1);
+	send_and_await(e.pfx, "u1@gmail.test", sink_a);
+
+	set_feed(&e, 2, 2, "gmail.test", sink_b->nexthop, ".gmail.test", sink_b->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	assert_report(&e, 2, "applied", NULL, NULL);
+	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
+	await_reloads(e.pfx, 2);
+	send_and_await(e.pfx, "u2@mx.gmail.test", sink_b);
+
+	/* same entries under a new version: recorded, no postmap, no reload */
+	long long before = mtime_of(e.pfx->transport);
+	set_feed(&e, 3, 2, ".gmail.test", sink_b->nexthop, "gmail.test", sink_b->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	assert_report(&e, 3, "applied", NULL, NULL);
+	assert_true(mtime_of(e.pfx->transport) == before);
+	/* a restart finds version 3 applied: nothing to do, no reload */
+	size_t reports = fakectl_report_count(e.ctl);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	assert_int_equal(fakectl_report_count(e.ctl), reports);
+	usleep(300000);
+	assert_int_equal(pfx_reloads(e.pfx), 2);
+	env_stop(&e);
+}
+
+static void
+test_hash(void **state)
+{
+	(void)state;
+	end_to_end("hash");
+}
+
+static void
+test_cdb(void **state)
+{
+	(void)state;
+	end_to_end("cdb");
+}
+
+static void
+test_lmdb(void **state)
+{
+	(void)state;
+	end_to_end("lmdb");
+}
+
+struct rogue_case {
+	const char *body;
+	const char *step;
+	const char *error;
+};
+
+static void
+test_rogue_feeds(void **state)
+{
+	struct env e;
+	char *good_text, *entry_a = xasprintf("{\"domain\": \"gmail.test\", \"nexthop\": \"%s\"}",
+	    sink_a->nexthop);
+	const struct rogue_case cases[] = {
+		{ "{\"node\": \"mx01\", \"version\": %d, \"entries\": [%s, {\"domain\": "
+		  "\"yahoo.test\\nevil.test smtp:[127.0.0.9]:25\", \"nexthop\": \"smtp:[127.0.0.3]:25\"}]}",
+		  "validate", "entry 1: domain: contains a line break" },
+		{ "{\"node\": \"mx01\", \"version\": %d, \"entries\": [%s, {\"domain\": \"yahoo.test\", "
+		  "\"nexthop\": \"smtp:[127.0.0.3]:25\\nevil.test smtp:[127.0.0.9]:25\"}]}",
+		  "validate", "entry 1 (yahoo.test): nexthop: contains a line break" },
+		{ "{\"node\": \"mx01\", \"version\": %d, \"entries\": [%s, {\"domain\": \"yahoo.test\", "
+		  "\"nexthop\": \"smtp_ip9:[127.0.0.3]:25\"}]}",
+		  "mastercf", "service \"smtp_ip9\" is not in master.cf" },
+		{ "{\"node\": \"mx01\", \"version\": %d, \"entries\": [%s, {\"domain\": \"yahoo..test\", "
+		  "\"nexthop\": \"smtp:[127.0.0.3]:25\"}]}",
+		  "validate", "entry 1: domain: has an empty label" },
+		{ "{\"node\": \"mx01\", \"version\": %d, \"entries\": [%s, {\"domain\": \"yahoo.test#x\", "
+		  "\"nexthop\": \"smtp:[127.0.0.3]:25\"}]}",
+		  "validate", "entry 1: domain: contains '#'" },
+		{ "{\"node\": \"mx01\", \"version\": %d, \"entries\": [%s, %s]}",
+		  "validate", "is listed twice" },
+		{ "{\"node\": \"mx01\", \"version\": %d, \"entries\": [%s, {\"domain\": \"yahoo.test\"}]}",
+		  "feed", "entries[1].nexthop: is missing" },
+	};
+
+	(void)state;
+	env_start(&e, "hash", NULL);
+	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	good_text = tl_read_file(e.pfx->transport);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int v = (int)i + 2;
+		char *body = xasprintf(cases[i].body, v, entry_a, entry_a);
+		fakectl_set_feed(e.ctl, v, body);
+		assert_int_equal(agentrun_once(e.agent, NULL), 1);
+		assert_report(&e, v, "failed", cases[i].step, cases[i].error);
+		char *now = tl_read_file(e.pfx->transport);
+		assert_string_equal(now, good_text);
+		assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+		assert_lookup(e.pfx, "yahoo.test", NULL);
+		assert_lookup(e.pfx, "evil.test", NULL);
+		free(now), free(body);
+	}
+	/* a feed for another node, and one that is not JSON: nothing installed */
+	fakectl_set_feed(e.ctl, 20, "{\"node\": \"mx02\", \"version\": 20, \"entries\": []}");
+	assert_int_equal(agentrun_once(e.agent, NULL), 1);
+	fakectl_set_feed(e.ctl, 21, "{\"node\": \"mx01\", \"version\": 21, \"entries\": [");
+	assert_int_equal(agentrun_once(e.agent, NULL), 1);
+	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+	/* no temp files left next to the map */
+	char *ls[] = { "/bin/sh", "-c", "ls \"$0\" | grep -c new", e.pfx->map_dir, NULL };
+	char *out = NULL;
+	tl_run(ls, &out, NULL, 10);
+	assert_string_equal(out, "0\n");
+	free(out), free(good_text), free(entry_a);
+	env_stop(&e);
+}
+
+/* A command directory with the real tools except postmap (which may be
+ * replaced by a script). */
+static char *
+fake_commands(const char *postmap_script)
+{
+	char *dir = tl_mkdtemp("cmd");
+	const char *tools[] = { "postconf", "postfix", "postqueue" };
+
+	for (size_t i = 0; i < 3; i++) {
+		char *from = xasprintf("/usr/sbin/%s", tools[i]), *to = xasprintf("%s/%s", dir, tools[i]);
+		if (symlink(from, to) != 0)
+			fail_msg("symlink %s", to);
+		free(from), free(to);
+	}
+	if (postmap_script != NULL) {
+		char *pm = xasprintf("%s/postmap", dir);
+		tl_write_file(pm, postmap_script);
+		chmod(pm, 0755);
+		free(pm);
+	}
+	return dir;
+}
+
+static void
+test_postmap_failures(void **state)
+{
+	struct env e;
+	char *missing = fake_commands(NULL);
+	char *warns = fake_commands("#!/bin/sh\necho 'postmap: warning: x: duplicate entry' >&2\nexec /usr/sbin/postmap \"$@\"\n");
+	char *extra, *good;
+
+	(void)state;
+	env_start(&e, "hash", NULL);
+	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	good = tl_read_file(e.pfx->transport);
+	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
+
+	/* postmap missing */
+	extra = xasprintf("command_directory = %s", missing);
+	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
+	assert_int_equal(agentrun_once(e.agent, NULL), 1);
+	assert_report(&e, 2, "failed", "postmap", "postmap: cannot execute: No such file or directory");
+	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+	free(extra);
+
+	/* postmap "succeeds" with a warning */
+	extra = xasprintf("command_directory = %s", warns);
+	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
+	assert_int_equal(agentrun_once(e.agent, NULL), 1);
+	assert_report(&e, 2, "failed", "postmap", "warning: x: duplicate entry");
+	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+	free(extra);
+
+	/* unwritable map directory (immutable: root ignores permissions) */
+	char *chattr[] = { "/usr/bin/chattr", "+i", e.pfx->map_dir, NULL };
+	char *unchattr[] = { "/usr/bin/chattr", "-i", e.pfx->map_dir, NULL };
+	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, NULL);
+	if (tl_run(chattr, NULL, NULL, 10) == 0) {
+		assert_int_equal(agentrun_once(e.agent, NULL), 1);
+		tl_run(unchattr, NULL, NULL, 10);
+		assert_report(&e, 2, "failed", "write", "Operation not permitted");
+		assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+	} else {
+		print_message("chattr unavailable: unwritable-directory case skipped\n");
+	}
+	char *now = tl_read_file(e.pfx->transport);
+	assert_string_equal(now, good);
+	free(now);
+
+	/* the loop retries with backoff, and applies once postmap is back */
+	extra = xasprintf("command_directory = %s", missing);
+	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
+	size_t before = fakectl_report_count(e.ctl);
+	agentrun_start(e.agent);
+	if (!fakectl_wait_reports(e.ctl, before + 3, 15000))
+		fail_msg("no retries: %zu reports", fakectl_report_count(e.ctl) - before);
+	assert_report(&e, 2, "failed", "postmap", "cannot execute");
+	assert_true(agentrun_log_count(e.agent, "retrying in") >= 2);
+	char *pm = xasprintf("%s/postmap", missing);
+	assert_int_equal(symlink("/usr/sbin/postmap", pm), 0);
+	before = fakectl_report_count(e.ctl);
+	if (!fakectl_wait_reports(e.ctl, before + 1, 15000))
+		fail_msg("no report after postmap came back");
+	assert_report(&e, 2, "applied", NULL, NULL);
+	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
+	assert_int_equal(agentrun_stop(e.agent), 0);
+	free(pm), free(extra), free(good), free(missing), free(warns);
+	env_stop(&e);
+}
+
+static void
+test_controller_down_up(void **state)
+{
+	struct env e;
+	int port;
+
+	(void)state;
+	env_start(&e, "hash", NULL);
+	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
+	agentrun_start(e.agent);
+	if (!fakectl_wait_reports(e.ctl, 1, 10000))
+		fail_msg("version 1 not reported");
+	assert_report(&e, 1, "applied", NULL, NULL);
+	port = fakectl_port(e.ctl);
+	fakectl_stop(e.ctl);
+	e.ctl = NULL;
+	/* the agent keeps trying and keeps the map */
+	int errors = agentrun_log_count(e.agent, "feed: GET");
+	for (int i = 0; i < 500 && agentrun_log_count(e.agent, "feed: GET") < errors + 2; i++)
+		usleep(20000);
+	assert_true(agentrun_log_count(e.agent, "feed: GET") >= errors + 2);
+	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+	/* back, with a version made meanwhile */
+	e.ctl = fakectl_start(TOKEN, port);
+	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
+	if (!fakectl_wait_reports(e.ctl, 1, 15000))
+		fail_msg("version 2 not reported after the controller came back");
+	assert_report(&e, 2, "applied", NULL, NULL);
+	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
+	/* a clean stop while a long-poll is held */
+	usleep(300000);
+	assert_int_equal(agentrun_stop(e.agent), 0);
+	env_stop(&e);
+}
+
+static void
+test_failover(void **state)
+{
+	struct env e;
+	char *urls;
+
+	(void)state;
+	env_start(&e, "hash", NULL);
+	urls = xasprintf("http://127.0.0.1:%d %s", tl_free_port(), fakectl_url(e.ctl));
+	agentrun_config(e.agent, urls, TOKEN, e.pfx, NULL, NULL);
+	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	assert_report(&e, 1, "applied", NULL, NULL);
+	/* a controller answering 503 is skipped too */
+	struct fakectl *sick = fakectl_start(TOKEN, 0);
+	fakectl_set_status(sick, 503);
+	free(urls);
+	urls = xasprintf("%s %s", fakectl_url(sick), fakectl_url(e.ctl));
+	agentrun_config(e.agent, urls, TOKEN, e.pfx, NULL, NULL);
+	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	assert_report(&e, 2, "applied", NULL, NULL);
+	/* a wrong token is an error, not a reason to install anything */
+	agentrun_config(e.agent, fakectl_url(e.ctl), "wrong-token", e.pfx, NULL, NULL);
+	set_feed(&e, 3, 0);
+	char *log = NULL;
+	assert_int_equal(agentrun_once(e.agent, &log), 1);
+	assert_non_null(strstr(log, "HTTP 401"));
+	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
+	free(log), free(urls);
+	fakectl_stop(sick);
+	env_stop(&e);
+}
+
+static void
+test_hand_edit_and_restart(void **state)
+{
+	struct env e;
+	char *good;
+
+	(void)state;
+	env_start(&e, "hash", NULL);
+	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
+	agentrun_start(e.agent);
+	if (!fakectl_wait_reports(e.ctl, 1, 10000))
+		fail_msg("version 1 not reported");
+	await_reloads(e.pfx, 1);
+	assert_int_equal(agentrun_stop(e.agent), 0);
+	good = tl_read_file(e.pfx->transport);
+
+	/* restarts: no reload for the version already applied */
+	size_t polls = fakectl_feed_requests(e.ctl);
+	agentrun_start(e.agent);
+	for (int i = 0; i < 500 && fakectl_feed_requests(e.ctl) < polls + 1; i++)
+		usleep(20000);
+	assert_true(fakectl_feed_requests(e.ctl) >= polls + 1);
+	assert_int_equal(agentrun_stop(e.agent), 0);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	usleep(300000);
+	assert_int_equal(pfx_reloads(e.pfx), 1);
+	assert_int_equal(fakectl_report_count(e.ctl), 1);
+
+	/* a hand edit is detected, restored and reported */
+	char *edited = xasprintf("%sgmail.test\tsmtp:[127.0.0.9]:25\n", "# mine\n");
+	tl_write_file(e.pfx->transport, edited);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	assert_report(&e, 1, "applied", NULL, "was changed by hand; restored version 1");
+	char *now = tl_read_file(e.pfx->transport);
+	assert_string_equal(now, good);
+	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+	await_reloads(e.pfx, 2);
+	free(now), free(edited), free(good);
+	env_stop(&e);
+}
+
+static void
+test_requeue_deferred(void **state)
+{
+	struct env e;
+	struct timespec a, b;
+
+	(void)state;
+	env_start(&e, "hash", NULL);
+	set_feed(&e, 1, 1, "gmail.test", sink_block->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	await_reloads(e.pfx, 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pfx_send(e.pfx, "held@gmail.test", "deferred"), 0);
+	assert_int_equal(pfx_send(e.pfx, "other@elsewhere.test", "not moved"), 0);
+	for (int i = 0; i < 500 && (pfx_deferred(e.pfx) < 4 ||
+	    pfx_log_count(e.pfx, "[TSS04]") < 3); i++)
+		usleep(20000);
+	assert_int_equal(pfx_deferred(e.pfx), 4);
+	int before = pfx_sink_count(sink_a);
+	set_feed(&e, 2, 1, "gmail.test", sink_a->nexthop);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	/* well before the 10 s retry of the sandbox's timers */
+	if (!pfx_sink_wait(sink_a, before + 3, 5000))
+		fail_msg("deferred mail not requeued: %d at the new relay", pfx_sink_count(sink_a) - before);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	print_message("deferred mail delivered %.2f s after the agent started\n",
+	    (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+	assert_int_equal(pfx_deferred(e.pfx), 1);   /* the unmoved one stays */
+	assert_true(agentrun_log_count(e.agent, "3 deferred message(s) for 1 moved domain(s): 3 pushed") == 1);
+	env_stop(&e);
+}
+
+static void
+test_check_config(void **state)
+{
+	char *dir = tl_mkdtemp("conf");
+	char *conf = xasprintf("%s/bad.ini", dir);
+	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
+	char *argv[] = { bin, "-c", conf, "-n", NULL };
+	char *err = NULL;
+
+	(void)state;
+	tl_write_file(conf, "[agent]\nnode = MX 1\ncontroller = ftp://x\ntoken_file = /nonexistent\n"
+	    "colour = blue\n[postfix]\nmap_type = btree\ntransport_file = relative\n");
+	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
+	const char *want[] = { "bad.ini:5: [agent] colour: unknown key",
+		"bad.ini:7: [postfix] map_type: \"btree\" is not one of hash|cdb|lmdb" };
+	for (size_t i = 0; i < 2; i++) {
+		if (strstr(err, want[i]) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want[i], err);
+	}
+	free(err);
+	tl_write_file(conf, "[agent]\nnode = MX 1\ncontroller = ftp://x\ntoken_file = /nonexistent\n"
+	    "[postfix]\ntransport_file = relative\n");
+	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
+	const char *want2[] = { "[agent] node: must start with a lower-case letter or a digit",
+		"[agent] controller: \"ftp://x\" is not an http:// or https:// URL",
+		"[postfix] transport_file: \"relative\" is not an absolute path",
+		"[agent] token_file: /nonexistent: No such file or directory" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strstr(err, want2[i]) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want2[i], err);
+	}
+	free(err), free(conf), free(bin), free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_config),
+		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_cdb),
+		cmocka_unit_test(test_lmdb),
+		cmocka_unit_test(test_rogue_feeds),
+		cmocka_unit_test(test_postmap_failures),
+		cmocka_unit_test(test_controller_down_up),
+		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_hand_edit_and_restart),
+		cmocka_unit_test(test_requeue_deferred),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,136 @@
+/*
+ * agentrun.c: postroute-agent processes for tests (see agentrun.h).
+ */
+#include "agentrun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+#include "xalloc.h"
+
+void
+agentrun_config(struct agentrun *a, const char *urls, const char *token, const struct pfx *p,
+    const char *agent_extra, const char *postfix_extra)
+{
+	char *tok = xasprintf("%s/token", a->dir);
+	char *tokline = xasprintf("%s\n", token);
+	char *ini = xasprintf(
+	    "[agent]\nnode = %s\ncontroller = %s\ntoken_file = %s\nstate_dir = %s\n"
+	    "poll_wait = 5s\nretry_min = 200ms\nretry_max = 2s\nconnect_timeout = 1s\n"
+	    "request_timeout = 5s\n%s\n"
+	    "[postfix]\nconfig_directory = %s\ntransport_file = %s\nmap_type = %s\n%s\n",
+	    a->node, urls, tok, a->state_dir, agent_extra ? agent_extra : "",
+	    p->conf_dir, p->transport, p->map_type, postfix_extra ? postfix_extra : "");
+
+	tl_write_file(tok, tokline);
+	tl_write_file(a->conf, ini);
+	free(tok), free(tokline), free(ini);
+}
+
+struct agentrun *
+agentrun_new(const char *node, const char *urls, const char *token, const struct pfx *p,
+    const char *agent_extra, const char *postfix_extra)
+{
+	struct agentrun *a = xcalloc(1, sizeof(*a));
+
+	a->dir = tl_mkdtemp("agent");
+	a->conf = xasprintf("%s/agent.ini", a->dir);
+	a->state_dir = xasprintf("%s/state", a->dir);
+	a->log = xasprintf("%s/agent.log", a->dir);
+	a->node = xstrdup(node);
+	mkdir(a->state_dir, 0755);
+	agentrun_config(a, urls, token, p, agent_extra, postfix_extra);
+	return a;
+}
+
+int
+agentrun_once(struct agentrun *a, char **log)
+{
+	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
+	char *argv[] = { bin, "-c", a->conf, "--once", NULL };
+	char *err = NULL;
+	int rc = tl_run(argv, NULL, &err, 120);
+	FILE *fp = fopen(a->log, "a");
+
+	if (fp != NULL) {
+		fprintf(fp, "--- once: exit %d\n%s", rc, err);
+		fclose(fp);
+	}
+	if (log)
+		*log = err;
+	else
+		free(err);
+	free(bin);
+	return rc;
+}
+
+void
+agentrun_start(struct agentrun *a)
+{
+	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
+
+	if ((a->pid = fork()) == 0) {
+		int fd = open(a->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0), dup2(fd, 1), dup2(fd, 2);
+		execl(bin, bin, "-c", a->conf, (char *)NULL);
+		_exit(127);
+	}
+	free(bin);
+}
+
+int
+agentrun_stop(struct agentrun *a)
+{
+	int status = 0;
+
+	if (a->pid <= 0)
+		return 0;
+	kill(a->pid, SIGTERM);
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(a->pid, &status, WNOHANG) == a->pid) {
+			a->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		usleep(20000);
+	}
+	kill(a->pid, SIGKILL);
+	waitpid(a->pid, &status, 0);
+	a->pid = 0;
+	return 128 + SIGKILL;
+}
+
+void
+agentrun_free(struct agentrun *a)
+{
+	if (a == NULL)
+		return;
+	agentrun_stop(a);
+	free(a->dir), free(a->conf), free(a->state_dir), free(a->log), free(a->node);
+	free(a);
+}
+
+int
+agentrun_log_count(const struct agentrun *a, const char *needle)
+{
+	char *text = tl_read_file(a->log);
+	int n = 0;
+
+	for (const char *q = text; q != NULL && (q = strstr(q, needle)) != NULL; q++)
+		n++;
+	free(text);
+	return n;
+}

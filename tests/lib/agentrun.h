@@ -1,0 +1,41 @@
+/*
+ * agentrun.h: run postroute-agent against a pfx instance in tests.
+ *
+ * agentrun_new writes DIR/agent.ini ([agent] with the given controller
+ * URLs and a token file, state in DIR/state, fast retries and a short
+ * poll_wait; [postfix] pointing at the instance and its map type) plus
+ * any extra lines per section. agentrun_once runs --once; agentrun_start
+ * runs the loop in the background with its log in DIR/agent.log.
+ * The caller owns the struct: agentrun_free (which stops the agent).
+ */
+#ifndef POSTROUTE_AGENTRUN_H
+#define POSTROUTE_AGENTRUN_H
+
+#include <sys/types.h>
+
+#include "pfx.h"
+
+struct agentrun {
+	char *dir;
+	char *conf;
+	char *state_dir;
+	char *log;
+	char *node;
+	pid_t pid;
+};
+
+struct agentrun *agentrun_new(const char *node, const char *urls, const char *token,
+    const struct pfx *p, const char *agent_extra, const char *postfix_extra);
+/* Rewrites the config (same paths) with other extras. */
+void agentrun_config(struct agentrun *a, const char *urls, const char *token,
+    const struct pfx *p, const char *agent_extra, const char *postfix_extra);
+/* Runs --once; returns its exit status; *log (if wanted) its stderr. */
+int agentrun_once(struct agentrun *a, char **log);
+void agentrun_start(struct agentrun *a);
+/* SIGTERM, wait; returns the exit status (or 128+signal). */
+int agentrun_stop(struct agentrun *a);
+void agentrun_free(struct agentrun *a);
+/* Occurrences of needle in the background agent's log. */
+int agentrun_log_count(const struct agentrun *a, const char *needle);
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * pfx.c: private Postfix instances and smtp-sink relays (see pfx.h).
+ */
+#include "pfx.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "proc.h"
+#include "strbuf.h"
+#include "testlib.h"
+#include "xalloc.h"
+
+static const char pfx_master[] =
+    "127.0.0.1:%d inet n - n - - smtpd\n"
+    "pickup    unix  n       -       n       60      1       pickup\n"
+    "cleanup   unix  n       -       n       -       0       cleanup\n"
+    "qmgr      unix  n       -       n       300     1       qmgr\n"
+    "rewrite   unix  -       -       n       -       -       trivial-rewrite\n"
+    "bounce    unix  -       -       n       -       0       bounce\n"
+    "defer     unix  -       -       n       -       0       bounce\n"
+    "trace     unix  -       -       n       -       0       bounce\n"
+    "verify    unix  -       -       n       -       1       verify\n"
+    "flush     unix  n       -       n       1000?   0       flush\n"
+    "proxymap  unix  -       -       n       -       -       proxymap\n"
+    "smtp      unix  -       -       n       -       -       smtp\n"
+    "relay     unix  -       -       n       -       -       smtp\n"
+    "showq     unix  n       -       n       -       -       showq\n"
+    "error     unix  -       -       n       -       -       error\n"
+    "retry     unix  -       -       n       -       -       error\n"
+    "discard   unix  -       -       n       -       -       discard\n"
+    "anvil     unix  -       -       n       -       1       anvil\n"
+    "scache    unix  -       -       n       -       1       scache\n"
+    "postlog   unix-dgram n  -       n       -       1       postlogd\n";
+
+static const char pfx_main[] =
+    "compatibility_level = 3.6\n"
+    "queue_directory = %s\n"
+    "data_directory = %s\n"
+    "mail_owner = postfix\n"
+    "setgid_group = postdrop\n"
+    "myhostname = %s.pfx.test\n"
+    "mydomain = pfx.test\n"
+    "myorigin = pfx.test\n"
+    "mydestination =\n"
+    "relay_domains =\n"
+    "alias_maps =\n"
+    "alias_database =\n"
+    "local_recipient_maps =\n"
+    "inet_interfaces = 127.0.0.1\n"
+    "inet_protocols = ipv4\n"
+    "mynetworks = 127.0.0.0/8\n"
+    "smtpd_relay_restrictions = permit_mynetworks, reject\n"
+    "smtp_dns_support_level = disabled\n"
+    "smtp_host_lookup = native\n"
+    "smtp_tls_security_level = none\n"
+    "smtpd_tls_security_level = none\n"
+    "maillog_file = %s\n"
+    "maillog_file_prefixes = %s\n"
+    "default_transport = %s\n"
+    "transport_maps = %s:%s\n"
+    "queue_run_delay = 10s\n"
+    "minimal_backoff_time = 10s\n"
+    "maximal_backoff_time = 60s\n"
+    "smtp_connect_timeout = 5s\n"
+    "biff = no\n"
+    "append_dot_mydomain = no\n";
+
+/* Writes path with an mtime in the past (a "hot" main.cf stalls commands). */
+static void
+pfx_write_cold(const char *path, const char *text)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	struct timeval tv[2];
+
+	tl_write_file(tmp, text);
+	gettimeofday(&tv[0], NULL);
+	tv[0].tv_sec -= 10;
+	tv[1] = tv[0];
+	utimes(tmp, tv);
+	if (rename(tmp, path) != 0)
+		fail_msg("rename %s: %s", tmp, strerror(errno));
+	free(tmp);
+}
+
+static void
+pfx_run(char *const argv[], const char *what)
+{
+	char *out = NULL, *err = NULL;
+	int rc = tl_run(argv, &out, &err, 60);
+
+	if (rc != 0)
+		fail_msg("%s: exit %d: %s%s", what, rc, out, err);
+	free(out), free(err);
+}
+
+static void
+pfx_config(struct pfx *p, const char *name, const char *default_transport)
+{
+	char *data = xasprintf("%s/data", p->dir);
+	char *main_cf = xasprintf(pfx_main, p->queue_dir, data, name, p->maillog, p->dir,
+	    default_transport ? default_transport : "retry:no route", p->map_type, p->transport);
+	char *master = xasprintf(pfx_master, p->port);
+	char *path;
+	struct passwd *pw = getpwnam("postfix");
+
+	mkdir(p->conf_dir, 0755), mkdir(p->queue_dir, 0755), mkdir(data, 0700), mkdir(p->map_dir, 0755);
+	if (pw == NULL || chown(data, pw->pw_uid, pw->pw_gid) != 0)
+		fail_msg("chown %s to postfix: %s", data, strerror(errno));
+	path = xasprintf("%s/master.cf", p->conf_dir);
+	pfx_write_cold(path, master);
+	free(path);
+	path = xasprintf("%s/main.cf", p->conf_dir);
+	pfx_write_cold(path, main_cf);
+	free(path), free(data), free(main_cf), free(master);
+}
+
+struct pfx *
+pfx_start(const char *name, const char *map_type, const char *default_transport)
+{
+	struct pfx *p = xcalloc(1, sizeof(*p));
+	char *map;
+
+	p->dir = tl_mkdtemp(name);
+	p->conf_dir = xasprintf("%s/etc", p->dir);
+	p->queue_dir = xasprintf("%s/queue", p->dir);
+	p->maillog = xasprintf("%s/maillog", p->dir);
+	p->map_dir = xasprintf("%s/maps", p->dir);
+	p->transport = xasprintf("%s/transport", p->map_dir);
+	p->map_type = xstrdup(map_type);
+	p->port = tl_free_port();
+	pfx_config(p, name, default_transport);
+	tl_write_file(p->transport, "");
+	map = xasprintf("%s:%s", map_type, p->transport);
+	char *pm[] = { "/usr/sbin/postmap", "-c", p->conf_dir, map, NULL };
+	pfx_run(pm, "postmap");
+	char *start[] = { "/usr/sbin/postfix", "-c", p->conf_dir, "start", NULL };
+	pfx_run(start, "postfix start");
+	free(map);
+	return p;
+}
+
+void
+pfx_stop(struct pfx *p)
+{
+	if (p == NULL)
+		return;
+	char *argv[] = { "/usr/sbin/postfix", "-c", p->conf_dir, "stop", NULL };
+	char *out = NULL, *err = NULL;
+	tl_run(argv, &out, &err, 30);
+	free(out), free(err);
+	free(p->dir), free(p->conf_dir), free(p->queue_dir), free(p->maillog);
+	free(p->map_dir), free(p->transport), free(p->map_type);
+	free(p);
+}
+
+static int
+pfx_connects(const char *ip, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+struct pfx_sink *
+pfx_sink_start(const char *ip, const char *reject_reply)
+{
+	struct pfx_sink *s = xcalloc(1, sizeof(*s));
+	struct passwd *pw = getpwnam("nobody");
+	static int seq;
+
+	s->dir = tl_mkdtemp("sink");
+	if (pw == NULL || chown(s->dir, pw->pw_uid, pw->pw_gid) != 0)
+		fail_msg("chown %s: %s", s->dir, strerror(errno));
+	s->ip = xstrdup(ip);
+	s->port = tl_free_port();
+	s->nexthop = xasprintf("smtp:[%s]:%d", ip, s->port);
+	char *name = xasprintf("sink%d-%d", (int)getpid(), ++seq);
+	char *pattern = xasprintf("%s/%%Y%%m%%d%%H%%M%%S.", s->dir);
+	char *addr = xasprintf("%s:%d", ip, s->port);
+	if ((s->pid = fork()) == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		setpgid(0, 0);
+		if (reject_reply != NULL)
+			execl("/usr/sbin/smtp-sink", "smtp-sink", "-4", "-u", "nobody", "-h", name,
+			    "-r", "RCPT", "-b", reject_reply, "-d", pattern, addr, "64", (char *)NULL);
+		else
+			execl("/usr/sbin/smtp-sink", "smtp-sink", "-4", "-u", "nobody", "-h", name,
+			    "-d", pattern, addr, "64", (char *)NULL);
+		_exit(127);
+	}
+	free(name), free(pattern), free(addr);
+	/* ready when it accepts a connection */
+	for (int i = 0; i < 250; i++) {
+		if (pfx_connects(s->ip, s->port))
+			return s;
+		if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
+			fail_msg("smtp-sink on %s:%d exited at start", ip, s->port);
+		usleep(20000);
+	}
+	fail_msg("smtp-sink on %s:%d does not listen", ip, s->port);
+	return NULL;
+}
+
+void
+pfx_sink_stop(struct pfx_sink *s)
+{
+	if (s == NULL)
+		return;
+	kill(-s->pid, SIGTERM);
+	kill(s->pid, SIGTERM);
+	waitpid(s->pid, NULL, 0);
+	free(s->dir), free(s->ip), free(s->nexthop);
+	free(s);
+}
+
+int
+pfx_sink_count(const struct pfx_sink *s)
+{
+	DIR *d = opendir(s->dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.')
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+struct pfx_sink_wait {
+	const struct pfx_sink *s;
+	int n;
+};
+
+static int
+pfx_sink_has(void *arg)
+{
+	struct pfx_sink_wait *w = arg;
+
+	return pfx_sink_count(w->s) >= w->n;
+}
+
+int
+pfx_sink_wait(const struct pfx_sink *s, int n, int timeout_ms)
+{
+	struct pfx_sink_wait w = { s, n };
+
+	return tl_wait_for(pfx_sink_has, &w, timeout_ms);
+}
+
+int
+pfx_send(const struct pfx *p, const char *rcpt, const char *subject)
+{
+	char *argv[] = { "/usr/sbin/sendmail", "-C", p->conf_dir, "-f", "sender@origin.test",
+		(char *)rcpt, NULL };
+	char *msg = xasprintf("From: sender@origin.test\nTo: %s\nSubject: %s\n\ntest\n", rcpt,
+	    subject);
+	struct proc_result r;
+	struct strbuf err = STRBUF_INIT;
+	int rc = proc_run(argv, msg, 30000, &r, &err) == 0 && r.status == 0 ? 0 : -1;
+
+	if (rc != 0)
+		print_error("sendmail: %s %s\n", strbuf_str(&err), strbuf_str(&r.err));
+	proc_result_release(&r);
+	strbuf_release(&err);
+	free(msg);
+	return rc;
+}
+
+int
+pfx_log_count(const struct pfx *p, const char *needle)
+{
+	char *text = tl_read_file(p->maillog);
+	int n = 0;
+
+	for (const char *q = text; q != NULL && (q = strstr(q, needle)) != NULL; q++)
+		n++;
+	free(text);
+	return n;
+}
+
+int
+pfx_reloads(const struct pfx *p)
+{
+	return pfx_log_count(p, "reload -- version");
+}
+
+int
+pfx_deferred(const struct pfx *p)
+{
+	char *argv[] = { "/usr/sbin/postqueue", "-c", p->conf_dir, "-j", NULL };
+	char *out = NULL;
+	int n = 0;
+
+	tl_run(argv, &out, NULL, 30);
+	for (const char *q = out; q != NULL && (q = strstr(q, "\"queue_name\": \"deferred\"")) != NULL; q++)
+		n++;
+	free(out);
+	return n;
+}
+
+char *
+pfx_lookup(const struct pfx *p, const char *key)
+{
+	char *map = xasprintf("%s:%s", p->map_type, p->transport);
+	char *argv[] = { "/usr/sbin/postmap", "-c", p->conf_dir, "-q", (char *)key, map, NULL };
+	char *out = NULL;
+	int rc = tl_run(argv, &out, NULL, 30);
+
+	free(map);
+	if (rc != 0) {
+		free(out);
+		return NULL;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}

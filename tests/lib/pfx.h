@@ -1,0 +1,72 @@
+/*
+ * pfx.h: private Postfix instances and smtp-sink relays for tests, the
+ * demo's C parts and benchmarks.
+ *
+ * NAME
+ *	pfx - a throwaway Postfix under a temp directory
+ *
+ * DESCRIPTION
+ *	pfx_start creates DIR/etc (main.cf, master.cf, the transport map of
+ *	the given type, built empty), DIR/queue, DIR/data and DIR/maillog,
+ *	and runs `postfix -c DIR/etc start`. The instance listens only on
+ *	127.0.0.1:PORT (a free port), runs nothing chrooted, uses fast
+ *	retry timers (10 s) and by default sends unmapped mail to
+ *	"retry:no route". Must run as root (postfix start, sendmail -C).
+ *
+ *	pfx_sink_start runs smtp-sink on IP:PORT (a free port), one file per
+ *	message in its directory; with reply set it soft-rejects every RCPT
+ *	with that reply (a provider blocking a relay).
+ *
+ * OWNERSHIP
+ *	The caller owns what pfx_start / pfx_sink_start return and ends it
+ *	with pfx_stop / pfx_sink_stop (which also free). Files stay under
+ *	the run's temp dir for post-mortems.
+ *
+ * DIAGNOSTICS
+ *	Set-up failures fail the test (cmocka fail_msg) with the log.
+ */
+#ifndef POSTROUTE_PFX_H
+#define POSTROUTE_PFX_H
+
+#include <sys/types.h>
+
+struct pfx {
+	char *dir;
+	char *conf_dir;        /* DIR/etc, for -c */
+	char *queue_dir;
+	char *maillog;
+	char *map_dir;         /* DIR/maps: the agent's transport file lives here */
+	char *transport;       /* DIR/maps/transport */
+	char *map_type;
+	int port;              /* smtpd on 127.0.0.1 */
+};
+
+struct pfx_sink {
+	pid_t pid;
+	char *dir;             /* one file per message */
+	char *ip;
+	int port;
+	char *nexthop;         /* smtp:[IP]:PORT */
+};
+
+/* default_transport may be NULL ("retry:no route"). */
+struct pfx *pfx_start(const char *name, const char *map_type, const char *default_transport);
+void pfx_stop(struct pfx *p);
+
+struct pfx_sink *pfx_sink_start(const char *ip, const char *reject_reply);
+void pfx_sink_stop(struct pfx_sink *s);
+int pfx_sink_count(const struct pfx_sink *s);
+/* Polls until the sink holds at least n messages; 1 when it did. */
+int pfx_sink_wait(const struct pfx_sink *s, int n, int timeout_ms);
+
+/* Queues one message (sendmail -C as root); 0 on success. */
+int pfx_send(const struct pfx *p, const char *rcpt, const char *subject);
+/* Lines of the mail log that contain needle. */
+int pfx_log_count(const struct pfx *p, const char *needle);
+int pfx_reloads(const struct pfx *p);
+/* Messages in the deferred queue (postqueue -j). */
+int pfx_deferred(const struct pfx *p);
+/* Looks key up in the installed map: the value, or NULL (caller frees). */
+char *pfx_lookup(const struct pfx *p, const char *key);
+
+#endif
