@@ -490,15 +490,14 @@ text_host(struct maillog_rec *rec, struct peer *peer, const char *p, const char 
 		parse_hostaddr(p, said + 1, &peer->host, &peer->ip, NULL);
 		const char *r = said + 8;
 		const char *irt = mem_find_last(r, end, " (in reply to ", 14);
-		if (irt != NULL) {
-			rec->reply = span(r, irt);
-			rec->stage = stage_lookup(maillog_reply_stages,
-			    sizeof(maillog_reply_stages) / sizeof(maillog_reply_stages[0]),
-			    irt + 14, end);
-		} else {
-			rec->reply = span(r, end);
-			rec->stage = MAILLOG_STAGE_OTHER;
+		/* Postfix always ends a "said:" text with "(in reply to X command)" */
+		if (irt == NULL || end - irt < 22 || memcmp(end - 8, "command)", 8) != 0) {
+			rec->error = "has a truncated status text";
+			return 1;
 		}
+		rec->reply = span(r, irt);
+		rec->stage = stage_lookup(maillog_reply_stages,
+		    sizeof(maillog_reply_stages) / sizeof(maillog_reply_stages[0]), irt + 14, end);
 		return 1;
 	}
 	if (refused != NULL) {
@@ -617,8 +616,8 @@ parse_status(struct cur *c, struct maillog_rec *rec)
 	rec->status = status_of(w, (size_t)(c->p - w));
 	if (rec->status == MAILLOG_STATUS_NONE)
 		return "has an unknown status";
-	if (c->p == c->end)
-		return NULL;
+	if (c->p == c->end || *c->p == ',')
+		return rec->kind == MAILLOG_QMGR ? NULL : "has a truncated status text";
 	if (!CUR_LIT(c, " (") || c->end[-1] != ')')
 		return rec->kind == MAILLOG_QMGR ? NULL : "has a truncated status text";
 	rec->text = span(c->p, c->end - 1);
@@ -675,6 +674,8 @@ parse_delivery(struct cur *c, struct maillog_rec *rec)
 	if (rec->status != MAILLOG_STATUS_SENT && rec->text.p != NULL) {
 		struct peer peer = { { NULL, 0 }, { NULL, 0 } };
 		text_analyse(rec, &peer, rec->text.p, rec->text.p + rec->text.len);
+		if (rec->error != NULL)
+			return rec->error;
 		if (rec->relay_host.len == 0 && peer.host.len > 0) {
 			rec->relay_host = peer.host;
 			rec->relay_ip = peer.ip;
