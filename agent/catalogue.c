@@ -340,16 +340,31 @@ cat_load_line(struct catalogue *cat, char *line, const char *where, struct strbu
 		return -1;
 	}
 	struct cat_provider *pv = cat_provider(cat, f[0]);
-	if (pv->merged)
-		return 0;   /* the controller's entry wins */
 	return cat_add_values(pv, strcmp(f[1], "mx") == 0, (const char *const *)f + 2, n - 2,
 	    where, errors);
+}
+
+/* Adds the file providers of src to cat, except those the controller set. */
+static void
+cat_adopt(struct catalogue *cat, const struct catalogue *src)
+{
+	for (size_t p = 0; p < src->nprovs; p++) {
+		const struct cat_provider *sp = &src->provs[p];
+		struct cat_provider *pv = cat_provider(cat, sp->name);
+		if (pv->merged)
+			continue;
+		for (size_t i = 0; i < sp->ndomains; i++)
+			cat_strv_add(&pv->domains, &pv->ndomains, sp->domains[i]);
+		for (size_t i = 0; i < sp->nmx; i++)
+			cat_strv_add(&pv->mx, &pv->nmx, sp->mx[i]);
+	}
 }
 
 int
 catalogue_load(struct catalogue *cat, const char *path, struct strbuf *errors)
 {
 	FILE *fp = fopen(path, "r");
+	struct catalogue *tmp;
 	char *line = NULL, where[512];
 	size_t cap = 0, lineno = 0;
 	int bad = 0;
@@ -358,14 +373,19 @@ catalogue_load(struct catalogue *cat, const char *path, struct strbuf *errors)
 		strbuf_appendf(errors, "%s: cannot open: %s\n", path, strerror(errno));
 		return -1;
 	}
+	tmp = catalogue_new();
 	while (getline(&line, &cap, fp) > 0) {
 		snprintf(where, sizeof(where), "%s:%zu: ", path, ++lineno);
-		if (cat_load_line(cat, line, where, errors) != 0)
+		if (cat_load_line(tmp, line, where, errors) != 0)
 			bad = 1;
 	}
 	free(line);
 	fclose(fp);
-	cat_index_build(cat);
+	if (!bad) {
+		cat_adopt(cat, tmp);
+		cat_index_build(cat);
+	}
+	catalogue_free(tmp);
 	return bad ? -1 : 0;
 }
 

@@ -42,7 +42,7 @@
  *
  * DIAGNOSTICS
  *	catalogue_load collects every bad line as "FILE:LINE: message" and
- *	returns -1; the catalogue is left unchanged. catalogue_merge returns
+ *	returns -1; a file with errors adds nothing. catalogue_merge returns
  *	-1 with a message naming the bad value and changes nothing.
  */
 #ifndef POSTROUTE_CATALOGUE_H
