@@ -61,12 +61,28 @@ history_page(struct cli *cli, const char *query, const char *until, json_t *rows
 	return rc;
 }
 
+/* The API's "until" is exclusive and its times have milliseconds: the
+ * bound just after t, so that rows at t are included. */
+static char *
+history_after(const char *t)
+{
+	char buf[TIMEPARSE_BUFLEN];
+	struct tp_time tp;
+	const char *why;
+
+	if (t == NULL || timeparse_absolute(t, &tp, &why) != 0)
+		return xstrdup(t ? t : "");
+	timeparse_add_us(&tp, 1000);
+	timeparse_format(&tp, buf);
+	return xstrdup(buf);
+}
+
 int
 cmd_history_fetch(struct cli *cli, const char *query, const char *until, json_t **rows,
     struct strbuf *err)
 {
 	json_t *all = json_array();
-	char *mark = xstrdup(until);
+	char *mark = history_after(until);
 	size_t got, added;
 	int rc;
 
@@ -81,7 +97,7 @@ cmd_history_fetch(struct cli *cli, const char *query, const char *until, json_t 
 			break;
 		}
 		free(mark);
-		mark = xstrdup(json_string_value(json_object_get(
+		mark = history_after(json_string_value(json_object_get(
 		    json_array_get(all, json_array_size(all) - 1), "at")));
 	}
 	free(mark);
@@ -274,7 +290,7 @@ static const struct args_opt history_opts[] = {
 	{ "action", ARGS_VALUE, "X", "one action: route.set, route.delete, route.expired, "
 	  "relay.put, ..." },
 	{ "since", ARGS_VALUE, "T", "at or after T (2026-11-01, 2026-11-27T18:00Z, or 30m, 2h, 7d ago)" },
-	{ "until", ARGS_VALUE, "T", "at or before T" },
+	{ "until", ARGS_VALUE, "T", "before T" },
 	{ "limit", ARGS_VALUE, "N", "at most N rows, 1-10000 (default 100)" },
 	{ NULL, ARGS_FLAG, NULL, NULL },
 };

@@ -22,7 +22,7 @@
 #include "cmd_route.h"
 #include "cmd_status.h"
 #include "httpc.h"
-#include "settings.h"
+#include "cliconf.h"
 #include "verb.h"
 
 static const struct cli_verb *const main_tables[] = {
@@ -130,7 +130,7 @@ main_run(const struct cli_verb *v, int argc, char **argv)
 	struct cli cli = { .verb = v->name, .out = stdout, .err = stderr,
 	    .tty_err = isatty(2), .now = (long long)time(NULL) };
 	struct strbuf err = STRBUF_INIT;
-	struct settings s;
+	struct cliconf s;
 	struct args a;
 	int rc = CLIENT_USAGE;
 
@@ -147,13 +147,13 @@ main_run(const struct cli_verb *v, int argc, char **argv)
 	}
 	if (main_check_pos(&cli, v, &a) != 0)
 		goto done;
-	if (settings_resolve(&s, &a, main_getenv, &err) != 0) {
+	if (cliconf_resolve(&s, &a, main_getenv, &err) != 0) {
 		verb_error(&cli, "%s", strbuf_str(&err));
 		goto done;
 	}
 	httpc_global_init();
 	cli.api = client_new(s.url, s.token, s.ca_file);
-	settings_free(&s);
+	cliconf_free(&s);
 	rc = v->run(&cli, &a);
 	cli.api = client_free(cli.api);
 done:

@@ -182,7 +182,7 @@ output_table(FILE *fp, enum output_format fmt, const struct table *t)
 void
 output_json(FILE *fp, const json_t *v)
 {
-	json_dumpf(v, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_dumpf(v, fp, JSON_INDENT(2) | JSON_SORT_KEYS);
 	fputc('\n', fp);
 }
 

@@ -40,7 +40,7 @@ void table_add_row(struct table *t, const char *const *cells);
 struct table *table_free(struct table *t);
 
 void output_table(FILE *fp, enum output_format fmt, const struct table *t);
-/* Pretty-printed with stable key order and a final newline. */
+/* Pretty-printed, keys sorted, with a final newline. */
 void output_json(FILE *fp, const json_t *v);
 
 /*

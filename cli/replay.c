@@ -105,29 +105,16 @@ replay_route_cmp(const void *pa, const void *pb)
 	return strcmp(sa, sb);
 }
 
-/* True when the route had lapsed at T. */
-static int
-replay_expired(const json_t *route, const struct tp_time *t)
-{
-	const char *exp = json_string_value(json_object_get(route, "expires_at"));
-	struct tp_time e;
-	const char *why;
-
-	if (exp == NULL || timeparse_absolute(exp, &e, &why) != 0)
-		return 0;
-	return timeparse_cmp(&e, t) <= 0;
-}
-
-/* The live routes of state, unexpired, sorted, as a new array. */
+/* The live routes of state, sorted, as a new array. */
 static json_t *
-replay_result(json_t *state, const struct tp_time *t)
+replay_result(json_t *state)
 {
 	size_t n = 0, cap = json_object_size(state) + 1;
 	json_t **v = xcalloc(cap, sizeof(*v)), *route, *arr = json_array();
 	const char *key;
 
 	json_object_foreach(state, key, route) {
-		if (json_is_object(route) && !replay_expired(route, t))
+		if (json_is_object(route))
 			v[n++] = route;
 	}
 	qsort(v, n, sizeof(*v), replay_route_cmp);
@@ -164,7 +151,7 @@ replay_routes(const json_t *rows, const struct tp_time *at, json_t **routes,
 			*version = ver;
 		free(key);
 	}
-	*routes = replay_result(state, at);
+	*routes = replay_result(state);
 	json_decref(state);
 	free(v);
 	return 0;

@@ -4,8 +4,9 @@
  * Every route change is a history row (action route.set, route.delete,
  * route.expired) with the route as JSON before and after. Replaying the
  * rows at or before T in order (time, then id) gives, for each (provider,
- * scope), the route as it stood at T, or none. A route whose expires_at is
- * not after T had lapsed at T even if its route.expired row came later.
+ * scope), the route as it stood at T, or none: exactly what the feed
+ * served then, since the feed renders the committed routes and an expired
+ * route leaves them with its route.expired row.
  *
  * Ownership: the caller owns the returned array. Rows that are malformed
  * (no time, no provider) are errors, not skipped: an audit answer built on

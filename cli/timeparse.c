@@ -161,6 +161,7 @@ tp_relative(const char *s, long long now_sec, struct tp_time *out, const char **
 		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
 	};
 	const char *p = s + (*s == '-');
+	const char *digits = p;
 	long long v = 0;
 
 	for (; isdigit((unsigned char)*p); p++) {
@@ -171,7 +172,7 @@ tp_relative(const char *s, long long now_sec, struct tp_time *out, const char **
 		v = v * 10 + (*p - '0');
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (p[0] == units[i].unit && p[1] == '\0') {
+		if (p > digits && p[0] == units[i].unit && p[1] == '\0') {
 			out->sec = now_sec - v * units[i].secs;
 			out->usec = 0;
 			return 0;
@@ -225,4 +226,19 @@ timeparse_cmp(const struct tp_time *a, const struct tp_time *b)
 	if (a->usec != b->usec)
 		return a->usec < b->usec ? -1 : 1;
 	return 0;
+}
+
+void
+timeparse_add_us(struct tp_time *t, long long us)
+{
+	long long total = (long long)t->usec + us;
+	long long carry = total / 1000000;
+
+	total %= 1000000;
+	if (total < 0) {
+		total += 1000000;
+		carry--;
+	}
+	t->sec += carry;
+	t->usec = (int)total;
 }

@@ -31,6 +31,9 @@ int timeparse_absolute(const char *s, struct tp_time *out, const char **why);
 /* "2026-11-27T18:04:05Z", or with ".123456" when usec is not 0. */
 void timeparse_format(const struct tp_time *t, char buf[TIMEPARSE_BUFLEN]);
 
+/* t plus us microseconds (may be negative). */
+void timeparse_add_us(struct tp_time *t, long long us);
+
 /* <0, 0, >0 like strcmp. */
 int timeparse_cmp(const struct tp_time *a, const struct tp_time *b);
 

@@ -1,5 +1,5 @@
 /*
- * settings.h: where the controller is and which token to send.
+ * cliconf.h: where the controller is and which token to send.
  *
  * Each setting is taken from the first place that has it: the command
  * line (--url, --token or --token-file, --ca-file), the environment
@@ -15,24 +15,24 @@
  * the process list; the token file and the environment are not. The token
  * is read from the first line of its file.
  */
-#ifndef POSTROUTE_CLI_SETTINGS_H
-#define POSTROUTE_CLI_SETTINGS_H
+#ifndef POSTROUTE_CLI_CLICONF_H
+#define POSTROUTE_CLI_CLICONF_H
 
 #include "args.h"
 #include "strbuf.h"
 
-struct settings {
+struct cliconf {
 	char *url;
 	char *token;
 	char *ca_file;      /* NULL: the system's CA store */
 };
 
 /* env is getenv or a stand-in for tests. Returns 0 or -1 with err set. */
-int settings_resolve(struct settings *s, const struct args *a,
+int cliconf_resolve(struct cliconf *s, const struct args *a,
     const char *(*env)(const char *), struct strbuf *err);
-void settings_free(struct settings *s);
+void cliconf_free(struct cliconf *s);
 
 /* The first line of path, trimmed; NULL with err set when unusable. */
-char *settings_read_token(const char *path, struct strbuf *err);
+char *cliconf_read_token(const char *path, struct strbuf *err);
 
 #endif

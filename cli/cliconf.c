@@ -1,7 +1,7 @@
 /*
- * settings.c: resolving the connection settings of the CLI.
+ * cliconf.c: resolving the connection settings of the CLI.
  */
-#include "settings.h"
+#include "cliconf.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -13,24 +13,24 @@
 #include "config.h"
 #include "xalloc.h"
 
-struct settings_ini {
+struct cliconf_ini {
 	char *url;
 	char *token_file;
 	char *ca_file;
 };
 
-static const struct config_key settings_keys[] = {
-	{ "cli", "url", CONFIG_STRING, offsetof(struct settings_ini, url), NULL, 0, 0, 0, NULL,
+static const struct config_key cliconf_keys[] = {
+	{ "cli", "url", CONFIG_STRING, offsetof(struct cliconf_ini, url), NULL, 0, 0, 0, NULL,
 	  "controller URL, e.g. https://postroute.example.net:8443" },
-	{ "cli", "token_file", CONFIG_STRING, offsetof(struct settings_ini, token_file), NULL,
+	{ "cli", "token_file", CONFIG_STRING, offsetof(struct cliconf_ini, token_file), NULL,
 	  0, 0, 0, NULL, "file whose first line is the API token" },
-	{ "cli", "ca_file", CONFIG_STRING, offsetof(struct settings_ini, ca_file), NULL, 0, 0,
+	{ "cli", "ca_file", CONFIG_STRING, offsetof(struct cliconf_ini, ca_file), NULL, 0, 0,
 	  0, NULL, "CA bundle that verifies the controller's TLS certificate" },
 	{ NULL, NULL, CONFIG_STRING, 0, NULL, 0, 0, 0, NULL, NULL },
 };
 
 char *
-settings_read_token(const char *path, struct strbuf *err)
+cliconf_read_token(const char *path, struct strbuf *err)
 {
 	char line[4096];
 	FILE *fp = fopen(path, "r");
@@ -58,7 +58,7 @@ settings_read_token(const char *path, struct strbuf *err)
 
 /* The INI file to read, or NULL; *must_exist when it was asked for by name. */
 static char *
-settings_ini_path(const struct args *a, const char *(*env)(const char *), int *must_exist)
+cliconf_ini_path(const struct args *a, const char *(*env)(const char *), int *must_exist)
 {
 	const char *p;
 
@@ -76,15 +76,15 @@ settings_ini_path(const struct args *a, const char *(*env)(const char *), int *m
 }
 
 static int
-settings_load_ini(struct settings_ini *ini, const struct args *a,
+cliconf_load_ini(struct cliconf_ini *ini, const struct args *a,
     const char *(*env)(const char *), struct strbuf *err)
 {
 	int must_exist, rc = 0;
-	char *path = settings_ini_path(a, env, &must_exist);
+	char *path = cliconf_ini_path(a, env, &must_exist);
 
 	if (path != NULL && (must_exist || access(path, F_OK) == 0)) {
 		struct strbuf errs = STRBUF_INIT;
-		if (config_load(settings_keys, ini, path, &errs) != 0) {
+		if (config_load(cliconf_keys, ini, path, &errs) != 0) {
 			strbuf_appendn(err, strbuf_str(&errs),
 			    errs.len > 0 && errs.buf[errs.len - 1] == '\n' ? errs.len - 1 : errs.len);
 			rc = -1;
@@ -97,7 +97,7 @@ settings_load_ini(struct settings_ini *ini, const struct args *a,
 
 /* The first non-empty of the flag, the variable and the INI value. */
 static char *
-settings_pick(const struct args *a, const char *flag, const char *(*env)(const char *),
+cliconf_pick(const struct args *a, const char *flag, const char *(*env)(const char *),
     const char *var, const char *ini)
 {
 	const char *v = args_get(a, flag);
@@ -110,8 +110,8 @@ settings_pick(const struct args *a, const char *flag, const char *(*env)(const c
 }
 
 static int
-settings_token(struct settings *s, const struct args *a, const char *(*env)(const char *),
-    const struct settings_ini *ini, struct strbuf *err)
+cliconf_token(struct cliconf *s, const struct args *a, const char *(*env)(const char *),
+    const struct cliconf_ini *ini, struct strbuf *err)
 {
 	const char *tok = args_get(a, "token"), *file = args_get(a, "token-file");
 
@@ -137,22 +137,22 @@ settings_token(struct settings *s, const struct args *a, const char *(*env)(cons
 		    "or token_file in ~/.config/postroute/cli.ini");
 		return -1;
 	}
-	s->token = settings_read_token(file, err);
+	s->token = cliconf_read_token(file, err);
 	return s->token ? 0 : -1;
 }
 
 int
-settings_resolve(struct settings *s, const struct args *a,
+cliconf_resolve(struct cliconf *s, const struct args *a,
     const char *(*env)(const char *), struct strbuf *err)
 {
-	struct settings_ini ini = { 0 };
+	struct cliconf_ini ini = { 0 };
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
-	if (settings_load_ini(&ini, a, env, err) != 0)
+	if (cliconf_load_ini(&ini, a, env, err) != 0)
 		goto done;
-	s->url = settings_pick(a, "url", env, "POSTROUTE_URL", ini.url);
-	s->ca_file = settings_pick(a, "ca-file", env, "POSTROUTE_CA_FILE", ini.ca_file);
+	s->url = cliconf_pick(a, "url", env, "POSTROUTE_URL", ini.url);
+	s->ca_file = cliconf_pick(a, "ca-file", env, "POSTROUTE_CA_FILE", ini.ca_file);
 	if (s->url == NULL) {
 		strbuf_append(err, "no controller URL: set POSTROUTE_URL, or use --url, "
 		    "or url in ~/.config/postroute/cli.ini");
@@ -163,16 +163,16 @@ settings_resolve(struct settings *s, const struct args *a,
 		    s->url);
 		goto done;
 	}
-	rc = settings_token(s, a, env, &ini, err);
+	rc = cliconf_token(s, a, env, &ini, err);
 done:
-	config_free(settings_keys, &ini);
+	config_free(cliconf_keys, &ini);
 	if (rc != 0)
-		settings_free(s);
+		cliconf_free(s);
 	return rc;
 }
 
 void
-settings_free(struct settings *s)
+cliconf_free(struct cliconf *s)
 {
 	if (s->token)
 		explicit_bzero(s->token, strlen(s->token));
