@@ -1,0 +1,136 @@
+/*
+ * test_scan.c: the real "postroute-agent scan" ($POSTROUTE_BINDIR) on
+ * tests/data/scan-basic.log, compared with tests/data/scan-basic.out, and
+ * its exit statuses.
+ *
+ * The fixture's block episode uses RFC 3339 timestamps so that the events'
+ * "at" does not depend on the year inferred for syslog timestamps.
+ * Defaults come from $POSTROUTE_SRCDIR/deploy through POSTROUTE_DATADIR.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+
+static char agent[4096], logpath[4096], golden[4096];
+
+static int
+setup(void **state)
+{
+	char datadir[4096];
+
+	(void)state;
+	snprintf(agent, sizeof(agent), "%s/postroute-agent", tl_bindir());
+	snprintf(logpath, sizeof(logpath), "%s/tests/data/scan-basic.log", tl_srcdir());
+	snprintf(golden, sizeof(golden), "%s/tests/data/scan-basic.out", tl_srcdir());
+	snprintf(datadir, sizeof(datadir), "%s/deploy", tl_srcdir());
+	setenv("POSTROUTE_DATADIR", datadir, 1);
+	setenv("TZ", "UTC", 1);
+	return 0;
+}
+
+static void
+test_golden(void **state)
+{
+	char *argv[] = { agent, "scan", logpath, NULL };
+	char *out = NULL, *err = NULL, *want = tl_read_file(golden);
+
+	(void)state;
+	assert_non_null(want);
+	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
+	if (strcmp(out, want) != 0) {
+		printf("--- got ---\n%s--- want ---\n%s", out, want);
+		fail_msg("scan output differs from %s", golden);
+	}
+	assert_non_null(strstr(err, "scan: 3 lines skipped as malformed"));
+	free(out);
+	free(err);
+	free(want);
+}
+
+/* Two files: line numbers restart, the detector carries on. */
+static void
+test_two_files(void **state)
+{
+	char *argv[] = { agent, "scan", logpath, logpath, NULL };
+	char *out = NULL, *err = NULL;
+
+	(void)state;
+	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
+	char *second = strstr(out, "{\"type\":\"delivery\",\"line\":4,");
+	assert_non_null(second);
+	assert_non_null(strstr(second + 1, "{\"type\":\"delivery\",\"line\":4,"));
+	/* the second copy repeats the episode: block and clear again */
+	size_t blocks = 0;
+	for (char *p = out; (p = strstr(p, "\"event\":\"block\"")) != NULL; p++)
+		blocks++;
+	assert_int_equal(blocks, 2);
+	free(out);
+	free(err);
+}
+
+static void
+test_local_rules_and_errors(void **state)
+{
+	char *dir = tl_mkdtemp("scan");
+	char rules[4096], bad[4096];
+	char *out = NULL, *err = NULL;
+
+	(void)state;
+	snprintf(rules, sizeof(rules), "%s/local.rules", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.rules", dir);
+	/* a local rule that makes user-unknown bounces reroutable: mx12 now blocks */
+	tl_write_file(rules, "user-unknown block yes /does not exist/\n");
+	tl_write_file(bad, "x block yes /(/\n");
+	char *a1[] = { agent, "scan", "--rules", rules, logpath, NULL };
+	assert_int_equal(tl_run(a1, &out, &err, 60), 0);
+	assert_non_null(strstr(out, "{\"type\":\"event\",\"event\":\"block\",\"node\":\"mx12\",\"provider\":\"google\",\"class\":\"block\",\"count\":5,"));
+	free(out);
+	free(err);
+
+	char *a2[] = { agent, "scan", "--rules", bad, logpath, NULL };
+	assert_int_equal(tl_run(a2, &out, &err, 60), 2);
+	assert_non_null(strstr(err, "bad.rules:1: x: bad pattern at offset 1: missing closing parenthesis"));
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+
+	char *a3[] = { agent, "scan", NULL };
+	assert_int_equal(tl_run(a3, &out, &err, 60), 2);
+	assert_non_null(strstr(err, "usage: postroute-agent scan"));
+	free(out);
+	free(err);
+
+	char *a4[] = { agent, "scan", "/nonexistent/maillog", logpath, NULL };
+	assert_int_equal(tl_run(a4, &out, &err, 60), 1);
+	assert_non_null(strstr(err, "scan: /nonexistent/maillog: No such file or directory"));
+	assert_non_null(strstr(out, "\"event\":\"clear\""));   /* the other file was scanned */
+	free(out);
+	free(err);
+
+	char *a5[] = { agent, "scan", "--providers", "/nonexistent/providers.conf", logpath, NULL };
+	assert_int_equal(tl_run(a5, &out, &err, 60), 2);
+	assert_non_null(strstr(err, "/nonexistent/providers.conf: cannot open"));
+	free(out);
+	free(err);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_two_files),
+		cmocka_unit_test(test_local_rules_and_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
