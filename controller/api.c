@@ -50,6 +50,8 @@ static const struct endpoint endpoints[] = {
 	{ "DELETE", "/v1/nodes/{}", WRITERS, -1, api_node_delete },
 	{ "GET", "/v1/history", READERS, -1, api_history },
 	{ "GET", "/v1/status", READERS, -1, api_status },
+	{ "POST", "/v1/events", R(ROLE_ADMIN) | R(ROLE_DETECTOR) | R(ROLE_AGENT), -1, api_events },
+	{ "GET", "/v1/blocks", READERS | R(ROLE_DETECTOR), -1, api_blocks },
 };
 #define NENDPOINTS ((int)(sizeof(endpoints) / sizeof(endpoints[0])))
 

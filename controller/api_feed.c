@@ -12,6 +12,7 @@
 
 #include "api_handlers.h"
 #include "log.h"
+#include "xalloc.h"
 
 /* Parses a non-negative integer query argument; -1 after answering 400. */
 static int
@@ -188,6 +189,13 @@ api_report(struct app *app, struct http_request *req, struct http_reply *rep)
 		PQclear(fail);
 	} else {
 		api_json(rep, 200, json_object());
+		if (strcmp(status, "failed") == 0) {
+			char *key = xasprintf("failed/%s", req->segs[2]);
+			char *text = xasprintf(":warning: node %s failed to apply routing version %lld%s%s: %s",
+			    req->segs[2], version, step ? " at step " : "", step ? step : "", error);
+			notify_send(app->notify, key, text);
+			free(key), free(text);
+		}
 	}
 	db_release(app->pool, c);
 out:

@@ -3,7 +3,7 @@
  *
  * api_probe.c: healthz, readyz, metrics. api_feed.c: feed and report.
  * api_routes.c: routes. api_objects.c: relays, providers, nodes.
- * api_read.c: history and status.
+ * api_read.c: history and status. api_events.c: events and blocks.
  */
 #ifndef POSTROUTE_API_HANDLERS_H
 #define POSTROUTE_API_HANDLERS_H
@@ -19,5 +19,6 @@ api_handler api_relays_list, api_relay_get, api_relay_put, api_relay_delete;
 api_handler api_providers_list, api_provider_get, api_provider_put, api_provider_delete;
 api_handler api_nodes_list, api_node_get, api_node_put, api_node_delete;
 api_handler api_history, api_status;
+api_handler api_events, api_blocks;
 
 #endif

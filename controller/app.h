@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "feed.h"
+#include "notify.h"
 #include "presence.h"
 #include "settings.h"
 
@@ -19,6 +20,7 @@ struct app {
 	struct db_pool *pool;
 	struct feed *feed;
 	struct presence *presence;
+	struct notify *notify;
 	atomic_int stopping;
 };
 

@@ -4,6 +4,7 @@
 #include "listener.h"
 
 #include <poll.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct listener {
 	double next_housekeeping;
 	double backoff;
 	double next_connect;
+	unsigned long ticks;
 };
 
 static int
@@ -142,6 +144,34 @@ fail:
 	return -1;
 }
 
+/* Tells on-call about nodes that have not applied the current version
+ * for longer than [notify] stale_after. */
+static void
+listener_stale(struct listener *l, PGconn *c)
+{
+	char after[32];
+	const char *p[] = { after };
+	PGresult *r;
+
+	snprintf(after, sizeof(after), "%lld", l->app->settings->stale_after_ms / 1000);
+	r = db_query(c, "SELECT n.name, coalesce(n.applied_version, 0), v.version,"
+	    " floor(extract(epoch FROM now() - min(h.at)))::bigint"
+	    " FROM nodes n CROSS JOIN routing_version v JOIN history h"
+	    "  ON h.version > coalesce(n.applied_version, 0)"
+	    " WHERE coalesce(n.applied_version, 0) < v.version"
+	    " GROUP BY n.name, n.applied_version, v.version"
+	    " HAVING min(h.at) < now() - $1::bigint * interval '1 second'", 1, p);
+	for (int i = 0; db_ok(r) && i < PQntuples(r); i++) {
+		char *key = xasprintf("stale/%s", PQgetvalue(r, i, 0));
+		char *text = xasprintf(":hourglass: node %s is %s s behind: applied version %s of %s."
+		    " Is its agent running and reaching the controller?", PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+		notify_send(l->app->notify, key, text);
+		free(key), free(text);
+	}
+	PQclear(r);
+}
+
 static void
 listener_housekeeping(struct listener *l)
 {
@@ -156,6 +186,8 @@ listener_housekeeping(struct listener *l)
 		const char *p[] = { strbuf_str(&nodes) };
 		db_exec(c, "UPDATE nodes SET last_feed_at = now() WHERE name = ANY($1::text[])", 1, p);
 	}
+	if (++l->ticks % 10 == 0)
+		listener_stale(l, c);
 	db_release(l->app->pool, c);
 	strbuf_release(&nodes);
 }

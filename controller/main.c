@@ -181,6 +181,7 @@ serve(const struct settings *s)
 	app.pool = db_pool_new(s->conninfo, (int)s->pool_size, s->statement_timeout_ms);
 	app.feed = feed_new();
 	app.presence = presence_new();
+	app.notify = notify_start(s);
 	struct listener *l = listener_start(&app);
 	struct MHD_Daemon *d = http_start(&app, &err);
 	if (d == NULL)
@@ -197,6 +198,7 @@ serve(const struct settings *s)
 	feed_shutdown(app.feed);
 	http_stop(d);
 	listener_stop(l);
+	notify_stop(app.notify);
 	presence_free(app.presence);
 	feed_free(app.feed);
 	db_pool_free(app.pool);

@@ -23,7 +23,13 @@ struct settings {
 	long long statement_timeout_ms;
 	char *webhook_url;         /* [notify] webhook_url */
 	char *runbook_url;         /* [notify] runbook_url */
-	long long auto_ttl_ms;     /* [policy] auto_ttl */
+	long long notify_timeout_ms;   /* [notify] timeout */
+	long long stale_after_ms;      /* [notify] stale_after */
+	long long notify_per_minute;   /* [notify] max_per_minute */
+	long long auto_ttl_ms;         /* [policy] auto_ttl */
+	long long max_ttl_ms;          /* [policy] max_ttl */
+	long long reblock_window_ms;   /* [policy] reblock_window */
+	long long max_flips_per_hour;  /* [policy] max_flips_per_hour */
 };
 
 extern const struct config_key settings_keys[];

@@ -420,6 +420,7 @@ test_shutdown_with_waiters(void **state)
 	pthread_join(th, NULL);
 	assert_true(a.status == 503 || a.status == 0);
 	assert_true(a.finished - a.started < 30);
+	json_decref(a.json);
 	free((char *)a.path);
 	tl_controller_restart(ctl);
 }

@@ -1,0 +1,173 @@
+/*
+ * api_events.c: POST /v1/events (block, clear, volume) and GET /v1/blocks.
+ *
+ * An event is validated, then handed to the policy inside one change:
+ * block row, routes and history commit together, and the notification is
+ * queued only after the commit. An agent token may report events about
+ * its own node only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_handlers.h"
+#include "change.h"
+#include "policy.h"
+
+static const char *const event_fields[] = { "type", "node", "provider", "class", "count",
+	"attempts", "window_s", "at", "samples", "sender", "rate", "baseline", "client_ips",
+	"queue_ids", NULL };
+
+/* Printable ASCII without spaces: senders and classes. */
+static int
+api_token_text(const char *v, const char *field, size_t max, struct http_reply *rep)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > max) {
+		api_error(rep, 400, "%s: must be 1 to %zu characters", field, max);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c <= 0x20 || c >= 0x7f) {
+			api_error(rep, 400, "%s: contains whitespace, a control or a non-ASCII character", field);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+api_samples(json_t *body, struct http_reply *rep)
+{
+	json_t *a = json_object_get(body, "samples"), *v;
+	size_t i;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > 20) {
+		api_error(rep, 400, "samples: must be an array of at most 20 strings");
+		return -1;
+	}
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) || json_string_length(v) > 2000) {
+			api_error(rep, 400, "samples[%zu]: must be a string of at most 2000 octets", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+api_event_parse(json_t *body, struct policy_event *ev, struct http_reply *rep)
+{
+	if (api_string(body, "type", 1, &ev->type, rep) != 0 || api_string(body, "node", 1, &ev->node, rep) != 0 ||
+	    api_name(ev->node, "node", rep) != 0 || api_string(body, "at", 0, &ev->at, rep) != 0 ||
+	    api_int(body, "window_s", 0, 0, 7 * 86400, &ev->window_s, rep) != 0 ||
+	    api_samples(body, rep) != 0)
+		return -1;
+	if (strcmp(ev->type, "volume") == 0)
+		return api_string(body, "sender", 1, &ev->sender, rep) != 0 ||
+		    api_token_text(ev->sender, "sender", 320, rep) != 0 ? -1 : 0;
+	if (strcmp(ev->type, "block") != 0 && strcmp(ev->type, "clear") != 0) {
+		api_error(rep, 400, "type: must be \"block\", \"clear\" or \"volume\"");
+		return -1;
+	}
+	ev->class_ = "unknown";
+	if (api_string(body, "provider", 1, &ev->provider, rep) != 0 ||
+	    api_name(ev->provider, "provider", rep) != 0 ||
+	    api_string(body, "class", strcmp(ev->type, "block") == 0, &ev->class_, rep) != 0 ||
+	    api_token_text(ev->class_, "class", 64, rep) != 0 ||
+	    api_int(body, "count", 0, 0, 1LL << 40, &ev->count, rep) != 0 ||
+	    api_int(body, "attempts", 0, 0, 1LL << 40, &ev->attempts, rep) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+api_event_commit(struct app *app, struct http_request *req, struct http_reply *rep,
+    struct policy_event *ev)
+{
+	PGconn *c = db_acquire(app->pool);
+	struct change ch = { c, req->token.name, NULL, req->request_id, 0, NULL };
+	struct strbuf summary = STRBUF_INIT, key = STRBUF_INIT;
+	PGresult *fail = NULL;
+	const char *p[] = { ev->node, ev->at };
+	int rc;
+
+	if (ev->at != NULL && db_one(c, "SELECT $2::timestamptz", 2, p, NULL, &fail) < 0) {
+		api_error(rep, PQstatus(c) == CONNECTION_OK ? 400 : 503, "at: not a time (RFC 3339)");
+		goto out;
+	}
+	if (change_begin(&ch) != 0) {
+		api_db_error(rep, c, ch.error, "event");
+		goto out;
+	}
+	rc = db_one(c, "SELECT 1 FROM nodes WHERE name = $1", 1, p, NULL, &fail);
+	if (rc == 0)
+		api_error(rep, 404, "node: no such node \"%s\"", ev->node);
+	else if (rc < 0)
+		api_db_error(rep, c, fail, "event");
+	else if (policy_handle(&ch, app->settings, ev, &summary, &key) != 0 || change_end(&ch, 1) != 0)
+		api_db_error(rep, c, ch.error, "event");
+	else {
+		if (summary.len > 0)
+			notify_send(app->notify, strbuf_str(&key), strbuf_str(&summary));
+		api_json(rep, 200, json_pack("{s:I, s:s}", "version", (json_int_t)ch.version,
+		    "outcome", strbuf_str(&summary)));
+	}
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		change_end(&ch, 0);
+out:
+	PQclear(fail);
+	change_clear(&ch);
+	strbuf_release(&summary);
+	strbuf_release(&key);
+	db_release(app->pool, c);
+}
+
+enum api_result
+api_events(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	struct policy_event ev = { .reporter = req->token.name };
+	json_t *body = api_body(req, rep, event_fields);
+	char *evidence = NULL;
+
+	if (body == NULL)
+		return API_DONE;
+	if (api_event_parse(body, &ev, rep) == 0) {
+		if (req->token.role == ROLE_AGENT && strcmp(req->token.node, ev.node) != 0) {
+			api_error(rep, 403, "token \"%s\" is bound to node %s", req->token.name, req->token.node);
+		} else {
+			evidence = json_dumps(body, JSON_COMPACT);
+			ev.evidence = evidence;
+			api_event_commit(app, req, rep, &ev);
+		}
+	}
+	free(evidence);
+	json_decref(body);
+	return API_DONE;
+}
+
+enum api_result
+api_blocks(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	const char *all = http_query(req, "all");
+	const char *p[] = { all && strcmp(all, "1") == 0 ? "t" : "f" };
+	PGconn *c = db_acquire(app->pool);
+	PGresult *fail = NULL;
+	char *doc = NULL;
+
+	if (db_one(c, "SELECT jsonb_build_object('blocks', coalesce(jsonb_agg(jsonb_build_object("
+	    "'id', id, 'node', node, 'provider', provider, 'since', rfc3339(since), 'class', class,"
+	    " 'counts', counts, 'samples', samples, 'reporter', reporter,"
+	    " 'cleared_at', rfc3339(cleared_at)) ORDER BY since DESC), '[]'))"
+	    " FROM blocks WHERE cleared_at IS NULL OR $1::boolean", 1, p, &doc, &fail) < 0)
+		api_db_error(rep, c, fail, "blocks");
+	else
+		api_json(rep, 200, api_parse(doc));
+	PQclear(fail);
+	free(doc);
+	db_release(app->pool, c);
+	return API_DONE;
+}

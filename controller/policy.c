@@ -1,0 +1,345 @@
+/*
+ * policy.c: blocks, automatic failover and its guards.
+ */
+#include "policy.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "xalloc.h"
+
+/* One-row query through ch; -1 sets ch->error. */
+static int
+policy_one(struct change *ch, const char *sql, int n, const char *const *p, char **out)
+{
+	PGresult *fail = NULL;
+	int rc = db_one(ch->conn, sql, n, p, out, &fail);
+
+	if (rc < 0) {
+		PQclear(ch->error);
+		ch->error = fail;
+	}
+	return rc;
+}
+
+/* Records a decision (or refusal) with its evidence. */
+static int
+policy_decision(struct change *ch, const struct policy_event *ev, const char *action,
+    const char *text, const char *relay)
+{
+	json_t *evidence = json_loads(ev->evidence ? ev->evidence : "null", JSON_DECODE_ANY, NULL);
+	json_t *after = json_pack("{s:s, s:o?}", "decision", text, "evidence", evidence);
+	char *doc = json_dumps(after, JSON_COMPACT);
+	char *object = xasprintf("%s/%s", ev->node, ev->provider);
+	struct change_row row = { action, "policy", object, ev->provider, ev->node, relay, NULL, doc };
+	int rc = change_record(ch, &row);
+
+	json_decref(after);
+	free(doc), free(object);
+	return rc;
+}
+
+static char *
+policy_best_relay(struct change *ch, const char *provider, const char *exclude, int *rc)
+{
+	const char *p[] = { provider, exclude ? exclude : "" };
+	char *name = NULL;
+
+	*rc = policy_one(ch,
+	    "SELECT r.name FROM relays r WHERE NOT r.drained AND r.name <> $2"
+	    " AND NOT EXISTS (SELECT 1 FROM blocks b JOIN nodes n ON n.name = b.node"
+	    "  WHERE n.relay = r.name AND b.provider = $1 AND b.cleared_at IS NULL)"
+	    " ORDER BY (SELECT count(*) FROM routes x WHERE x.relay = r.name AND x.origin = 'auto'), r.name"
+	    " LIMIT 1", 2, p, &name);
+	return name;
+}
+
+/* Automatic flips of provider in the last hour. */
+static int
+policy_recent_flips(struct change *ch, const char *provider, long long *n)
+{
+	const char *p[] = { provider };
+	char *v = NULL;
+	int rc = policy_one(ch, "SELECT count(*) FROM history WHERE provider = $1 AND actor = 'policy'"
+	    " AND action = 'route.set' AND at > now() - interval '1 hour'", 1, p, &v);
+
+	*n = v ? atoll(v) : 0;
+	free(v);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The lifetime of the next automatic route for object, in seconds. */
+static int
+policy_ttl(struct change *ch, const struct settings *s, const char *object, long long *ttl)
+{
+	char window[32], *prev = NULL;
+	const char *p[] = { object, window };
+	int rc;
+
+	snprintf(window, sizeof(window), "%lld", s->reblock_window_ms / 1000);
+	rc = policy_one(ch, "SELECT extract(epoch FROM (after->>'expires_at')::timestamptz"
+	    " - (after->>'created_at')::timestamptz)::bigint FROM history"
+	    " WHERE object = $1 AND actor = 'policy' AND action = 'route.set'"
+	    " AND at > now() - $2::bigint * interval '1 second' ORDER BY id DESC LIMIT 1", 2, p, &prev);
+	*ttl = s->auto_ttl_ms / 1000;
+	if (rc == 1 && prev != NULL) {
+		*ttl = atoll(prev) * 2;
+		if (*ttl > s->max_ttl_ms / 1000)
+			*ttl = s->max_ttl_ms / 1000;
+	}
+	free(prev);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Sets provider/scope to relay as an automatic route. */
+static int
+policy_route(struct change *ch, const struct settings *s, const struct policy_event *ev,
+    const char *scope, const char *relay, const char *before, long long *ttl_out)
+{
+	char *object = xasprintf("%s/%s", ev->provider, scope);
+	char *reason = xasprintf("automatic: %s on %s (%lld of %lld attempts in %llds), reported by %s",
+	    ev->class_, ev->node, ev->count, ev->attempts, ev->window_s, ev->reporter);
+	char ttl[32], *after = NULL;
+	long long t;
+	int rc = -1;
+
+	if (policy_ttl(ch, s, object, &t) != 0)
+		goto out;
+	snprintf(ttl, sizeof(ttl), "%lld", t);
+	*ttl_out = t;
+	const char *p[] = { ev->provider, scope, relay, reason, ttl };
+	if (policy_one(ch, "INSERT INTO routes (provider, scope, relay, origin, reason, actor, expires_at)"
+	    " VALUES ($1, $2, $3, 'auto', $4, 'policy', now() + $5::bigint * interval '1 second')"
+	    " ON CONFLICT (provider, scope) DO UPDATE SET relay = $3, reason = $4, created_at = now(),"
+	    " expires_at = EXCLUDED.expires_at WHERE routes.origin = 'auto' RETURNING 1", 5, p, NULL) < 0 ||
+	    policy_one(ch, "SELECT doc FROM route_json WHERE provider = $1 AND scope = $2", 2, p, &after) < 0)
+		goto out;
+	const char *saved = ch->reason;
+	ch->reason = reason;
+	struct change_row row = { "route.set", "route", object, ev->provider,
+		strcmp(scope, "*") ? scope : NULL, relay, before, after };
+	const char *actor = ch->actor;
+	ch->actor = "policy";
+	rc = change_record(ch, &row);
+	ch->actor = actor;
+	ch->reason = saved;
+out:
+	free(object), free(reason), free(after);
+	return rc;
+}
+
+/* Opens the block, or refreshes an open one. Returns 1 when new. */
+static int
+policy_open_block(struct change *ch, const struct policy_event *ev)
+{
+	char counts[128], *id = NULL, *object;
+	const char *p[] = { ev->node, ev->provider, ev->at, ev->class_, counts, ev->evidence,
+		ev->reporter };
+	int rc;
+
+	snprintf(counts, sizeof(counts), "{\"count\": %lld, \"attempts\": %lld, \"window_s\": %lld}",
+	    ev->count, ev->attempts, ev->window_s);
+	const char *q[] = { ev->node, ev->provider, counts, ev->evidence };
+	rc = policy_one(ch, "UPDATE blocks SET counts = $3::jsonb,"
+	    " samples = coalesce($4::jsonb->'samples', samples)"
+	    " WHERE node = $1 AND provider = $2 AND cleared_at IS NULL RETURNING id", 4, q, &id);
+	free(id);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (policy_one(ch, "INSERT INTO blocks (node, provider, since, class, counts, samples, reporter)"
+	    " VALUES ($1, $2, coalesce($3::timestamptz, now()), $4, $5::jsonb,"
+	    " coalesce($6::jsonb->'samples', '[]'), $7) RETURNING id", 7, p, &id) < 0)
+		return -1;
+	free(id);
+	object = xasprintf("%s/%s", ev->node, ev->provider);
+	struct change_row row = { "block.open", "block", object, ev->provider, ev->node, NULL, NULL,
+		ev->evidence };
+	rc = change_record(ch, &row);
+	free(object);
+	return rc == 0 ? 1 : -1;
+}
+
+static int
+policy_on_server(struct change *ch, const struct settings *s, const struct policy_event *ev,
+    struct strbuf *summary)
+{
+	const char *p[] = { ev->provider, ev->node };
+	char *route = NULL, *relay = NULL;
+	long long flips, ttl = 0;
+	int rc, found;
+
+	found = policy_one(ch, "SELECT doc::text FROM route_json WHERE provider = $1"
+	    " AND scope IN ($2, '*') ORDER BY scope = $2 DESC LIMIT 1", 2, p, &route);
+	if (found < 0)
+		return -1;
+	if (found == 1) {
+		json_t *r = json_loads(route, 0, NULL);
+		const char *origin = json_string_value(json_object_get(r, "origin"));
+		strbuf_appendf(summary, "%s route of %s via %s stays as it is; no automatic change.",
+		    origin ? origin : "a", ev->provider, json_string_value(json_object_get(r, "relay")));
+		json_decref(r);
+		free(route);
+		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL);
+	}
+	if (policy_recent_flips(ch, ev->provider, &flips) != 0)
+		return -1;
+	if (flips >= s->max_flips_per_hour) {
+		strbuf_appendf(summary, "automation stopped for %s: %lld automatic flips in the last hour"
+		    " (limit %lld); no change made, act by hand.", ev->provider, flips, s->max_flips_per_hour);
+		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL);
+	}
+	relay = policy_best_relay(ch, ev->provider, NULL, &rc);
+	if (rc < 0)
+		return -1;
+	if (relay == NULL) {
+		strbuf_appendf(summary, "no healthy relay for %s (all drained or blocked); no change made.",
+		    ev->provider);
+		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL);
+	}
+	rc = policy_route(ch, s, ev, ev->node, relay, NULL, &ttl);
+	if (rc == 0) {
+		strbuf_appendf(summary, "failed over: %s on %s now goes through relay %s for %lldh%02lldm.",
+		    ev->provider, ev->node, relay, ttl / 3600, ttl % 3600 / 60);
+		rc = policy_decision(ch, ev, "policy.flip", strbuf_str(summary), relay);
+	}
+	free(relay);
+	return rc;
+}
+
+/* Moves the automatic routes of the provider off the blocked relay. */
+static int
+policy_on_relay(struct change *ch, const struct settings *s, const struct policy_event *ev,
+    const char *blocked, struct strbuf *summary)
+{
+	const char *p[] = { ev->provider, blocked };
+	PGresult *r = db_query(ch->conn, "SELECT scope, origin, doc::text FROM route_json"
+	    " WHERE provider = $1 AND relay = $2 ORDER BY scope", 2, p);
+	int rc = 0, moved = 0;
+
+	if (!db_ok(r)) {
+		PQclear(ch->error);
+		ch->error = r;
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+		const char *scope = PQgetvalue(r, i, 0);
+		long long flips, ttl;
+		if (strcmp(PQgetvalue(r, i, 1), "manual") == 0) {
+			strbuf_appendf(summary, "manual route %s/%s via %s left as it is: move it by hand. ",
+			    ev->provider, scope, blocked);
+			continue;
+		}
+		if ((rc = policy_recent_flips(ch, ev->provider, &flips)) != 0)
+			break;
+		if (flips >= s->max_flips_per_hour) {
+			strbuf_appendf(summary, "automation stopped for %s (%lld flips in the last hour). ",
+			    ev->provider, flips);
+			break;
+		}
+		char *relay = policy_best_relay(ch, ev->provider, blocked, &rc);
+		if (rc < 0)
+			break;
+		if (relay == NULL) {
+			strbuf_appendf(summary, "no healthy relay to move %s/%s to. ", ev->provider, scope);
+			continue;
+		}
+		rc = policy_route(ch, s, ev, scope, relay, PQgetvalue(r, i, 2), &ttl);
+		strbuf_appendf(summary, "moved %s/%s from %s to %s. ", ev->provider, scope, blocked, relay);
+		moved++;
+		free(relay);
+	}
+	PQclear(r);
+	if (rc != 0)
+		return -1;
+	if (summary->len == 0)
+		strbuf_appendf(summary, "no route of %s goes through %s; nothing to move.", ev->provider, blocked);
+	return policy_decision(ch, ev, moved ? "policy.flip" : "policy.refused", strbuf_str(summary),
+	    blocked);
+}
+
+static int
+policy_block(struct change *ch, const struct settings *s, const struct policy_event *ev,
+    struct strbuf *summary, struct strbuf *key)
+{
+	const char *p[] = { ev->node };
+	char *relay = NULL;
+	struct strbuf what = STRBUF_INIT;
+	int rc = policy_open_block(ch, ev);
+
+	if (rc <= 0)
+		return rc;
+	const char *q[] = { ev->provider };
+	if (policy_one(ch, "SELECT coalesce(relay, '') FROM nodes WHERE name = $1", 1, p, &relay) < 0)
+		return -1;
+	if ((rc = policy_one(ch, "SELECT 1 FROM providers WHERE name = $1", 1, q, NULL)) < 0)
+		return -1;
+	if (rc == 0) {
+		strbuf_appendf(&what, "provider %s is not configured in the controller: add it"
+		    " (postroute provider add) so that automation can route it; no change made.",
+		    ev->provider);
+		rc = policy_decision(ch, ev, "policy.refused", strbuf_str(&what), NULL);
+	} else if (relay != NULL && relay[0] != '\0')
+		rc = policy_on_relay(ch, s, ev, relay, &what);
+	else
+		rc = policy_on_server(ch, s, ev, &what);
+	strbuf_appendf(summary, ":no_entry: %s is blocked on %s: %s, %lld of %lld attempts in %llds. %s",
+	    ev->provider, ev->node, ev->class_, ev->count, ev->attempts, ev->window_s, strbuf_str(&what));
+	strbuf_appendf(key, "block/%s/%s", ev->node, ev->provider);
+	strbuf_release(&what);
+	free(relay);
+	return rc;
+}
+
+static int
+policy_clear(struct change *ch, const struct policy_event *ev, struct strbuf *summary,
+    struct strbuf *key)
+{
+	const char *p[] = { ev->node, ev->provider, ev->at };
+	char *before = NULL, *object;
+	int rc = policy_one(ch, "UPDATE blocks SET cleared_at = coalesce($3::timestamptz, now())"
+	    " WHERE node = $1 AND provider = $2 AND cleared_at IS NULL"
+	    " RETURNING jsonb_build_object('node', node, 'provider', provider, 'since', rfc3339(since),"
+	    " 'class', class, 'counts', counts)::text", 3, p, &before);
+
+	if (rc <= 0)
+		return rc;
+	object = xasprintf("%s/%s", ev->node, ev->provider);
+	struct change_row row = { "block.clear", "block", object, ev->provider, ev->node, NULL, before,
+		ev->evidence };
+	rc = change_record(ch, &row);
+	strbuf_appendf(summary, ":white_check_mark: %s is no longer blocked on %s. Automatic routes"
+	    " revert when they expire.", ev->provider, ev->node);
+	strbuf_appendf(key, "clear/%s/%s", ev->node, ev->provider);
+	free(before), free(object);
+	return rc;
+}
+
+static int
+policy_volume(struct change *ch, const struct policy_event *ev, struct strbuf *summary,
+    struct strbuf *key)
+{
+	char *object = xasprintf("%s/%s", ev->node, ev->sender);
+	struct change_row row = { "volume.surge", "sender", object, NULL, ev->node, NULL, NULL, ev->evidence };
+	int rc = change_record(ch, &row);
+
+	strbuf_appendf(summary, ":rotating_light: sender %s on %s: sudden volume surge (possibly a"
+	    " hijacked account). Details: postroute history --node %s --action volume.surge",
+	    ev->sender, ev->node, ev->node);
+	strbuf_appendf(key, "volume/%s/%s", ev->node, ev->sender);
+	free(object);
+	return rc;
+}
+
+int
+policy_handle(struct change *ch, const struct settings *s, const struct policy_event *ev,
+    struct strbuf *summary, struct strbuf *key)
+{
+	if (strcmp(ev->type, "block") == 0)
+		return policy_block(ch, s, ev, summary, key);
+	if (strcmp(ev->type, "clear") == 0)
+		return policy_clear(ch, ev, summary, key);
+	return policy_volume(ch, ev, summary, key);
+}

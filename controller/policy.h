@@ -1,0 +1,47 @@
+/*
+ * policy.h: what the controller does about a reported block.
+ *
+ *   (server node, provider) blocked, no route   -> an automatic route for
+ *       the provider scoped to that node, to the best relay
+ *   (relay node, provider) blocked               -> every automatic route of
+ *       the provider through that relay moves to another healthy relay;
+ *       manual routes are never changed: on-call is told instead
+ *
+ * The best relay is not drained, not blocked for the provider (an open
+ * block on a relay node linked to it), carries the fewest automatic
+ * routes, and ties go to the lowest name. Automatic routes expire
+ * ([policy] auto_ttl); a block back within [policy] reblock_window of the
+ * previous automatic route doubles the lifetime, up to [policy] max_ttl.
+ * More than [policy] max_flips_per_hour automatic flips of one provider in
+ * an hour stop automation for it. Every decision and every refusal is a
+ * history row with the evidence.
+ *
+ * Runs inside the caller's change (change.h): the event, the block, the
+ * routes and the history commit together.
+ */
+#ifndef POSTROUTE_POLICY_H
+#define POSTROUTE_POLICY_H
+
+#include "change.h"
+#include "settings.h"
+#include "strbuf.h"
+
+struct policy_event {
+	const char *type;          /* "block", "clear", "volume" */
+	const char *node;
+	const char *provider;      /* block/clear */
+	const char *class_;
+	long long count, attempts, window_s;
+	const char *at;            /* RFC 3339, or NULL for now */
+	const char *evidence;      /* the event as JSON text, samples included */
+	const char *reporter;      /* token name */
+	const char *sender;        /* volume */
+};
+
+/* Applies the event. Appends to summary what on-call should read ("" when
+ * nothing is worth a message) and to key a deduplication key. Returns 0,
+ * or -1 with ch->error set. */
+int policy_handle(struct change *ch, const struct settings *s, const struct policy_event *ev,
+    struct strbuf *summary, struct strbuf *key);
+
+#endif

@@ -1,0 +1,377 @@
+/*
+ * test_controller_policy.c: events, blocks, automatic failover and its
+ * guards, and the on-call webhook, against a real controller and a local
+ * HTTP receiver.
+ */
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "testlib.h"
+#include "webhook.h"
+#include "xalloc.h"
+
+static struct tl_controller *ctl;
+static struct webhook *hook;
+static char *detector;
+
+static void
+put(const char *path, const char *body)
+{
+	json_t *j = NULL;
+	long st = tl_api(ctl, "PUT", path, ctl->admin, body, &j);
+
+	if (st != 200)
+		fail_msg("PUT %s: %ld %s", path, st, j ? json_dumps(j, 0) : "");
+	json_decref(j);
+}
+
+static json_t *
+event(const char *body, long want)
+{
+	json_t *j = NULL;
+	long st = tl_api(ctl, "POST", "/v1/events", detector, body, &j);
+
+	if (st != want)
+		fail_msg("POST /v1/events %s: %ld, want %ld: %s", body, st, want, j ? json_dumps(j, 0) : "");
+	return j;
+}
+
+static char *
+block_body(const char *node, const char *provider)
+{
+	return xasprintf("{\"type\":\"block\",\"node\":\"%s\",\"provider\":\"%s\",\"class\":\"reputation\","
+	    "\"count\":12,\"attempts\":14,\"window_s\":300,\"samples\":[\"... said: 421 4.7.0 [TSS04] ...\"]}",
+	    node, provider);
+}
+
+static void
+block(const char *node, const char *provider)
+{
+	char *b = block_body(node, provider);
+
+	json_decref(event(b, 200));
+	free(b);
+}
+
+static char *
+sql(const char *q)
+{
+	return tl_sql(ctl->conninfo, q);
+}
+
+static void
+expect_sql(const char *q, const char *want)
+{
+	char *got = sql(q);
+
+	if (got == NULL || strcmp(got, want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", q, got ? got : "(null)", want);
+	free(got);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	hook = webhook_start();
+	char *ini = xasprintf("\n[notify]\nwebhook_url = %s\nrunbook_url = https://runbook.example/postroute\n"
+	    "[policy]\nmax_flips_per_hour = 3\n", webhook_url(hook));
+	ctl = tl_controller_start(ini);
+	free(ini);
+	for (int i = 1; i <= 3; i++) {
+		char *path = xasprintf("/v1/relays/relay0%d", i);
+		char *body = xasprintf("{\"nexthop\":\"smtp:[127.0.0.%d]:25\"}", i + 1);
+		put(path, body);
+		free(path), free(body);
+		path = xasprintf("/v1/nodes/relay0%dn", i);
+		body = xasprintf("{\"role\":\"relay\",\"relay\":\"relay0%d\"}", i);
+		put(path, body);
+		free(path), free(body);
+	}
+	for (int i = 1; i <= 6; i++) {
+		char *path = xasprintf("/v1/nodes/mx0%d", i);
+		put(path, "{\"role\":\"server\"}");
+		free(path);
+	}
+	put("/v1/providers/google", "{\"domains\":[\"gmail.com\"]}");
+	put("/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\"]}");
+	put("/v1/providers/apple", "{\"domains\":[\"icloud.com\"]}");
+	detector = tl_token(ctl, "detector-1", "detector", NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(tl_controller_stop(ctl), 0);
+	tl_controller_free(ctl);
+	webhook_stop(hook);
+	free(detector);
+	return 0;
+}
+
+static int
+find_hook(const char *needle)
+{
+	for (int i = 0; i < webhook_count(hook); i++) {
+		char *b = webhook_body(hook, i);
+		int hit = strstr(b, needle) != NULL;
+		free(b);
+		if (hit)
+			return i;
+	}
+	return -1;
+}
+
+static void
+wait_hook(const char *needle)
+{
+	for (int t = 0; t < 500 && find_hook(needle) < 0; t++)
+		usleep(20000);
+	if (find_hook(needle) < 0)
+		fail_msg("no webhook message containing \"%s\" (%d received)", needle, webhook_count(hook));
+}
+
+static void
+test_server_block_fails_over(void **state)
+{
+	(void)state;
+	block("mx01", "google");
+	expect_sql("SELECT relay || ' ' || origin || ' ' || actor FROM routes WHERE provider = 'google'"
+	    " AND scope = 'mx01'", "relay01 auto policy");
+	expect_sql("SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'google' AND scope = 'mx01'",
+	    "06:00:00");
+	expect_sql("SELECT string_agg(action, ',' ORDER BY id) FROM history WHERE provider = 'google'"
+	    " AND node = 'mx01'", "block.open,route.set,policy.flip");
+	expect_sql("SELECT after->'evidence'->>'count' FROM history WHERE action = 'policy.flip'", "12");
+	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx01' AND cleared_at IS NULL", "1");
+	wait_hook("google is blocked on mx01: reputation, 12 of 14 attempts in 300s");
+	char *b = webhook_body(hook, find_hook("blocked on mx01"));
+	assert_non_null(strstr(b, "through relay relay01"));
+	assert_non_null(strstr(b, "Runbook: https://runbook.example/postroute"));
+	free(b);
+	/* the feed of mx01 now carries the route */
+	json_t *f = NULL;
+	assert_int_equal(tl_api(ctl, "GET", "/v1/nodes/mx01/transport", ctl->admin, NULL, &f), 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(f, "entries"), 0),
+	    "nexthop")), "smtp:[127.0.0.2]:25");
+	json_decref(f);
+	/* the same block reported again changes nothing and says nothing new */
+	int n = webhook_count(hook);
+	char *h0 = sql("SELECT count(*) FROM history");
+	block("mx01", "google");
+	char *h1 = sql("SELECT count(*) FROM history");
+	assert_string_equal(h0, h1);
+	free(h0), free(h1);
+	usleep(300000);
+	assert_int_equal(webhook_count(hook), n);
+	/* GET /v1/blocks and status show it */
+	assert_int_equal(tl_api(ctl, "GET", "/v1/blocks", detector, NULL, &f), 200);
+	assert_int_equal(json_array_size(json_object_get(f, "blocks")), 1);
+	json_decref(f);
+	assert_int_equal(tl_api(ctl, "GET", "/v1/status", ctl->admin, NULL, &f), 200);
+	assert_int_equal(json_array_size(json_object_get(f, "blocks")), 1);
+	json_decref(f);
+}
+
+static void
+test_relay_block_moves_auto_not_manual(void **state)
+{
+	(void)state;
+	put("/v1/routes/google", "{\"relay\":\"relay01\",\"scope\":\"mx02\",\"reason\":\"hand-made\"}");
+	block("relay01n", "google");
+	/* the automatic route moved, to the relay with fewest automatic routes */
+	expect_sql("SELECT relay || ' ' || origin FROM routes WHERE provider = 'google' AND scope = 'mx01'",
+	    "relay02 auto");
+	/* the manual one is untouched, and on-call is told */
+	expect_sql("SELECT relay || ' ' || origin || ' ' || reason FROM routes WHERE provider = 'google'"
+	    " AND scope = 'mx02'", "relay01 manual hand-made");
+	wait_hook("manual route google/mx02 via relay01 left as it is");
+	expect_sql("SELECT after->>'decision' LIKE 'moved google/mx01 from relay01 to relay02%' FROM history"
+	    " WHERE action = 'policy.flip' ORDER BY id DESC LIMIT 1", "t");
+}
+
+static void
+test_relay_exhaustion(void **state)
+{
+	(void)state;
+	put("/v1/relays/relay03", "{\"drained\":true}");
+	char *v0 = sql("SELECT relay FROM routes WHERE provider = 'google' AND scope = 'mx01'");
+	block("relay02n", "google");
+	char *v1 = sql("SELECT relay FROM routes WHERE provider = 'google' AND scope = 'mx01'");
+	assert_string_equal(v0, v1);
+	free(v0), free(v1);
+	expect_sql("SELECT action || ': ' || (after->>'decision') FROM history ORDER BY id DESC LIMIT 1",
+	    "policy.refused: no healthy relay to move google/mx01 to. ");
+	wait_hook("no healthy relay to move google/mx01 to");
+	/* a server block with every relay unhealthy: refused too */
+	block("mx03", "google");
+	expect_sql("SELECT count(*) FROM routes WHERE provider = 'google' AND scope = 'mx03'", "0");
+	expect_sql("SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
+	    "no healthy relay for google (all drained or blocked); no change made.");
+	put("/v1/relays/relay03", "{\"drained\":false}");
+}
+
+static int
+expired(void *arg)
+{
+	char *q = xasprintf("SELECT count(*) FROM routes WHERE provider = 'yahoo' AND scope = '%s'",
+	    (const char *)arg);
+	char *v = sql(q);
+	int gone = strcmp(v, "0") == 0;
+
+	free(q), free(v);
+	return gone;
+}
+
+static void
+test_ttl_doubles_when_block_returns(void **state)
+{
+	(void)state;
+	block("mx04", "yahoo");
+	expect_sql("SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
+	    "06:00:00");
+	json_decref(event("{\"type\":\"clear\",\"node\":\"mx04\",\"provider\":\"yahoo\"}", 200));
+	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx04' AND provider = 'yahoo' AND cleared_at IS NULL", "0");
+	wait_hook("yahoo is no longer blocked on mx04");
+	/* the route reverts at expiry (moved into the past here) */
+	free(sql("UPDATE routes SET expires_at = now() WHERE provider = 'yahoo' AND scope = 'mx04'"));
+	assert_true(tl_wait_for(expired, "mx04", 5000));
+	/* the block comes back: the next automatic route lives twice as long */
+	block("mx04", "yahoo");
+	expect_sql("SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
+	    "12:00:00");
+}
+
+static void
+test_manual_flip_wins(void **state)
+{
+	(void)state;
+	put("/v1/routes/yahoo", "{\"relay\":\"relay03\",\"scope\":\"mx04\",\"reason\":\"sre decision\"}");
+	expect_sql("SELECT origin || ' ' || relay || ' ' || coalesce(expires_at::text, 'permanent') FROM routes"
+	    " WHERE provider = 'yahoo' AND scope = 'mx04'", "manual relay03 permanent");
+	block("relay03n", "yahoo");
+	expect_sql("SELECT origin || ' ' || relay FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
+	    "manual relay03");
+}
+
+static void
+test_flip_rate_guard(void **state)
+{
+	(void)state;
+	/* max_flips_per_hour = 3 in this controller's config */
+	block("mx01", "apple");
+	block("mx02", "apple");
+	block("mx03", "apple");
+	expect_sql("SELECT count(*) FROM routes WHERE provider = 'apple'", "3");
+	block("mx05", "apple");
+	expect_sql("SELECT count(*) FROM routes WHERE provider = 'apple'", "3");
+	expect_sql("SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
+	    "automation stopped for apple: 3 automatic flips in the last hour (limit 3); no change made, act by hand.");
+	wait_hook("automation stopped for apple");
+}
+
+static void
+test_unknown_provider_and_failed_report(void **state)
+{
+	(void)state;
+	block("mx06", "qq");
+	expect_sql("SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
+	    "provider qq is not configured in the controller: add it (postroute provider add) so that"
+	    " automation can route it; no change made.");
+	char *agent = tl_token(ctl, "agent-mx06", "agent", "mx06");
+	assert_int_equal(tl_api(ctl, "POST", "/v1/nodes/mx06/report", agent,
+	    "{\"version\":1,\"status\":\"failed\",\"step\":\"postmap\",\"error\":\"postmap: fatal: open transport.new\"}",
+	    NULL), 200);
+	wait_hook("node mx06 failed to apply routing version 1 at step postmap: postmap: fatal: open transport.new");
+	/* an agent reports events about its own node only */
+	char *b = block_body("mx05", "google");
+	assert_int_equal(tl_api(ctl, "POST", "/v1/events", agent, b, NULL), 403);
+	free(b);
+	b = block_body("mx06", "yahoo");
+	assert_int_equal(tl_api(ctl, "POST", "/v1/events", agent, b, NULL), 200);
+	free(b), free(agent);
+}
+
+static void
+test_hostile_events(void **state)
+{
+	static const struct { const char *body; long status; const char *error; } cases[] = {
+		{ "{\"type\":\"nuke\",\"node\":\"mx01\"}", 400, "type: must be \"block\", \"clear\" or \"volume\"" },
+		{ "{\"type\":\"block\",\"node\":\"mx01\"}", 400, "provider: required" },
+		{ "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"google\"}", 400, "class: required" },
+		{ "{\"type\":\"block\",\"node\":\"mx01\\n\",\"provider\":\"google\",\"class\":\"block\"}", 400,
+		  "node: may contain only a-z, 0-9, '.', '_' and '-'" },
+		{ "{\"type\":\"block\",\"node\":\"nosuch\",\"provider\":\"google\",\"class\":\"block\"}", 404,
+		  "node: no such node \"nosuch\"" },
+		{ "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"google\",\"class\":\"a b\"}", 400,
+		  "class: contains whitespace, a control or a non-ASCII character" },
+		{ "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"google\",\"class\":\"block\",\"count\":-1}", 400,
+		  "count: must be between 0 and 1099511627776" },
+		{ "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"google\",\"class\":\"block\",\"at\":\"soon\"}", 400,
+		  "at: not a time (RFC 3339)" },
+		{ "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"google\",\"class\":\"block\",\"samples\":\"x\"}", 400,
+		  "samples: must be an array of at most 20 strings" },
+		{ "{\"type\":\"volume\",\"node\":\"mx01\",\"sender\":\"a b@example.com\"}", 400,
+		  "sender: contains whitespace, a control or a non-ASCII character" },
+		{ "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"google\",\"class\":\"block\",\"extra\":1}", 400,
+		  "extra: unknown field" },
+	};
+	char *h0 = sql("SELECT count(*) FROM history");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j = event(cases[i].body, cases[i].status);
+		const char *e = json_string_value(json_object_get(j, "error"));
+		if (e == NULL || strcmp(e, cases[i].error) != 0)
+			fail_msg("%s: error \"%s\", want \"%s\"", cases[i].body, e ? e : "", cases[i].error);
+		json_decref(j);
+	}
+	char *h1 = sql("SELECT count(*) FROM history");
+	assert_string_equal(h0, h1);
+	free(h0), free(h1);
+	/* viewers may not post events */
+	char *viewer = tl_token(ctl, "viewer-1", "viewer", NULL);
+	assert_int_equal(tl_api(ctl, "POST", "/v1/events", viewer,
+	    "{\"type\":\"clear\",\"node\":\"mx01\",\"provider\":\"google\"}", NULL), 403);
+	free(viewer);
+}
+
+static void
+test_volume_event(void **state)
+{
+	(void)state;
+	json_decref(event("{\"type\":\"volume\",\"node\":\"mx02\",\"sender\":\"info@shop.example.jp\","
+	    "\"rate\":900,\"baseline\":3,\"client_ips\":14,\"queue_ids\":[\"4F2A71C0B3D\"]}", 200));
+	expect_sql("SELECT action || ' ' || object FROM history ORDER BY id DESC LIMIT 1",
+	    "volume.surge mx02/info@shop.example.jp");
+	wait_hook("sender info@shop.example.jp on mx02: sudden volume surge");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_server_block_fails_over),
+		cmocka_unit_test(test_relay_block_moves_auto_not_manual),
+		cmocka_unit_test(test_relay_exhaustion),
+		cmocka_unit_test(test_ttl_doubles_when_block_returns),
+		cmocka_unit_test(test_manual_flip_wins),
+		cmocka_unit_test(test_flip_rate_guard),
+		cmocka_unit_test(test_unknown_provider_and_failed_report),
+		cmocka_unit_test(test_hostile_events),
+		cmocka_unit_test(test_volume_event),
+	};
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
