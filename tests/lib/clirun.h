@@ -1,0 +1,34 @@
+/*
+ * clirun.h: running the real bin/postroute in integration tests.
+ *
+ * clirun sets POSTROUTE_URL and POSTROUTE_TOKEN in the environment the
+ * child inherits (tests are single-threaded), points HOME at an empty
+ * directory so that no user's ~/.config/postroute/cli.ini is read, runs
+ * postroute with the given words and a timeout, and keeps its exit status,
+ * stdout, stderr and stdout parsed as JSON (NULL when it is not JSON).
+ * Release the result with clirun_free.
+ */
+#ifndef POSTROUTE_CLIRUN_H
+#define POSTROUTE_CLIRUN_H
+
+#include <jansson.h>
+
+struct clirun {
+	int rc;
+	char *out;
+	char *err;
+	json_t *json;
+};
+
+/* url and token may be NULL (the variable is then unset). The words end
+ * with NULL. */
+void clirun(struct clirun *r, const char *url, const char *token, ...)
+    __attribute__((sentinel));
+/* The same with an argv vector (NULL-terminated), e.g. built in a loop. */
+void clirun_argv(struct clirun *r, const char *url, const char *token, char *const *words);
+void clirun_free(struct clirun *r);
+
+/* Fails the test, showing the output, unless r->rc == rc. */
+void clirun_expect(const struct clirun *r, int rc, const char *what);
+
+#endif
