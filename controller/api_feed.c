@@ -61,8 +61,9 @@ api_feed_refresh(struct app *app, struct snapshot *old)
 static void
 api_feed_reply(struct http_reply *rep, const struct snapshot *s, const char *node)
 {
-	api_json(rep, 200, json_pack("{s:s, s:I, s:o}", "node", node, "version",
-	    (json_int_t)s->version, "entries", snapshot_entries_json(s, node)));
+	api_json(rep, 200, json_pack("{s:s, s:I, s:o, s:o}", "node", node, "version",
+	    (json_int_t)s->version, "entries", snapshot_entries_json(s, node),
+	    "providers", snapshot_providers_json(s)));
 }
 
 static enum api_result

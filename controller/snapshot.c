@@ -79,6 +79,12 @@ snapshot_read(PGconn *c, struct snapshot *s, struct strbuf *err)
 	if (s->nentries > 1)
 		qsort(s->entries, s->nentries, sizeof(*s->entries), entry_cmp);
 	PQclear(r);
+	r = db_query(c, "SELECT coalesce(jsonb_agg(doc - 'created_at' - 'updated_at' ORDER BY name),"
+	    " '[]')::text FROM provider_json", 0, NULL);
+	if (!db_ok(r) || PQntuples(r) != 1)
+		goto fail;
+	s->providers = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
 	return 0;
 fail:
 	strbuf_appendf(err, "snapshot: %s", PQresultErrorMessage(r));
@@ -123,6 +129,7 @@ snapshot_free(struct snapshot *s)
 		free(s->nodes[i].name);
 	free(s->entries);
 	free(s->nodes);
+	json_decref(s->providers);
 	free(s);
 }
 
@@ -189,6 +196,12 @@ snapshot_entries_json(const struct snapshot *s, const char *node)
 
 	snapshot_each(s, node, append_entry, a);
 	return a;
+}
+
+json_t *
+snapshot_providers_json(const struct snapshot *s)
+{
+	return s->providers ? json_deep_copy(s->providers) : json_array();
 }
 
 struct entry_list {

@@ -29,6 +29,7 @@ struct snapshot_node {
 
 struct snapshot {
 	long long version;
+	json_t *providers;                 /* [{"name","domains","mx_patterns","include_subdomains"}] */
 	int refs;                          /* under the owner's lock */
 	struct snapshot_entry *entries;    /* sorted by domain */
 	size_t nentries;
@@ -48,6 +49,9 @@ const struct snapshot_node *snapshot_node(const struct snapshot *s, const char *
  * node-scoped route wins over the "*" route of its provider; "*" routes
  * apply to server nodes only. */
 json_t *snapshot_entries_json(const struct snapshot *s, const char *node);
+
+/* The provider catalogue (new reference), for agents' log attribution. */
+json_t *snapshot_providers_json(const struct snapshot *s);
 
 /* Per-node differences between two snapshots, as the dry-run "changes"
  * array: [{"node", "removed": [...], "added": [...]}] for nodes that differ. */

@@ -126,6 +126,12 @@ test_feed_rendering(void **state)
 	    "googlemail.com smtp:[127.0.0.2]:2601 google\n"
 	    "yahoo.com smtp:[127.0.0.2]:2601 yahoo\n");
 	assert_string_equal(json_string_value(json_object_get(f, "node")), "mx01");
+	json_t *provs = json_object_get(f, "providers");
+	assert_int_equal(json_array_size(provs), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(provs, 0), "name")), "google");
+	assert_true(json_is_true(json_object_get(json_array_get(provs, 0), "include_subdomains")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(provs, 1),
+	    "domains"), 0)), "aol.com");
 	assert_int_equal(json_integer_value(json_object_get(f, "version")), version());
 	free(t), json_decref(f);
 	f = feed("mx02", "", 200);

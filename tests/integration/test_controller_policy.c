@@ -355,6 +355,12 @@ test_volume_event(void **state)
 	expect_sql("SELECT action || ' ' || object FROM history ORDER BY id DESC LIMIT 1",
 	    "volume.surge mx02/info@shop.example.jp");
 	wait_hook("sender info@shop.example.jp on mx02: sudden volume surge");
+	json_t *st = NULL;
+	assert_int_equal(tl_api(ctl, "GET", "/v1/status", ctl->admin, NULL, &st), 200);
+	json_t *surge = json_array_get(json_object_get(st, "surges"), 0);
+	assert_string_equal(json_string_value(json_object_get(surge, "sender")), "info@shop.example.jp");
+	assert_int_equal(json_integer_value(json_object_get(surge, "rate")), 900);
+	json_decref(st);
 }
 
 int
