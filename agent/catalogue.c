@@ -41,7 +41,18 @@ struct cat_glob {
 	size_t prov;
 };
 
+/* Recent MX hosts and what they matched: log lines repeat a few hosts. */
+#define CAT_CACHE_SLOTS 256
+#define CAT_CACHE_KEY 64
+
+struct cat_cache {
+	unsigned char len;        /* 0 = empty */
+	char key[CAT_CACHE_KEY];
+	long prov;                /* index into provs, or -1 for no match */
+};
+
 struct catalogue {
+	struct cat_cache cache[CAT_CACHE_SLOTS];
 	struct cat_provider *provs;
 	size_t nprovs;
 	struct cat_entry *tab;
@@ -123,6 +134,8 @@ cat_index_clear(struct catalogue *cat)
 	cat->tabcap = 0;
 	cat->globs = NULL;
 	cat->nglobs = 0;
+	for (size_t i = 0; i < CAT_CACHE_SLOTS; i++)
+		cat->cache[i].len = 0;
 }
 
 static void
@@ -389,17 +402,15 @@ catalogue_load(struct catalogue *cat, const char *path, struct strbuf *errors)
 	return bad ? -1 : 0;
 }
 
-static const char *
-cat_attribute_mx(struct catalogue *cat, const char *mx, size_t len)
+static long
+cat_lookup_mx(struct catalogue *cat, const char *mx, size_t len)
 {
 	char key[CAT_KEY_MAX];
 	const struct cat_entry *e;
 
-	if (len == 0 || len + 2 > sizeof(key))
-		return NULL;
 	size_t n = cat_lower(key, 'e', mx, len);
 	if ((e = cat_get(cat, key, n)) != NULL)
-		return cat->provs[e->prov].name;
+		return (long)e->prov;
 	for (size_t i = 1; i < n; i++) {
 		if (key[i] != '.')
 			continue;
@@ -407,12 +418,38 @@ cat_attribute_mx(struct catalogue *cat, const char *mx, size_t len)
 		e = cat_get(cat, key + i, n - i);
 		key[i] = '.';
 		if (e != NULL)
-			return cat->provs[e->prov].name;
+			return (long)e->prov;
 	}
 	for (size_t g = 0; g < cat->nglobs; g++)
 		if (fnmatch(cat->globs[g].pattern, key + 1, 0) == 0)
-			return cat->provs[cat->globs[g].prov].name;
-	return NULL;
+			return (long)cat->globs[g].prov;
+	return -1;
+}
+
+static const char *
+cat_attribute_mx(struct catalogue *cat, const char *mx, size_t len)
+{
+	struct cat_cache *slot;
+	long prov;
+
+	if (len == 0 || len + 2 > CAT_KEY_MAX)
+		return NULL;
+	if (len < CAT_CACHE_KEY) {
+		size_t h = (len * 31u + (unsigned char)mx[0] * 7u + (unsigned char)mx[len / 2] * 131u +
+		    (unsigned char)mx[len - 1]) % CAT_CACHE_SLOTS;
+		slot = &cat->cache[h];
+		if (slot->len == len && memcmp(slot->key, mx, len) == 0)
+			prov = slot->prov;
+		else {
+			prov = cat_lookup_mx(cat, mx, len);
+			memcpy(slot->key, mx, len);
+			slot->len = (unsigned char)len;
+			slot->prov = prov;
+		}
+	} else {
+		prov = cat_lookup_mx(cat, mx, len);
+	}
+	return prov < 0 ? NULL : cat->provs[prov].name;
 }
 
 static const char *

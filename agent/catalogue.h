@@ -39,6 +39,8 @@
  * OWNERSHIP
  *	The catalogue copies everything it is given. Names returned by
  *	catalogue_attribute stay valid until the next load/merge or free.
+ *	catalogue_attribute remembers recent MX hosts (256 slots, cleared by
+ *	every load and merge): one catalogue per thread.
  *
  * DIAGNOSTICS
  *	catalogue_load collects every bad line as "FILE:LINE: message" and

@@ -83,27 +83,47 @@ out_mem(struct scan_out *o, const char *s, size_t n)
 
 #define OUT_LIT(o, s) out_mem((o), (s), sizeof(s) - 1)
 
+/* Bytes that JSON strings cannot carry as they are (C0 controls, '"', '\\', DEL). */
+static const unsigned char out_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
+static int
+out_needs_escape(unsigned char c)
+{
+	return out_escape[c];
+}
+
 /* A JSON string; input is at most MAILLOG_LINE_MAX bytes. */
 static void
 out_str(struct scan_out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	char *w = out_room(o, n * 6 + 2), *start = w;
+	size_t i = 0;
 
 	*w++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (i < n) {
+		size_t run = i;
+		while (run < n && !out_needs_escape((unsigned char)s[run]))
+			run++;
+		memcpy(w, s + i, run - i);
+		w += run - i;
+		if (run == n)
+			break;
+		unsigned char c = (unsigned char)s[run];
 		if (c == '"' || c == '\\') {
 			*w++ = '\\';
 			*w++ = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
+		} else {
 			memcpy(w, "\\u00", 4);
 			w[4] = hex[c >> 4];
 			w[5] = hex[c & 15];
 			w += 6;
-		} else {
-			*w++ = (char)c;
 		}
+		i = run + 1;
 	}
 	*w++ = '"';
 	o->len += (size_t)(w - start);

@@ -42,13 +42,12 @@ dests = [("gmail.com", "gmail-smtp-in.l.google.com", "142.250.%d.27"),
          ("qq.com", "mx1.qq.com", "183.3.%d.11"),
          ("globex.example", "eu-smtp-inbound-1.mimecast.com", "195.130.%d.17"),
          ("example.org", "mail.example.org", "198.51.100.%d")]
-fails = [
- ("4.7.0", "deferred", "said: 421 4.7.0 [TSS04] Messages from 203.0.113.%d temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes (in reply to MAIL FROM command)"),
- ("5.7.28", "bounced", "said: 550-5.7.28 [203.0.113.%d      1] Our system has detected an unusual rate of 550-5.7.28 unsolicited mail originating from your IP address. To protect our 550-5.7.28 users from spam, mail sent from your IP address has been blocked. 550 5.7.28 gsmtp (in reply to end of DATA command)"),
+fails = [   # failures outside the episode: recipients, the message, the receiver
  ("5.1.1", "bounced", "said: 550 5.1.1 <x%d@example>: user does not exist (in reply to RCPT TO command)"),
+ ("5.1.1", "bounced", "said: 550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1 double-checking the recipient's email address for typos %d - gsmtp (in reply to RCPT TO command)"),
  ("5.2.2", "bounced", "said: 552-5.2.2 The recipient's inbox is out of storage space and inactive. Please 552-5.2.2 direct the recipient to 552 5.2.2 https://support.google.com/mail/?p=OverQuotaPerm %d - gsmtp (in reply to RCPT TO command)"),
- ("4.7.650", "deferred", "said: 451 4.7.650 The mail server [203.0.113.%d] has been temporarily rate limited due to IP reputation. (S3113) (in reply to RCPT TO command)"),
  ("4.0.0", "deferred", "said: 451 Temporary local problem %d - please try later (in reply to end of DATA command)"),
+ ("4.2.0", "deferred", "said: 450 4.2.0 <x%d@example>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.html (in reply to RCPT TO command)"),
  ("5.7.26", "bounced", "said: 550-5.7.26 Unauthenticated email from example.com %d is not accepted due to 550 5.7.26 domain's DMARC policy. (in reply to end of DATA command)"),
 ]
 months = ["Nov"]
