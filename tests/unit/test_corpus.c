@@ -242,12 +242,97 @@ test_generalisation(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* An MX host of each provider, for replies that come without a log line. */
+static const char *
+mx_of(const char *provider)
+{
+	static const char *const mx[][2] = {
+		{ "google", "alt2.aspmx.l.google.com" },
+		{ "microsoft", "example-com.mail.protection.outlook.com" },
+		{ "yahoo", "mta5.am0.yahoodns.net" },
+		{ "yahoo_japan", "mx2.mail.yahoo.co.jp" },
+		{ "apple", "mx03.mail.icloud.com" },
+		{ "gmx", "mx00.emig.gmx.net" },
+		{ "docomo", "mfsmax.docomo.ne.jp" },
+		{ "au", "msmx.au.com" },
+		{ "softbank", "mx.softbank.ne.jp" },
+		{ "orange", "smtp-in.orange.fr" },
+		{ "qq", "mx2.qq.com" },
+		{ "mimecast", "us-smtp-inbound-1.mimecast.com" },
+	};
+
+	for (size_t i = 0; i < sizeof(mx) / sizeof(mx[0]); i++)
+		if (strcmp(mx[i][0], provider) == 0)
+			return mx[i][1];
+	return "mx.example.net";
+}
+
+/*
+ * responses-dev.tsv: the replies alone, put in a Postfix line of our own
+ * (another node, queue id, IP, at RCPT TO): same floors as the log lines.
+ */
+static void
+test_responses(void **state)
+{
+	struct fixture *fx = *state;
+	const char *shared = getenv("POSTROUTE_SHARED");
+	char path[4096], *row = NULL, line[8192];
+	size_t cap = 0;
+	int n = 0, tp = 0, fp = 0, fn = 0;
+
+	if (shared && *shared)
+		snprintf(path, sizeof(path), "%s/corpus/responses-dev.tsv", shared);
+	else
+		snprintf(path, sizeof(path), "%s/../shared/corpus/responses-dev.tsv", srcdir());
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	if (getline(&row, &cap, f) < 0)
+		fail_msg("%s: empty", path);
+	while (getline(&row, &cap, f) > 0) {
+		char *c[5], *save = NULL;
+		const char *prov;
+		struct classify_result res;
+		for (int i = 0; i < 5; i++)
+			c[i] = strtok_r(i ? NULL : row, "\t\n", &save);
+		if (c[4] == NULL)
+			fail_msg("malformed row in %s", path);
+		const char *mx = mx_of(c[0]);
+		snprintf(line, sizeof(line), "Dec  1 09:00:00 edge9 postfix/smtp[777]: 4ZxQ1R2S3T: "
+		    "to=<someone@customer.example>, relay=%s[198.18.77.1]:25, delay=1, delays=0/0/0.5/0.5, "
+		    "dsn=%s, status=%s (host %s[198.18.77.1] said: %s (in reply to RCPT TO command))",
+		    mx, c[3], c[3][0] == '5' ? "bounced" : "deferred", mx, c[4]);
+		if (!judge(fx, line, &prov, &res))
+			fail_msg("not parsed: %s", line);
+		n++;
+		if (strcmp(prov, c[0]) != 0 && strcmp(c[0], "other") != 0)
+			fail_msg("provider %s, want %s: %s", prov, c[0], line);
+		if (strcmp(c[2], "ambiguous") == 0)
+			continue;
+		int want = strcmp(c[2], "yes") == 0, got = res.reroutable == REROUTE_YES;
+		if (want != got)
+			printf("responses: want %s/%s got %s/%s (rule %s): %s\n", c[1], c[2],
+			    classify_class_name(res.cls), classify_reroute_name(res.reroutable), res.rule, c[4]);
+		tp += want && got;
+		fp += !want && got;
+		fn += want && !got;
+	}
+	free(row);
+	fclose(f);
+	double prec = tp + fp ? (double)tp / (tp + fp) : 0, rec = tp + fn ? (double)tp / (tp + fn) : 0;
+	printf("responses: %d replies, reroutable precision %.4f recall %.4f (tp %d fp %d fn %d)\n",
+	    n, prec, rec, tp, fp, fn);
+	assert_true(prec >= 0.97);
+	assert_true(rec >= 0.95);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus_floors),
 		cmocka_unit_test(test_generalisation),
+		cmocka_unit_test(test_responses),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
