@@ -25,33 +25,34 @@ struct endpoint {
 	unsigned roles;            /* PUBLIC: no token needed */
 	int node_seg;              /* agent tokens: path segment that must be their node, or -1 */
 	api_handler *fn;
+	const void *const *arg;    /* handed to the handler as req->route_arg */
 };
 
 static const struct endpoint endpoints[] = {
-	{ "GET", "/healthz", PUBLIC, -1, api_healthz },
-	{ "GET", "/readyz", PUBLIC, -1, api_readyz },
-	{ "GET", "/metrics", PUBLIC, -1, api_metrics },
-	{ "GET", "/v1/nodes/{}/transport", READERS | R(ROLE_AGENT), 2, api_feed },
-	{ "POST", "/v1/nodes/{}/report", R(ROLE_ADMIN) | R(ROLE_AGENT), 2, api_report },
-	{ "GET", "/v1/routes", READERS, -1, api_routes_list },
-	{ "PUT", "/v1/routes/{}", WRITERS, -1, api_route_put },
-	{ "DELETE", "/v1/routes/{}", WRITERS, -1, api_route_delete },
-	{ "GET", "/v1/relays", READERS, -1, api_relays_list },
-	{ "GET", "/v1/relays/{}", READERS, -1, api_relay_get },
-	{ "PUT", "/v1/relays/{}", WRITERS, -1, api_relay_put },
-	{ "DELETE", "/v1/relays/{}", WRITERS, -1, api_relay_delete },
-	{ "GET", "/v1/providers", READERS, -1, api_providers_list },
-	{ "GET", "/v1/providers/{}", READERS, -1, api_provider_get },
-	{ "PUT", "/v1/providers/{}", WRITERS, -1, api_provider_put },
-	{ "DELETE", "/v1/providers/{}", WRITERS, -1, api_provider_delete },
-	{ "GET", "/v1/nodes", READERS, -1, api_nodes_list },
-	{ "GET", "/v1/nodes/{}", READERS, -1, api_node_get },
-	{ "PUT", "/v1/nodes/{}", WRITERS, -1, api_node_put },
-	{ "DELETE", "/v1/nodes/{}", WRITERS, -1, api_node_delete },
-	{ "GET", "/v1/history", READERS, -1, api_history },
-	{ "GET", "/v1/status", READERS, -1, api_status },
-	{ "POST", "/v1/events", R(ROLE_ADMIN) | R(ROLE_DETECTOR) | R(ROLE_AGENT), -1, api_events },
-	{ "GET", "/v1/blocks", READERS | R(ROLE_DETECTOR), -1, api_blocks },
+	{ "GET", "/healthz", PUBLIC, -1, api_healthz, NULL },
+	{ "GET", "/readyz", PUBLIC, -1, api_readyz, NULL },
+	{ "GET", "/metrics", PUBLIC, -1, api_metrics, NULL },
+	{ "GET", "/v1/nodes/{}/transport", READERS | R(ROLE_AGENT), 2, api_feed, NULL },
+	{ "POST", "/v1/nodes/{}/report", R(ROLE_ADMIN) | R(ROLE_AGENT), 2, api_report, NULL },
+	{ "GET", "/v1/routes", READERS, -1, api_routes_list, NULL },
+	{ "PUT", "/v1/routes/{}", WRITERS, -1, api_route_put, NULL },
+	{ "DELETE", "/v1/routes/{}", WRITERS, -1, api_route_delete, NULL },
+	{ "GET", "/v1/relays", READERS, -1, api_object_list, &api_kind_relay },
+	{ "GET", "/v1/relays/{}", READERS, -1, api_object_get, &api_kind_relay },
+	{ "PUT", "/v1/relays/{}", WRITERS, -1, api_object_put, &api_kind_relay },
+	{ "DELETE", "/v1/relays/{}", WRITERS, -1, api_object_delete, &api_kind_relay },
+	{ "GET", "/v1/providers", READERS, -1, api_object_list, &api_kind_provider },
+	{ "GET", "/v1/providers/{}", READERS, -1, api_object_get, &api_kind_provider },
+	{ "PUT", "/v1/providers/{}", WRITERS, -1, api_object_put, &api_kind_provider },
+	{ "DELETE", "/v1/providers/{}", WRITERS, -1, api_object_delete, &api_kind_provider },
+	{ "GET", "/v1/nodes", READERS, -1, api_object_list, &api_kind_node },
+	{ "GET", "/v1/nodes/{}", READERS, -1, api_object_get, &api_kind_node },
+	{ "PUT", "/v1/nodes/{}", WRITERS, -1, api_object_put, &api_kind_node },
+	{ "DELETE", "/v1/nodes/{}", WRITERS, -1, api_object_delete, &api_kind_node },
+	{ "GET", "/v1/history", READERS, -1, api_history, NULL },
+	{ "GET", "/v1/status", READERS, -1, api_status, NULL },
+	{ "POST", "/v1/events", R(ROLE_ADMIN) | R(ROLE_DETECTOR) | R(ROLE_AGENT), -1, api_events, NULL },
+	{ "GET", "/v1/blocks", READERS | R(ROLE_DETECTOR), -1, api_blocks, NULL },
 };
 #define NENDPOINTS ((int)(sizeof(endpoints) / sizeof(endpoints[0])))
 
@@ -157,6 +158,7 @@ api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep)
 		if (strcmp(endpoints[i].method, req->method) == 0) {
 			e = &endpoints[i];
 			req->endpoint = i;
+			req->route_arg = e->arg ? *e->arg : NULL;
 		}
 	}
 	if (e == NULL) {
@@ -361,4 +363,19 @@ api_parse(const char *text)
 		return json_null();
 	json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
 	return v ? v : json_null();
+}
+
+void
+api_reply_doc(PGconn *c, struct http_reply *rep, const char *what, const char *sql,
+    int nparams, const char *const *params)
+{
+	PGresult *fail = NULL;
+	char *doc = NULL;
+
+	if (db_one(c, sql, nparams, params, &doc, &fail) < 0)
+		api_db_error(rep, c, fail, what);
+	else
+		api_json(rep, 200, api_parse(doc));
+	PQclear(fail);
+	free(doc);
 }

@@ -43,6 +43,11 @@ int api_reason(const char *value, int required, const char *field, struct http_r
 /* A path or query name that must be an object name. */
 int api_name(const char *value, const char *field, struct http_reply *rep);
 
+/* Answers 200 with the JSON document that sql (one row, one column)
+ * returns on c, or with api_db_error naming what. */
+void api_reply_doc(PGconn *c, struct http_reply *rep, const char *what, const char *sql,
+    int nparams, const char *const *params);
+
 /* Parses a JSON text column (jsonb from SQL) into a new reference. */
 json_t *api_parse(const char *text);
 

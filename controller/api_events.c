@@ -155,19 +155,12 @@ api_blocks(struct app *app, struct http_request *req, struct http_reply *rep)
 	const char *all = http_query(req, "all");
 	const char *p[] = { all && strcmp(all, "1") == 0 ? "t" : "f" };
 	PGconn *c = db_acquire(app->pool);
-	PGresult *fail = NULL;
-	char *doc = NULL;
 
-	if (db_one(c, "SELECT jsonb_build_object('blocks', coalesce(jsonb_agg(jsonb_build_object("
+	api_reply_doc(c, rep, "blocks", "SELECT jsonb_build_object('blocks', coalesce(jsonb_agg(jsonb_build_object("
 	    "'id', id, 'node', node, 'provider', provider, 'since', rfc3339(since), 'class', class,"
 	    " 'counts', counts, 'samples', samples, 'reporter', reporter,"
 	    " 'cleared_at', rfc3339(cleared_at)) ORDER BY since DESC), '[]'))"
-	    " FROM blocks WHERE cleared_at IS NULL OR $1::boolean", 1, p, &doc, &fail) < 0)
-		api_db_error(rep, c, fail, "blocks");
-	else
-		api_json(rep, 200, api_parse(doc));
-	PQclear(fail);
-	free(doc);
+	    " FROM blocks WHERE cleared_at IS NULL OR $1::boolean", 1, p);
 	db_release(app->pool, c);
 	return API_DONE;
 }

@@ -15,9 +15,9 @@ typedef enum api_result api_handler(struct app *, struct http_request *, struct 
 api_handler api_healthz, api_readyz, api_metrics;
 api_handler api_feed, api_report;
 api_handler api_routes_list, api_route_put, api_route_delete;
-api_handler api_relays_list, api_relay_get, api_relay_put, api_relay_delete;
-api_handler api_providers_list, api_provider_get, api_provider_put, api_provider_delete;
-api_handler api_nodes_list, api_node_get, api_node_put, api_node_delete;
+/* Relays, providers and nodes: the endpoint's argument is the kind. */
+api_handler api_object_list, api_object_get, api_object_put, api_object_delete;
+extern const void *const api_kind_relay, *const api_kind_provider, *const api_kind_node;
 api_handler api_history, api_status;
 api_handler api_events, api_blocks;
 

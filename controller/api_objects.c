@@ -14,6 +14,11 @@
 #include "validate.h"
 #include "xalloc.h"
 
+/* What a PUT does inside the transaction: validate against the current
+ * state and write. Returns 0, or -1 having answered. */
+typedef int put_fn(PGconn *c, json_t *body, const char *name, const char *before,
+    struct http_reply *rep);
+
 struct kind {
 	const char *name;        /* "relay" */
 	const char *view;        /* "relay_json" */
@@ -21,31 +26,21 @@ struct kind {
 	const char *table;       /* "relays" */
 	const char *in_use_sql;  /* $1 = name; a row = still referenced */
 	const char *in_use_why;
+	const char *const *fields;   /* PUT body fields */
+	put_fn *put;
 };
 
-static const struct kind relay_kind = { "relay", "relay_json", "relays", "relays",
-	"SELECT 1 FROM routes WHERE relay = $1 UNION ALL SELECT 1 FROM nodes WHERE relay = $1 LIMIT 1",
-	"routes or relay nodes still use it" };
-static const struct kind provider_kind = { "provider", "provider_json", "providers", "providers",
-	"SELECT 1 FROM routes WHERE provider = $1 LIMIT 1", "routes still use it; unflip them first" };
-static const struct kind node_kind = { "node", "node_json", "nodes", "nodes",
-	"SELECT 1 FROM routes WHERE scope = $1 LIMIT 1", "routes are scoped to it; unflip them first" };
+static const struct kind relay_kind, provider_kind, node_kind;
 
 static void
 api_list(struct app *app, struct http_reply *rep, const struct kind *k)
 {
 	PGconn *c = db_acquire(app->pool);
-	PGresult *fail = NULL;
-	char *doc = NULL, *sql = xasprintf(
+	char *sql = xasprintf(
 	    "SELECT jsonb_build_object('%s', coalesce(jsonb_agg(doc ORDER BY name), '[]')) FROM %s",
 	    k->list_key, k->view);
 
-	if (db_one(c, sql, 0, NULL, &doc, &fail) < 0)
-		api_db_error(rep, c, fail, k->name);
-	else
-		api_json(rep, 200, api_parse(doc));
-	PQclear(fail);
-	free(doc);
+	api_reply_doc(c, rep, k->name, sql, 0, NULL);
 	free(sql);
 	db_release(app->pool, c);
 }
@@ -86,19 +81,13 @@ api_get(struct app *app, struct http_request *req, struct http_reply *rep, const
 	db_release(app->pool, c);
 }
 
-/* What a PUT handler does inside the transaction: validate against the
- * current state and write. Returns 0, or -1 having answered. */
-typedef int put_fn(PGconn *c, json_t *body, const char *name, const char *before,
-    struct http_reply *rep);
-
 static void
-api_put(struct app *app, struct http_request *req, struct http_reply *rep, const struct kind *k,
-    const char *const *fields, put_fn *fn)
+api_put(struct app *app, struct http_request *req, struct http_reply *rep, const struct kind *k)
 {
 	const char *name = req->segs[2], *reason = NULL;
 	json_t *body;
 
-	if (api_name(name, k->name, rep) != 0 || (body = api_body(req, rep, fields)) == NULL)
+	if (api_name(name, k->name, rep) != 0 || (body = api_body(req, rep, k->fields)) == NULL)
 		return;
 	if (api_string(body, "reason", 0, &reason, rep) != 0 || api_reason(reason, 0, "reason", rep) != 0) {
 		json_decref(body);
@@ -114,7 +103,7 @@ api_put(struct app *app, struct http_request *req, struct http_reply *rep, const
 		goto out;
 	}
 	before = api_doc(c, k, name, &fail);
-	if (fail == NULL && fn(c, body, name, before, rep) == 0)
+	if (fail == NULL && k->put(c, body, name, before, rep) == 0)
 		after = api_doc(c, k, name, &fail);
 	if (fail != NULL) {
 		api_db_error(rep, c, fail, k->name);
@@ -219,35 +208,6 @@ relay_put(PGconn *c, json_t *body, const char *name, const char *before, struct 
 	return 0;
 }
 
-enum api_result
-api_relays_list(struct app *app, struct http_request *req, struct http_reply *rep)
-{
-	(void)req;
-	api_list(app, rep, &relay_kind);
-	return API_DONE;
-}
-
-enum api_result
-api_relay_get(struct app *app, struct http_request *req, struct http_reply *rep)
-{
-	api_get(app, req, rep, &relay_kind);
-	return API_DONE;
-}
-
-enum api_result
-api_relay_put(struct app *app, struct http_request *req, struct http_reply *rep)
-{
-	api_put(app, req, rep, &relay_kind, relay_fields, relay_put);
-	return API_DONE;
-}
-
-enum api_result
-api_relay_delete(struct app *app, struct http_request *req, struct http_reply *rep)
-{
-	api_delete(app, req, rep, &relay_kind);
-	return API_DONE;
-}
-
 /* ---- providers ---- */
 
 static const char *const provider_fields[] = { "domains", "mx_patterns", "include_subdomains",
@@ -340,35 +300,6 @@ out:
 	return rc;
 }
 
-enum api_result
-api_providers_list(struct app *app, struct http_request *req, struct http_reply *rep)
-{
-	(void)req;
-	api_list(app, rep, &provider_kind);
-	return API_DONE;
-}
-
-enum api_result
-api_provider_get(struct app *app, struct http_request *req, struct http_reply *rep)
-{
-	api_get(app, req, rep, &provider_kind);
-	return API_DONE;
-}
-
-enum api_result
-api_provider_put(struct app *app, struct http_request *req, struct http_reply *rep)
-{
-	api_put(app, req, rep, &provider_kind, provider_fields, provider_put);
-	return API_DONE;
-}
-
-enum api_result
-api_provider_delete(struct app *app, struct http_request *req, struct http_reply *rep)
-{
-	api_delete(app, req, rep, &provider_kind);
-	return API_DONE;
-}
-
 /* ---- nodes ---- */
 
 static const char *const node_fields[] = { "role", "relay", "reason", NULL };
@@ -422,31 +353,44 @@ bad:
 	return -1;
 }
 
+static const struct kind relay_kind = { "relay", "relay_json", "relays", "relays",
+	"SELECT 1 FROM routes WHERE relay = $1 UNION ALL SELECT 1 FROM nodes WHERE relay = $1 LIMIT 1",
+	"routes or relay nodes still use it", relay_fields, relay_put };
+static const struct kind provider_kind = { "provider", "provider_json", "providers", "providers",
+	"SELECT 1 FROM routes WHERE provider = $1 LIMIT 1", "routes still use it; unflip them first",
+	provider_fields, provider_put };
+static const struct kind node_kind = { "node", "node_json", "nodes", "nodes",
+	"SELECT 1 FROM routes WHERE scope = $1 LIMIT 1", "routes are scoped to it; unflip them first",
+	node_fields, node_put };
+
+const void *const api_kind_relay = &relay_kind;
+const void *const api_kind_provider = &provider_kind;
+const void *const api_kind_node = &node_kind;
+
 enum api_result
-api_nodes_list(struct app *app, struct http_request *req, struct http_reply *rep)
+api_object_list(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	(void)req;
-	api_list(app, rep, &node_kind);
+	api_list(app, rep, req->route_arg);
 	return API_DONE;
 }
 
 enum api_result
-api_node_get(struct app *app, struct http_request *req, struct http_reply *rep)
+api_object_get(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	api_get(app, req, rep, &node_kind);
+	api_get(app, req, rep, req->route_arg);
 	return API_DONE;
 }
 
 enum api_result
-api_node_put(struct app *app, struct http_request *req, struct http_reply *rep)
+api_object_put(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	api_put(app, req, rep, &node_kind, node_fields, node_put);
+	api_put(app, req, rep, req->route_arg);
 	return API_DONE;
 }
 
 enum api_result
-api_node_delete(struct app *app, struct http_request *req, struct http_reply *rep)
+api_object_delete(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	api_delete(app, req, rep, &node_kind);
+	api_delete(app, req, rep, req->route_arg);
 	return API_DONE;
 }

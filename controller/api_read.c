@@ -37,8 +37,7 @@ api_history(struct app *app, struct http_request *req, struct http_reply *rep)
 	static const char *const names[] = { "provider", "node", "relay", "actor" };
 	const char *p[8];
 	const char *limit = http_query(req, "limit");
-	char *end = NULL, *doc = NULL;
-	PGresult *fail = NULL;
+	char *end = NULL;
 
 	for (int i = 0; i < 4; i++) {
 		p[i] = http_query(req, names[i]);
@@ -61,8 +60,8 @@ api_history(struct app *app, struct http_request *req, struct http_reply *rep)
 		return API_DONE;
 	}
 	PGconn *c = db_acquire(app->pool);
-	if (api_check_time(c, p[5], "since", rep) == 0 && api_check_time(c, p[6], "until", rep) == 0) {
-		if (db_one(c,
+	if (api_check_time(c, p[5], "since", rep) == 0 && api_check_time(c, p[6], "until", rep) == 0)
+		api_reply_doc(c, rep, "history",
 		    "SELECT jsonb_build_object('history', coalesce(jsonb_agg(h ORDER BY h.id DESC), '[]'))"
 		    " FROM (SELECT id, rfc3339(at) AS at, actor, action, object_type, object, provider,"
 		    "  node, relay, before, after, reason, request_id, version FROM history"
@@ -70,13 +69,7 @@ api_history(struct app *app, struct http_request *req, struct http_reply *rep)
 		    "  AND ($3::text IS NULL OR relay = $3 OR before->>'relay' = $3 OR after->>'relay' = $3)"
 		    "  AND ($4::text IS NULL OR actor = $4) AND ($5::text IS NULL OR action = $5)"
 		    "  AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)"
-		    "  ORDER BY id DESC LIMIT $8::int) h", 8, p, &doc, &fail) < 0)
-			api_db_error(rep, c, fail, "history");
-		else
-			api_json(rep, 200, api_parse(doc));
-	}
-	PQclear(fail);
-	free(doc);
+		    "  ORDER BY id DESC LIMIT $8::int) h", 8, p);
 	db_release(app->pool, c);
 	return API_DONE;
 }
@@ -85,11 +78,9 @@ enum api_result
 api_status(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	PGconn *c = db_acquire(app->pool);
-	PGresult *fail = NULL;
-	char *doc = NULL;
 
 	(void)req;
-	if (db_one(c,
+	api_reply_doc(c, rep, "status",
 	    "WITH v AS (SELECT version FROM routing_version)"
 	    " SELECT jsonb_build_object('version', v.version,"
 	    "  'nodes', coalesce((SELECT jsonb_agg(jsonb_build_object('name', n.name, 'role', n.role,"
@@ -110,12 +101,7 @@ api_status(struct app *app, struct http_request *req, struct http_reply *rep)
 	    "   'node', h.node, 'sender', h.after->>'sender', 'rate', h.after->'rate',"
 	    "   'baseline', h.after->'baseline', 'client_ips', h.after->'client_ips') ORDER BY h.id DESC)"
 	    "   FROM history h WHERE h.action = 'volume.surge' AND h.at > now() - interval '24 hours'), '[]'))"
-	    " FROM v", 0, NULL, &doc, &fail) < 0)
-		api_db_error(rep, c, fail, "status");
-	else
-		api_json(rep, 200, api_parse(doc));
-	PQclear(fail);
-	free(doc);
+	    " FROM v", 0, NULL);
 	db_release(app->pool, c);
 	return API_DONE;
 }

@@ -17,20 +17,12 @@ enum api_result
 api_routes_list(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	PGconn *c = db_acquire(app->pool);
-	PGresult *fail = NULL;
-	char *doc = NULL;
-	int rc = db_one(c,
-	    "SELECT jsonb_build_object('version', (SELECT version FROM routing_version),"
-	    " 'routes', coalesce((SELECT jsonb_agg(doc ORDER BY provider, scope) FROM route_json), '[]'))",
-	    0, NULL, &doc, &fail);
 
 	(void)req;
-	if (rc < 0)
-		api_db_error(rep, c, fail, "routes");
-	else
-		api_json(rep, 200, api_parse(doc));
-	PQclear(fail);
-	free(doc);
+	api_reply_doc(c, rep, "routes",
+	    "SELECT jsonb_build_object('version', (SELECT version FROM routing_version),"
+	    " 'routes', coalesce((SELECT jsonb_agg(doc ORDER BY provider, scope) FROM route_json), '[]'))",
+	    0, NULL);
 	db_release(app->pool, c);
 	return API_DONE;
 }

@@ -33,6 +33,7 @@ struct http_request {
 	struct strbuf body;
 	int body_too_large;
 	int endpoint;                  /* metrics label index, -1 unknown */
+	const void *route_arg;         /* the endpoint's argument, for shared handlers */
 	char request_id[48];
 	struct token_info token;
 	struct feed_waiter waiter;
