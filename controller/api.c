@@ -144,7 +144,7 @@ api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep)
 	int path_known = 0;
 
 	/* A resumed feed request has been authorised already. */
-	if (req->waiter.state != FEED_IDLE)
+	if (req->waiter.state != LONGPOLL_IDLE)
 		return api_feed(app, req, rep);
 	for (int i = 0; i < NENDPOINTS; i++) {
 		if (!api_match(endpoints[i].pattern, req))

@@ -50,8 +50,8 @@ api_feed_refresh(struct app *app, struct snapshot *old)
 	}
 	if (old == NULL || s->version > old->version) {
 		s->refs++;                    /* one for the feed, one for us */
-		feed_publish(app->feed, s);
-		feed_release(app->feed, old);
+		longpoll_publish(app->longpoll, s);
+		longpoll_release(app->longpoll, old);
 		return s;
 	}
 	snapshot_free(s);
@@ -69,15 +69,15 @@ api_feed_reply(struct http_reply *rep, const struct snapshot *s, const char *nod
 static enum api_result
 api_feed_resumed(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	struct snapshot *s = feed_current(app->feed);
+	struct snapshot *s = longpoll_current(app->longpoll);
 
-	if (req->waiter.state == FEED_SHUTDOWN)
+	if (req->waiter.state == LONGPOLL_SHUTDOWN)
 		api_error(rep, 503, "controller shutting down");
 	else if (s != NULL && s->version > req->waiter.after)
 		api_feed_reply(rep, s, req->segs[2]);
 	else
 		rep->status = 304;
-	feed_release(app->feed, s);
+	longpoll_release(app->longpoll, s);
 	return API_DONE;
 }
 
@@ -89,13 +89,13 @@ api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 	int has_after;
 	struct snapshot *s;
 
-	if (req->waiter.state != FEED_IDLE)
+	if (req->waiter.state != LONGPOLL_IDLE)
 		return api_feed_resumed(app, req, rep);
 	if (api_name(node, "node", rep) != 0 ||
 	    (has_after = api_query_int(req, rep, "after", (1LL << 53), &after)) < 0 ||
 	    api_query_int(req, rep, "wait", app->settings->max_wait_ms / 1000, &wait) < 0)
 		return API_DONE;
-	s = feed_current(app->feed);
+	s = longpoll_current(app->longpoll);
 	/* A plain read (no "after") is answered from the database's state. */
 	if (s == NULL || !has_after || snapshot_node(s, node) == NULL || after > s->version)
 		s = api_feed_refresh(app, s);
@@ -113,22 +113,22 @@ api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 		} else if (wait == 0) {
 			rep->status = 304;
 		} else {
-			int rc = feed_wait(app->feed, &req->waiter, req->conn, after,
-			    feed_now() + (double)wait);
+			int rc = longpoll_wait(app->longpoll, &req->waiter, req->conn, after,
+			    longpoll_now() + (double)wait);
 			if (rc == 1) {
-				feed_release(app->feed, s);
+				longpoll_release(app->longpoll, s);
 				return API_SUSPENDED;
 			}
 			if (rc == 0) {
-				feed_release(app->feed, s);
-				s = feed_current(app->feed);
+				longpoll_release(app->longpoll, s);
+				s = longpoll_current(app->longpoll);
 				api_feed_reply(rep, s, node);
 			} else {
 				api_error(rep, 503, "controller shutting down");
 			}
 		}
 	}
-	feed_release(app->feed, s);
+	longpoll_release(app->longpoll, s);
 	return API_DONE;
 }
 

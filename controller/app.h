@@ -2,7 +2,7 @@
  * app.h: what every part of postrouted shares at run time.
  *
  * Created by main.c and passed by pointer; nothing here is global. The
- * settings are read-only; the pool, feed and presence do their own locking.
+ * settings are read-only; the pool, long-polls and presence do their own locking.
  */
 #ifndef POSTROUTE_APP_H
 #define POSTROUTE_APP_H
@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 
 #include "db.h"
-#include "feed.h"
+#include "longpoll.h"
 #include "notify.h"
 #include "presence.h"
 #include "settings.h"
@@ -18,7 +18,7 @@
 struct app {
 	const struct settings *settings;
 	struct db_pool *pool;
-	struct feed *feed;
+	struct longpoll *longpoll;
 	struct presence *presence;
 	struct notify *notify;
 	atomic_int stopping;

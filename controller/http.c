@@ -83,7 +83,7 @@ http_request_new(struct app *app, struct MHD_Connection *conn, const char *url,
 static void
 http_request_free(struct http_request *req)
 {
-	feed_forget(req->app->feed, &req->waiter);
+	longpoll_forget(req->app->longpoll, &req->waiter);
 	strbuf_release(&req->body);
 	free(req->path);
 	free(req->segbuf);

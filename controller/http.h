@@ -16,7 +16,7 @@
 #include <microhttpd.h>
 
 #include "app.h"
-#include "feed.h"
+#include "longpoll.h"
 #include "strbuf.h"
 #include "token.h"
 
@@ -36,7 +36,7 @@ struct http_request {
 	const void *route_arg;         /* the endpoint's argument, for shared handlers */
 	char request_id[48];
 	struct token_info token;
-	struct feed_waiter waiter;
+	struct longpoll_waiter waiter;
 	struct app *app;
 };
 

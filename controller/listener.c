@@ -55,14 +55,14 @@ listener_refresh(struct listener *l)
 	if (s == NULL) {
 		log_warnx("listener: %s", strbuf_str(&err));
 	} else {
-		struct snapshot *cur = feed_current(l->app->feed);
+		struct snapshot *cur = longpoll_current(l->app->longpoll);
 		if (cur == NULL || s->version >= cur->version) {
-			unsigned long woken = feed_publish(l->app->feed, s);
+			unsigned long woken = longpoll_publish(l->app->longpoll, s);
 			log_debug("listener: version %lld, woke %lu", s->version, woken);
 		} else {
 			snapshot_free(s);
 		}
-		feed_release(l->app->feed, cur);
+		longpoll_release(l->app->longpoll, cur);
 	}
 	strbuf_release(&err);
 }
@@ -212,7 +212,7 @@ listener_main(void *arg)
 	struct listener *l = arg;
 
 	while (!atomic_load(&l->stop)) {
-		double now = feed_now();
+		double now = longpoll_now();
 		if (l->conn == NULL)
 			listener_try_connect(l, now);
 		if (l->conn != NULL) {
@@ -224,8 +224,8 @@ listener_main(void *arg)
 		} else {
 			poll(NULL, 0, 100);
 		}
-		now = feed_now();
-		feed_tick(l->app->feed, now);
+		now = longpoll_now();
+		longpoll_tick(l->app->longpoll, now);
 		if (now >= l->next_housekeeping) {
 			l->next_housekeeping = now + 1.0;
 			listener_housekeeping(l);
@@ -245,7 +245,7 @@ listener_start(struct app *app)
 		listener_refresh(l);
 	} else {
 		l->backoff = 0.1;
-		l->next_connect = feed_now() + 0.1;
+		l->next_connect = longpoll_now() + 0.1;
 	}
 	if (pthread_create(&l->thread, NULL, listener_main, l) != 0)
 		log_fatal("listener: pthread_create");

@@ -179,7 +179,7 @@ serve(const struct settings *s)
 	signal(SIGPIPE, SIG_IGN);
 	api_metrics_init();
 	app.pool = db_pool_new(s->conninfo, (int)s->pool_size, s->statement_timeout_ms);
-	app.feed = feed_new();
+	app.longpoll = longpoll_new();
 	app.presence = presence_new();
 	app.notify = notify_start(s);
 	struct listener *l = listener_start(&app);
@@ -195,12 +195,12 @@ serve(const struct settings *s)
 	} while (sig == SIGHUP);
 	log_info("stopping (signal %d)", sig);
 	app.stopping = 1;
-	feed_shutdown(app.feed);
+	longpoll_shutdown(app.longpoll);
 	http_stop(d);
 	listener_stop(l);
 	notify_stop(app.notify);
 	presence_free(app.presence);
-	feed_free(app.feed);
+	longpoll_free(app.longpoll);
 	db_pool_free(app.pool);
 	return 0;
 }

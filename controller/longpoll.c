@@ -1,11 +1,11 @@
 /*
- * feed.c: waiters and the current snapshot, under one mutex.
+ * longpoll.c: waiters and the current snapshot, under one mutex.
  *
  * Suspend and resume are both called with the lock held, so a change
  * published between the handler's version check and its suspension cannot
  * be missed. Lock order: feed lock, then libmicrohttpd's own.
  */
-#include "feed.h"
+#include "longpoll.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,16 +14,16 @@
 #include "metrics.h"
 #include "xalloc.h"
 
-struct feed {
+struct longpoll {
 	pthread_mutex_t lock;
 	struct snapshot *current;
-	struct feed_waiter head;     /* circular list sentinel */
+	struct longpoll_waiter head;     /* circular list sentinel */
 	long nwaiting;
 	int shutting_down;
 };
 
 double
-feed_now(void)
+longpoll_now(void)
 {
 	struct timespec ts;
 
@@ -31,10 +31,10 @@ feed_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct feed *
-feed_new(void)
+struct longpoll *
+longpoll_new(void)
 {
-	struct feed *f = xcalloc(1, sizeof(*f));
+	struct longpoll *f = xcalloc(1, sizeof(*f));
 
 	pthread_mutex_init(&f->lock, NULL);
 	f->head.next = f->head.prev = &f->head;
@@ -42,7 +42,7 @@ feed_new(void)
 }
 
 void
-feed_free(struct feed *f)
+longpoll_free(struct longpoll *f)
 {
 	if (f == NULL)
 		return;
@@ -52,7 +52,7 @@ feed_free(struct feed *f)
 }
 
 struct snapshot *
-feed_current(struct feed *f)
+longpoll_current(struct longpoll *f)
 {
 	struct snapshot *s;
 
@@ -65,7 +65,7 @@ feed_current(struct feed *f)
 }
 
 void
-feed_release(struct feed *f, struct snapshot *s)
+longpoll_release(struct longpoll *f, struct snapshot *s)
 {
 	int last;
 
@@ -80,7 +80,7 @@ feed_release(struct feed *f, struct snapshot *s)
 
 /* Unlinks w and resumes its connection in state st. Lock held. */
 static void
-feed_resume_locked(struct feed *f, struct feed_waiter *w, enum feed_state st)
+feed_resume_locked(struct longpoll *f, struct longpoll_waiter *w, enum longpoll_state st)
 {
 	w->prev->next = w->next;
 	w->next->prev = w->prev;
@@ -91,7 +91,7 @@ feed_resume_locked(struct feed *f, struct feed_waiter *w, enum feed_state st)
 }
 
 unsigned long
-feed_publish(struct feed *f, struct snapshot *s)
+longpoll_publish(struct longpoll *f, struct snapshot *s)
 {
 	struct snapshot *old;
 	unsigned long woken = 0;
@@ -99,10 +99,10 @@ feed_publish(struct feed *f, struct snapshot *s)
 	pthread_mutex_lock(&f->lock);
 	old = f->current;
 	f->current = s;
-	for (struct feed_waiter *w = f->head.next, *next; w != &f->head; w = next) {
+	for (struct longpoll_waiter *w = f->head.next, *next; w != &f->head; w = next) {
 		next = w->next;
 		if (s->version > w->after) {
-			feed_resume_locked(f, w, FEED_CHANGED);
+			feed_resume_locked(f, w, LONGPOLL_CHANGED);
 			woken++;
 		}
 	}
@@ -117,7 +117,7 @@ feed_publish(struct feed *f, struct snapshot *s)
 }
 
 int
-feed_wait(struct feed *f, struct feed_waiter *w, struct MHD_Connection *conn,
+longpoll_wait(struct longpoll *f, struct longpoll_waiter *w, struct MHD_Connection *conn,
     long long after, double deadline)
 {
 	int rc = 1;
@@ -131,7 +131,7 @@ feed_wait(struct feed *f, struct feed_waiter *w, struct MHD_Connection *conn,
 		w->conn = conn;
 		w->after = after;
 		w->deadline = deadline;
-		w->state = FEED_WAITING;
+		w->state = LONGPOLL_WAITING;
 		w->next = &f->head;
 		w->prev = f->head.prev;
 		f->head.prev->next = w;
@@ -145,34 +145,34 @@ feed_wait(struct feed *f, struct feed_waiter *w, struct MHD_Connection *conn,
 }
 
 void
-feed_tick(struct feed *f, double now)
+longpoll_tick(struct longpoll *f, double now)
 {
 	pthread_mutex_lock(&f->lock);
-	for (struct feed_waiter *w = f->head.next, *next; w != &f->head; w = next) {
+	for (struct longpoll_waiter *w = f->head.next, *next; w != &f->head; w = next) {
 		next = w->next;
 		if (w->deadline <= now)
-			feed_resume_locked(f, w, FEED_TIMEOUT);
+			feed_resume_locked(f, w, LONGPOLL_TIMEOUT);
 	}
 	metrics_set_waiting(f->nwaiting);
 	pthread_mutex_unlock(&f->lock);
 }
 
 void
-feed_shutdown(struct feed *f)
+longpoll_shutdown(struct longpoll *f)
 {
 	pthread_mutex_lock(&f->lock);
 	f->shutting_down = 1;
 	while (f->head.next != &f->head)
-		feed_resume_locked(f, f->head.next, FEED_SHUTDOWN);
+		feed_resume_locked(f, f->head.next, LONGPOLL_SHUTDOWN);
 	metrics_set_waiting(0);
 	pthread_mutex_unlock(&f->lock);
 }
 
 void
-feed_forget(struct feed *f, struct feed_waiter *w)
+longpoll_forget(struct longpoll *f, struct longpoll_waiter *w)
 {
 	pthread_mutex_lock(&f->lock);
-	if (w->state == FEED_WAITING && w->next != NULL) {
+	if (w->state == LONGPOLL_WAITING && w->next != NULL) {
 		w->prev->next = w->next;
 		w->next->prev = w->prev;
 		w->next = w->prev = NULL;

@@ -1,0 +1,64 @@
+/*
+ * longpoll.h: the newest snapshot and the feed requests waiting for a newer one.
+ *
+ * A waiting request does not hold a thread: its libmicrohttpd connection is
+ * suspended and parked here with a deadline. The listener thread publishes
+ * each new snapshot (longpoll_publish), which resumes every waiter it
+ * satisfies, and calls longpoll_tick to resume those whose deadline passed.
+ *
+ * Lifecycle of a waiter, moved only by this module under its lock:
+ *   LONGPOLL_IDLE -> LONGPOLL_WAITING (longpoll_wait suspends the connection)
+ *   LONGPOLL_WAITING -> LONGPOLL_CHANGED | LONGPOLL_TIMEOUT | LONGPOLL_SHUTDOWN (resumed)
+ * The request handler, called again by libmicrohttpd after the resume,
+ * reads the state and answers. The waiter lives in the request's context,
+ * which outlives the suspension.
+ */
+#ifndef POSTROUTE_LONGPOLL_H
+#define POSTROUTE_LONGPOLL_H
+
+#include <microhttpd.h>
+
+#include "snapshot.h"
+
+enum longpoll_state { LONGPOLL_IDLE, LONGPOLL_WAITING, LONGPOLL_CHANGED, LONGPOLL_TIMEOUT, LONGPOLL_SHUTDOWN };
+
+struct longpoll_waiter {
+	enum longpoll_state state;
+	struct MHD_Connection *conn;
+	long long after;
+	double deadline;             /* CLOCK_MONOTONIC seconds */
+	struct longpoll_waiter *prev, *next;
+};
+
+struct longpoll;
+
+struct longpoll *longpoll_new(void);
+void longpoll_free(struct longpoll *f);
+
+/* The newest snapshot with a reference the caller releases, or NULL
+ * before the first load. */
+struct snapshot *longpoll_current(struct longpoll *f);
+void longpoll_release(struct longpoll *f, struct snapshot *s);
+
+/* Installs s as the newest (taking the caller's reference) and resumes
+ * the waiters it satisfies. Returns how many were woken. */
+unsigned long longpoll_publish(struct longpoll *f, struct snapshot *s);
+
+/* Parks w until a version above after or the deadline. Returns 1 when
+ * suspended, 0 when a newer version is already there (answer now), -1
+ * when shutting down. */
+int longpoll_wait(struct longpoll *f, struct longpoll_waiter *w, struct MHD_Connection *conn,
+    long long after, double deadline);
+
+/* Resumes waiters whose deadline passed. */
+void longpoll_tick(struct longpoll *f, double now);
+
+/* Resumes every waiter and refuses new ones. */
+void longpoll_shutdown(struct longpoll *f);
+
+/* Removes w if it is still parked (connection closed under it). */
+void longpoll_forget(struct longpoll *f, struct longpoll_waiter *w);
+
+double longpoll_now(void);
+
+#endif
