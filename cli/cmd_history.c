@@ -171,6 +171,10 @@ history_filter(struct cli *cli, const struct args *a, const char *opt, int is_na
 	snprintf(what, sizeof(what), "--%s", opt);
 	if (is_name ? check_name(cli, what, v) != 0 : check_text(cli, what, v, 200) != 0)
 		return -1;
+	if (strcmp(opt, "action") == 0 && strspn(v, "abcdefghijklmnopqrstuvwxyz._") != strlen(v)) {
+		verb_error(cli, "--action \"%.100s\" is not an action name (e.g. route.set)", v);
+		return -1;
+	}
 	strbuf_appendf(q, "%s=", opt);
 	client_escape(q, v);
 	strbuf_appendc(q, '&');
