@@ -103,6 +103,11 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(TESTLIB_A) $(ALL_A)
 
 tests: $(TESTS)
 
+# benchmark programs: tests/bench/NAME.c -> $(O)/bench/NAME
+$(O)/bench/%: $(O)/obj/tests/bench/%.o $(TESTLIB_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+
 deps:
 	./deploy/install-deps.sh
 
@@ -113,7 +118,7 @@ check: deps
 	tests/run.sh $(BINDIR):$(O)/tests build/asan/bin:build/asan/tests
 
 bench: deps
-	$(MAKE) all tests
+	$(MAKE) all tests $(O)/bench/feed_fanout
 	tests/bench/run.sh
 
 demo: deps
@@ -130,6 +135,17 @@ install: all
 	  for f in docs/man/*.$$s; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; done; fi
 	install -d $(DESTDIR)$(PREFIX)/share/doc/postroute/examples
 	cp deploy/*.ini deploy/*.service $(DESTDIR)$(PREFIX)/share/doc/postroute/examples/ 2>/dev/null || true
+
+# Coverage-guided fuzzing with clang's libFuzzer (not part of check):
+#   make fuzz FUZZ=validate|api_body FUZZ_SECONDS=60
+FUZZ ?= validate
+FUZZ_SECONDS ?= 30
+fuzz: $(O)/gen/schema_sql.c
+	@mkdir -p build/fuzz/corpus-$(FUZZ)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -DPOSTROUTE_VERSION=\"$(VERSION)\" \
+	    -Icommon -Icontroller $(PKG_CFLAGS) -o build/fuzz/fuzz_$(FUZZ) tests/fuzz/fuzz_$(FUZZ).c \
+	    $(COMMON_SRC) $(filter-out controller/main.c,$(wildcard controller/*.c)) $(O)/gen/schema_sql.c $(LIBS)
+	build/fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$(FUZZ)
 
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
