@@ -53,7 +53,9 @@ cmd_status_problems(const json_t *status, long long max_behind_s)
 		if (status_is(n, "last_status", "failed"))
 			json_array_append_new(out, status_problem(name, "last apply failed: %s",
 			    err ? err : "(no error text)"));
-		if (!status_is(n, "role", "relay") && !json_is_true(json_object_get(n, "connected")))
+		if (status_is(n, "role", "relay"))
+			continue;   /* relay nodes are not fed routes */
+		if (!json_is_true(json_object_get(n, "connected")))
 			json_array_append_new(out, status_problem(name,
 			    "agent not connected (no feed request in the last 90 s)"));
 		if (lag > 0 && behind > max_behind_s)
@@ -112,7 +114,7 @@ static const struct rows_col status_block_cols[] = {
 };
 
 static void
-status_print(struct cli *cli, const json_t *doc, const json_t *problems)
+status_print(struct cli *cli, const json_t *doc)
 {
 	const json_t *blocks = json_object_get(doc, "blocks");
 
@@ -129,7 +131,6 @@ status_print(struct cli *cli, const json_t *doc, const json_t *problems)
 		output_table(cli->out, cli->format, t);
 		table_free(t);
 	}
-	(void)problems;
 }
 
 static int
@@ -159,7 +160,7 @@ status_run(struct cli *cli, const struct args *a)
 		output_json(cli->out, out);
 		json_decref(out);
 	} else {
-		status_print(cli, doc, problems);
+		status_print(cli, doc);
 	}
 	json_array_foreach(problems, i, p)
 		verb_error(cli, "%s: %s", json_string_value(json_object_get(p, "node")),
@@ -184,8 +185,9 @@ const struct cli_verb cmd_status_verbs[] = {
 	  "current one, how long it has been behind, whether its agent's feed is\n"
 	  "connected (a request within 90 s), its last report and error; then the\n"
 	  "active blocks. Exits 1, naming the node on stderr, when a node's last\n"
-	  "apply failed, a server node's agent is not connected, or a node has been\n"
-	  "behind for longer than --max-behind; monitoring can run it as a check.\n\n"
+	  "apply failed, or a server node's agent is not connected or has been\n"
+	  "behind for longer than --max-behind (relay nodes are not fed routes);\n"
+	  "monitoring can run it as a check.\n\n"
 	  "example:\n"
 	  "  postroute status --max-behind 2m || page-oncall",
 	  status_opts, 0, 0, status_run },

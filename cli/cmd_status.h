@@ -13,8 +13,9 @@ extern const struct cli_verb cmd_status_verbs[];
 /*
  * The problems of a GET /v1/status document, as a new array of
  * {"node", "problem"}: a node whose last report failed; a server node
- * whose feed is not connected; a node that has lagged behind the current
- * version for more than max_behind_s seconds.
+ * whose feed is not connected, or that has lagged behind the current
+ * version for more than max_behind_s seconds (relay nodes are not fed
+ * routes, so their versions say nothing).
  */
 json_t *cmd_status_problems(const json_t *status, long long max_behind_s);
 

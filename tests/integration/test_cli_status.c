@@ -1,0 +1,207 @@
+/*
+ * test_cli_status.c: postroute status against a real controller, with the
+ * agents' side of the API played by the test: nodes never seen, healthy,
+ * lagging, failing; active blocks; the --json shape; the exit status that
+ * monitoring relies on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "clirun.h"
+#include "testlib.h"
+#include "xalloc.h"
+
+static struct tl_controller *ctl;
+static char *viewer, *agent[2];
+static const char *const names[2] = { "mx01", "mx02" };
+
+static void
+api(const char *method, const char *path, const char *token, const char *body)
+{
+	json_t *j = NULL;
+	long st = tl_api(ctl, method, path, token, body, &j);
+
+	if (st != 200)
+		fail_msg("%s %s: %ld", method, path, st);
+	json_decref(j);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	ctl = tl_controller_start(NULL);
+	viewer = tl_token(ctl, "vera", "viewer", NULL);
+	api("PUT", "/v1/relays/relay01", ctl->admin, "{\"nexthop\": \"smtp:[relay01.example.net]:25\"}");
+	api("PUT", "/v1/providers/google", ctl->admin, "{\"domains\": [\"gmail.com\"]}");
+	for (int i = 0; i < 2; i++) {
+		char *path = xasprintf("/v1/nodes/%s", names[i]);
+		api("PUT", path, ctl->admin, "{\"role\": \"server\"}");
+		agent[i] = tl_token(ctl, names[i], "agent", names[i]);
+		free(path);
+	}
+	api("PUT", "/v1/nodes/relay01-host", ctl->admin, "{\"role\": \"relay\", \"relay\": \"relay01\"}");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	tl_controller_free(ctl);
+	free(viewer), free(agent[0]), free(agent[1]);
+	return 0;
+}
+
+/* One agent round: read the feed, report its version applied or failed. */
+static void
+agent_round(int i, const char *error)
+{
+	char *path = xasprintf("/v1/nodes/%s/transport", names[i]);
+	json_t *feed = NULL;
+
+	assert_int_equal(tl_api(ctl, "GET", path, agent[i], NULL, &feed), 200);
+	json_t *rep = json_pack("{s:O, s:s, s:s?}", "version", json_object_get(feed, "version"),
+	    "status", error ? "failed" : "applied", "error", error);
+	char *body = json_dumps(rep, JSON_COMPACT);
+	free(path);
+	path = xasprintf("/v1/nodes/%s/report", names[i]);
+	api("POST", path, agent[i], body);
+	free(path), free(body);
+	json_decref(rep), json_decref(feed);
+}
+
+static int
+both_connected(void *arg)
+{
+	json_t *st = NULL, *n;
+	size_t i;
+	int ok = 0;
+
+	(void)arg;
+	if (tl_api(ctl, "GET", "/v1/status", viewer, NULL, &st) != 200)
+		return 0;
+	json_array_foreach(json_object_get(st, "nodes"), i, n)
+		ok += json_is_true(json_object_get(n, "connected"));
+	json_decref(st);
+	return ok == 2;
+}
+
+static void
+test_never_seen(void **state)
+{
+	static const char *const keys[] = { "name", "role", "relay", "applied_version", "lag",
+		"last_status", "last_error", "last_report_at", "last_feed_at", "connected",
+		"behind_s", NULL };
+	struct clirun r;
+
+	(void)state;
+	clirun(&r, ctl->url, viewer, "status", "--json", NULL);
+	clirun_expect(&r, 1, "status with no agent");
+	assert_non_null(strstr(r.err, "postroute: status: mx01: agent not connected"));
+	assert_non_null(strstr(r.err, "postroute: status: mx02: agent not connected"));
+	assert_null(strstr(r.err, "relay01-host"));
+	assert_true(json_is_integer(json_object_get(r.json, "version")));
+	assert_true(json_is_false(json_object_get(r.json, "ok")));
+	assert_int_equal(json_array_size(json_object_get(r.json, "problems")), 2);
+	json_t *p = json_array_get(json_object_get(r.json, "problems"), 0);
+	assert_string_equal(json_string_value(json_object_get(p, "node")), "mx01");
+	assert_non_null(json_object_get(p, "problem"));
+	json_t *nodes = json_object_get(r.json, "nodes");
+	assert_int_equal(json_array_size(nodes), 3);
+	for (size_t i = 0; keys[i]; i++)
+		if (json_object_get(json_array_get(nodes, 0), keys[i]) == NULL)
+			fail_msg("status node lacks \"%s\"", keys[i]);
+	assert_true(json_is_array(json_object_get(r.json, "blocks")));
+	clirun_free(&r);
+}
+
+static void
+test_healthy_then_lagging(void **state)
+{
+	struct clirun r;
+
+	(void)state;
+	agent_round(0, NULL);
+	agent_round(1, NULL);
+	if (!tl_wait_for(both_connected, NULL, 5000))
+		fail_msg("feeds not marked connected");
+	clirun(&r, ctl->url, viewer, "status", "--format", "table", NULL);
+	clirun_expect(&r, 0, "status healthy");
+	assert_string_equal(r.err, "");
+	assert_memory_equal(r.out, "routing version ", 16);
+	assert_non_null(strstr(r.out, "NODE          ROLE    APPLIED  BEHIND  CONNECTED  LAST REPORT"));
+	assert_non_null(strstr(r.out, "\nmx01          server  "));
+	assert_non_null(strstr(r.out, "  0s      yes        20"));
+	clirun_free(&r);
+	clirun(&r, ctl->url, viewer, "status", "--json", NULL);
+	clirun_expect(&r, 0, "status healthy json");
+	assert_true(json_is_true(json_object_get(r.json, "ok")));
+	assert_int_equal(json_array_size(json_object_get(r.json, "problems")), 0);
+	clirun_free(&r);
+
+	/* a change nobody applied: a problem once it is older than --max-behind */
+	api("PUT", "/v1/routes/google", ctl->admin, "{\"relay\": \"relay01\", \"reason\": \"lag test\"}");
+	sleep(2);
+	clirun(&r, ctl->url, viewer, "status", "--max-behind", "1s", NULL);
+	clirun_expect(&r, 1, "status lagging");
+	assert_non_null(strstr(r.err, "mx01: 1 version behind for "));
+	assert_non_null(strstr(r.err, "mx02: 1 version behind for "));
+	clirun_free(&r);
+	clirun(&r, ctl->url, viewer, "status", NULL);   /* 60 s allowed */
+	clirun_expect(&r, 0, "status lag within bounds");
+	clirun_free(&r);
+	clirun(&r, ctl->url, viewer, "status", "--max-behind", "soon", NULL);
+	clirun_expect(&r, 2, "status bad --max-behind");
+	clirun_free(&r);
+	agent_round(0, NULL);
+	agent_round(1, NULL);
+	clirun(&r, ctl->url, viewer, "status", "--max-behind", "0s", NULL);
+	clirun_expect(&r, 0, "status caught up");
+	clirun_free(&r);
+}
+
+static void
+test_failed_and_blocks(void **state)
+{
+	struct clirun r;
+
+	(void)state;
+	agent_round(1, "postmap: boom");
+	free(tl_sql(ctl->conninfo, "INSERT INTO blocks (node, provider, since, class, reporter)"
+	    " VALUES ('relay01-host', 'google', now() - interval '5 minutes', 'reputation', 'mx-logwatch')"));
+	clirun(&r, ctl->url, viewer, "status", "--format", "table", NULL);
+	clirun_expect(&r, 1, "status failed");
+	assert_string_equal(r.err, "postroute: status: mx02: last apply failed: postmap: boom\n");
+	assert_non_null(strstr(r.out, "failed   postmap: boom"));
+	assert_non_null(strstr(r.out, "\nactive blocks\nNODE          PROVIDER  SINCE"));
+	assert_non_null(strstr(r.out, "relay01-host  google    "));
+	clirun_free(&r);
+	clirun(&r, ctl->url, viewer, "status", "--json", NULL);
+	clirun_expect(&r, 1, "status failed json");
+	json_t *b = json_array_get(json_object_get(r.json, "blocks"), 0);
+	assert_string_equal(json_string_value(json_object_get(b, "provider")), "google");
+	clirun_free(&r);
+	agent_round(1, NULL);
+	clirun(&r, ctl->url, viewer, "status", NULL);
+	clirun_expect(&r, 0, "status recovered");
+	clirun_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_never_seen),
+		cmocka_unit_test(test_healthy_then_lagging),
+		cmocka_unit_test(test_failed_and_blocks),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
