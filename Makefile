@@ -108,11 +108,6 @@ $(O)/bench/%: $(O)/obj/tests/bench/%.o $(TESTLIB_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 
-# benchmark programs: tests/bench/NAME.c -> $(O)/bench/NAME
-$(O)/bench/%: $(O)/obj/tests/bench/%.o $(TESTLIB_A) $(COMMON_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
-
 deps:
 	./deploy/install-deps.sh
 
