@@ -337,6 +337,27 @@ scan_file(struct scan *s, const char *path, char *rbuf)
 
 /* ---- set-up ---- */
 
+/* PREFIX/share/postroute/NAME next to PREFIX/sbin/postroute-agent, if readable. */
+static char *
+scan_exe_relative(const char *name)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash, *p;
+
+	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
+		return NULL;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	p = xasprintf("%s/../share/postroute/%s", exe, name);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
 static char *
 scan_datafile(const char *name)
 {
@@ -353,6 +374,8 @@ scan_datafile(const char *name)
 	if (access(p, R_OK) == 0)
 		return p;
 	free(p);
+	if ((p = scan_exe_relative(name)) != NULL)
+		return p;
 	p = xasprintf("deploy/%s", name);
 	if (access(p, R_OK) == 0)
 		return p;
@@ -430,7 +453,8 @@ scan_setup(struct scan *s, const struct scan_args *a)
 	int bad = 0;
 
 	if (rules == NULL)
-		log_warnx("scan: no default rules.conf (looked in $POSTROUTE_DATADIR, %s, ./deploy)",
+		log_warnx("scan: no default rules.conf (looked in $POSTROUTE_DATADIR, %s, "
+		    "../share/postroute next to the program, ./deploy)",
 		    POSTROUTE_DATADIR);
 	else if (classify_load(s->cls, rules, &err) != 0)
 		bad = 1;
@@ -438,7 +462,8 @@ scan_setup(struct scan *s, const struct scan_args *a)
 		if (classify_load(s->cls, a->rules[i], &err) != 0)
 			bad = 1;
 	if (a->providers == NULL && prov == NULL) {
-		log_warnx("scan: no providers.conf (looked in $POSTROUTE_DATADIR, %s, ./deploy)",
+		log_warnx("scan: no providers.conf (looked in $POSTROUTE_DATADIR, %s, "
+		    "../share/postroute next to the program, ./deploy)",
 		    POSTROUTE_DATADIR);
 		bad = 1;
 	} else if (catalogue_load(s->cat, a->providers ? a->providers : prov, &err) != 0) {

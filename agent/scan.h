@@ -27,7 +27,8 @@
  *	agent's [logwatch] rules). Providers: --providers FILE replaces the
  *	default providers.conf. Defaults are looked up in
  *	$POSTROUTE_DATADIR, then the compiled-in POSTROUTE_DATADIR
- *	(PREFIX/share/postroute after make install), then ./deploy.
+ *	(PREFIX/share/postroute after make install), then ../share/postroute
+ *	next to the program (an install under another PREFIX), then ./deploy.
  *
  *	Traditional syslog timestamps take their year from the file's
  *	modification time (standard input: now) and are local time.
