@@ -307,6 +307,15 @@ classify_install(struct classify *c, struct classify_rule **add, size_t nadd)
 	c->nrules += keep;
 }
 
+static struct classify_rule *
+classify_find(struct classify_rule **v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i]->name, name) == 0)
+			return v[i];
+	return NULL;
+}
+
 int
 classify_load(struct classify *c, const char *path, struct strbuf *errors)
 {
@@ -331,6 +340,11 @@ classify_load(struct classify *c, const char *path, struct strbuf *errors)
 		if (why != NULL) {
 			strbuf_appendf(errors, "%s:%zu: %s%s%s\n", path, lineno,
 			    r->name ? r->name : "", r->name ? ": " : "", why);
+			rule_free(r);
+			bad = 1;
+		} else if (classify_find(add, nadd, r->name) != NULL) {
+			strbuf_appendf(errors, "%s:%zu: %s: defined twice in this file\n", path, lineno,
+			    r->name);
 			rule_free(r);
 			bad = 1;
 		} else {

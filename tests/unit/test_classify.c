@@ -83,7 +83,8 @@ test_errors(void **state)
 	    "b7 block yes\n"
 	    "b8 block yes /x/ trailing\n"
 	    "B9 block yes /x/\n"
-	    "b10 block yes //\n",
+	    "b10 block yes //\n"
+	    "good off\n",
 	    &err), -1);
 	assert_string_equal(err.buf,
 	    "RULES:4: b1: unknown class\n"
@@ -95,7 +96,8 @@ test_errors(void **state)
 	    "RULES:10: b7: expected NAME CLASS REROUTABLE [SCOPE...] /PATTERN/ or NAME off\n"
 	    "RULES:11: b8: the pattern must be /PATTERN/ at the end of the line\n"
 	    "RULES:12: a rule starts with its NAME ([a-z0-9][a-z0-9._-]*)\n"
-	    "RULES:13: b10: empty pattern\n");
+	    "RULES:13: b10: empty pattern\n"
+	    "RULES:14: good: defined twice in this file\n");
 	/* a file with errors adds nothing */
 	assert_int_equal(classify_count(c), 0);
 	strbuf_release(&err);

@@ -335,6 +335,9 @@ test_names(void **state)
 	assert_string_equal(maillog_stage_name(MAILLOG_STAGE_GREETING), "greeting");
 	assert_string_equal(maillog_status_name(MAILLOG_STATUS_EXPIRED), "expired");
 	assert_string_equal(maillog_status_name(MAILLOG_STATUS_NONE), "");
+	struct maillog_str s = { "Postfix/SMTP", 12 };
+	assert_true(maillog_str_eq(s, "postfix/smtp"));
+	assert_false(maillog_str_eq(s, "postfix/smtpd"));
 }
 
 int
