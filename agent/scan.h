@@ -41,7 +41,9 @@
  *
  * SECURITY
  *	Log text comes from remote servers: output strings are JSON-escaped;
- *	lines over MAILLOG_LINE_MAX are skipped without being buffered whole.
+ *	lines over MAILLOG_LINE_MAX are refused by the parser, and a line
+ *	longer than the 4 MiB read buffer is dropped as it is read, never
+ *	held whole in memory.
  */
 #ifndef POSTROUTE_SCAN_H
 #define POSTROUTE_SCAN_H
