@@ -138,10 +138,11 @@ test_every_filter(void **state)
 		char *got = cli_ids((char **)cases[i].words);
 		if (strcmp(got, want) != 0)
 			fail_msg("case %zu (%s): CLI ids %s, SQL ids %s", i, where, got, want);
+		char *all = sql_ids("true", 100);
 		if (i > 0 && strstr(cases[i].where, "interval") == NULL &&
-		    strcmp(cases[i].where, "true") != 0 && strcmp(want, sql_ids("true", 100)) == 0)
+		    strcmp(cases[i].where, "true") != 0 && strcmp(want, all) == 0)
 			fail_msg("case %zu selects every row: not a test of its filter", i);
-		free(where), free(want), free(got);
+		free(where), free(want), free(got), free(all);
 	}
 }
 
