@@ -475,10 +475,33 @@ cat_attribute_domain(struct catalogue *cat, const char *dom, size_t len)
 }
 
 const char *
-catalogue_attribute(struct catalogue *cat, const char *mx, size_t mxlen, const char *domain,
-    size_t domlen)
+catalogue_match(struct catalogue *cat, const char *mx, size_t mxlen, const char *domain,
+    size_t domlen, enum catalogue_how *how)
 {
 	const char *name = cat_attribute_mx(cat, mx, mxlen);
 
-	return name ? name : cat_attribute_domain(cat, domain, domlen);
+	if (name != NULL) {
+		*how = CATALOGUE_BY_MX;
+		return name;
+	}
+	if ((name = cat_attribute_domain(cat, domain, domlen)) == NULL) {
+		*how = CATALOGUE_NONE;
+		return NULL;
+	}
+	*how = CATALOGUE_BY_DOMAIN;
+	if (mxlen > 0) {
+		for (size_t p = 0; p < cat->nprovs; p++)
+			if (cat->provs[p].name == name && cat->provs[p].nmx > 0)
+				*how = CATALOGUE_ELSEWHERE;
+	}
+	return name;
+}
+
+const char *
+catalogue_attribute(struct catalogue *cat, const char *mx, size_t mxlen, const char *domain,
+    size_t domlen)
+{
+	enum catalogue_how how;
+
+	return catalogue_match(cat, mx, mxlen, domain, domlen, &how);
 }

@@ -74,6 +74,18 @@ int catalogue_merge(struct catalogue *cat, const char *name,
 const char *catalogue_attribute(struct catalogue *cat, const char *mx, size_t mxlen,
     const char *domain, size_t domlen);
 
+enum catalogue_how {
+	CATALOGUE_NONE,        /* no provider */
+	CATALOGUE_BY_MX,       /* the host is one of the provider's MX hosts */
+	CATALOGUE_BY_DOMAIN,   /* by domain; no host, or the provider has no MX patterns */
+	CATALOGUE_ELSEWHERE,   /* by domain, but the host is none of the provider's MX
+				  hosts: delivered through something else (a relay) */
+};
+
+/* catalogue_attribute, also saying how the provider was found. */
+const char *catalogue_match(struct catalogue *cat, const char *mx, size_t mxlen,
+    const char *domain, size_t domlen, enum catalogue_how *how);
+
 /* Number of providers. */
 size_t catalogue_count(const struct catalogue *cat);
 

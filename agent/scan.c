@@ -289,12 +289,16 @@ scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t le
 	default:
 		return;
 	}
-	const char *provider = catalogue_attribute(s->cat, rec.relay_host.p, rec.relay_host.len,
-	    rec.domain.p, rec.domain.len);
+	enum catalogue_how how;
+	const char *provider = catalogue_match(s->cat, rec.relay_host.p, rec.relay_host.len,
+	    rec.domain.p, rec.domain.len, &how);
 	if (provider == NULL)
 		provider = "other";
 	classify_delivery(s->cls, &rec, provider, &res);
 	out_delivery(&s->out, lineno, &rec, provider, &res);
+	/* through a relay rather than the provider's MX: not this node's own path */
+	if (how == CATALOGUE_ELSEWHERE)
+		return;
 	if (detector_feed(s->det, rec.host.p, rec.host.len, provider, &res, rec.ts, line, len, &ev))
 		out_event(&s->out, &ev);
 }

@@ -153,6 +153,33 @@ test_patterns_and_merge(void **state)
 }
 
 static void
+test_how(void **state)
+{
+	struct catalogue *cat = catalogue_new();
+	struct strbuf err = STRBUF_INIT;
+	enum catalogue_how how;
+	const char *doms[] = { "corp.example" };
+
+	(void)state;
+	assert_int_equal(load_text(cat, "google domains gmail.com\ngoogle mx *.google.com\n", &err), 0);
+	assert_int_equal(catalogue_merge(cat, "corp", doms, 1, NULL, 0, &err), 0);
+	assert_string_equal(catalogue_match(cat, "aspmx.l.google.com", 18, "acme.example", 12, &how), "google");
+	assert_int_equal(how, CATALOGUE_BY_MX);
+	assert_string_equal(catalogue_match(cat, "", 0, "gmail.com", 9, &how), "google");
+	assert_int_equal(how, CATALOGUE_BY_DOMAIN);
+	/* through a relay after a failover */
+	assert_string_equal(catalogue_match(cat, "relay03.example.net", 19, "gmail.com", 9, &how), "google");
+	assert_int_equal(how, CATALOGUE_ELSEWHERE);
+	/* a provider without MX patterns is known by its domains wherever it goes */
+	assert_string_equal(catalogue_match(cat, "mx.corp.example", 15, "corp.example", 12, &how), "corp");
+	assert_int_equal(how, CATALOGUE_BY_DOMAIN);
+	assert_null(catalogue_match(cat, "mx.x.example", 12, "x.example", 9, &how));
+	assert_int_equal(how, CATALOGUE_NONE);
+	strbuf_release(&err);
+	catalogue_free(cat);
+}
+
+static void
 test_file_errors(void **state)
 {
 	struct catalogue *cat = catalogue_new();
@@ -188,6 +215,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_catalogue),
 		cmocka_unit_test(test_patterns_and_merge),
+		cmocka_unit_test(test_how),
 		cmocka_unit_test(test_file_errors),
 	};
 
