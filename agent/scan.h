@@ -20,7 +20,9 @@
  *
  *	"line" is 1-based within its file; "relay" is the remote host name
  *	("none" when Postfix named none); "reroutable" is true only for
- *	replies whose rule says yes (ambiguous prints false).
+ *	replies whose rule says yes (ambiguous prints false). Deliveries that
+ *	went through a relay rather than the provider's MX hosts
+ *	(CATALOGUE_ELSEWHERE) are printed but not fed to the detector.
  *
  *	Rules: the default rules.conf, then each --rules FILE on top (a
  *	later file overrides by rule name and is tried first, as the live
