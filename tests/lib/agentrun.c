@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "strbuf.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -27,13 +28,24 @@ agentrun_config(struct agentrun *a, const char *urls, const char *token, const s
 {
 	char *tok = xasprintf("%s/token", a->dir);
 	char *tokline = xasprintf("%s\n", token);
+	static const char *const defaults[] = { "poll_wait = 5s", "retry_min = 200ms",
+		"retry_max = 2s", "connect_timeout = 1s", "request_timeout = 5s" };
+	struct strbuf dflt = STRBUF_INIT;
+
+	/* test defaults for the keys the caller does not set */
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		size_t k = strcspn(defaults[i], " ");
+		char *key = xstrndup(defaults[i], k);
+		if (agent_extra == NULL || strstr(agent_extra, key) == NULL)
+			strbuf_appendf(&dflt, "%s\n", defaults[i]);
+		free(key);
+	}
 	char *ini = xasprintf(
-	    "[agent]\nnode = %s\ncontroller = %s\ntoken_file = %s\nstate_dir = %s\n"
-	    "poll_wait = 5s\nretry_min = 200ms\nretry_max = 2s\nconnect_timeout = 1s\n"
-	    "request_timeout = 5s\n%s\n"
+	    "[agent]\nnode = %s\ncontroller = %s\ntoken_file = %s\nstate_dir = %s\n%s%s\n"
 	    "[postfix]\nconfig_directory = %s\ntransport_file = %s\nmap_type = %s\n%s\n",
-	    a->node, urls, tok, a->state_dir, agent_extra ? agent_extra : "",
+	    a->node, urls, tok, a->state_dir, strbuf_str(&dflt), agent_extra ? agent_extra : "",
 	    p->conf_dir, p->transport, p->map_type, postfix_extra ? postfix_extra : "");
+	strbuf_release(&dflt);
 
 	tl_write_file(tok, tokline);
 	tl_write_file(a->conf, ini);
@@ -90,6 +102,15 @@ agentrun_start(struct agentrun *a)
 		_exit(127);
 	}
 	free(bin);
+	/* a configuration error ends it at once: say so here, with its log */
+	for (int i = 0; i < 10; i++) {
+		int status;
+		if (waitpid(a->pid, &status, WNOHANG) == a->pid) {
+			a->pid = 0;
+			fail_msg("postroute-agent exited at start: %s", tl_read_file(a->log));
+		}
+		usleep(10000);
+	}
 }
 
 int
