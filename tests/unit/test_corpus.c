@@ -217,6 +217,8 @@ static const struct gcase generalisation[] = {
 #define R(to, mx, dsn, st, reply, cmd) TS "to=<" to ">, relay=" mx "[198.51.100.33]:25, delay=1, delays=0/0/0.5/0.5, dsn=" dsn ", status=" st " (host " mx "[198.51.100.33] said: " reply " (in reply to " cmd " command))"
 	{ R("a@gmail.com", "gmail-smtp-in.l.google.com", "4.7.0", "deferred", "421-4.7.0 [198.18.4.4 15] Our system has detected that this message is 421-4.7.0 suspicious due to the very low reputation of the sending IP address. 421-4.7.0 To protect our users from spam, mail sent from your IP address has 421 4.7.0 been temporarily rate limited. - gsmtp", "end of DATA"),
 	  "google", "reputation", REROUTE_YES },
+	{ R("a@gmail.com", "gmail-smtp-in.l.google.com", "4.7.28", "deferred", "421-4.7.28 [198.18.4.4 15] Our system has detected an unusual rate of 421-4.7.28 unsolicited mail originating from your IP address. To protect our 421-4.7.28 users from spam, mail sent from your IP address has been temporarily 421 4.7.28 rate limited. - gsmtp", "MAIL FROM"),
+	  "google", "rate_limit", REROUTE_YES },
 	{ R("a@gmail.com", "gmail-smtp-in.l.google.com", "5.7.1", "bounced", "550-5.7.1 [198.18.4.4] The IP you're using to send mail is not authorized to 550-5.7.1 send email directly to our servers. Please use the SMTP relay at your 550 5.7.1 service provider instead. - gsmtp", "RCPT TO"),
 	  "google", "block", REROUTE_YES },
 	{ R("a@gmail.com", "gmail-smtp-in.l.google.com", "5.7.1", "bounced", "550-5.7.1 [198.18.4.4] Gmail has detected that this message is likely 550-5.7.1 suspicious due to the very low reputation of the sending domain. - gsmtp", "end of DATA"),
