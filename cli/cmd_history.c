@@ -243,7 +243,7 @@ history_print(struct cli *cli, const json_t *rows)
 	if (cli->format == OUTPUT_CSV) {
 		t = rows_table(rows, history_csv_cols, cli->format);
 	} else {
-		t = table_new(6, hdr);
+		t = output_table_new(6, hdr);
 		json_array_foreach(rows, i, r) {
 			char *at = output_short_time(json_string_value(json_object_get(r, "at")));
 			char *ch = cmd_history_change(r);
@@ -251,12 +251,12 @@ history_print(struct cli *cli, const json_t *rows)
 				json_string_value(json_object_get(r, "action")),
 				json_string_value(json_object_get(r, "object")), ch,
 				json_string_value(json_object_get(r, "reason")) };
-			table_add_row(t, cells);
+			output_table_add(t, cells);
 			free(at), free(ch);
 		}
 	}
-	output_table(cli->out, cli->format, t);
-	table_free(t);
+	output_table_print(cli->out, cli->format, t);
+	output_table_free(t);
 }
 
 static int

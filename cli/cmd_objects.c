@@ -278,8 +278,8 @@ obj_list(struct cli *cli, const struct args *a)
 		json_decref(out);
 	} else {
 		struct table *t = rows_table(rows_array(doc, k->plural), k->cols, cli->format);
-		output_table(cli->out, cli->format, t);
-		table_free(t);
+		output_table_print(cli->out, cli->format, t);
+		output_table_free(t);
 	}
 	json_decref(doc);
 	strbuf_release(&path), strbuf_release(&err);
@@ -313,15 +313,15 @@ obj_print_one(struct cli *cli, const json_t *obj)
 		output_json(cli->out, obj);
 		return;
 	}
-	t = table_new(2, hdr);
+	t = output_table_new(2, hdr);
 	json_object_foreach((json_t *)obj, key, v) {
 		char *c = output_cell(v);
 		const char *cells[] = { key, c };
-		table_add_row(t, cells);
+		output_table_add(t, cells);
 		free(c);
 	}
-	output_table(cli->out, cli->format, t);
-	table_free(t);
+	output_table_print(cli->out, cli->format, t);
+	output_table_free(t);
 }
 
 static int

@@ -102,7 +102,7 @@ route_show_dry_run(struct cli *cli, const json_t *doc)
 		fprintf(cli->out, "(dry run: nothing was changed)\n");
 		return CLIENT_OK;
 	}
-	t = table_new(4, hdr);
+	t = output_table_new(4, hdr);
 	json_array_foreach(changes, i, c) {
 		static const char *const keys[] = { "removed", "added" };
 		for (int side = 0; side < 2; side++) {
@@ -112,12 +112,12 @@ route_show_dry_run(struct cli *cli, const json_t *doc)
 					json_string_value(json_object_get(e, "domain")),
 					json_string_value(json_object_get(e, "nexthop")),
 				};
-				table_add_row(t, cells);
+				output_table_add(t, cells);
 			}
 		}
 	}
-	output_table(cli->out, cli->format, t);
-	table_free(t);
+	output_table_print(cli->out, cli->format, t);
+	output_table_free(t);
 	return CLIENT_OK;
 }
 
@@ -300,8 +300,8 @@ route_print_table(struct cli *cli, json_t *doc)
 		return;
 	}
 	struct table *t = rows_table(json_object_get(doc, "routes"), route_cols, cli->format);
-	output_table(cli->out, cli->format, t);
-	table_free(t);
+	output_table_print(cli->out, cli->format, t);
+	output_table_free(t);
 }
 
 /* routes --at T: replay the history up to T. */

@@ -83,7 +83,7 @@ status_print_nodes(struct cli *cli, const json_t *doc)
 	static const char *hdr[] = { "NODE", "ROLE", "APPLIED", "BEHIND", "CONNECTED",
 		"LAST REPORT", "STATUS", "ERROR" };
 	json_int_t version = json_integer_value(json_object_get(doc, "version"));
-	struct table *t = table_new(8, hdr);
+	struct table *t = output_table_new(8, hdr);
 	size_t i;
 	json_t *n;
 
@@ -97,11 +97,11 @@ status_print_nodes(struct cli *cli, const json_t *doc)
 			json_string_value(json_object_get(n, "role")), applied, behind, conn, rep,
 			json_string_value(json_object_get(n, "last_status")),
 			json_string_value(json_object_get(n, "last_error")) };
-		table_add_row(t, cells);
+		output_table_add(t, cells);
 		free(applied), free(behind), free(conn), free(rep);
 	}
-	output_table(cli->out, cli->format, t);
-	table_free(t);
+	output_table_print(cli->out, cli->format, t);
+	output_table_free(t);
 }
 
 static const struct rows_col status_block_cols[] = {
@@ -128,8 +128,8 @@ status_print(struct cli *cli, const json_t *doc)
 			fprintf(cli->out, "\nactive blocks\n");
 		else
 			fputc('\n', cli->out);
-		output_table(cli->out, cli->format, t);
-		table_free(t);
+		output_table_print(cli->out, cli->format, t);
+		output_table_free(t);
 	}
 }
 

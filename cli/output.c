@@ -23,7 +23,7 @@ output_format_parse(const char *name, enum output_format *out)
 }
 
 struct table *
-table_new(size_t ncols, const char *const *headers)
+output_table_new(size_t ncols, const char *const *headers)
 {
 	struct table *t = xcalloc(1, sizeof(*t));
 
@@ -35,7 +35,7 @@ table_new(size_t ncols, const char *const *headers)
 }
 
 void
-table_add_row(struct table *t, const char *const *cells)
+output_table_add(struct table *t, const char *const *cells)
 {
 	size_t base = (t->nrows + 1) * t->ncols;
 
@@ -46,7 +46,7 @@ table_add_row(struct table *t, const char *const *cells)
 }
 
 struct table *
-table_free(struct table *t)
+output_table_free(struct table *t)
 {
 	if (t == NULL)
 		return NULL;
@@ -162,7 +162,7 @@ output_csv(FILE *fp, const struct table *t)
 }
 
 void
-output_table(FILE *fp, enum output_format fmt, const struct table *t)
+output_table_print(FILE *fp, enum output_format fmt, const struct table *t)
 {
 	switch (fmt) {
 	case OUTPUT_TABLE:

@@ -2,7 +2,7 @@
  * output.h: tables for people, plain lines for pipes, CSV and JSON.
  *
  * A verb fills a struct table (headers, then rows of cells) and renders it
- * in the chosen format: OUTPUT_TABLE aligns columns under a header (the
+ * with output_table_print: OUTPUT_TABLE aligns columns under a header (the
  * default on a terminal); OUTPUT_PLAIN writes one tab-separated line per
  * row with no header (the default when stdout is not a terminal); OUTPUT_CSV
  * writes RFC 4180 with a header line. JSON output is the verb's own
@@ -13,7 +13,7 @@
  * characters (escape sequences, tabs, line breaks) with '?', so a value can
  * neither rewrite the terminal nor forge a row or a column.
  *
- * Ownership: the table owns copies of its cells until table_free.
+ * Ownership: the table owns copies of its cells until output_table_free.
  */
 #ifndef POSTROUTE_CLI_OUTPUT_H
 #define POSTROUTE_CLI_OUTPUT_H
@@ -34,12 +34,12 @@ struct table {
 /* "table", "plain", "csv", "json"; returns -1 for anything else. */
 int output_format_parse(const char *name, enum output_format *out);
 
-struct table *table_new(size_t ncols, const char *const *headers);
+struct table *output_table_new(size_t ncols, const char *const *headers);
 /* Adds a row of ncols cells; a NULL cell renders as "-". */
-void table_add_row(struct table *t, const char *const *cells);
-struct table *table_free(struct table *t);
+void output_table_add(struct table *t, const char *const *cells);
+struct table *output_table_free(struct table *t);
 
-void output_table(FILE *fp, enum output_format fmt, const struct table *t);
+void output_table_print(FILE *fp, enum output_format fmt, const struct table *t);
 /* Pretty-printed, keys sorted, with a final newline. */
 void output_json(FILE *fp, const json_t *v);
 

@@ -19,7 +19,7 @@ rows_table(const json_t *objects, const struct rows_col *cols, enum output_forma
 	char **cells = xcalloc(n + 1, sizeof(*cells));
 	for (size_t c = 0; c < n; c++)
 		hdr[c] = cols[c].header;
-	struct table *t = table_new(n, hdr);
+	struct table *t = output_table_new(n, hdr);
 	json_array_foreach(objects, i, o) {
 		for (size_t c = 0; c < n; c++) {
 			char *v = output_cell(json_object_get(o, cols[c].field));
@@ -30,7 +30,7 @@ rows_table(const json_t *objects, const struct rows_col *cols, enum output_forma
 			}
 			cells[c] = v;
 		}
-		table_add_row(t, (const char *const *)cells);
+		output_table_add(t, (const char *const *)cells);
 		for (size_t c = 0; c < n; c++)
 			free(cells[c]);
 	}

@@ -5,7 +5,7 @@
  * rows_table turns an array of API objects into a struct table for
  * output_table. Missing fields and nulls show as "-".
  *
- * Ownership: the caller frees the table (table_free).
+ * Ownership: the caller frees the table (output_table_free).
  */
 #ifndef POSTROUTE_CLI_ROWS_H
 #define POSTROUTE_CLI_ROWS_H

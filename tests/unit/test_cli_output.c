@@ -21,7 +21,7 @@ render(enum output_format fmt, const struct table *t)
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
 
-	output_table(fp, fmt, t);
+	output_table_print(fp, fmt, t);
 	fclose(fp);
 	return buf;
 }
@@ -32,10 +32,10 @@ sample(void)
 	static const char *hdr[] = { "NODE", "RELAY", "REASON" };
 	static const char *r1[] = { "mx01", "relay03", "gmail blocks mx01" };
 	static const char *r2[] = { "mx1000", NULL, "a, \"quoted\" reason" };
-	struct table *t = table_new(3, hdr);
+	struct table *t = output_table_new(3, hdr);
 
-	table_add_row(t, r1);
-	table_add_row(t, r2);
+	output_table_add(t, r1);
+	output_table_add(t, r2);
 	return t;
 }
 
@@ -63,7 +63,7 @@ test_formats(void **state)
 	    "mx01,relay03,gmail blocks mx01\r\n"
 	    "mx1000,,\"a, \"\"quoted\"\" reason\"\r\n");
 	free(s);
-	table_free(t);
+	output_table_free(t);
 }
 
 static void
@@ -71,11 +71,11 @@ test_hostile_cells(void **state)
 {
 	static const char *hdr[] = { "A", "B" };
 	static const char *row[] = { "x\033[2Jy", "line1\nline2\tz" };
-	struct table *t = table_new(2, hdr);
+	struct table *t = output_table_new(2, hdr);
 	char *s;
 
 	(void)state;
-	table_add_row(t, row);
+	output_table_add(t, row);
 	s = render(OUTPUT_TABLE, t);
 	assert_string_equal(s, "A       B\nx?[2Jy  line1?line2?z\n");
 	free(s);
@@ -85,7 +85,7 @@ test_hostile_cells(void **state)
 	s = render(OUTPUT_CSV, t);   /* CSV quotes instead: the value survives */
 	assert_string_equal(s, "A,B\r\nx\033[2Jy,\"line1\nline2\tz\"\r\n");
 	free(s);
-	table_free(t);
+	output_table_free(t);
 }
 
 static void
@@ -93,15 +93,15 @@ test_utf8_width(void **state)
 {
 	static const char *hdr[] = { "REASON", "X" };
 	static const char *row[] = { "caf\xc3\xa9", "1" };
-	struct table *t = table_new(2, hdr);
+	struct table *t = output_table_new(2, hdr);
 	char *s;
 
 	(void)state;
-	table_add_row(t, row);
+	output_table_add(t, row);
 	s = render(OUTPUT_TABLE, t);
 	assert_string_equal(s, "REASON  X\ncaf\xc3\xa9    1\n");
 	free(s);
-	table_free(t);
+	output_table_free(t);
 }
 
 static void
@@ -145,12 +145,12 @@ test_rows_table(void **state)
 	(void)state;
 	assert_string_equal(s, "r1\t2026-11-27 18:04:05\nr2\t-\n");
 	free(s);
-	table_free(t);
+	output_table_free(t);
 	t = rows_table(rows_array(doc, "relays"), cols, OUTPUT_CSV);
 	s = render(OUTPUT_CSV, t);
 	assert_string_equal(s, "NAME,AT\r\nr1,2026-11-27T18:04:05.000Z\r\nr2,\r\n");
 	free(s);
-	table_free(t);
+	output_table_free(t);
 	json_decref(doc);
 }
 
