@@ -237,6 +237,8 @@ static const struct gcase generalisation[] = {
 	  "yahoo", "reputation", REROUTE_YES },
 	{ R("c@yahoo.com", "mta7.am0.yahoodns.net", "5.0.0", "bounced", "554 delivery error: dd Sorry your message to c@yahoo.com cannot be delivered. This mailbox is disabled (554.30). - mta4012.mail.bf1.yahoo.com", "end of DATA"),
 	  "yahoo", "mailbox_disabled", REROUTE_NO },
+	{ R("j@hotmail.de", "mx4.hotmail.com", "5.0.0", "bounced", "550 SC-001 (SNT004-MC10F17) Unfortunately, messages from 198.18.4.4 weren't sent. Please contact your Internet service provider since part of their network is on our block list. You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors.", "MAIL FROM"),
+	  "microsoft", "block", REROUTE_YES },
 	{ R("k@icloud.com", "mx02.mail.icloud.com", "4.7.1", "deferred", "421 4.7.1 Messages to k@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137", "RCPT TO"),
 	  "apple", "recipient_rate_limit", REROUTE_NO },
 	{ R("c@aol.com", "mx-aol.mail.gm0.yahoodns.net", "4.7.0", "deferred", "421 4.7.0 [TSS02] Messages from 198.18.4.4 temporarily deferred due to user complaints or because the IP/domain is in the unverified category. ec=ax9 [16]", "MAIL FROM"),
