@@ -19,7 +19,7 @@ struct cliconf_ini {
 	char *ca_file;
 };
 
-static const struct config_key cliconf_keys[] = {
+const struct config_key cliconf_keys[] = {
 	{ "cli", "url", CONFIG_STRING, offsetof(struct cliconf_ini, url), NULL, 0, 0, 0, NULL,
 	  "controller URL, e.g. https://postroute.example.net:8443" },
 	{ "cli", "token_file", CONFIG_STRING, offsetof(struct cliconf_ini, token_file), NULL,

@@ -19,7 +19,11 @@
 #define POSTROUTE_CLI_CLICONF_H
 
 #include "args.h"
+#include "config.h"
 #include "strbuf.h"
+
+/* The keys of cli.ini ([cli] url, token_file, ca_file), for docs and tests. */
+extern const struct config_key cliconf_keys[];
 
 struct cliconf {
 	char *url;

@@ -113,24 +113,43 @@ static const struct rows_col status_block_cols[] = {
 	{ NULL, NULL, ROWS_VALUE },
 };
 
+static const struct rows_col status_surge_cols[] = {
+	{ "AT", "at", ROWS_TIME },
+	{ "NODE", "node", ROWS_VALUE },
+	{ "SENDER", "sender", ROWS_VALUE },
+	{ "RATE", "rate", ROWS_VALUE },
+	{ "BASELINE", "baseline", ROWS_VALUE },
+	{ "CLIENT IPS", "client_ips", ROWS_VALUE },
+	{ NULL, NULL, ROWS_VALUE },
+};
+
+/* A titled section after the nodes: blocks, volume surges. */
+static void
+status_section(struct cli *cli, const char *title, const json_t *rows,
+    const struct rows_col *cols)
+{
+	struct table *t;
+
+	if (json_array_size(rows) == 0)
+		return;
+	t = rows_table(rows, cols, cli->format);
+	if (cli->format == OUTPUT_TABLE)
+		fprintf(cli->out, "\n%s\n", title);
+	else
+		fputc('\n', cli->out);
+	output_table_print(cli->out, cli->format, t);
+	output_table_free(t);
+}
+
 static void
 status_print(struct cli *cli, const json_t *doc)
 {
-	const json_t *blocks = json_object_get(doc, "blocks");
-
 	if (cli->format == OUTPUT_TABLE)
 		fprintf(cli->out, "routing version %lld\n\n",
 		    (long long)json_integer_value(json_object_get(doc, "version")));
 	status_print_nodes(cli, doc);
-	if (json_array_size(blocks) > 0) {
-		struct table *t = rows_table(blocks, status_block_cols, cli->format);
-		if (cli->format == OUTPUT_TABLE)
-			fprintf(cli->out, "\nactive blocks\n");
-		else
-			fputc('\n', cli->out);
-		output_table_print(cli->out, cli->format, t);
-		output_table_free(t);
-	}
+	status_section(cli, "active blocks", json_object_get(doc, "blocks"), status_block_cols);
+	status_section(cli, "volume surges (24 h)", json_object_get(doc, "surges"), status_surge_cols);
 }
 
 static int
@@ -180,11 +199,12 @@ static const struct args_opt status_opts[] = {
 
 const struct cli_verb cmd_status_verbs[] = {
 	{ "status", "[--max-behind DURATION]",
-	  "every node's applied version, lag, last report; active blocks",
+	  "every node's applied version, lag, last report; blocks, surges",
 	  "Shows each node: its role, the routing version it applied against the\n"
 	  "current one, how long it has been behind, whether its agent's feed is\n"
 	  "connected (a request within 90 s), its last report and error; then the\n"
-	  "active blocks. Exits 1, naming the node on stderr, when a node's last\n"
+	  "active blocks and the sender volume surges of the last 24 hours.\n"
+	  "Exits 1, naming the node on stderr, when a node's last\n"
 	  "apply failed, or a server node's agent is not connected or has been\n"
 	  "behind for longer than --max-behind (relay nodes are not fed routes);\n"
 	  "monitoring can run it as a check.\n\n"

@@ -177,8 +177,13 @@ test_failed_and_blocks(void **state)
 	agent_round(1, "postmap: boom");
 	free(tl_sql(ctl->conninfo, "INSERT INTO blocks (node, provider, since, class, reporter)"
 	    " VALUES ('relay01-host', 'google', now() - interval '5 minutes', 'reputation', 'mx-logwatch')"));
+	free(tl_sql(ctl->conninfo, "INSERT INTO history (actor, action, object_type, object, node, after)"
+	    " VALUES ('mx01', 'volume.surge', 'sender', 'info@shop.example.jp', 'mx01',"
+	    " '{\"sender\": \"info@shop.example.jp\", \"rate\": 900, \"baseline\": 3, \"client_ips\": 14}')"));
 	clirun(&r, ctl->url, viewer, "status", "--format", "table", NULL);
 	clirun_expect(&r, 1, "status failed");
+	assert_non_null(strstr(r.out, "\nvolume surges (24 h)\nAT                   NODE  SENDER"));
+	assert_non_null(strstr(r.out, "  mx01  info@shop.example.jp  900   3         14\n"));
 	assert_string_equal(r.err, "postroute: status: mx02: last apply failed: postmap: boom\n");
 	assert_non_null(strstr(r.out, "failed   postmap: boom"));
 	assert_non_null(strstr(r.out, "\nactive blocks\nNODE          PROVIDER  SINCE"));

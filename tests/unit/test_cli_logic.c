@@ -331,6 +331,39 @@ test_settings(void **state)
 	free(home_ini), free(bad_ini);
 }
 
+/* deploy/cli.ini and postroute(1) name every key of the table; the sample loads. */
+static void
+test_sample_and_man_page(void **state)
+{
+	char *path = xasprintf("%s/deploy/cli.ini", tl_srcdir());
+	char *man = xasprintf("%s/docs/man/postroute.1", tl_srcdir());
+	char *text = tl_read_file(path), *mantext = tl_read_file(man);
+	struct cliconf s;
+	struct strbuf err = STRBUF_INIT;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(mantext);
+	for (int i = 0; cliconf_keys[i].key != NULL; i++) {
+		char *key = xasprintf("\n%s =", cliconf_keys[i].key);
+		char *commented = xasprintf("\n;%s =", cliconf_keys[i].key);
+		char *inman = xasprintf(".B %s\n", cliconf_keys[i].key);
+		if (strstr(text, key) == NULL && strstr(text, commented) == NULL)
+			fail_msg("deploy/cli.ini lacks [cli] %s", cliconf_keys[i].key);
+		if (strstr(mantext, inman) == NULL)
+			fail_msg("postroute.1 lacks [cli] %s", cliconf_keys[i].key);
+		free(key), free(commented), free(inman);
+	}
+	/* the sample loads (its token file does not exist: that error only) */
+	char *a[] = { "--config", path };
+	fake_env[0] = NULL;
+	assert_int_equal(resolve(2, a, &s, &err), -1);
+	assert_string_equal(strbuf_str(&err),
+	    "token file /home/alice/.config/postroute/token: No such file or directory");
+	strbuf_release(&err);
+	free(text), free(mantext), free(path), free(man);
+}
+
 int
 main(void)
 {
@@ -342,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_status_problems),
 		cmocka_unit_test(test_history_change),
 		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_sample_and_man_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
