@@ -70,6 +70,28 @@ main_usage(FILE *fp)
 	    "the controller or not authorised\n");
 }
 
+/* "postroute relay" alone: the verbs of that noun; returns how many. */
+static int
+main_noun_usage(FILE *fp, const char *noun)
+{
+	size_t n = strlen(noun);
+	int found = 0;
+
+	for (size_t t = 0; main_tables[t] != NULL; t++) {
+		for (const struct cli_verb *v = main_tables[t]; v->name != NULL; v++) {
+			if (strncmp(v->name, noun, n) != 0 || v->name[n] != ' ')
+				continue;
+			if (found++ == 0)
+				fprintf(fp, "usage: postroute %s VERB [options]\n\nverbs:\n", noun);
+			fprintf(fp, "  %-18s %s\n", v->name, v->summary);
+		}
+	}
+	if (found)
+		fprintf(fp, "\n\"postroute %s VERB --help\" shows a verb's options and an example.\n",
+		    noun);
+	return found;
+}
+
 /* Positions of the verb's words: the first words that are not options or
  * values of the common options. Returns the index of the first word or -1. */
 static int
@@ -189,6 +211,12 @@ main(int argc, char **argv)
 		}
 	}
 	v = main_find(argv[at], at + 1 < argc ? argv[at + 1] : NULL, &words);
+	if (v == NULL && (at + 1 >= argc || argv[at + 1][0] == '-')) {
+		int help = at + 1 < argc && (strcmp(argv[at + 1], "--help") == 0 ||
+		    strcmp(argv[at + 1], "-h") == 0);
+		if (main_noun_usage(help ? stdout : stderr, argv[at]) > 0)
+			return help ? 0 : CLIENT_USAGE;
+	}
 	if (v == NULL) {
 		fprintf(stderr, "postroute: unknown verb \"%.100s%s%.100s\"\n\n", argv[at],
 		    at + 1 < argc && argv[at + 1][0] != '-' ? " " : "",

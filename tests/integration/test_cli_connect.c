@@ -215,6 +215,11 @@ test_usage_and_help(void **state)
 	clirun_free(&r);
 	clirun(&r, ctl->url, ctl->admin, "relay", NULL);
 	clirun_expect(&r, 2, "relay without sub-verb");
+	assert_memory_equal(r.err, "usage: postroute relay VERB", 27);
+	clirun_free(&r);
+	clirun(&r, NULL, NULL, "provider", "--help", NULL);
+	clirun_expect(&r, 0, "provider --help");
+	assert_non_null(strstr(r.out, "  provider remove    remove a provider\n"));
 	clirun_free(&r);
 	/* common options before the verb */
 	clirun(&r, NULL, NULL, "--url", ctl->url, "--token", ctl->admin, "--json", "routes", NULL);
