@@ -1,0 +1,122 @@
+/*
+ * test_agent_conf.c: the agent's key table against deploy/agent.ini and
+ * the man page (every key documented with its default), and the sample
+ * file loading cleanly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agentconf.h"
+#include "testlib.h"
+#include "xalloc.h"
+
+static char *
+src_file(const char *rel)
+{
+	char *path = xasprintf("%s/%s", tl_srcdir(), rel);
+	char *text = tl_read_file(path);
+
+	if (text == NULL)
+		fail_msg("cannot read %s", path);
+	free(path);
+	return text;
+}
+
+/* The text of section [name] of an INI file (up to the next section). */
+static char *
+ini_section(const char *ini, const char *name)
+{
+	char *hdr = xasprintf("\n[%s]\n", name);
+	const char *p = strstr(ini, hdr);
+
+	if (p == NULL)
+		fail_msg("deploy/agent.ini has no [%s]", name);
+	p += strlen(hdr);
+	const char *end = strstr(p, "\n[");
+	free(hdr);
+	return xstrndup(p, end ? (size_t)(end - p) : strlen(p));
+}
+
+static void
+test_sample_lists_every_key(void **state)
+{
+	char *ini = src_file("deploy/agent.ini");
+
+	(void)state;
+	for (const struct config_key *k = agentconf_keys; k->key != NULL; k++) {
+		char *sec = ini_section(ini, k->section);
+		char *set = xasprintf("\n%s = ", k->key), *dflt = xasprintf("\n;%s = %s\n", k->key,
+		    k->def ? k->def : "");
+		char *bare = xasprintf("\n;%s =\n", k->key);
+		int found = strstr(sec, set) != NULL || strstr(sec, dflt) != NULL ||
+		    ((k->def == NULL || k->def[0] == '\0') && strstr(sec, bare) != NULL);
+		if (!found)
+			fail_msg("[%s] %s: missing from deploy/agent.ini (or its default is not %s)",
+			    k->section, k->key, k->def ? k->def : "(none)");
+		free(sec), free(set), free(dflt), free(bare);
+	}
+	free(ini);
+}
+
+static void
+test_man_page_lists_every_key(void **state)
+{
+	char *man = src_file("docs/man/postroute-agent.8");
+
+	(void)state;
+	for (const struct config_key *k = agentconf_keys; k->key != NULL; k++) {
+		char *b = xasprintf(".B %s\n", k->key), *br = xasprintf(".BR %s ", k->key);
+		char *br2 = xasprintf(".BR %s\n", k->key);
+		if (!strstr(man, b) && !strstr(man, br) && !strstr(man, br2))
+			fail_msg("[%s] %s: not in docs/man/postroute-agent.8", k->section, k->key);
+		free(b), free(br), free(br2);
+	}
+	free(man);
+}
+
+static void
+test_sample_loads(void **state)
+{
+	char *dir = tl_mkdtemp("conf");
+	char *tok = xasprintf("%s/token", dir), *conf = xasprintf("%s/agent.ini", dir);
+	char *ini = src_file("deploy/agent.ini");
+	char *at = strstr(ini, "/etc/postroute/agent.token");
+	struct agent_config cfg;
+	struct strbuf err = STRBUF_INIT;
+
+	(void)state;
+	assert_non_null(at);
+	*at = '\0';
+	char *text = xasprintf("%s%s%s", ini, tok, at + strlen("/etc/postroute/agent.token"));
+	tl_write_file(conf, text);
+	tl_write_file(tok, "secret-token\n");
+	if (agentconf_load(conf, &cfg, &err) != 0)
+		fail_msg("%s", strbuf_str(&err));
+	assert_int_equal(cfg.nurls, 2);
+	assert_string_equal(cfg.urls[1], "https://postroute-b.example.net");
+	assert_string_equal(cfg.token, "secret-token");
+	assert_string_equal(cfg.map_type, "hash");
+	assert_int_equal(cfg.poll_wait_ms, 60000);
+	assert_int_equal(cfg.retry_max_ms, 30000);
+	agentconf_free(&cfg);
+	strbuf_release(&err);
+	free(dir), free(tok), free(conf), free(ini), free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample_lists_every_key),
+		cmocka_unit_test(test_man_page_lists_every_key),
+		cmocka_unit_test(test_sample_loads),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
