@@ -529,6 +529,41 @@ test_requeue_deferred(void **state)
 	env_stop(&e);
 }
 
+/* The root-free variant: lmdb, reload = never, as an ordinary user. */
+static void
+test_unprivileged_lmdb(void **state)
+{
+	struct env e;
+	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
+
+	(void)state;
+	env_start(&e, "lmdb", "reload = never\nrequeue = none");
+	char *chown_argv[] = { "/bin/chown", "-R", "nobody:nogroup", e.pfx->map_dir, e.agent->dir, NULL };
+	assert_int_equal(tl_run(chown_argv, NULL, NULL, 10), 0);
+	char *argv[] = { "/usr/sbin/runuser", "-u", "nobody", "--", bin, "-c", e.agent->conf, "--once", NULL };
+	char *err = NULL;
+
+	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
+	if (tl_run(argv, NULL, &err, 60) != 0)
+		fail_msg("agent as nobody: %s", err);
+	free(err);
+	assert_report(&e, 1, "applied", NULL, NULL);
+	send_and_await(e.pfx, "u1@gmail.test", sink_a);
+	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
+	assert_int_equal(tl_run(argv, NULL, NULL, 60), 0);
+	assert_report(&e, 2, "applied", NULL, NULL);
+	/* no reload, yet new mail takes the new route at once */
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	send_and_await(e.pfx, "u2@gmail.test", sink_b);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	print_message("lmdb without reload: new route used after %.2f s\n",
+	    (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+	assert_int_equal(pfx_reloads(e.pfx), 0);
+	free(bin);
+	env_stop(&e);
+}
+
 static void
 test_check_config(void **state)
 {
@@ -577,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_hand_edit_and_restart),
 		cmocka_unit_test(test_requeue_deferred),
+		cmocka_unit_test(test_unprivileged_lmdb),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
