@@ -199,7 +199,7 @@ route_change(struct cli *cli, const struct route_req *r, const char *method,
 	long long version;
 	int rc;
 
-	if (r->wait && (rc = client_call(cli->api, "GET", "/v1/status", NULL, &before, NULL,
+	if (r->wait && (rc = client_call(cli->api, "GET", WAITAPPLY_PATH, NULL, &before, NULL,
 	    &err)) != CLIENT_OK)
 		goto done;
 	if ((rc = client_call(cli->api, method, path, body, &doc, NULL, &err)) != CLIENT_OK)

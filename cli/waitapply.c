@@ -1,8 +1,9 @@
 /*
- * waitapply.c: polling /v1/status until the affected agents applied.
+ * waitapply.c: polling the nodes until the affected agents applied.
  *
- * The poll is a plain GET every interval: the CLI waits for people, not
- * for milliseconds, and status is cheap. An unreachable controller during
+ * The poll is a plain GET /v1/nodes every interval (the node objects carry
+ * the applied version and the last report; /v1/status computes lag too
+ * and costs more): the CLI waits for people, not for milliseconds. An unreachable controller during
  * the wait is retried until the deadline, then reported.
  */
 #include "waitapply.h"
@@ -158,7 +159,7 @@ waitapply_run(struct cli *cli, const struct waitapply_opts *o, json_t **report)
 	for (;;) {
 		json_t *fresh = NULL;
 		strbuf_reset(&err);
-		if (client_call(cli->api, "GET", "/v1/status", NULL, &fresh, NULL, &err) == 0) {
+		if (client_call(cli->api, "GET", WAITAPPLY_PATH, NULL, &fresh, NULL, &err) == 0) {
 			json_decref(status);
 			status = fresh;
 			if (waitapply_poll(cli, o, status, states, started) == 0)

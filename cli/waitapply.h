@@ -3,7 +3,7 @@
  *
  * After a change that committed version V, the affected nodes are every
  * server node (scope "*") or the one named node; relay nodes are not fed
- * routes. waitapply polls GET /v1/status until each affected node reports
+ * routes. waitapply polls GET /v1/nodes until each affected node reports
  * applied_version >= V, or reports a failure after the wait began, or the
  * deadline passes. Progress lines go to stderr as nodes finish.
  *
@@ -23,9 +23,13 @@
 
 enum waitapply_state { WAITAPPLY_PENDING, WAITAPPLY_APPLIED, WAITAPPLY_FAILED };
 
+/* What is polled: {"nodes": [NODE...]}, each with its agent's state. */
+#define WAITAPPLY_PATH "/v1/nodes"
+
 /*
- * The names of the nodes a change of scope affects, from a GET /v1/status
- * document, as a new array; NULL when scope names a node that is not there.
+ * The names of the nodes a change of scope affects, from a GET /v1/nodes
+ * (or /v1/status) document, as a new array; NULL when scope names a node
+ * that is not there.
  */
 json_t *waitapply_targets(const json_t *status, const char *scope);
 
@@ -40,7 +44,7 @@ enum waitapply_state waitapply_node_state(const json_t *node, long long version,
 struct waitapply_opts {
 	long long version;
 	const json_t *targets;      /* array of node names */
-	const json_t *before;       /* GET /v1/status taken before the change */
+	const json_t *before;       /* GET WAITAPPLY_PATH taken before the change */
 	long long timeout_ms;
 	int interval_ms;
 };
