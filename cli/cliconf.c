@@ -109,6 +109,21 @@ cliconf_pick(const struct args *a, const char *flag, const char *(*env)(const ch
 	return v && *v ? xstrdup(v) : NULL;
 }
 
+/* A token goes into an HTTP header: visible ASCII only, nothing that could
+ * end the header line. */
+static int
+cliconf_check_token(const char *tok, struct strbuf *err)
+{
+	for (const char *p = tok; *p; p++) {
+		if (*p < '!' || *p > '~') {
+			strbuf_append(err, "the API token contains a space, a control character or "
+			    "non-ASCII: check the token or its file");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 cliconf_token(struct cliconf *s, const struct args *a, const char *(*env)(const char *),
     const struct cliconf_ini *ini, struct strbuf *err)
@@ -130,7 +145,7 @@ cliconf_token(struct cliconf *s, const struct args *a, const char *(*env)(const 
 	}
 	if (tok != NULL && *tok != '\0') {
 		s->token = xstrdup(tok);
-		return 0;
+		return cliconf_check_token(s->token, err);
 	}
 	if (file == NULL || *file == '\0') {
 		strbuf_append(err, "no API token: set POSTROUTE_TOKEN, or use --token-file FILE, "
@@ -138,7 +153,7 @@ cliconf_token(struct cliconf *s, const struct args *a, const char *(*env)(const 
 		return -1;
 	}
 	s->token = cliconf_read_token(file, err);
-	return s->token ? 0 : -1;
+	return s->token ? cliconf_check_token(s->token, err) : -1;
 }
 
 int

@@ -13,7 +13,9 @@
  *
  * SECURITY: a token given with --token is visible to other local users in
  * the process list; the token file and the environment are not. The token
- * is read from the first line of its file.
+ * is read from the first line of its file. A token is refused unless it is
+ * visible ASCII: it goes into an HTTP header, where a line break would add
+ * headers of its own.
  */
 #ifndef POSTROUTE_CLI_CLICONF_H
 #define POSTROUTE_CLI_CLICONF_H

@@ -262,7 +262,7 @@ test_settings(void **state)
 	struct cliconf s;
 
 	(void)state;
-	tl_write_file(tok, "  secret-from-file  \n second line\n");
+	tl_write_file(tok, "secret-from-file  \n second line\n");
 	tl_write_file(ini, "[cli]\nurl = https://ini.example:8443\ntoken_file = /nonexistent\n");
 	tl_write_file(bad_ini, "[cli]\nurl = x\nfrob = 1\n");
 
@@ -273,7 +273,7 @@ test_settings(void **state)
 	char *a1[] = { "--url", "http://flag:2", "--token-file", tok };
 	assert_int_equal(resolve(4, a1, &s, &err), 0);
 	assert_string_equal(s.url, "http://flag:2");
-	assert_string_equal(s.token, "  secret-from-file");
+	assert_string_equal(s.token, "secret-from-file");
 	assert_null(s.ca_file);
 	cliconf_free(&s);
 
@@ -320,6 +320,10 @@ test_settings(void **state)
 	char *a6[] = { "--url", "http://x" };
 	assert_int_equal(resolve(2, a6, &s, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "no API token"));
+	strbuf_reset(&err);
+	char *a8[] = { "--url", "http://x", "--token", "abc\r\nX-Injected: 1" };
+	assert_int_equal(resolve(4, a8, &s, &err), -1);
+	assert_non_null(strstr(strbuf_str(&err), "the API token contains a space, a control character"));
 	strbuf_reset(&err);
 	tl_write_file(tok, "\n");
 	char *a7[] = { "--url", "http://x", "--token-file", tok };
