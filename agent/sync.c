@@ -453,6 +453,8 @@ sync_run(struct sync *s)
 		enum sync_result r = sync_once(s, wait_s);
 		if (*s->stop)
 			break;
+		if (*s->wake)
+			continue;   /* SIGHUP: a new cycle at once */
 		if (r == SYNC_FAILED || r == SYNC_UNREACHABLE) {
 			long d = sync_backoff_ms((long)s->cfg->retry_min_ms, (long)s->cfg->retry_max_ms,
 			    s->failures++, &s->rand_state);
