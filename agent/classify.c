@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "relit.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -31,6 +32,8 @@ struct classify_rule {
 	unsigned statuses;   /* bit per enum maillog_status; 0 = any */
 	int on_conn;         /* on=conn: sees connection failures, not replies */
 	pcre2_code *re;
+	struct relit lit;    /* one of these is in every match */
+	int has_lit;
 	int off;             /* "NAME off": removes, then is dropped */
 };
 
@@ -39,6 +42,8 @@ struct classify {
 	size_t nrules;
 	pcre2_match_data *md;
 	char *norm;                     /* MAILLOG_LINE_MAX + 1 */
+	char *lower;                    /* norm lower-cased, for the prefilter */
+	int prefilter;                  /* 1 unless a test turns it off */
 };
 
 static const char *const classify_names[CLASS_COUNT] = {
@@ -95,6 +100,8 @@ classify_new(void)
 	if (c->md == NULL)
 		log_fatalx("classify: out of memory");
 	c->norm = xmalloc(MAILLOG_LINE_MAX + 1);
+	c->lower = xmalloc(MAILLOG_LINE_MAX + 1);
+	c->prefilter = 1;
 	return c;
 }
 
@@ -109,6 +116,7 @@ rule_free(struct classify_rule *r)
 	for (size_t i = 0; i < r->ndsn; i++)
 		free(r->dsn[i]);
 	pcre2_code_free(r->re);
+	relit_release(&r->lit);
 	free(r);
 }
 
@@ -122,8 +130,15 @@ classify_free(struct classify *c)
 	free(c->rules);
 	pcre2_match_data_free(c->md);
 	free(c->norm);
+	free(c->lower);
 	free(c);
 	return NULL;
+}
+
+void
+classify_set_prefilter(struct classify *c, int on)
+{
+	c->prefilter = on;
 }
 
 size_t
@@ -229,6 +244,7 @@ rule_pattern(struct classify_rule *r, char *pat, struct strbuf *msg)
 	}
 	if (pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) != 0)
 		log_debug("classify: rule %s: no JIT, interpreting", r->name);
+	r->has_lit = relit_extract(pat, 3, &r->lit) == 0;
 	return NULL;
 }
 
@@ -538,10 +554,17 @@ classify_delivery(struct classify *c, const struct maillog_rec *rec, const char 
 		return;
 	}
 	size_t n = classify_unwrap(c, rec->reply.p, rec->reply.len);
+	int lowered = 0;
 	for (size_t i = 0; i < c->nrules; i++) {
 		const struct classify_rule *r = c->rules[i];
 		if (!rule_in_scope(r, rec, provider))
 			continue;
+		if (r->has_lit && c->prefilter) {
+			if (!lowered)
+				relit_lower(c->norm, n, c->lower), lowered = 1;
+			if (!relit_any(&r->lit, c->lower, n))
+				continue;   /* cannot match: none of its literals is there */
+		}
 		if (pcre2_match(r->re, (PCRE2_SPTR)c->norm, n, 0, 0, c->md, NULL) >= 0) {
 			result_set(res, r->cls, r->reroutable, r->name);
 			return;

@@ -44,8 +44,9 @@
  *	otherwise the enhanced status code decides (classify_fallback).
  *
  * OWNERSHIP
- *	A struct classify owns its compiled patterns (JIT-compiled once) and
- *	one match buffer: use one per thread. Results point to static class
+ *	A struct classify owns its compiled patterns (JIT-compiled once, each
+ *	with the literals every match must contain, checked first) and two
+ *	reply buffers: use one per thread. Results point to static class
  *	names and to rule names owned by the classifier.
  *
  * DIAGNOSTICS
@@ -100,6 +101,13 @@ struct classify *classify_free(struct classify *c);
 
 /* Adds the rules of a file (see PRECEDENCE). */
 int classify_load(struct classify *c, const char *path, struct strbuf *errors);
+
+/*
+ * Literal prefilter (agent/relit.h): a rule whose pattern needs one of a
+ * few literals is skipped when none is in the reply. On by default; tests
+ * turn it off to check that it never changes a result.
+ */
+void classify_set_prefilter(struct classify *c, int on);
 
 /* Number of active rules. */
 size_t classify_count(const struct classify *c);

@@ -373,6 +373,51 @@ test_responses(void **state)
 	assert_true(rec >= 0.95);
 }
 
+/* The literal prefilter never changes a result: corpus and our own lines, with and without. */
+static void
+test_prefilter_equivalence(void **state)
+{
+	struct fixture *fx = *state;
+	const char *shared = getenv("POSTROUTE_SHARED");
+	char path[4096], *row = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (shared && *shared)
+		snprintf(path, sizeof(path), "%s/corpus/maillog-dev.tsv", shared);
+	else
+		snprintf(path, sizeof(path), "%s/../shared/corpus/maillog-dev.tsv", srcdir());
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	for (size_t g = 0;; g++) {
+		const char *line;
+		if (g < sizeof(generalisation) / sizeof(generalisation[0])) {
+			line = generalisation[g].line;
+		} else {
+			if (getline(&row, &cap, f) <= 0)
+				break;
+			char *tab = strrchr(row, '\t');
+			line = tab ? tab + 1 : row;
+		}
+		const char *p1, *p2;
+		struct classify_result a, b;
+		classify_set_prefilter(fx->cls, 1);
+		int ok1 = judge(fx, line, &p1, &a);
+		classify_set_prefilter(fx->cls, 0);
+		int ok2 = judge(fx, line, &p2, &b);
+		classify_set_prefilter(fx->cls, 1);
+		if (ok1 != ok2 || (ok1 && (a.cls != b.cls || a.reroutable != b.reroutable ||
+		    strcmp(a.rule, b.rule) != 0)))
+			fail_msg("prefilter changed the result (%s vs %s): %s", ok1 ? a.rule : "-",
+			    ok2 ? b.rule : "-", line);
+		n++;
+	}
+	free(row);
+	fclose(f);
+	assert_true(n > 200);
+}
+
 int
 main(void)
 {
@@ -380,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_corpus_floors),
 		cmocka_unit_test(test_generalisation),
 		cmocka_unit_test(test_responses),
+		cmocka_unit_test(test_prefilter_equivalence),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
