@@ -154,13 +154,19 @@ listener_stale(struct listener *l, PGconn *c)
 	PGresult *r;
 
 	snprintf(after, sizeof(after), "%lld", l->app->settings->stale_after_ms / 1000);
-	r = db_query(c, "SELECT n.name, coalesce(n.applied_version, 0), v.version,"
-	    " floor(extract(epoch FROM now() - min(h.at)))::bigint"
-	    " FROM nodes n CROSS JOIN routing_version v JOIN history h"
-	    "  ON h.version > coalesce(n.applied_version, 0)"
-	    " WHERE coalesce(n.applied_version, 0) < v.version"
-	    " GROUP BY n.name, n.applied_version, v.version"
-	    " HAVING min(h.at) < now() - $1::bigint * interval '1 second'", 1, p);
+	/* A node is behind since the first version after the one it applied
+	 * (versions are written in order under the routing_version lock, so
+	 * that version's rows are the oldest of the ones it lacks). Two index
+	 * probes per distinct applied version, not a join of nodes with all
+	 * of history. */
+	r = db_query(c, "SELECT n.name, l.applied, v.version,"
+	    " floor(extract(epoch FROM now() - l.since))::bigint"
+	    " FROM (SELECT a.applied, (SELECT min(h.at) FROM history h WHERE h.version ="
+	    "   (SELECT min(version) FROM history WHERE version > a.applied)) AS since"
+	    "  FROM (SELECT DISTINCT coalesce(applied_version, 0) AS applied FROM nodes) a) l"
+	    " JOIN nodes n ON coalesce(n.applied_version, 0) = l.applied"
+	    " CROSS JOIN routing_version v"
+	    " WHERE l.applied < v.version AND l.since < now() - $1::bigint * interval '1 second'", 1, p);
 	for (int i = 0; db_ok(r) && i < PQntuples(r); i++) {
 		char *key = xasprintf("stale/%s", PQgetvalue(r, i, 0));
 		char *text = xasprintf(":hourglass: node %s is %s s behind: applied version %s of %s."
