@@ -253,7 +253,10 @@ loop_init(struct loop *l, long maxconnects)
 	curl_multi_setopt(l->m, CURLMOPT_MAXCONNECTS, maxconnects);
 }
 
-/* Marks finished transfers done with their time and status. */
+/* Marks finished transfers done with their time and status. They stay in
+ * the multi handle until req_detach: libcurl 7.88's
+ * curl_multi_remove_handle walks every cached connection, which at 5,000
+ * connections would put this program's own O(N^2) inside the timed window. */
 static void
 loop_reap(struct loop *l, double t)
 {
@@ -273,9 +276,16 @@ loop_reap(struct loop *l, double t)
 			fprintf(stderr, "feed_fanout: transfer failed: %s\n",
 			    curl_easy_strerror(msg->data.result));
 		r->done = 1;
-		r->active = 0;
-		curl_multi_remove_handle(l->m, msg->easy_handle);
 	}
+}
+
+/* Takes a finished request out of the multi handle, so it can start again. */
+static void
+req_detach(struct loop *l, struct req *r)
+{
+	if (r->active)
+		curl_multi_remove_handle(l->m, r->h);
+	r->active = 0;
 }
 
 /* Waits up to max_ms for socket activity or libcurl's timer, then lets
@@ -343,6 +353,7 @@ req_free(struct req *r)
 static void
 req_start(struct loop *l, struct req *r, const char *method, const char *url, const char *body)
 {
+	req_detach(l, r);
 	strbuf_reset(&r->body);
 	free(r->send);
 	r->send = body ? xstrdup(body) : NULL;
@@ -418,6 +429,7 @@ create_nodes(const struct opts *o, int n)
 				if (r[k].status != 200 && r[k].status != 201)
 					die("PUT node: %ld %s", r[k].status, strbuf_str(&r[k].body));
 				r[k].done = 0;
+				req_detach(&l, &r[k]);
 				finished++;
 			}
 			if (!r[k].active && next < n) {
@@ -433,8 +445,10 @@ create_nodes(const struct opts *o, int n)
 		if (now() > deadline)
 			die("creating %d nodes took over 600 s", n);
 	}
-	for (int k = 0; k < PAR; k++)
+	for (int k = 0; k < PAR; k++) {
+		req_detach(&l, &r[k]);
 		req_free(&r[k]);
+	}
 	curl_multi_cleanup(l.m);
 	close(l.ep);
 }
@@ -617,6 +631,16 @@ fanout(const struct opts *o, struct loop *l, struct req *w, char **urlbase, int 
 				    w[i].status, v, strbuf_str(&w[i].body));
 			double d = w[i].t_done - t0;
 			lat[nlat++] = d;
+			if (d > 1.0 && getenv("FEED_FANOUT_DEBUG")) {
+				double tc = 0, ts = 0, tt = 0;
+				long nc = 0;
+				curl_easy_getinfo(w[i].h, CURLINFO_CONNECT_TIME, &tc);
+				curl_easy_getinfo(w[i].h, CURLINFO_STARTTRANSFER_TIME, &ts);
+				curl_easy_getinfo(w[i].h, CURLINFO_TOTAL_TIME, &tt);
+				curl_easy_getinfo(w[i].h, CURLINFO_NUM_CONNECTS, &nc);
+				fprintf(stderr, "    slow: %s %.3f s: connects %ld connect %.3f first byte %.3f total %.3f\n",
+				    urlbase[i], d, nc, tc, ts, tt);
+			}
 			if (d > worst)
 				worst = d;
 		}
@@ -627,6 +651,7 @@ fanout(const struct opts *o, struct loop *l, struct req *w, char **urlbase, int 
 	}
 	res->hwm_kb = proc_status(o->pid, "VmHWM");
 	summarise(res, lat, nlat, last, o->rounds);
+	req_detach(l, &put);
 	req_free(&put);
 	free(lat), free(last);
 }
@@ -786,6 +811,7 @@ main(int argc, char **argv)
 		    lres[k].p50, lres[k].p99, lres[k].max, lres[k].last_median);
 
 	for (int i = 0; i < maxn; i++) {
+		req_detach(&l, &w[i]);
 		req_free(&w[i]);
 		free(urlbase[i]);
 		free(secrets[i]);
