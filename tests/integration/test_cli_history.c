@@ -226,6 +226,37 @@ test_malformed_filters(void **state)
 	free(det);
 }
 
+/* routes --at pages through more history than one request returns */
+static void
+test_routes_at_pages(void **state)
+{
+	char *su, *p;
+	struct clirun r;
+
+	(void)state;
+	p = strstr(ctl->conninfo, "user=postroute");
+	assert_non_null(p);
+	su = xasprintf("%.*suser=postgres", (int)(p - ctl->conninfo), ctl->conninfo);
+	free(tl_sql(su, "INSERT INTO history (actor, action, object_type, object, node, after)"
+	    " SELECT 'mx01', 'volume.surge', 'sender', 's' || i || '@example.jp', 'mx01',"
+	    " jsonb_build_object('sender', 's' || i || '@example.jp', 'rate', i)"
+	    " FROM generate_series(1, 10050) i"));
+	clirun(&r, ctl->url, viewer, "history", "--limit", "10000", "--json", NULL);
+	clirun_expect(&r, 0, "history --limit 10000");
+	assert_int_equal(json_array_size(json_object_get(r.json, "history")), 10000);
+	clirun_free(&r);
+	clirun(&r, ctl->url, viewer, "routes", "--at", "now", "--json", NULL);
+	clirun_expect(&r, 0, "routes --at now");
+	char *got = json_dumps(json_object_get(r.json, "routes"), JSON_COMPACT | JSON_SORT_KEYS);
+	clirun_free(&r);
+	clirun(&r, ctl->url, viewer, "routes", "--json", NULL);
+	char *want = json_dumps(json_object_get(r.json, "routes"), JSON_COMPACT | JSON_SORT_KEYS);
+	clirun_free(&r);
+	assert_string_equal(got, want);
+	assert_non_null(strstr(got, "\"provider\":\"google\""));
+	free(got), free(want), free(su);
+}
+
 int
 main(void)
 {
@@ -233,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_every_filter),
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_malformed_filters),
+		cmocka_unit_test(test_routes_at_pages),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
