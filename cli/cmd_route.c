@@ -121,7 +121,7 @@ route_show_dry_run(struct cli *cli, const json_t *doc)
 	return CLIENT_OK;
 }
 
-/* Names the nodes of a wait report that did not apply. */
+/* Names the nodes of a wait report that did not apply, and why. */
 static void
 route_report_failures(struct cli *cli, const json_t *report, long long timeout_ms)
 {
@@ -134,13 +134,15 @@ route_report_failures(struct cli *cli, const json_t *report, long long timeout_m
 		const char *er = json_string_value(json_object_get(n, "error"));
 		if (strcmp(st, "applied") == 0)
 			continue;
-		strbuf_appendf(&sb, "%s%s (%s)", sb.len ? ", " : "",
-		    json_string_value(json_object_get(n, "node")),
-		    strcmp(st, "failed") == 0 ? (er ? er : "failed") : "no report in time");
+		strbuf_appendf(&sb, "%s%s (", sb.len ? ", " : "",
+		    json_string_value(json_object_get(n, "node")));
+		if (strcmp(st, "failed") == 0)
+			strbuf_appendf(&sb, "failed: %s)", er ? er : "no error text");
+		else
+			strbuf_appendf(&sb, "no report within %.0f s)", (double)timeout_ms / 1000.0);
 	}
-	verb_error(cli, "version %lld not applied within %.0f s on: %s",
-	    (long long)json_integer_value(json_object_get(report, "version")),
-	    (double)timeout_ms / 1000.0, strbuf_str(&sb));
+	verb_error(cli, "version %lld not applied on: %s",
+	    (long long)json_integer_value(json_object_get(report, "version")), strbuf_str(&sb));
 	strbuf_release(&sb);
 }
 

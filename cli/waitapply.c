@@ -15,6 +15,8 @@
 
 #include "xalloc.h"
 
+#define WAITAPPLY_HEARTBEAT_MS 5000
+
 static const json_t *
 waitapply_find(const json_t *status, const char *name)
 {
@@ -144,12 +146,36 @@ waitapply_report(const struct waitapply_opts *o, const json_t *status,
 	    "nodes", nodes);
 }
 
+/* Every few seconds: who is still pending, so a long wait shows life. */
+static void
+waitapply_heartbeat(struct cli *cli, const struct waitapply_opts *o,
+    const enum waitapply_state *states, long long started, long long *next)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long long now = waitapply_now_ms();
+	size_t i;
+	json_t *name;
+
+	if (now < *next)
+		return;
+	*next = now + WAITAPPLY_HEARTBEAT_MS;
+	json_array_foreach(o->targets, i, name) {
+		if (states[i] == WAITAPPLY_PENDING)
+			strbuf_appendf(&sb, "%s%s", sb.len ? ", " : "", json_string_value(name));
+	}
+	if (sb.len > 0)
+		verb_note(cli, "  still waiting after %.0f s for: %s",
+		    (double)(now - started) / 1000.0, strbuf_str(&sb));
+	strbuf_release(&sb);
+}
+
 int
 waitapply_run(struct cli *cli, const struct waitapply_opts *o, json_t **report)
 {
 	size_t n = json_array_size(o->targets);
 	enum waitapply_state *states = xcalloc(n + 1, sizeof(*states));
 	long long started = waitapply_now_ms(), deadline = started + o->timeout_ms;
+	long long next_note = started + WAITAPPLY_HEARTBEAT_MS;
 	json_t *status = NULL;
 	struct strbuf err = STRBUF_INIT;
 	int ok;
@@ -170,6 +196,7 @@ waitapply_run(struct cli *cli, const struct waitapply_opts *o, json_t **report)
 				verb_error(cli, "%s", strbuf_str(&err));
 			break;
 		}
+		waitapply_heartbeat(cli, o, states, started, &next_note);
 		usleep((useconds_t)o->interval_ms * 1000);
 	}
 	*report = waitapply_report(o, status, states, &ok);

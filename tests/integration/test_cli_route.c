@@ -328,8 +328,8 @@ test_flip_agent_down_or_failed(void **state)
 	clirun(&r, ctl->url, operator, "flip", "yahoo", "--to", "relay01", "--reason", "no agents",
 	    "--timeout", "1s", "--json", NULL);
 	clirun_expect(&r, 1, "flip with agents down");
-	assert_non_null(strstr(r.err, "not applied within 1 s on: mx01 (no report in time), "
-	    "mx02 (no report in time)"));
+	assert_non_null(strstr(r.err, "not applied on: mx01 (no report within 1 s), "
+	    "mx02 (no report within 1 s)"));
 	assert_null(strstr(r.err, "relay03-host"));
 	json_t *w = json_object_get(r.json, "wait");
 	assert_true(json_is_false(json_object_get(w, "complete")));
@@ -351,7 +351,7 @@ test_flip_agent_down_or_failed(void **state)
 	fake_agent_wait(pid);
 	clirun_expect(&r, 1, "flip with a failing agent");
 	assert_non_null(strstr(r.err, "mx02: failed: postmap: simulated failure"));
-	assert_non_null(strstr(r.err, "on: mx02 (postmap: simulated failure)"));
+	assert_non_null(strstr(r.err, "not applied on: mx02 (failed: postmap: simulated failure)"));
 	assert_true(time(NULL) - t0 < 30);
 	clirun_free(&r);
 }
