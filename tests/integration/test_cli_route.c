@@ -382,6 +382,21 @@ test_routes(void **state)
 	assert_non_null(strstr(r.out, "google\t*\trelay03\tsmtp:[relay03.example.net]:25\tmanual\t"));
 	clirun_free(&r);
 
+	/* unflip --dry-run: mx01 would fall back from its own route to the '*' route */
+	long long v = routing_version();
+	clirun(&r, ctl->url, operator, "unflip", "google", "--node", "mx01", "--reason", "see",
+	    "--dry-run", "--format", "table", NULL);
+	clirun_expect(&r, 0, "unflip --dry-run");
+	assert_string_equal(r.out,
+	    "mx01:\n"
+	    "  - gmail.com smtp:[relay01.example.net]:25\n"
+	    "  - googlemail.com smtp:[relay01.example.net]:25\n"
+	    "  + gmail.com smtp:[relay03.example.net]:25\n"
+	    "  + googlemail.com smtp:[relay03.example.net]:25\n"
+	    "(dry run: nothing was changed)\n");
+	clirun_free(&r);
+	assert_int_equal(routing_version(), v);
+
 	clirun(&r, ctl->url, viewer, "routes", "--at", "last tuesday", NULL);
 	clirun_expect(&r, 2, "routes --at bad");
 	assert_non_null(strstr(r.err, "--at \"last tuesday\" is not a time"));
