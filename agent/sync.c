@@ -310,8 +310,13 @@ sync_apply(struct sync *s, const struct feed *f)
 		goto fail;
 	}
 	dur[D_TOTAL] = sync_now_ms() - t0;
-	log_info("version %lld applied (%zu entries%s) in %ld ms", f->version, f->n,
-	    same ? ", map unchanged" : "", dur[D_TOTAL]);
+	if (same && dur[D_RELOAD] < 0)
+		log_info("version %lld applied (%zu entries, map unchanged) in %ld ms", f->version,
+		    f->n, dur[D_TOTAL]);
+	else
+		log_info("version %lld applied (%zu entries) in %ld ms: postmap %ld ms, verify %ld ms, "
+		    "reload %ld ms, requeue %ld ms", f->version, f->n, dur[D_TOTAL], dur[D_POSTMAP],
+		    dur[D_VERIFY], dur[D_RELOAD], dur[D_REQUEUE]);
 	sync_report_set(s, f->version, "applied", NULL, NULL, dur);
 	sync_report_flush(s);
 	strbuf_release(&text);

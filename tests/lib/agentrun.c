@@ -89,6 +89,37 @@ agentrun_once(struct agentrun *a, char **log)
 	return rc;
 }
 
+/* Running agents, stopped at exit when a failing test jumped past its
+ * agentrun_stop. */
+#define AGENTRUN_MAX 32
+static struct agentrun *agentrun_live[AGENTRUN_MAX];
+
+static void
+agentrun_stop_all(void)
+{
+	for (int i = 0; i < AGENTRUN_MAX; i++) {
+		if (agentrun_live[i] != NULL)
+			agentrun_stop(agentrun_live[i]);
+	}
+}
+
+static void
+agentrun_track(struct agentrun *a, struct agentrun *old)
+{
+	static int registered;
+
+	if (!registered) {
+		atexit(agentrun_stop_all);
+		registered = 1;
+	}
+	for (int i = 0; i < AGENTRUN_MAX; i++) {
+		if (agentrun_live[i] == old) {
+			agentrun_live[i] = a;
+			return;
+		}
+	}
+}
+
 void
 agentrun_start(struct agentrun *a)
 {
@@ -102,6 +133,7 @@ agentrun_start(struct agentrun *a)
 		_exit(127);
 	}
 	free(bin);
+	agentrun_track(a, NULL);
 	/* a configuration error ends it at once: say so here, with its log */
 	for (int i = 0; i < 10; i++) {
 		int status;
@@ -120,6 +152,7 @@ agentrun_stop(struct agentrun *a)
 
 	if (a->pid <= 0)
 		return 0;
+	agentrun_track(NULL, a);
 	kill(a->pid, SIGTERM);
 	for (int i = 0; i < 500; i++) {
 		if (waitpid(a->pid, &status, WNOHANG) == a->pid) {
@@ -140,6 +173,7 @@ agentrun_free(struct agentrun *a)
 	if (a == NULL)
 		return;
 	agentrun_stop(a);
+	agentrun_track(NULL, a);
 	free(a->dir), free(a->conf), free(a->state_dir), free(a->log), free(a->node);
 	free(a);
 }

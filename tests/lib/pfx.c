@@ -83,6 +83,43 @@ static const char pfx_main[] =
     "biff = no\n"
     "append_dot_mydomain = no\n";
 
+/*
+ * Everything started and not yet stopped, so that a test failing half-way
+ * (cmocka jumps out of it) leaves no Postfix or smtp-sink running: an
+ * atexit handler stops what is left.
+ */
+#define PFX_LIVE_MAX 64
+static struct pfx *pfx_live[PFX_LIVE_MAX];
+static struct pfx_sink *pfx_sinks_live[PFX_LIVE_MAX];
+
+static void
+pfx_stop_all(void)
+{
+	for (int i = 0; i < PFX_LIVE_MAX; i++) {
+		if (pfx_live[i] != NULL)
+			pfx_stop(pfx_live[i]);
+		if (pfx_sinks_live[i] != NULL)
+			pfx_sink_stop(pfx_sinks_live[i]);
+	}
+}
+
+static void
+pfx_track(void **slots, void *p, void *old)
+{
+	static int registered;
+
+	if (!registered) {
+		atexit(pfx_stop_all);
+		registered = 1;
+	}
+	for (int i = 0; i < PFX_LIVE_MAX; i++) {
+		if (slots[i] == old) {
+			slots[i] = p;
+			return;
+		}
+	}
+}
+
 /* Writes path with an mtime in the past (a "hot" main.cf stalls commands). */
 static void
 pfx_write_cold(const char *path, const char *text)
@@ -153,6 +190,7 @@ pfx_start(const char *name, const char *map_type, const char *default_transport)
 	pfx_run(pm, "postmap");
 	char *start[] = { "/usr/sbin/postfix", "-c", p->conf_dir, "start", NULL };
 	pfx_run(start, "postfix start");
+	pfx_track((void **)pfx_live, p, NULL);
 	free(map);
 	return p;
 }
@@ -162,6 +200,7 @@ pfx_stop(struct pfx *p)
 {
 	if (p == NULL)
 		return;
+	pfx_track((void **)pfx_live, NULL, p);
 	char *argv[] = { "/usr/sbin/postfix", "-c", p->conf_dir, "stop", NULL };
 	char *out = NULL, *err = NULL;
 	tl_run(argv, &out, &err, 30);
@@ -214,8 +253,10 @@ pfx_sink_start(const char *ip, const char *reject_reply)
 	free(name), free(pattern), free(addr);
 	/* ready when it accepts a connection */
 	for (int i = 0; i < 250; i++) {
-		if (pfx_connects(s->ip, s->port))
+		if (pfx_connects(s->ip, s->port)) {
+			pfx_track((void **)pfx_sinks_live, s, NULL);
 			return s;
+		}
 		if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
 			fail_msg("smtp-sink on %s:%d exited at start", ip, s->port);
 		usleep(20000);
@@ -229,6 +270,7 @@ pfx_sink_stop(struct pfx_sink *s)
 {
 	if (s == NULL)
 		return;
+	pfx_track((void **)pfx_sinks_live, NULL, s);
 	kill(-s->pid, SIGTERM);
 	kill(s->pid, SIGTERM);
 	waitpid(s->pid, NULL, 0);
