@@ -75,6 +75,21 @@ skip_class(const char *p, size_t i)
 	return 0;
 }
 
+/* Length of a {n,m} quantifier at p, or 0 when '{' starts none. */
+static size_t
+quantifier_len(const char *p)
+{
+	size_t i = 1;
+
+	while (p[i] >= '0' && p[i] <= '9')
+		i++;
+	if (p[i] == ',')
+		i++;
+	while (p[i] >= '0' && p[i] <= '9')
+		i++;
+	return p[i] == '}' && i > 1 ? i + 1 : 0;
+}
+
 /* Handles the escape at p[i] ('\\'); returns -1 to give up, else chars consumed. */
 static int
 do_escape(const char *p, size_t i, int depth, struct relit_branch *b)
@@ -129,6 +144,18 @@ relit_push(struct relit *out, const struct relit_branch *b, size_t minlen)
 	return 0;
 }
 
+/* Whether an inline option group turns on extended mode ("(?x)", "(?ix:"): blanks stop being literal. */
+static int
+sets_extended(const char *p)
+{
+	for (const char *g = strstr(p, "(?"); g != NULL; g = strstr(g + 1, "(?")) {
+		size_t n = strspn(g + 2, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-^");
+		if ((g[2 + n] == ')' || g[2 + n] == ':') && memchr(g + 2, 'x', n) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 int
 relit_extract(const char *p, size_t minlen, struct relit *out)
 {
@@ -137,6 +164,8 @@ relit_extract(const char *p, size_t minlen, struct relit *out)
 	size_t i = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (sets_extended(p))
+		return -1;
 	while (p[i] != '\0') {
 		char c = p[i];
 		if (c == '\\') {
@@ -165,12 +194,15 @@ relit_extract(const char *p, size_t minlen, struct relit *out)
 			b.bestlen = 0;
 			i++;
 		} else if (c == '{') {
-			/* {n,m}: skip it whole; a lone '{' is skipped too, which only shortens */
-			const char *close = strchr(p + i, '}');
-			if (close == NULL)
-				goto fail;
-			branch_quantifier(&b);
-			i = (size_t)(close - p) + 1;
+			/* {n} {n,} {n,m} {,m}: a quantifier; any other '{' only ends the run */
+			size_t q = quantifier_len(p + i);
+			if (q > 0) {
+				branch_quantifier(&b);
+				i += q;
+			} else {
+				branch_end_run(&b);
+				i++;
+			}
 		} else if (c == '?' || c == '*') {
 			branch_quantifier(&b);
 			i++;

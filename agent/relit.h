@@ -16,7 +16,8 @@
  *	Escapes: escaped punctuation is literal; \d \w \s \b and the other
  *	class and assertion escapes end a run; escapes that stand for a
  *	character by code (\x, \o, \c, \N, digits) or change the meaning of
- *	what follows (\Q, \E, \p, \P, \g, \k) give up: no prefilter.
+ *	what follows (\Q, \E, \p, \P, \g, \k) give up: no prefilter. So does
+ *	an inline option group that turns on extended mode ("(?x)").
  *
  * OWNERSHIP
  *	struct relit owns its lower-cased literals; relit_release frees them.

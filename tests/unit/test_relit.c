@@ -37,6 +37,9 @@ test_extract(void **state)
 		{ "a\\x41bc", NULL },             /* a character by code: give up */
 		{ "\\Qa.b\\E", NULL },
 		{ "(unclosed", NULL },
+		{ "(?x)abc def", NULL },          /* extended mode: blanks are not literal */
+		{ "(?i)abc def", "abc def" },
+		{ "abcd{2,}e|fghi{,3}|ijk{x|lmn}", "abc|fgh|ijk|lmn}" },
 		{ "abc(d|e)fghi", "fghi" },
 	};
 
