@@ -280,6 +280,8 @@ scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t le
 	struct classify_result res;
 	struct detector_event ev;
 
+	if (len == 0)
+		return;   /* a blank line is not garbage */
 	switch (maillog_parse_line(line, len, clk, &rec)) {
 	case MAILLOG_REJECT:
 		s->rejected++;

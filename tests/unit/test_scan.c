@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "strbuf.h"
 #include "testlib.h"
 
 static char agent[4096], logpath[4096], golden[4096];
@@ -123,6 +124,44 @@ test_local_rules_and_errors(void **state)
 	free(dir);
 }
 
+/* CRLF endings, a line longer than the read buffer, no final newline, an empty file. */
+static void
+test_reader_edges(void **state)
+{
+	char *dir = tl_mkdtemp("scan-edges");
+	char path[4096], empty[4096];
+	const char *ok = "2026-11-27T17:00:00Z mx1 postfix/smtp[1]: ABCDE12345: to=<a@gmail.com>, "
+	    "relay=gmail-smtp-in.l.google.com[142.250.1.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, "
+	    "status=sent (250 2.0.0 OK)";
+	struct strbuf log = STRBUF_INIT;
+	char *out = NULL, *err = NULL;
+
+	(void)state;
+	strbuf_appendf(&log, "%s\r\n", ok);                 /* 1 */
+	for (size_t i = 0; i < (5u << 20); i += 64)          /* 2: 5 MiB */
+		strbuf_append(&log, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	strbuf_appendf(&log, "\n%s\n\n%s", ok, ok);          /* 3, 4 (empty), 5 without newline */
+	snprintf(path, sizeof(path), "%s/edges.log", dir);
+	snprintf(empty, sizeof(empty), "%s/empty.log", dir);
+	tl_write_file(path, log.buf);
+	tl_write_file(empty, "");
+	char *argv[] = { agent, "scan", path, empty, NULL };
+	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
+	const char *want[] = { "\"line\":1,", "\"line\":3,", "\"line\":5," };
+	const char *p = out;
+	for (size_t i = 0; i < 3; i++) {
+		p = strstr(p, want[i]);
+		if (p == NULL)
+			fail_msg("no %s in:\n%s", want[i], out);
+	}
+	assert_int_equal(strstr(p + 1, "\"type\"") == NULL, 1);   /* nothing after line 5 */
+	assert_non_null(strstr(err, "scan: 1 lines skipped as malformed"));
+	strbuf_release(&log);
+	free(out);
+	free(err);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -130,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_two_files),
 		cmocka_unit_test(test_local_rules_and_errors),
+		cmocka_unit_test(test_reader_edges),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
