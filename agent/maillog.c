@@ -3,7 +3,7 @@
  *
  * Hand-written scanning over [line, line + len): memchr/memcmp only, no
  * regular expressions and no allocation, so that a log of millions of
- * lines is read at memory speed. Every helper takes the end pointer and
+ * lines is read at memory speed. Every scanning function takes the end pointer and
  * never reads past it.
  */
 #include "maillog.h"
