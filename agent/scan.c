@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,25 +393,90 @@ scan_datafile(const char *name)
 static void
 scan_usage(FILE *fp)
 {
-	fprintf(fp, "usage: postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...\n");
+	fprintf(fp, "usage: postroute-agent scan [--rules FILE]... [--providers FILE] "
+	    "[--set NAME=VALUE]... LOGFILE...\n");
 }
 
 struct scan_args {
 	const char *rules[SCAN_MAX_RULES];
 	int nrules;
 	const char *providers;
+	struct detector_config det;
 	char **files;
 	int nfiles;
 };
 
+/* The detector's thresholds, as scan --set NAME=VALUE names them. */
+static const struct scan_knob {
+	const char *name;
+	size_t offset;
+	int is_share;      /* a double in (0, 1], else an int */
+} scan_knobs[] = {
+	{ "window", offsetof(struct detector_config, window_s), 0 },
+	{ "fail_count", offsetof(struct detector_config, fail_count), 0 },
+	{ "fail_share", offsetof(struct detector_config, fail_share), 1 },
+	{ "min_definite", offsetof(struct detector_config, min_definite), 0 },
+	{ "conn_count", offsetof(struct detector_config, conn_count), 0 },
+	{ "conn_share", offsetof(struct detector_config, conn_share), 1 },
+	{ "clear_successes", offsetof(struct detector_config, clear_successes), 0 },
+	{ "clear_quiet", offsetof(struct detector_config, clear_quiet_s), 0 },
+};
+
+/* "NAME=VALUE" into cfg; returns 0, or -1 after saying what is wrong. */
+static int
+scan_set_knob(struct detector_config *cfg, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *end;
+
+	for (size_t i = 0; eq != NULL && i < sizeof(scan_knobs) / sizeof(scan_knobs[0]); i++) {
+		const struct scan_knob *k = &scan_knobs[i];
+		if (strlen(k->name) != (size_t)(eq - arg) || strncmp(arg, k->name, (size_t)(eq - arg)) != 0)
+			continue;
+		errno = 0;
+		if (k->is_share) {
+			double v = strtod(eq + 1, &end);
+			if (errno == 0 && end != eq + 1 && *end == '\0') {
+				*(double *)(void *)((char *)cfg + k->offset) = v;
+				return 0;
+			}
+		} else {
+			long v = strtol(eq + 1, &end, 10);
+			if (errno == 0 && end != eq + 1 && *end == '\0' && v >= 0 && v <= 86400) {
+				*(int *)(void *)((char *)cfg + k->offset) = (int)v;
+				return 0;
+			}
+		}
+		log_warnx("scan: --set %s: bad value", arg);
+		return -1;
+	}
+	log_warnx("scan: --set %s: expected NAME=VALUE, NAME one of window fail_count "
+	    "fail_share min_definite conn_count conn_share clear_successes clear_quiet", arg);
+	return -1;
+}
+
+/* The value of option name at argv[*i] ("--name=V" or "--name V"), or NULL. */
+static const char *
+scan_opt(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
 static int
 scan_parse_args(int argc, char **argv, struct scan_args *a)
 {
+	const char *v;
 	int i;
 
-	for (i = 1; i < argc; i++) {
-		const char *v = NULL;
-		int consumed = 0;
+	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
@@ -419,32 +485,31 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 			scan_usage(stdout);
 			exit(0);
 		}
-		if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)
-			break;
-		if (strncmp(argv[i], "--rules=", 8) == 0 || strncmp(argv[i], "--providers=", 12) == 0)
-			v = strchr(argv[i], '=') + 1;
-		else if ((strcmp(argv[i], "--rules") == 0 || strcmp(argv[i], "--providers") == 0) &&
-		    i + 1 < argc)
-			v = argv[i + 1], consumed = 1;
-		else {
-			log_warnx("scan: unknown option or missing value: %s", argv[i]);
-			return -1;
-		}
-		if (strncmp(argv[i], "--rules", 7) == 0) {
+		if ((v = scan_opt(argc, argv, &i, "--rules")) != NULL) {
 			if (a->nrules == SCAN_MAX_RULES) {
 				log_warnx("scan: at most %d --rules files", SCAN_MAX_RULES);
 				return -1;
 			}
 			a->rules[a->nrules++] = v;
-		} else {
+		} else if ((v = scan_opt(argc, argv, &i, "--providers")) != NULL) {
 			a->providers = v;
+		} else if ((v = scan_opt(argc, argv, &i, "--set")) != NULL) {
+			if (scan_set_knob(&a->det, v) != 0)
+				return -1;
+		} else {
+			log_warnx("scan: unknown option or missing value: %s", argv[i]);
+			return -1;
 		}
-		i += consumed;
 	}
 	a->files = argv + i;
 	a->nfiles = argc - i;
 	if (a->nfiles == 0) {
 		log_warnx("scan: no log file given");
+		return -1;
+	}
+	const char *why = detector_config_check(&a->det);
+	if (why != NULL) {
+		log_warnx("scan: detector thresholds: %s", why);
 		return -1;
 	}
 	return 0;
@@ -487,18 +552,17 @@ int
 scan_main(int argc, char **argv)
 {
 	struct scan_args a = { .nrules = 0 };
-	struct detector_config dcfg;
 	struct scan s = { 0 };
 	int rc = 0;
 
+	detector_config_default(&a.det);
 	if (scan_parse_args(argc, argv, &a) != 0) {
 		scan_usage(stderr);
 		return 2;
 	}
 	s.cat = catalogue_new();
 	s.cls = classify_new();
-	detector_config_default(&dcfg);
-	s.det = detector_new(&dcfg);
+	s.det = detector_new(&a.det);
 	s.out.buf = xmalloc(SCAN_OUT_BUF);
 	if (scan_setup(&s, &a) != 0) {
 		rc = 2;

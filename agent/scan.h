@@ -5,7 +5,8 @@
  *	scan - backtest rules and thresholds on old Postfix logs
  *
  * SYNOPSIS
- *	postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...
+ *	postroute-agent scan [--rules FILE]... [--providers FILE]
+ *	    [--set NAME=VALUE]... LOGFILE...
  *
  * DESCRIPTION
  *	Reads each LOGFILE ("-" is standard input) line by line, parses,
@@ -31,6 +32,10 @@
  *	$POSTROUTE_DATADIR, then the compiled-in POSTROUTE_DATADIR
  *	(PREFIX/share/postroute after make install), then ../share/postroute
  *	next to the program (an install under another PREFIX), then ./deploy.
+ *
+ *	--set changes a detector threshold for the run (window, fail_count,
+ *	fail_share, min_definite, conn_count, conn_share, clear_successes,
+ *	clear_quiet: see detector.h), to backtest thresholds as well as rules.
  *
  *	Traditional syslog timestamps take their year from the file's
  *	modification time (standard input: now) and are local time.

@@ -116,6 +116,18 @@ test_local_rules_and_errors(void **state)
 	free(out);
 	free(err);
 
+	/* thresholds for the run: 7 failures needed, the episode has 6 */
+	char *a6[] = { agent, "scan", "--set", "fail_count=7", logpath, NULL };
+	assert_int_equal(tl_run(a6, &out, &err, 60), 0);
+	assert_null(strstr(out, "\"type\":\"event\""));
+	free(out);
+	free(err);
+	char *a7[] = { agent, "scan", "--set=min_definite=9", logpath, NULL };
+	assert_int_equal(tl_run(a7, &out, &err, 60), 2);
+	assert_non_null(strstr(err, "scan: detector thresholds: min_definite must be between 1 and fail_count"));
+	free(out);
+	free(err);
+
 	char *a5[] = { agent, "scan", "--providers", "/nonexistent/providers.conf", logpath, NULL };
 	assert_int_equal(tl_run(a5, &out, &err, 60), 2);
 	assert_non_null(strstr(err, "/nonexistent/providers.conf: cannot open"));
