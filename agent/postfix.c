@@ -11,6 +11,9 @@
 #include "proc.h"
 #include "xalloc.h"
 
+/* postqueue -i runs at once (each is one short request to the flush service) */
+#define POSTFIX_PUSH_WIDTH 8
+
 static int
 pf_run(const struct postfix *pf, const char *prog, const char *a1, const char *a2,
     struct strbuf *out, struct strbuf *err)
@@ -145,42 +148,67 @@ postfix_ids_free(char **ids, size_t n)
 	free(ids);
 }
 
+/* postqueue -i for each id, a few at once; a message may leave the queue
+ * between -j and -i, so a failed push is counted, not an error. */
+static void
+pf_push(const struct postfix *pf, char **ids, struct postfix_requeue_stats *st)
+{
+	char *bin = xasprintf("%s/postqueue", pf->command_dir);
+	char ***argvs = xcalloc(st->selected + 1, sizeof(*argvs));
+	int *status = xcalloc(st->selected + 1, sizeof(*status));
+
+	for (size_t i = 0; i < st->selected; i++) {
+		argvs[i] = xcalloc(6, sizeof(char *));
+		argvs[i][0] = bin, argvs[i][1] = "-c", argvs[i][2] = (char *)pf->config_dir;
+		argvs[i][3] = "-i", argvs[i][4] = ids[i];
+	}
+	st->pushed = proc_run_parallel(argvs, st->selected,
+	    POSTFIX_PUSH_WIDTH, pf->timeout_ms, status);
+	st->failed = st->selected - st->pushed;
+	for (size_t i = 0; i < st->selected; i++)
+		free(argvs[i]);
+	free(argvs), free(status), free(bin);
+}
+
 int
-postfix_requeue(const struct postfix *pf, const char *mode, char **domains,
-    size_t ndomains, size_t max, struct postfix_requeue_stats *st, struct strbuf *err)
+postfix_queue_list(const struct postfix *pf, char **domains, size_t ndomains,
+    struct postfix_requeue_stats *st, char ***ids, struct strbuf *err)
 {
 	struct strbuf out = STRBUF_INIT;
-	char **ids = NULL;
-	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
-	if (strcmp(mode, "all") == 0) {
+	*ids = NULL;
+	if (ndomains == 0)
+		return 0;
+	if (pf_run(pf, "postqueue", "-j", NULL, &out, err) != 0) {
+		strbuf_release(&out);
+		return -1;
+	}
+	st->selected = postfix_queue_select(strbuf_str(&out), domains, ndomains, ids,
+	    &st->bad_lines);
+	strbuf_release(&out);
+	return 0;
+}
+
+int
+postfix_queue_push(const struct postfix *pf, char **ids, size_t max,
+    struct postfix_requeue_stats *st, struct strbuf *err)
+{
+	if (st->selected == 0)
+		return 0;
+	if (st->selected > max) {
 		st->flushed = 1;
 		return pf_run(pf, "postqueue", "-f", NULL, NULL, err);
 	}
-	if (ndomains == 0)
-		return 0;
-	if (pf_run(pf, "postqueue", "-j", NULL, &out, err) != 0)
-		goto done;
-	st->selected = postfix_queue_select(strbuf_str(&out), domains, ndomains, &ids,
-	    &st->bad_lines);
-	if (st->selected > max) {
-		st->flushed = 1;
-		rc = pf_run(pf, "postqueue", "-f", NULL, NULL, err);
-		goto done;
-	}
-	for (size_t i = 0; i < st->selected; i++) {
-		/* a message may leave the queue between -j and -i: not an error */
-		struct strbuf e = STRBUF_INIT;
-		if (pf_run(pf, "postqueue", "-i", ids[i], NULL, &e) == 0)
-			st->pushed++;
-		else
-			st->failed++;
-		strbuf_release(&e);
-	}
-	rc = 0;
-done:
-	postfix_ids_free(ids, ids ? st->selected : 0);
-	strbuf_release(&out);
-	return rc;
+	pf_push(pf, ids, st);
+	return 0;
+}
+
+int
+postfix_queue_flush(const struct postfix *pf, struct postfix_requeue_stats *st,
+    struct strbuf *err)
+{
+	memset(st, 0, sizeof(*st));
+	st->flushed = 1;
+	return pf_run(pf, "postqueue", "-f", NULL, NULL, err);
 }

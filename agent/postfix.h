@@ -10,14 +10,14 @@
  *	hash and cdb maps are reopened at once instead of at
  *	trivial-rewrite's next 10-second check).
  *
- *	postfix_requeue makes mail already deferred for moved domains take
- *	the new route now rather than at its next retry (5 minutes to over
- *	an hour with default timers). "moved" lists the queue ids of the
- *	deferred queue (postqueue -j) that have a recipient in a moved
- *	domain (a domain, or a subdomain of a ".domain" entry) and pushes
- *	them with postqueue -i, one id per run (postqueue takes one); with
- *	more than max ids it flushes the whole queue once instead
- *	(postqueue -f). "all" always uses postqueue -f.
+ *	The postfix_queue_* functions make mail already deferred for moved
+ *	domains take the new route now rather than at its next retry (5
+ *	minutes to over an hour with default timers): list the queue ids of
+ *	the deferred queue (postqueue -j) that have a recipient in a moved
+ *	domain (a domain, or a subdomain of a ".domain" entry) and push them
+ *	with postqueue -i, one id per run (postqueue takes one), several
+ *	runs at once; with more than max ids flush the whole queue once
+ *	instead (postqueue -f).
  *
  *	postfix_queue_select is the JSON part, for tests.
  *
@@ -56,9 +56,20 @@ struct postfix_requeue_stats {
 
 int postfix_reload(const struct postfix *pf, struct strbuf *err);
 
-/* mode "moved" or "all"; domains sorted (strcmp), may hold ".sub" forms. */
-int postfix_requeue(const struct postfix *pf, const char *mode, char **domains,
-    size_t ndomains, size_t max, struct postfix_requeue_stats *st, struct strbuf *err);
+/*
+ * requeue = moved is two calls, so that the listing (postqueue -j) can run
+ * before the reload: postfix_queue_list selects the deferred ids with a
+ * recipient in domains (sorted with strcmp; ".sub" forms allowed) into a
+ * new array (postfix_ids_free(ids, st->selected)); postfix_queue_push then
+ * pushes them (postqueue -i, a few at once), or flushes the queue once
+ * when there are more than max. requeue = all: postfix_queue_flush.
+ */
+int postfix_queue_list(const struct postfix *pf, char **domains, size_t ndomains,
+    struct postfix_requeue_stats *st, char ***ids, struct strbuf *err);
+int postfix_queue_push(const struct postfix *pf, char **ids, size_t max,
+    struct postfix_requeue_stats *st, struct strbuf *err);
+int postfix_queue_flush(const struct postfix *pf, struct postfix_requeue_stats *st,
+    struct strbuf *err);
 
 size_t postfix_queue_select(const char *jsonl, char **domains, size_t ndomains,
     char ***ids, size_t *bad);

@@ -218,3 +218,76 @@ proc_run(char *const argv[], const char *stdin_data, long timeout_ms,
 	res->status = WEXITSTATUS(status);
 	return 0;
 }
+
+static pid_t
+proc_spawn_quiet(char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);
+		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		setpgid(pid, pid);
+	return pid;
+}
+
+/* Reaps what finished; returns how many did. */
+static size_t
+proc_reap_some(pid_t *pids, size_t n, int *status, size_t *ok)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int st;
+		if (pids[i] <= 0 || waitpid(pids[i], &st, WNOHANG) != pids[i])
+			continue;
+		status[i] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		*ok += status[i] == 0;
+		pids[i] = 0;
+		done++;
+	}
+	return done;
+}
+
+size_t
+proc_run_parallel(char **argvs[], size_t n, size_t width, long timeout_ms, int *status)
+{
+	pid_t *pids = calloc(n ? n : 1, sizeof(*pids));
+	long deadline = proc_now_ms() + timeout_ms;
+	size_t next = 0, running = 0, ok = 0;
+
+	if (pids == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		status[i] = -1;
+	while (next < n || running > 0) {
+		while (running < width && next < n) {
+			pids[next] = proc_spawn_quiet(argvs[next]);
+			running += pids[next] > 0;
+			next++;
+		}
+		running -= proc_reap_some(pids, next, status, &ok);
+		if (running > 0 && proc_now_ms() >= deadline)
+			break;
+		if (running > 0)
+			usleep(500);
+	}
+	for (size_t i = 0; i < next; i++) {
+		if (pids[i] > 0) {
+			kill(-pids[i], SIGKILL);
+			kill(pids[i], SIGKILL);
+			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+	}
+	free(pids);
+	return ok;
+}

@@ -46,6 +46,16 @@ int proc_run(char *const argv[], const char *stdin_data, long timeout_ms,
     struct proc_result *res, struct strbuf *err);
 void proc_result_release(struct proc_result *res);
 
+/*
+ * Runs n commands, at most width at once, stdin and output on /dev/null.
+ * status[i] is command i's exit status, or -1 when it was killed by a
+ * signal or by the deadline (timeout_ms for the whole batch). Returns how
+ * many exited 0. For many short commands whose output does not matter
+ * (postqueue -i per queue id).
+ */
+size_t proc_run_parallel(char **argvs[], size_t n, size_t width, long timeout_ms,
+    int *status);
+
 /* Appends argv joined by spaces (for messages). */
 void proc_argv_str(char *const argv[], struct strbuf *out);
 

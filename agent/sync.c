@@ -79,6 +79,7 @@ sync_release(struct sync *s)
 {
 	feed_client_release(&s->fc);
 	state_release(&s->st);
+	mastercf_release(&s->mc);
 	free(s->prev_text);
 	sync_report_clear(&s->rep);
 }
@@ -186,35 +187,46 @@ sync_pf(const struct sync *s, struct postfix *pf)
 	pf->timeout_ms = (long)s->cfg->command_timeout_ms;
 }
 
-/* reload and requeue after an install; 0, or -1 with *step. */
+/*
+ * reload and requeue after an install; 0, or -1 with *step. The deferred
+ * queue is listed before the reload (it does not depend on the map, and
+ * showq would otherwise be restarted by the reload first); the ids are
+ * pushed after it, once Postfix uses the new map.
+ */
 static int
 sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
 {
 	struct postfix pf;
 	struct postfix_requeue_stats rs;
-	long t0 = sync_now_ms();
-	char **moved = NULL;
+	long t0 = sync_now_ms(), listed_ms = 0;
+	char **moved = NULL, **ids = NULL;
 	size_t nmoved = 0;
-	int rc = -1;
+	int rc = -1, by_id = strcmp(s->cfg->requeue, "moved") == 0;
 
 	sync_pf(s, &pf);
+	memset(&rs, 0, sizeof(rs));
+	*step = "requeue";
+	if (by_id) {
+		nmoved = sync_moved(s->prev_text, s->st.text, &moved);
+		if (postfix_queue_list(&pf, moved, nmoved, &rs, &ids, err) != 0)
+			goto done;
+		listed_ms = sync_now_ms() - t0, t0 = sync_now_ms();
+	}
 	*step = "reload";
 	if (strcmp(s->cfg->reload, "always") == 0 && postfix_reload(&pf, err) != 0)
-		return -1;
+		goto done;
 	dur[D_RELOAD] = sync_now_ms() - t0, t0 = sync_now_ms();
 	*step = "requeue";
-	if (strcmp(s->cfg->requeue, "none") != 0) {
-		nmoved = sync_moved(s->prev_text, s->st.text, &moved);
-		if (postfix_requeue(&pf, s->cfg->requeue, moved, nmoved,
-		    (size_t)s->cfg->requeue_max, &rs, err) != 0)
-			goto done;
-		if (rs.selected || rs.flushed)
-			log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
-			    rs.selected, nmoved, rs.pushed, rs.flushed ? ", queue flushed" : "");
-	}
-	dur[D_REQUEUE] = sync_now_ms() - t0;
+	if (by_id ? postfix_queue_push(&pf, ids, (size_t)s->cfg->requeue_max, &rs, err) != 0 :
+	    strcmp(s->cfg->requeue, "all") == 0 && postfix_queue_flush(&pf, &rs, err) != 0)
+		goto done;
+	if (rs.selected || rs.flushed)
+		log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
+		    rs.selected, nmoved, rs.pushed, rs.flushed ? ", queue flushed" : "");
+	dur[D_REQUEUE] = listed_ms + sync_now_ms() - t0;
 	rc = 0;
 done:
+	postfix_ids_free(ids, ids ? rs.selected : 0);
 	postfix_ids_free(moved, nmoved);
 	return rc;
 }
@@ -257,12 +269,37 @@ sync_install(struct sync *s, char *text, long *dur, const char **step, struct st
 	return state_save(s->cfg->state_dir, &s->st, err);
 }
 
+/* master.cf's services: postconf -M again only when the file changed. */
+static int
+sync_services(struct sync *s, struct strbuf *err)
+{
+	char *path = xasprintf("%s/master.cf", s->cfg->config_directory), *postconf;
+	struct stat sb;
+	int rc = 0;
+
+	if (stat(path, &sb) == 0 && s->mc_valid && sb.st_ino == s->mc_stat.st_ino &&
+	    sb.st_size == s->mc_stat.st_size && sb.st_mtim.tv_sec == s->mc_stat.st_mtim.tv_sec &&
+	    sb.st_mtim.tv_nsec == s->mc_stat.st_mtim.tv_nsec)
+		goto done;
+	mastercf_release(&s->mc);
+	s->mc_valid = 0;
+	postconf = xasprintf("%s/postconf", s->cfg->command_directory);
+	rc = mastercf_load(postconf, s->cfg->config_directory, (long)s->cfg->command_timeout_ms,
+	    &s->mc, err);
+	free(postconf);
+	if (rc == 0) {
+		s->mc_stat = sb;
+		s->mc_valid = 1;
+	}
+done:
+	free(path);
+	return rc;
+}
+
 static int
 sync_check_entries(struct sync *s, const struct feed *f, struct strbuf *text, long *dur,
     const char **step, struct strbuf *err)
 {
-	struct mastercf mc;
-	char *postconf;
 	long t0 = sync_now_ms();
 	int rc;
 
@@ -271,13 +308,9 @@ sync_check_entries(struct sync *s, const struct feed *f, struct strbuf *text, lo
 		return -1;
 	dur[D_VALIDATE] = sync_now_ms() - t0, t0 = sync_now_ms();
 	*step = "mastercf";
-	postconf = xasprintf("%s/postconf", s->cfg->command_directory);
-	rc = mastercf_load(postconf, s->cfg->config_directory, (long)s->cfg->command_timeout_ms,
-	    &mc, err);
-	free(postconf);
+	rc = sync_services(s, err);
 	if (rc == 0)
-		rc = mastercf_check(&mc, f->entries, f->n, err);
-	mastercf_release(&mc);
+		rc = mastercf_check(&s->mc, f->entries, f->n, err);
 	dur[D_MASTERCF] = sync_now_ms() - t0;
 	return rc;
 }

@@ -45,9 +45,11 @@
 #define POSTROUTE_SYNC_H
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "agentconf.h"
 #include "feed.h"
+#include "mastercf.h"
 #include "state.h"
 #include "strbuf.h"
 
@@ -76,6 +78,9 @@ struct sync {
 	int pending_reload;      /* map installed, reload/requeue not yet done */
 	char *prev_text;         /* map before the last install, for requeue */
 	struct sync_report rep;
+	struct mastercf mc;      /* services of master.cf, as of mc_stat */
+	struct stat mc_stat;
+	int mc_valid;
 	unsigned failures;       /* consecutive, for the backoff */
 	unsigned rand_state;
 };

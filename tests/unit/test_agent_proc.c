@@ -88,6 +88,27 @@ test_proc_signal(void **state)
 }
 
 static void
+test_proc_parallel(void **state)
+{
+	char *a0[] = { "/bin/sh", "-c", "exit 0", NULL }, *a1[] = { "/bin/sh", "-c", "exit 3", NULL };
+	char *a2[] = { "/bin/sh", "-c", "sleep 30", NULL }, *a3[] = { "/nonexistent", NULL };
+	char **argvs[] = { a0, a1, a0, a2, a0, a3, a0 };
+	int status[7];
+	struct timespec a, b;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(proc_run_parallel(argvs, 7, 3, 500, status), 4);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_int_equal(status[0], 0);
+	assert_int_equal(status[1], 3);
+	assert_int_equal(status[3], -1);    /* killed at the deadline */
+	assert_int_equal(status[5], 127);   /* cannot execute */
+	assert_int_equal(status[6], 0);
+	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 3000);
+}
+
+static void
 test_state_roundtrip(void **state)
 {
 	char *dir = tl_mkdtemp("state");
@@ -181,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_proc_timeout),
 		cmocka_unit_test(test_proc_missing),
 		cmocka_unit_test(test_proc_signal),
+		cmocka_unit_test(test_proc_parallel),
 		cmocka_unit_test(test_state_roundtrip),
 		cmocka_unit_test(test_postqueue_select),
 		cmocka_unit_test(test_backoff),

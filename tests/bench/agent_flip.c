@@ -1,0 +1,325 @@
+/*
+ * agent_flip.c: how fast a flip reaches real Postfix, and what one install
+ * costs by map size.
+ *
+ *   agent_flip [ROUNDS] [SIZES]     (run by tests/bench/agent.sh)
+ *
+ * Part 1, on the real controller with two agents (mx01 hash, mx02 hash,
+ * reload = always, requeue = moved) and smtp-sink relays: each round sends
+ * 5 messages per node that a relay answering 421 [TSS04] defers, then flips
+ * the provider to the healthy relay and measures from the flip's API call
+ * to (a) every agent's "applied" report (the controller's last_report_at),
+ * (b) the first and (c) the last of the 10 deferred messages written by
+ * the healthy relay (file mtimes); then unflips. p50 and max over ROUNDS.
+ *
+ * Part 2, with a stand-in controller serving N entries to `--once`
+ * (hash, cdb, lmdb; reload = never, requeue = none): the agent's own step
+ * durations from its report, median of 3 runs with alternating nexthops.
+ *
+ * Prints Markdown tables for BENCHMARKS.md.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "agentrun.h"
+#include "fakectl.h"
+#include "pfx.h"
+#include "strbuf.h"
+#include "testlib.h"
+#include "xalloc.h"
+
+#define PER_NODE 5
+
+static int rounds = 10;
+static const char *sizes = "10,1000,100000";
+
+static double
+wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+p50(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double
+vmax(const double *v, int n)
+{
+	double m = v[0];
+
+	for (int i = 1; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+/* RFC 3339 UTC with milliseconds to seconds since the epoch. */
+static double
+rfc3339(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	double frac = 0;
+
+	if (rest == NULL)
+		fail_msg("bad time %s", s ? s : "(null)");
+	if (*rest == '.')
+		frac = strtod(rest, NULL);
+	return (double)timegm(&tm) + frac;
+}
+
+static struct tl_controller *ctl;
+
+static long long
+api(const char *method, const char *path, const char *body)
+{
+	json_t *j = NULL;
+	long st = tl_api(ctl, method, path, ctl->admin, body, &j);
+
+	if (st != 200)
+		fail_msg("%s %s: %ld", method, path, st);
+	long long v = json_integer_value(json_object_get(j, "version"));
+	json_decref(j);
+	return v;
+}
+
+/* Waits until both nodes applied version v; returns the later report time. */
+static double
+await_reports(long long v)
+{
+	for (int t = 0; t < 3000; t++) {
+		json_t *st = NULL, *n;
+		size_t i;
+		int ok = 0;
+		double latest = 0;
+		if (tl_api(ctl, "GET", "/v1/status", ctl->admin, NULL, &st) == 200) {
+			json_array_foreach(json_object_get(st, "nodes"), i, n) {
+				if (json_integer_value(json_object_get(n, "applied_version")) >= v) {
+					double at = rfc3339(json_string_value(json_object_get(n, "last_report_at")));
+					latest = at > latest ? at : latest;
+					ok++;
+				}
+			}
+		}
+		json_decref(st);
+		if (ok == 2)
+			return latest;
+		usleep(5000);
+	}
+	fail_msg("version %lld not applied", v);
+	return 0;
+}
+
+/* Earliest and latest mtime of files in dir newer than since. */
+static int
+arrivals(const char *dir, double since, double *first, double *last)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	*first = 1e18, *last = 0;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		struct stat sb;
+		char *p = xasprintf("%s/%s", dir, e->d_name);
+		if (e->d_name[0] != '.' && stat(p, &sb) == 0) {
+			double t = (double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec / 1e9;
+			if (t >= since - 0.001) {
+				n++;
+				*first = t < *first ? t : *first;
+				*last = t > *last ? t : *last;
+			}
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void
+bench_flip(void **state)
+{
+	struct pfx_sink *block, *good;
+	struct pfx *mx[2];
+	struct agentrun *ag[2];
+	const char *names[2] = { "mx01", "mx02" };
+	double *ta = xcalloc((size_t)rounds, sizeof(double)), *tb = xcalloc((size_t)rounds, sizeof(double));
+	double *tc = xcalloc((size_t)rounds, sizeof(double));
+
+	(void)state;
+	ctl = tl_controller_start(NULL);
+	block = pfx_sink_start("127.0.0.2", "421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred");
+	good = pfx_sink_start("127.0.0.3", NULL);
+	char *b = xasprintf("{\"nexthop\": \"%s\"}", good->nexthop);
+	api("PUT", "/v1/relays/r-good", b);
+	free(b);
+	api("PUT", "/v1/providers/google", "{\"domains\": [\"gmail.test\", \"googlemail.test\"]}");
+	for (int i = 0; i < 2; i++) {
+		char *path = xasprintf("/v1/nodes/%s", names[i]);
+		api("PUT", path, "{\"role\": \"server\"}");
+		char *tok = tl_token(ctl, names[i], "agent", names[i]);
+		mx[i] = pfx_start(names[i], "hash", block->nexthop);
+		ag[i] = agentrun_new(names[i], ctl->url, tok, mx[i], "poll_wait = 60s", NULL);
+		agentrun_start(ag[i]);
+		free(path), free(tok);
+	}
+	await_reports(api("GET", "/v1/routes", NULL));
+	for (int r = 0; r < rounds; r++) {
+		int want = 0;
+		for (int i = 0; i < 2; i++) {
+			want += pfx_log_count(mx[i], "TSS04");
+			for (int k = 0; k < PER_NODE; k++)
+				pfx_send(mx[i], "user@gmail.test", "held");
+		}
+		want += 2 * PER_NODE;
+		for (int t = 0; t < 1500 && pfx_log_count(mx[0], "TSS04") + pfx_log_count(mx[1], "TSS04") < want; t++)
+			usleep(10000);
+		usleep(200000);   /* let qmgr move them to the deferred queue */
+		double t0 = wall_s(), first, last;
+		long long v = api("PUT", "/v1/routes/google", "{\"relay\": \"r-good\", \"reason\": \"bench\"}");
+		ta[r] = await_reports(v) - t0;
+		for (int t = 0; t < 1500 && arrivals(good->dir, t0, &first, &last) < 2 * PER_NODE; t++)
+			usleep(10000);
+		if (arrivals(good->dir, t0, &first, &last) < 2 * PER_NODE)
+			fail_msg("round %d: deferred mail not delivered", r);
+		tb[r] = first - t0, tc[r] = last - t0;
+		fprintf(stderr, "round %d: applied %.3f s, first %.3f s, all %.3f s\n", r + 1, ta[r], tb[r], tc[r]);
+		json_t *j = NULL;
+		tl_api(ctl, "DELETE", "/v1/routes/google?scope=*&reason=bench", ctl->admin, NULL, &j);
+		v = json_integer_value(json_object_get(j, "version"));
+		json_decref(j);
+		await_reports(v);
+	}
+	printf("\n| hash + reload + requeue, %d rounds, 2 agents, %d deferred messages | p50 | max |\n|---|---|---|\n",
+	    rounds, 2 * PER_NODE);
+	printf("| (a) flip API call -> every agent reported applied | %.0f ms | %.0f ms |\n",
+	    1000 * p50(ta, rounds), 1000 * vmax(ta, rounds));
+	printf("| (b) -> first message delivered through the new relay | %.0f ms | %.0f ms |\n",
+	    1000 * p50(tb, rounds), 1000 * vmax(tb, rounds));
+	printf("| (c) -> all deferred mail delivered there | %.0f ms | %.0f ms |\n",
+	    1000 * p50(tc, rounds), 1000 * vmax(tc, rounds));
+	fflush(stdout);
+	for (int i = 0; i < 2; i++) {
+		agentrun_stop(ag[i]);
+		agentrun_free(ag[i]);
+		pfx_stop(mx[i]);
+	}
+	pfx_sink_stop(block), pfx_sink_stop(good);
+	tl_controller_free(ctl);
+	free(ta), free(tb), free(tc);
+}
+
+static char *
+big_feed(long long version, int n, int port)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_appendf(&sb, "{\"node\": \"mx01\", \"version\": %lld, \"entries\": [", version);
+	for (int i = 0; i < n; i++)
+		strbuf_appendf(&sb, "%s{\"domain\": \"d%07d.example\", \"nexthop\": \"smtp:[127.0.0.3]:%d\", "
+		    "\"provider\": \"p%d\"}", i ? "," : "", i, port, i % 50);
+	strbuf_append(&sb, "]}");
+	return strbuf_detach(&sb);
+}
+
+static long
+dur(json_t *rep, const char *name)
+{
+	json_t *d = json_object_get(json_object_get(rep, "durations_ms"), name);
+
+	return d ? (long)json_integer_value(d) : -1;
+}
+
+static void
+bench_sizes_type(const char *type)
+{
+	static const char *steps[] = { "validate", "mastercf", "write", "postmap", "verify", "install", "total" };
+	char *list = xstrdup(sizes), *save = NULL;
+
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int n = atoi(tok);
+		struct pfx *p = pfx_start("size", type, NULL);
+		struct fakectl *fc = fakectl_start("tok", 0);
+		struct agentrun *a = agentrun_new("mx01", fakectl_url(fc), "tok", p, NULL,
+		    "reload = never\nrequeue = none");
+		double v[7][3], wall[3];
+		for (int r = 0; r < 3; r++) {
+			char *body = big_feed(r + 1, n, 2500 + r);
+			fakectl_set_feed(fc, r + 1, body);
+			free(body);
+			double t0 = wall_s();
+			if (agentrun_once(a, NULL) != 0)
+				fail_msg("%s %d entries: --once failed: %s", type, n, tl_read_file(a->log));
+			wall[r] = wall_s() - t0;
+			json_t *all = fakectl_reports(fc);
+			json_t *rep = json_array_get(all, json_array_size(all) - 1);
+			for (int s = 0; s < 7; s++)
+				v[s][r] = (double)dur(rep, steps[s]);
+			json_decref(all);
+		}
+		double med[7];
+		for (int s = 0; s < 7; s++)
+			med[s] = p50(v[s], 3);
+		double w = p50(wall, 3);
+		printf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f%% | %.1f%% |\n",
+		    type, n, med[0], med[1], med[2], med[3], med[4], med[5], med[6], 1000 * w,
+		    med[6] > 0 ? 100 * med[3] / med[6] : 0, med[3] > 0 ? 100 * med[0] / med[3] : 0);
+		fflush(stdout);
+		agentrun_free(a);
+		fakectl_stop(fc);
+		pfx_stop(p);
+	}
+	free(list);
+}
+
+static void
+bench_sizes(void **state)
+{
+	(void)state;
+	printf("\n| map | entries | render ms | master.cf ms | write ms | postmap ms | verify ms | install ms "
+	    "| total ms | --once wall ms | postmap share of total | render vs postmap |\n"
+	    "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	bench_sizes_type("hash");
+	bench_sizes_type("cdb");
+	bench_sizes_type("lmdb");
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bench_flip),
+		cmocka_unit_test(bench_sizes),
+	};
+
+	if (argc > 1)
+		rounds = atoi(argv[1]) > 0 ? atoi(argv[1]) : rounds;
+	if (argc > 2)
+		sizes = argv[2];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
