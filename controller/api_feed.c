@@ -61,9 +61,9 @@ api_feed_refresh(struct app *app, struct snapshot *old)
 static void
 api_feed_reply(struct http_reply *rep, const struct snapshot *s, const char *node)
 {
-	api_json(rep, 200, json_pack("{s:s, s:I, s:o, s:o}", "node", node, "version",
-	    (json_int_t)s->version, "entries", snapshot_entries_json(s, node),
-	    "providers", snapshot_providers_json(s)));
+	free(rep->body);
+	rep->status = 200;
+	rep->body = snapshot_feed_text(s, node);
 }
 
 static enum api_result

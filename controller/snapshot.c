@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "log.h"
 #include "xalloc.h"
 
 static int
@@ -92,6 +93,26 @@ fail:
 	return -1;
 }
 
+static json_t *entry_json(const struct snapshot_entry *e);
+
+/* Serialises what every feed of this snapshot shares: the catalogue, and
+ * the entries of nodes without routes of their own (a server gets every
+ * "*" entry, a relay none). Left NULL on failure: feeds then build their
+ * JSON in full. */
+static void
+snapshot_texts(struct snapshot *s)
+{
+	json_t *star = json_array(), *none = json_array(), *prov = snapshot_providers_json(s);
+
+	for (size_t i = 0; i < s->nentries; i++)
+		if (strcmp(s->entries[i].scope, "*") == 0)
+			json_array_append_new(star, entry_json(&s->entries[i]));
+	s->providers_text = json_dumps(prov, JSON_COMPACT);
+	s->shared_entries_text[0] = json_dumps(star, JSON_COMPACT);
+	s->shared_entries_text[1] = json_dumps(none, JSON_COMPACT);
+	json_decref(star), json_decref(none), json_decref(prov);
+}
+
 struct snapshot *
 snapshot_load(PGconn *c, struct strbuf *err)
 {
@@ -111,6 +132,7 @@ snapshot_load(PGconn *c, struct strbuf *err)
 		snapshot_free(s);
 		return NULL;
 	}
+	snapshot_texts(s);
 	return s;
 }
 
@@ -130,6 +152,9 @@ snapshot_free(struct snapshot *s)
 	free(s->entries);
 	free(s->nodes);
 	json_decref(s->providers);
+	free(s->providers_text);
+	free(s->shared_entries_text[0]);
+	free(s->shared_entries_text[1]);
 	free(s);
 }
 
@@ -202,6 +227,30 @@ json_t *
 snapshot_providers_json(const struct snapshot *s)
 {
 	return s->providers ? json_deep_copy(s->providers) : json_array();
+}
+
+char *
+snapshot_feed_text(const struct snapshot *s, const char *node)
+{
+	const struct snapshot_node *n = snapshot_node(s, node);
+	const char *shared = s->shared_entries_text[n != NULL && n->is_relay];
+	char *own = NULL, *prov = NULL, *text;
+
+	for (size_t i = 0; i < s->nentries && shared != NULL; i++)
+		if (strcmp(s->entries[i].scope, node) == 0)
+			shared = NULL;   /* routes of its own: render this node's */
+	if (shared == NULL || s->providers_text == NULL) {
+		json_t *a = snapshot_entries_json(s, node), *p = snapshot_providers_json(s);
+		own = json_dumps(a, JSON_COMPACT);
+		prov = json_dumps(p, JSON_COMPACT);
+		json_decref(a), json_decref(p);
+		if (own == NULL || prov == NULL)
+			log_fatalx("snapshot: cannot serialise a feed");
+	}
+	text = xasprintf("{\"node\":\"%s\",\"version\":%lld,\"entries\":%s,\"providers\":%s}",
+	    node, s->version, own ? own : shared, prov ? prov : s->providers_text);
+	free(own), free(prov);
+	return text;
 }
 
 struct entry_list {

@@ -35,6 +35,9 @@ struct snapshot {
 	size_t nentries;
 	struct snapshot_node *nodes;       /* sorted by name */
 	size_t nnodes;
+	char *providers_text;              /* providers as compact JSON */
+	char *shared_entries_text[2];      /* entries of a server [0] / relay [1]
+	                                    * node without routes of its own */
 };
 
 /* Reads the current state through c (inside the caller's transaction if
@@ -52,6 +55,13 @@ json_t *snapshot_entries_json(const struct snapshot *s, const char *node);
 
 /* The provider catalogue (new reference), for agents' log attribution. */
 json_t *snapshot_providers_json(const struct snapshot *s);
+
+/* A node's feed body as compact JSON (caller frees):
+ * {"node","version","entries","providers"}. node is a valid object name
+ * (nothing to escape). Nodes without routes of their own share text
+ * serialised once per snapshot, so waking thousands of feeds does not
+ * build and serialise the same JSON thousands of times. */
+char *snapshot_feed_text(const struct snapshot *s, const char *node);
 
 /* Per-node differences between two snapshots, as the dry-run "changes"
  * array: [{"node", "removed": [...], "added": [...]}] for nodes that differ. */
