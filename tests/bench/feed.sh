@@ -46,34 +46,40 @@ POSTROUTE_PG_EXTRA_OPTS="-c max_connections=1200 ${POSTROUTE_PG_EXTRA_OPTS:-}" \
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
 	-c "CREATE ROLE postroute LOGIN" -c "CREATE DATABASE bench OWNER postroute" >/dev/null
 
-# a loopback port nobody listens on
-port=
-for _ in $(seq 100); do
-	p=$((30000 + RANDOM % 20000))
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "feed.sh: no free port" >&2; exit 1; }
-
+# postrouted on a free loopback port below the ephemeral range (the
+# benchmark's own 5,000 client connections take ephemeral ports); another
+# port when the one picked is taken after all
 conninfo="host=$PGHOST port=$PGPORT dbname=bench user=postroute"
-cat >"$tmp/postrouted.ini" <<EOF
-[server]
-listen = 127.0.0.1:$port
-log_level = warn
+port=
+for _ in $(seq 10); do
+	port=$((10000 + RANDOM % 20000))
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+	cat >"$tmp/postrouted.ini" <<-EOF
+	[server]
+	listen = 127.0.0.1:$port
+	log_level = warn
 
-[database]
-conninfo = $conninfo
-EOF
-"$bindir/postrouted" migrate -c "$tmp/postrouted.ini" >"$tmp/migrate.log" 2>&1 ||
-	{ cat "$tmp/migrate.log" >&2; exit 1; }
-admin=$("$bindir/postrouted" token create --name bench-admin --role admin -c "$tmp/postrouted.ini")
-"$bindir/postrouted" -c "$tmp/postrouted.ini" >"$tmp/postrouted.log" 2>&1 &
-ctl=$!
-for i in $(seq 250); do
+	[database]
+	conninfo = $conninfo
+	EOF
+	if [ -z "${admin:-}" ]; then
+		"$bindir/postrouted" migrate -c "$tmp/postrouted.ini" >"$tmp/migrate.log" 2>&1 ||
+			{ cat "$tmp/migrate.log" >&2; exit 1; }
+		admin=$("$bindir/postrouted" token create --name bench-admin --role admin -c "$tmp/postrouted.ini")
+	fi
+	"$bindir/postrouted" -c "$tmp/postrouted.ini" >"$tmp/postrouted.log" 2>&1 &
+	ctl=$!
+	for _ in $(seq 250); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+		kill -0 "$ctl" 2>/dev/null || break
+		sleep 0.02
+	done
 	curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
-	kill -0 "$ctl" 2>/dev/null || { cat "$tmp/postrouted.log" >&2; exit 1; }
-	[ "$i" -lt 250 ] || { echo "feed.sh: postrouted does not answer" >&2; exit 1; }
-	sleep 0.02
+	kill "$ctl" 2>/dev/null || true
+	wait "$ctl" 2>/dev/null || true
+	ctl=
 done
+[ -n "$ctl" ] || { echo "feed.sh: postrouted did not start:" >&2; cat "$tmp/postrouted.log" >&2; exit 1; }
 
 echo "feed fan-out: $(nproc) CPUs, $(uname -sr), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
 	"PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'), libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null || echo '?')"

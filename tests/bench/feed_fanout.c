@@ -29,6 +29,7 @@
  * Every wait is bounded; any error exits non-zero.
  */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -205,6 +206,44 @@ proc_limit_nofile(long pid)
 			v = atol(line + 14);
 	fclose(fp);
 	return v;
+}
+
+/* CPU time of every thread of pid, in seconds (schedstat: ns on a CPU). */
+static double
+proc_cpu(long pid)
+{
+	char path[96];
+	double total = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	if (d == NULL)
+		die("%s: %s (controller gone?)", path, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		char file[384];
+		unsigned long long ns = 0;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "/proc/%ld/task/%s/schedstat", pid, e->d_name);
+		FILE *fp = fopen(file, "r");
+		if (fp == NULL)
+			continue;   /* a thread that just ended */
+		if (fscanf(fp, "%llu", &ns) == 1)
+			total += (double)ns / 1e9;
+		fclose(fp);
+	}
+	closedir(d);
+	return total;
+}
+
+static double
+self_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- libcurl multi on epoll ---- */
@@ -516,6 +555,7 @@ struct result {
 	int n, rounds;
 	size_t samples;
 	double p50, p99, max, last_median;   /* ms */
+	double ctl_cpu, cli_cpu;             /* ms of CPU per change, mean */
 	long rss_kb, hwm_kb, threads;
 };
 
@@ -565,6 +605,22 @@ body_version(const struct req *r)
 
 static int flips;
 
+/* FEED_FANOUT_PERF_FIFO: a perf --control fifo, enabled for the timed
+ * windows only (perf record -D -1 --control=fifo:FIFO -p PID). */
+static void
+perf_ctl(const char *cmd)
+{
+	static FILE *fp;
+	const char *path = getenv("FEED_FANOUT_PERF_FIFO");
+
+	if (path == NULL)
+		return;
+	if (fp == NULL && (fp = fopen(path, "w")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	fprintf(fp, "%s\n", cmd);
+	fflush(fp);
+}
+
 static void
 fanout(const struct opts *o, struct loop *l, struct req *w, char **urlbase, int n,
     long long *version, struct result *res)
@@ -609,6 +665,8 @@ fanout(const struct opts *o, struct loop *l, struct req *w, char **urlbase, int 
 		char body[256];
 		snprintf(body, sizeof(body), "{\"scope\":\"*\",\"relay\":\"%s\",\"reason\":\"fan-out N=%d round %d\"}",
 		    ++flips % 2 ? "bench-b" : "bench-a", n, round);
+		perf_ctl("enable");
+		double c0 = proc_cpu(o->pid), s0 = self_cpu();
 		t0 = now();
 		req_start(l, &put, "PUT", url, body);
 		free(url);
@@ -621,6 +679,10 @@ fanout(const struct opts *o, struct loop *l, struct req *w, char **urlbase, int 
 			if (now() > deadline)
 				die("N=%d round %d: %d feeds not answered after %d s", n, round, left, WAIT_S);
 		}
+		double cpu = proc_cpu(o->pid) - c0, scpu = self_cpu() - s0;
+		perf_ctl("disable");
+		res->ctl_cpu += cpu * 1e3 / o->rounds;
+		res->cli_cpu += scpu * 1e3 / o->rounds;
 		if (put.status != 200)
 			die("PUT route: %ld %s", put.status, strbuf_str(&put.body));
 		long long v = body_version(&put);
@@ -646,8 +708,9 @@ fanout(const struct opts *o, struct loop *l, struct req *w, char **urlbase, int 
 		}
 		last[round] = worst;
 		*version = v;
-		fprintf(stderr, "  N=%d round %d: version %lld, last waiter %.1f ms (PUT %.1f ms)\n",
-		    n, round + 1, v, worst * 1e3, (put.t_done - t0) * 1e3);
+		fprintf(stderr, "  N=%d round %d: version %lld, last waiter %.1f ms (PUT %.1f ms);"
+		    " CPU: postrouted %.1f ms, this program %.1f ms\n",
+		    n, round + 1, v, worst * 1e3, (put.t_done - t0) * 1e3, cpu * 1e3, scpu * 1e3);
 	}
 	res->hwm_kb = proc_status(o->pid, "VmHWM");
 	summarise(res, lat, nlat, last, o->rounds);
@@ -741,7 +804,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	struct result res[MAX_SIZES], lres[MAX_SIZES];
+	struct result res[MAX_SIZES] = { { 0 } }, lres[MAX_SIZES] = { { 0 } };
 	int maxn = 0, maxl = 0;
 	long long version;
 	struct loop l;
@@ -797,12 +860,13 @@ main(int argc, char **argv)
 	}
 
 	printf("| waiting feeds | rounds | p50 ms | p99 ms | max ms | median of round's last ms |"
-	    " RSS MB (N parked) | peak RSS MB | threads |\n"
-	    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	    " postrouted CPU ms per change | RSS MB (N parked) | peak RSS MB | threads |\n"
+	    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (int k = 0; k < o.nsizes; k++)
-		printf("| %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %ld |\n", res[k].n,
+		printf("| %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %ld |\n", res[k].n,
 		    res[k].rounds, res[k].p50, res[k].p99, res[k].max, res[k].last_median,
-		    (double)res[k].rss_kb / 1024, (double)res[k].hwm_kb / 1024, res[k].threads);
+		    res[k].ctl_cpu, (double)res[k].rss_kb / 1024, (double)res[k].hwm_kb / 1024,
+		    res[k].threads);
 	if (o.nlisten > 0)
 		printf("\n| LISTEN connections | rounds | p50 ms | p99 ms | max ms | median of round's last ms |\n"
 		    "|---:|---:|---:|---:|---:|---:|\n");
