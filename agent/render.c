@@ -18,8 +18,9 @@ render_cmp(const void *a, const void *b, void *base)
 	return strcmp(x->domain, y->domain);
 }
 
+/* prev: the last nexthop found valid (many entries share one), or NULL */
 static int
-render_check(const struct render_entry *e, size_t i, struct strbuf *err)
+render_check(const struct render_entry *e, size_t i, const char **prev, struct strbuf *err)
 {
 	char dom[VALIDATE_DOMAIN_MAX + 2];
 	const char *why;
@@ -37,10 +38,13 @@ render_check(const struct render_entry *e, size_t i, struct strbuf *err)
 		strbuf_appendf(err, "entry %zu (%s): domain: is not lower case", i, dom);
 		return -1;
 	}
+	if (*prev != NULL && strcmp(*prev, e->nexthop) == 0)
+		return 0;
 	if ((why = validate_nexthop(e->nexthop)) != NULL) {
 		strbuf_appendf(err, "entry %zu (%s): nexthop: %s", i, dom, why);
 		return -1;
 	}
+	*prev = e->nexthop;
 	return 0;
 }
 
@@ -56,14 +60,21 @@ render_transport(const char *node, long long version,
 		strbuf_appendf(err, "node: %s", why);
 		return -1;
 	}
+	const char *prev = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (render_check(&entries[i], i, err) != 0)
+		if (render_check(&entries[i], i, &prev, err) != 0)
 			return -1;
 	}
 	idx = xmalloc((n ? n : 1) * sizeof(*idx));
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	qsort_r(idx, n, sizeof(*idx), render_cmp, (void *)entries);
+	/* the controller sends entries sorted: sort only when they are not */
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(entries[i - 1].domain, entries[i].domain) > 0) {
+			qsort_r(idx, n, sizeof(*idx), render_cmp, (void *)entries);
+			break;
+		}
+	}
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(entries[idx[i]].domain, entries[idx[i - 1]].domain) == 0) {
 			strbuf_appendf(err, "entry %zu (%s): domain: is listed twice",

@@ -337,11 +337,13 @@ sync_apply(struct sync *s, const struct feed *f)
 	s->pending_reload = 0;
 	step = "state";
 	long long was = s->st.version;
+	long ts = sync_now_ms();
 	s->st.version = f->version;
 	if (state_save(s->cfg->state_dir, &s->st, &err) != 0) {
 		s->st.version = was;
 		goto fail;
 	}
+	dur[D_STATE] = sync_now_ms() - ts;
 	dur[D_TOTAL] = sync_now_ms() - t0;
 	if (same && dur[D_RELOAD] < 0)
 		log_info("version %lld applied (%zu entries, map unchanged) in %ld ms", f->version,
