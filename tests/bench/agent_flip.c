@@ -111,7 +111,7 @@ api(const char *method, const char *path, const char *body)
 static double
 await_reports(long long v)
 {
-	for (int t = 0; t < 3000; t++) {
+	for (int t = 0; t < 600; t++) {
 		json_t *st = NULL, *n;
 		size_t i;
 		int ok = 0;
@@ -128,10 +128,22 @@ await_reports(long long v)
 		json_decref(st);
 		if (ok == 2)
 			return latest;
-		usleep(5000);
+		usleep(50000);   /* the report times come from the controller: no need to poll hard */
 	}
 	fail_msg("version %lld not applied", v);
 	return 0;
+}
+
+/* The agent's own time for version v ("version V applied (...) in N ms"). */
+static double
+agent_ms(const struct agentrun *a, long long v)
+{
+	char *log = tl_read_file(a->log), *needle = xasprintf("version %lld applied (", v);
+	const char *p = log ? strstr(log, needle) : NULL, *in = p ? strstr(p, ") in ") : NULL;
+	double ms = in ? atof(in + 5) : -1;
+
+	free(log), free(needle);
+	return ms;
 }
 
 /* Earliest and latest mtime of files in dir newer than since. */
@@ -169,7 +181,7 @@ bench_flip(void **state)
 	struct agentrun *ag[2];
 	const char *names[2] = { "mx01", "mx02" };
 	double *ta = xcalloc((size_t)rounds, sizeof(double)), *tb = xcalloc((size_t)rounds, sizeof(double));
-	double *tc = xcalloc((size_t)rounds, sizeof(double));
+	double *tc = xcalloc((size_t)rounds, sizeof(double)), *td = xcalloc((size_t)rounds, sizeof(double));
 
 	(void)state;
 	ctl = tl_controller_start(NULL);
@@ -208,7 +220,10 @@ bench_flip(void **state)
 		if (arrivals(good->dir, t0, &first, &last) < 2 * PER_NODE)
 			fail_msg("round %d: deferred mail not delivered", r);
 		tb[r] = first - t0, tc[r] = last - t0;
-		fprintf(stderr, "round %d: applied %.3f s, first %.3f s, all %.3f s\n", r + 1, ta[r], tb[r], tc[r]);
+		double m0 = agent_ms(ag[0], v), m1 = agent_ms(ag[1], v);
+		td[r] = (m0 > m1 ? m0 : m1) / 1000;
+		fprintf(stderr, "round %d: applied %.3f s, first %.3f s, all %.3f s, agent work %.3f s\n",
+		    r + 1, ta[r], tb[r], tc[r], td[r]);
 		json_t *j = NULL;
 		tl_api(ctl, "DELETE", "/v1/routes/google?scope=*&reason=bench", ctl->admin, NULL, &j);
 		v = json_integer_value(json_object_get(j, "version"));
@@ -223,6 +238,8 @@ bench_flip(void **state)
 	    1000 * p50(tb, rounds), 1000 * vmax(tb, rounds));
 	printf("| (c) -> all deferred mail delivered there | %.0f ms | %.0f ms |\n",
 	    1000 * p50(tc, rounds), 1000 * vmax(tc, rounds));
+	printf("| agent's own work: feed answer in hand -> applied (slower of the two) | %.0f ms | %.0f ms |\n",
+	    1000 * p50(td, rounds), 1000 * vmax(td, rounds));
 	fflush(stdout);
 	for (int i = 0; i < 2; i++) {
 		agentrun_stop(ag[i]);
@@ -231,7 +248,7 @@ bench_flip(void **state)
 	}
 	pfx_sink_stop(block), pfx_sink_stop(good);
 	tl_controller_free(ctl);
-	free(ta), free(tb), free(tc);
+	free(ta), free(tb), free(tc), free(td);
 }
 
 static char *
