@@ -158,13 +158,14 @@ listener_stale(struct listener *l, PGconn *c)
 	 * (versions are written in order under the routing_version lock, so
 	 * that version's rows are the oldest of the ones it lacks). Two index
 	 * probes per distinct applied version, not a join of nodes with all
-	 * of history. */
-	r = db_query(c, "SELECT n.name, l.applied, v.version,"
-	    " floor(extract(epoch FROM now() - l.since))::bigint"
-	    " FROM (SELECT a.applied, (SELECT min(h.at) FROM history h WHERE h.version ="
+	 * of history; MATERIALIZED keeps the planner from repeating them per
+	 * node (and from costing the query high enough to JIT-compile it). */
+	r = db_query(c, "WITH l AS MATERIALIZED (SELECT a.applied,"
+	    "  (SELECT min(h.at) FROM history h WHERE h.version ="
 	    "   (SELECT min(version) FROM history WHERE version > a.applied)) AS since"
-	    "  FROM (SELECT DISTINCT coalesce(applied_version, 0) AS applied FROM nodes) a) l"
-	    " JOIN nodes n ON coalesce(n.applied_version, 0) = l.applied"
+	    "  FROM (SELECT DISTINCT coalesce(applied_version, 0) AS applied FROM nodes) a)"
+	    " SELECT n.name, l.applied, v.version, floor(extract(epoch FROM now() - l.since))::bigint"
+	    " FROM l JOIN nodes n ON coalesce(n.applied_version, 0) = l.applied"
 	    " CROSS JOIN routing_version v"
 	    " WHERE l.applied < v.version AND l.since < now() - $1::bigint * interval '1 second'", 1, p);
 	for (int i = 0; db_ok(r) && i < PQntuples(r); i++) {
