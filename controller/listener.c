@@ -17,6 +17,7 @@
 struct listener {
 	struct app *app;
 	pthread_t thread;
+	pthread_t housekeeper;
 	atomic_int stop;
 	PGconn *conn;
 	double next_housekeeping;
@@ -213,6 +214,8 @@ listener_drain(struct listener *l)
 		listener_refresh(l);
 }
 
+/* Notifications and deadlines only: no query here but the snapshot read,
+ * so a change wakes the feeds however long housekeeping takes. */
 static void *
 listener_main(void *arg)
 {
@@ -231,12 +234,24 @@ listener_main(void *arg)
 		} else {
 			poll(NULL, 0, 100);
 		}
-		now = longpoll_now();
-		longpoll_tick(l->app->longpoll, now);
+		longpoll_tick(l->app->longpoll, longpoll_now());
+	}
+	return NULL;
+}
+
+/* Expiry, presence and stale nodes, once a second, on a pool connection. */
+static void *
+listener_housekeeper(void *arg)
+{
+	struct listener *l = arg;
+
+	while (!atomic_load(&l->stop)) {
+		double now = longpoll_now();
 		if (now >= l->next_housekeeping) {
 			l->next_housekeeping = now + 1.0;
 			listener_housekeeping(l);
 		}
+		poll(NULL, 0, 100);
 	}
 	return NULL;
 }
@@ -254,7 +269,8 @@ listener_start(struct app *app)
 		l->backoff = 0.1;
 		l->next_connect = longpoll_now() + 0.1;
 	}
-	if (pthread_create(&l->thread, NULL, listener_main, l) != 0)
+	if (pthread_create(&l->thread, NULL, listener_main, l) != 0 ||
+	    pthread_create(&l->housekeeper, NULL, listener_housekeeper, l) != 0)
 		log_fatal("listener: pthread_create");
 	return l;
 }
@@ -266,6 +282,7 @@ listener_stop(struct listener *l)
 		return;
 	atomic_store(&l->stop, 1);
 	pthread_join(l->thread, NULL);
+	pthread_join(l->housekeeper, NULL);
 	if (l->conn != NULL)
 		PQfinish(l->conn);
 	free(l);

@@ -1,11 +1,13 @@
 /*
- * listener.h: the thread that keeps postrouted in step with the database.
+ * listener.h: the threads that keep postrouted in step with the database.
  *
- * It owns one connection that LISTENs on postroute_version. On a
+ * One owns a connection that LISTENs on postroute_version. On a
  * notification it loads a snapshot and publishes it to the feed, which
  * wakes the waiting requests. It also resumes feeds whose deadline passed
- * (every 100 ms), expires routes whose expires_at passed and records which
- * nodes polled their feed (every second).
+ * (every 100 ms). The other, on pool connections, expires routes whose
+ * expires_at passed, records which nodes polled their feed and tells
+ * on-call about stale nodes (every second), so none of that delays a
+ * wake-up.
  *
  * A lost connection is noticed (PQconsumeInput fails, or the socket
  * closes), re-established with exponential backoff up to 5 s, and treated
