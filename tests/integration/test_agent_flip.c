@@ -234,12 +234,43 @@ test_agent_restart_no_reload(void **state)
 	}
 }
 
+/* The controller goes away and comes back: maps stay, agents reconnect
+ * and apply the change made after the restart. */
+static void
+test_controller_restart(void **state)
+{
+	(void)state;
+	char *before[2];
+	for (int i = 0; i < 2; i++)
+		before[i] = tl_read_file(mx[i]->transport);
+	int errors = agentrun_log_count(agent[0], "feed: GET");
+	assert_int_equal(tl_controller_stop(ctl), 0);
+	for (int i = 0; i < 500 && agentrun_log_count(agent[0], "feed: GET") < errors + 2; i++)
+		usleep(20000);
+	assert_true(agentrun_log_count(agent[0], "feed: GET") >= errors + 2);
+	for (int i = 0; i < 2; i++) {
+		char *now = tl_read_file(mx[i]->transport);
+		assert_string_equal(now, before[i]);
+		free(now), free(before[i]);
+	}
+	tl_controller_restart(ctl);
+	long long v = api_version("PUT", "/v1/routes/google",
+	    "{\"relay\": \"r-good\", \"reason\": \"after the restart\"}");
+	await_applied(v, -1);
+	for (int i = 0; i < 2; i++) {
+		char *l = pfx_lookup(mx[i], "gmail.test");
+		assert_string_equal(l, sink_good->nexthop);
+		free(l);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flip_and_unflip),
 		cmocka_unit_test(test_agent_restart_no_reload),
+		cmocka_unit_test(test_controller_restart),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
