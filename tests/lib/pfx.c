@@ -222,23 +222,14 @@ pfx_connects(const char *ip, int port)
 	return ok;
 }
 
-struct pfx_sink *
-pfx_sink_start(const char *ip, const char *reject_reply)
+static pid_t
+pfx_sink_spawn(const struct pfx_sink *s, const char *name, const char *reject_reply)
 {
-	struct pfx_sink *s = xcalloc(1, sizeof(*s));
-	struct passwd *pw = getpwnam("nobody");
-	static int seq;
-
-	s->dir = tl_mkdtemp("sink");
-	if (pw == NULL || chown(s->dir, pw->pw_uid, pw->pw_gid) != 0)
-		fail_msg("chown %s: %s", s->dir, strerror(errno));
-	s->ip = xstrdup(ip);
-	s->port = tl_free_port();
-	s->nexthop = xasprintf("smtp:[%s]:%d", ip, s->port);
-	char *name = xasprintf("sink%d-%d", (int)getpid(), ++seq);
 	char *pattern = xasprintf("%s/%%Y%%m%%d%%H%%M%%S.", s->dir);
-	char *addr = xasprintf("%s:%d", ip, s->port);
-	if ((s->pid = fork()) == 0) {
+	char *addr = xasprintf("%s:%d", s->ip, s->port);
+	pid_t pid = fork();
+
+	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, 0), dup2(null, 1), dup2(null, 2);
 		setpgid(0, 0);
@@ -250,18 +241,56 @@ pfx_sink_start(const char *ip, const char *reject_reply)
 			    "-d", pattern, addr, "64", (char *)NULL);
 		_exit(127);
 	}
-	free(name), free(pattern), free(addr);
-	/* ready when it accepts a connection */
+	free(pattern), free(addr);
+	return pid;
+}
+
+/* 1 when the sink listens, 0 when it exited (port taken), else fails. */
+static int
+pfx_sink_ready(struct pfx_sink *s)
+{
 	for (int i = 0; i < 250; i++) {
-		if (pfx_connects(s->ip, s->port)) {
-			pfx_track((void **)pfx_sinks_live, s, NULL);
-			return s;
-		}
 		if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
-			fail_msg("smtp-sink on %s:%d exited at start", ip, s->port);
+			return 0;
+		if (pfx_connects(s->ip, s->port)) {
+			usleep(20000);   /* still alive: the listener is ours */
+			if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
+				return 0;
+			return 1;
+		}
 		usleep(20000);
 	}
-	fail_msg("smtp-sink on %s:%d does not listen", ip, s->port);
+	fail_msg("smtp-sink on %s:%d does not listen", s->ip, s->port);
+	return 0;
+}
+
+struct pfx_sink *
+pfx_sink_start(const char *ip, const char *reject_reply)
+{
+	struct pfx_sink *s = xcalloc(1, sizeof(*s));
+	struct passwd *pw = getpwnam("nobody");
+	static int seq;
+
+	s->dir = tl_mkdtemp("sink");
+	if (pw == NULL || chown(s->dir, pw->pw_uid, pw->pw_gid) != 0)
+		fail_msg("chown %s: %s", s->dir, strerror(errno));
+	s->ip = xstrdup(ip);
+	char *name = xasprintf("sink%d-%d", (int)getpid(), ++seq);
+	/* a port free on 127.0.0.1 may be taken on another 127.x address by a
+	 * test running beside this one: try a few */
+	for (int tries = 0; tries < 10; tries++) {
+		s->port = tl_free_port();
+		if (pfx_connects(s->ip, s->port))
+			continue;
+		s->pid = pfx_sink_spawn(s, name, reject_reply);
+		if (pfx_sink_ready(s)) {
+			s->nexthop = xasprintf("smtp:[%s]:%d", ip, s->port);
+			pfx_track((void **)pfx_sinks_live, s, NULL);
+			free(name);
+			return s;
+		}
+	}
+	fail_msg("smtp-sink on %s: no port found", ip);
 	return NULL;
 }
 
