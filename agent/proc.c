@@ -102,13 +102,33 @@ proc_pipes(int p[4][2])
 	return 0;
 }
 
+/* Reads what is left in a non-blocking pipe after the child exited. */
 static void
-proc_loop(pid_t pid, int p[4][2], const char *data, long deadline,
-    struct proc_result *res)
+proc_drain_rest(int fd, struct strbuf *sb, int *open)
 {
-	int in_open = data != NULL, out_open = 1, err_open = 1;
+	for (int i = 0; *open && i < 1024; i++) {
+		size_t before = sb->len;
+		proc_drain(fd, sb, open);
+		if (*open && sb->len == before)
+			break;   /* EAGAIN: a background grandchild holds the pipe */
+	}
+}
+
+/*
+ * Feeds stdin, collects output, until both pipes close, the child exits or
+ * the deadline passes. The child's own exit ends the wait even when a
+ * process it left in the background (postfix-script runs "postsuper &")
+ * still holds the pipes. Returns 1 with *status when the child was reaped.
+ */
+static int
+proc_loop(pid_t pid, int p[4][2], const char *data, long deadline,
+    struct proc_result *res, int *status)
+{
+	int in_open = data != NULL, out_open = 1, err_open = 1, reaped = 0;
 	size_t off = 0, len = data ? strlen(data) : 0;
 
+	fcntl(p[1][0], F_SETFL, O_NONBLOCK);
+	fcntl(p[2][0], F_SETFL, O_NONBLOCK);
 	if (in_open)
 		fcntl(p[0][1], F_SETFL, O_NONBLOCK);
 	else
@@ -128,7 +148,7 @@ proc_loop(pid_t pid, int p[4][2], const char *data, long deadline,
 			res->timed_out = 1;
 			break;
 		}
-		if (poll(fds, 3, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
+		if (poll(fds, 3, (int)(left > 20 ? 20 : left)) < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents)
 			proc_drain(p[1][0], &res->out, &out_open);
@@ -136,6 +156,12 @@ proc_loop(pid_t pid, int p[4][2], const char *data, long deadline,
 			proc_drain(p[2][0], &res->err, &err_open);
 		if (fds[2].revents)
 			proc_feed(p[0][1], data, len, &off, &in_open);
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			reaped = 1;
+			proc_drain_rest(p[1][0], &res->out, &out_open);
+			proc_drain_rest(p[2][0], &res->err, &err_open);
+			break;
+		}
 	}
 	if (out_open)
 		close(p[1][0]);
@@ -143,6 +169,7 @@ proc_loop(pid_t pid, int p[4][2], const char *data, long deadline,
 		close(p[2][0]);
 	if (in_open)
 		close(p[0][1]);
+	return reaped;
 }
 
 /* Waits for pid; after a timeout kill, reaps it at once. */
@@ -195,11 +222,11 @@ proc_run(char *const argv[], const char *stdin_data, long timeout_ms,
 	}
 	setpgid(pid, pid);
 	close(p[0][0]), close(p[1][1]), close(p[2][1]), close(p[3][1]);
-	proc_loop(pid, p, stdin_data, deadline, res);
+	int reaped = proc_loop(pid, p, stdin_data, deadline, res, &status);
 	if (read(p[3][0], &exec_errno, sizeof(exec_errno)) != (ssize_t)sizeof(exec_errno))
 		exec_errno = 0;
 	close(p[3][0]);
-	if (proc_reap(pid, res->timed_out ? 0 : deadline, &status) > 0)
+	if (!reaped && proc_reap(pid, res->timed_out ? 0 : deadline, &status) > 0)
 		res->timed_out = 1;
 	res->elapsed_ms = proc_now_ms() - start;
 	if (exec_errno != 0) {

@@ -59,6 +59,27 @@ test_proc_timeout(void **state)
 }
 
 static void
+test_proc_background_grandchild(void **state)
+{
+	/* like postfix-script's "postsuper &": the child's exit ends the wait */
+	char *argv[] = { "/bin/sh", "-c", "sleep 5 & echo done; echo warn >&2", NULL };
+	struct proc_result r;
+	struct strbuf err = STRBUF_INIT;
+	struct timespec a, b;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(proc_run(argv, NULL, 10000, &r, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(strbuf_str(&r.out), "done\n");
+	assert_string_equal(strbuf_str(&r.err), "warn\n");
+	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 2000);
+	proc_result_release(&r);
+	strbuf_release(&err);
+}
+
+static void
 test_proc_missing(void **state)
 {
 	char *argv[] = { "/nonexistent/postmap", "-s", NULL };
@@ -200,6 +221,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_output),
 		cmocka_unit_test(test_proc_timeout),
+		cmocka_unit_test(test_proc_background_grandchild),
 		cmocka_unit_test(test_proc_missing),
 		cmocka_unit_test(test_proc_signal),
 		cmocka_unit_test(test_proc_parallel),
