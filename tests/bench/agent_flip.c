@@ -214,6 +214,7 @@ bench_flip(void **state)
 		usleep(200000);   /* let qmgr move them to the deferred queue */
 		double t0 = wall_s(), first, last;
 		long long v = api("PUT", "/v1/routes/google", "{\"relay\": \"r-good\", \"reason\": \"bench\"}");
+		double t_put = wall_s() - t0;
 		ta[r] = await_reports(v) - t0;
 		for (int t = 0; t < 1500 && arrivals(good->dir, t0, &first, &last) < 2 * PER_NODE; t++)
 			usleep(10000);
@@ -222,8 +223,8 @@ bench_flip(void **state)
 		tb[r] = first - t0, tc[r] = last - t0;
 		double m0 = agent_ms(ag[0], v), m1 = agent_ms(ag[1], v);
 		td[r] = (m0 > m1 ? m0 : m1) / 1000;
-		fprintf(stderr, "round %d: applied %.3f s, first %.3f s, all %.3f s, agent work %.3f s\n",
-		    r + 1, ta[r], tb[r], tc[r], td[r]);
+		fprintf(stderr, "round %d: PUT answered %.3f s, applied %.3f s, first %.3f s, all %.3f s, "
+		    "agent work %.3f s\n", r + 1, t_put, ta[r], tb[r], tc[r], td[r]);
 		json_t *j = NULL;
 		tl_api(ctl, "DELETE", "/v1/routes/google?scope=*&reason=bench", ctl->admin, NULL, &j);
 		v = json_integer_value(json_object_get(j, "version"));
