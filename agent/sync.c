@@ -51,6 +51,10 @@ sync_init(struct sync *s, const struct agent_config *cfg, volatile sig_atomic_t 
 	s->stop = stop;
 	s->wake = wake;
 	s->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
+	if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST) {
+		strbuf_appendf(err, "state_dir %s: %s", cfg->state_dir, strerror(errno));
+		return -1;
+	}
 	if (state_load(cfg->state_dir, &s->st, err) != 0)
 		return -1;
 	s->fc.urls = cfg->urls;
