@@ -26,6 +26,8 @@ const struct config_key agentconf_keys[] = {
 	  "directory for the applied version, checksum and a copy of the map" },
 	{ "agent", "ca_file", CONFIG_STRING, AC(ca_file), NULL, 0, 0, 0, NULL,
 	  "CA bundle for https controller URLs (default: the system's)" },
+	{ "agent", "user", CONFIG_STRING, AC(user), "", 0, 0, 0, NULL,
+	  "run HTTP, JSON and rendering as this user, with a root helper for postmap, reload and requeue (empty: one process)" },
 	{ "agent", "connect_timeout", CONFIG_DURATION, AC(connect_timeout_ms), "5s", 100, 120 * SEC, 0, NULL,
 	  "TCP/TLS connect timeout per controller URL" },
 	{ "agent", "request_timeout", CONFIG_DURATION, AC(request_timeout_ms), "15s", 1 * SEC, 300 * SEC, 0, NULL,

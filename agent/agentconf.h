@@ -34,6 +34,7 @@ struct agent_config {
 	char *token_file;
 	char *state_dir;
 	char *ca_file;
+	char *user;
 	long long connect_timeout_ms;
 	long long request_timeout_ms;
 	long long poll_wait_ms;

@@ -9,7 +9,10 @@
  * syncs once without waiting and exits 0 when the node is applied or
  * already current, 1 otherwise. SIGHUP wakes the loop to re-check the
  * installed map and ask the controller at once. "scan" runs the offline
- * detector (agent/scan.h). Exit 2 on usage errors.
+ * detector (agent/scan.h). Exit 2 on usage errors. With [agent] user set,
+ * the process splits in two before anything faces the network: a root
+ * helper for the Postfix commands and the sync loop as that user
+ * (agent/privsep.h).
  *
  * Start-up failures (configuration, state file) are fatal; everything
  * after that is retried by the loop.
@@ -22,6 +25,7 @@
 #include "agentconf.h"
 #include "httpc.h"
 #include "log.h"
+#include "privsep.h"
 #include "scan.h"
 #include "sync.h"
 
@@ -85,13 +89,13 @@ main_parse(int argc, char **argv, struct main_args *a)
 }
 
 static int
-main_sync(const struct agent_config *cfg, int once)
+main_sync(const struct agent_config *cfg, int once, int priv_fd)
 {
 	struct sync s;
 	struct strbuf err = STRBUF_INIT;
 	int rc = 0;
 
-	if (sync_init(&s, cfg, &main_stop, &main_wake, &err) != 0)
+	if (sync_init(&s, cfg, priv_fd, &main_stop, &main_wake, &err) != 0)
 		log_fatalx("state: %s", strbuf_str(&err));
 	if (cfg->logwatch_file[0] != '\0')
 		log_info("logwatch: [logwatch] file is set; the live logwatch is not part of this "
@@ -136,9 +140,12 @@ main(int argc, char **argv)
 		agentconf_free(&cfg);
 		return 0;
 	}
+	int priv_fd = -1;
+	if (cfg.user[0] != '\0' && privsep_start(&cfg, &priv_fd, &err) != 0)
+		log_fatalx("%s", strbuf_str(&err));
 	main_signals();
 	httpc_global_init();
-	rc = main_sync(&cfg, a.once);
+	rc = main_sync(&cfg, a.once, priv_fd);
 	agentconf_free(&cfg);
 	strbuf_release(&err);
 	return rc;

@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "log.h"
 #include "mapinstall.h"
 #include "mastercf.h"
 #include "postfix.h"
+#include "privsep.h"
 #include "render.h"
 #include "sha256.h"
 #include "xalloc.h"
@@ -43,11 +45,12 @@ sync_abort_cb(void *arg)
 }
 
 int
-sync_init(struct sync *s, const struct agent_config *cfg, volatile sig_atomic_t *stop,
-    volatile sig_atomic_t *wake, struct strbuf *err)
+sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
+    volatile sig_atomic_t *stop, volatile sig_atomic_t *wake, struct strbuf *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
+	s->priv_fd = priv_fd;
 	s->stop = stop;
 	s->wake = wake;
 	s->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
@@ -183,81 +186,38 @@ sync_moved(const char *old_text, const char *new_text, char ***out)
 	return n;
 }
 
-static void
-sync_pf(const struct sync *s, struct postfix *pf)
-{
-	pf->command_dir = s->cfg->command_directory;
-	pf->config_dir = s->cfg->config_directory;
-	pf->timeout_ms = (long)s->cfg->command_timeout_ms;
-}
-
-/*
- * reload and requeue after an install; 0, or -1 with *step. The deferred
- * queue is listed before the reload (it does not depend on the map, and
- * showq would otherwise be restarted by the reload first); the ids are
- * pushed after it, once Postfix uses the new map.
- */
+/* reload and requeue after an install; 0, or -1 with *step. */
 static int
 sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
 {
-	struct postfix pf;
-	struct postfix_requeue_stats rs;
-	long t0 = sync_now_ms(), listed_ms = 0;
-	char **moved = NULL, **ids = NULL;
+	struct apply_times t = { 0, 0, 0, 0, 0, 0 };
+	char **moved = NULL;
 	size_t nmoved = 0;
-	int rc = -1, by_id = strcmp(s->cfg->requeue, "moved") == 0;
+	int rc;
 
-	sync_pf(s, &pf);
-	memset(&rs, 0, sizeof(rs));
-	*step = "requeue";
-	if (by_id) {
+	if (strcmp(s->cfg->requeue, "moved") == 0)
 		nmoved = sync_moved(s->prev_text, s->st.text, &moved);
-		if (postfix_queue_list(&pf, moved, nmoved, &rs, &ids, err) != 0)
-			goto done;
-		listed_ms = sync_now_ms() - t0, t0 = sync_now_ms();
-	}
-	*step = "reload";
-	if (strcmp(s->cfg->reload, "always") == 0 && postfix_reload(&pf, err) != 0)
-		goto done;
-	dur[D_RELOAD] = sync_now_ms() - t0, t0 = sync_now_ms();
-	*step = "requeue";
-	if (by_id ? postfix_queue_push(&pf, ids, (size_t)s->cfg->requeue_max, &rs, err) != 0 :
-	    strcmp(s->cfg->requeue, "all") == 0 && postfix_queue_flush(&pf, &rs, err) != 0)
-		goto done;
-	if (rs.selected || rs.flushed)
-		log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
-		    rs.selected, nmoved, rs.pushed, rs.flushed ? ", queue flushed" : "");
-	dur[D_REQUEUE] = listed_ms + sync_now_ms() - t0;
-	rc = 0;
-done:
-	postfix_ids_free(ids, ids ? rs.selected : 0);
-	postfix_ids_free(moved, nmoved);
+	if (s->priv_fd >= 0)
+		rc = privsep_activate(s->priv_fd, moved, nmoved, &t, step, err);
+	else
+		rc = apply_activate(s->cfg, moved, nmoved, &t, step, err);
+	if (moved != NULL)
+		postfix_ids_free(moved, nmoved);
+	dur[D_RELOAD] = t.reload_ms, dur[D_REQUEUE] = t.requeue_ms;
 	return rc;
-}
-
-static void
-sync_mapinstall(const struct sync *s, struct mapinstall *mi)
-{
-	mi->postmap = NULL;
-	mi->config_dir = s->cfg->config_directory;
-	mi->map_type = s->cfg->map_type;
-	mi->path = s->cfg->transport_file;
-	mi->timeout_ms = (long)s->cfg->postmap_timeout_ms;
 }
 
 /* Installs text as the map; takes it over as the state's text. */
 static int
 sync_install(struct sync *s, char *text, long *dur, const char **step, struct strbuf *err)
 {
-	struct mapinstall mi;
-	struct mapinstall_times t;
-	char *postmap = xasprintf("%s/postmap", s->cfg->command_directory);
+	struct apply_times t = { 0, 0, 0, 0, 0, 0 };
 	int rc;
 
-	sync_mapinstall(s, &mi);
-	mi.postmap = postmap;
-	rc = mapinstall_run(&mi, text, &t, step, err);
-	free(postmap);
+	if (s->priv_fd >= 0)
+		rc = privsep_install(s->priv_fd, text, &t, step, err);
+	else
+		rc = apply_install(s->cfg, text, &t, step, err);
 	if (rc != 0) {
 		free(text);
 		return -1;

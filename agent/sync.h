@@ -71,6 +71,7 @@ struct sync_report {
 
 struct sync {
 	const struct agent_config *cfg;
+	int priv_fd;             /* privileged helper (privsep.h), or -1 */
 	volatile sig_atomic_t *stop;
 	volatile sig_atomic_t *wake;
 	struct feed_client fc;
@@ -85,8 +86,10 @@ struct sync {
 	unsigned rand_state;
 };
 
-int sync_init(struct sync *s, const struct agent_config *cfg, volatile sig_atomic_t *stop,
-    volatile sig_atomic_t *wake, struct strbuf *err);
+/* priv_fd: the privileged helper's socket (privsep.h), or -1 to run the
+ * Postfix commands in this process. */
+int sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
+    volatile sig_atomic_t *stop, volatile sig_atomic_t *wake, struct strbuf *err);
 void sync_release(struct sync *s);
 
 enum sync_result sync_once(struct sync *s, int wait_s);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -564,6 +565,44 @@ test_unprivileged_lmdb(void **state)
 	env_stop(&e);
 }
 
+/* [agent] user: the loop runs as nobody, a root helper installs and reloads. */
+static void
+test_privsep_hash(void **state)
+{
+	struct env e;
+	struct stat sb;
+	struct passwd *pw = getpwnam("nobody");
+
+	(void)state;
+	assert_non_null(pw);
+	uid_t nobody = pw->pw_uid;   /* getpwnam's buffer is reused by pfx */
+	env_start(&e, "hash", NULL);
+	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, "user = nobody", NULL);
+	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	assert_report(&e, 1, "applied", NULL, NULL);
+	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
+	await_reloads(e.pfx, 1);
+	/* the state was written by the unprivileged side, the map by the helper */
+	char *st = xasprintf("%s/state", e.agent->state_dir);
+	assert_int_equal(stat(st, &sb), 0);
+	assert_int_equal(sb.st_uid, nobody);
+	assert_int_equal(stat(e.pfx->transport, &sb), 0);
+	assert_int_equal(sb.st_uid, 0);
+	/* the loop, a flip, and a clean stop through the helper */
+	agentrun_start(e.agent);
+	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
+	if (!fakectl_wait_reports(e.ctl, 2, 10000))
+		fail_msg("version 2 not reported");
+	assert_report(&e, 2, "applied", NULL, NULL);
+	send_and_await(e.pfx, "u@gmail.test", sink_b);
+	assert_int_equal(agentrun_stop(e.agent), 0);
+	assert_int_equal(stat(st, &sb), 0);
+	assert_int_equal(sb.st_uid, nobody);
+	free(st);
+	env_stop(&e);
+}
+
 static void
 test_check_config(void **state)
 {
@@ -613,6 +652,7 @@ main(void)
 		cmocka_unit_test(test_hand_edit_and_restart),
 		cmocka_unit_test(test_requeue_deferred),
 		cmocka_unit_test(test_unprivileged_lmdb),
+		cmocka_unit_test(test_privsep_hash),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -15,6 +15,7 @@
 #include "feed.h"
 #include "mapinstall.h"
 #include "mastercf.h"
+#include "privsep.h"
 #include "render.h"
 #include "strbuf.h"
 #include "testlib.h"
@@ -201,6 +202,38 @@ test_render_parse_body(void **state)
 	render_entries_free(e, n);
 }
 
+static void
+test_privsep_check(void **state)
+{
+	struct { const char *text, *want; } cases[] = {
+		{ "", NULL },
+		{ "# header, version 3\na.com\tsmtp:[127.0.0.1]:25\n.b.com\tsmtp_ip2:\n", NULL },
+		{ "a.com\tsmtp:\nb.com smtp:\n", "line 2: not \"domain<TAB>nexthop\"" },
+		{ "a.com\tsmtp:\tx\n", "line 1: nexthop: contains whitespace" },
+		{ "a.com\tsmtp:", "text does not end with a line break" },
+		{ "\n", "line 1: empty" },
+		{ "A.com\tsmtp:\n", "line 1: domain: is not lower case" },
+		{ "a..com\tsmtp:\n", "line 1: domain: has an empty label" },
+		{ "# caf\xc3\xa9\n", "line 1: comment with a control or non-ASCII byte" },
+		{ "\tsmtp:\n", "line 1: not \"domain<TAB>nexthop\"" },
+		{ " a.com\tsmtp:\n", "line 1: domain: contains whitespace" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf err = STRBUF_INIT;
+		int rc = privsep_check_text(cases[i].text, &err);
+		if (cases[i].want == NULL) {
+			if (rc != 0)
+				fail_msg("case %zu refused: %s", i, strbuf_str(&err));
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(strbuf_str(&err), cases[i].want);
+		}
+		strbuf_release(&err);
+	}
+}
+
 int
 main(void)
 {
@@ -211,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_mastercf),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_render_parse_body),
+		cmocka_unit_test(test_privsep_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,76 @@
+/*
+ * apply.c: map install, reload and requeue for one configuration (see apply.h).
+ */
+#include "apply.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "mapinstall.h"
+#include "postfix.h"
+#include "xalloc.h"
+
+static long
+apply_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+apply_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+    const char **step, struct strbuf *err)
+{
+	char *postmap = xasprintf("%s/postmap", cfg->command_directory);
+	struct mapinstall mi = { postmap, cfg->config_directory, cfg->map_type,
+	    cfg->transport_file, (long)cfg->postmap_timeout_ms };
+	struct mapinstall_times mt;
+	int rc = mapinstall_run(&mi, text, &mt, step, err);
+
+	free(postmap);
+	t->write_ms = mt.write_ms, t->postmap_ms = mt.postmap_ms;
+	t->verify_ms = mt.verify_ms, t->install_ms = mt.install_ms;
+	return rc;
+}
+
+int
+apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
+    struct apply_times *t, const char **step, struct strbuf *err)
+{
+	struct postfix pf = { cfg->command_directory, cfg->config_directory,
+	    (long)cfg->command_timeout_ms };
+	struct postfix_requeue_stats rs;
+	long t0 = apply_now_ms(), listed_ms = 0;
+	char **ids = NULL;
+	int rc = -1, by_id = strcmp(cfg->requeue, "moved") == 0;
+
+	memset(&rs, 0, sizeof(rs));
+	*step = "requeue";
+	if (by_id) {
+		/* listed before the reload: it does not depend on the map, and
+		 * showq would be restarted by the reload first */
+		if (postfix_queue_list(&pf, moved, nmoved, &rs, &ids, err) != 0)
+			goto done;
+		listed_ms = apply_now_ms() - t0, t0 = apply_now_ms();
+	}
+	*step = "reload";
+	if (strcmp(cfg->reload, "always") == 0 && postfix_reload(&pf, err) != 0)
+		goto done;
+	t->reload_ms = apply_now_ms() - t0, t0 = apply_now_ms();
+	*step = "requeue";
+	if (by_id ? postfix_queue_push(&pf, ids, (size_t)cfg->requeue_max, &rs, err) != 0 :
+	    strcmp(cfg->requeue, "all") == 0 && postfix_queue_flush(&pf, &rs, err) != 0)
+		goto done;
+	if (rs.selected || rs.flushed)
+		log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
+		    rs.selected, nmoved, rs.pushed, rs.flushed ? ", queue flushed" : "");
+	t->requeue_ms = listed_ms + apply_now_ms() - t0;
+	rc = 0;
+done:
+	postfix_ids_free(ids, ids ? rs.selected : 0);
+	return rc;
+}

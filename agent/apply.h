@@ -1,0 +1,45 @@
+/*
+ * apply.h: the two privileged operations of the agent, in one place.
+ *
+ * NAME
+ *	apply - install a rendered map; reload and requeue
+ *
+ * DESCRIPTION
+ *	apply_install publishes a rendered transport file (mapinstall.h)
+ *	as the configured map. apply_activate makes Postfix use it: the
+ *	deferred ids of the moved domains are listed (postqueue -j) before
+ *	`postfix reload` (reload = always) and pushed after it (postqueue
+ *	-i, or one postqueue -f above requeue_max); requeue = all flushes,
+ *	none skips.
+ *
+ *	These are all the agent does that needs root on a stock host. The
+ *	sync loop calls them directly, or, with [agent] user set, through
+ *	the privileged helper (privsep.h), which calls them in the root
+ *	process.
+ *
+ * OWNERSHIP
+ *	Arguments are borrowed.
+ *
+ * DIAGNOSTICS
+ *	-1 with *step ("write", "postmap", "verify", "install", "reload",
+ *	"requeue") and the reason in err. Never fatal.
+ */
+#ifndef POSTROUTE_APPLY_H
+#define POSTROUTE_APPLY_H
+
+#include <stddef.h>
+
+#include "agentconf.h"
+#include "strbuf.h"
+
+struct apply_times {
+	long write_ms, postmap_ms, verify_ms, install_ms, reload_ms, requeue_ms;
+};
+
+int apply_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+    const char **step, struct strbuf *err);
+/* moved: sorted domains whose nexthop changed (".d" forms allowed). */
+int apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
+    struct apply_times *t, const char **step, struct strbuf *err);
+
+#endif

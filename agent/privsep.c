@@ -1,0 +1,389 @@
+/*
+ * privsep.c: the root helper and its unprivileged client (see privsep.h).
+ *
+ * Wire format, both ways on a UNIX stream socketpair, native byte order
+ * (same host, same binary): a request is op (1 byte, 'I' or 'A'), length
+ * (uint32) and payload; a reply is rc (1 byte), six int64 times, then the
+ * failed step and the error as length-prefixed strings.
+ */
+#include "privsep.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "validate.h"
+#include "xalloc.h"
+
+#define PRIVSEP_MAX (256U * 1024 * 1024)
+
+static volatile pid_t privsep_child;
+
+static int
+ps_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* 0 when n bytes were read, 1 at EOF before any, -1 on error. */
+static int
+ps_read_all(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0 && got == 0)
+			return 1;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int
+ps_send(int fd, char op, const char *payload, size_t len)
+{
+	uint32_t n = (uint32_t)len;
+
+	if (ps_write_all(fd, &op, 1) != 0 || ps_write_all(fd, &n, sizeof(n)) != 0 ||
+	    ps_write_all(fd, payload, len) != 0)
+		return -1;
+	return 0;
+}
+
+/* A length-prefixed string into a new buffer (NUL-terminated). */
+static char *
+ps_read_str(int fd)
+{
+	uint32_t n;
+	char *s;
+
+	if (ps_read_all(fd, &n, sizeof(n)) != 0 || n > PRIVSEP_MAX)
+		return NULL;
+	s = xmalloc((size_t)n + 1);
+	if (n > 0 && ps_read_all(fd, s, n) != 0) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+static int
+ps_write_str(int fd, const char *s)
+{
+	uint32_t n = (uint32_t)strlen(s);
+
+	if (ps_write_all(fd, &n, sizeof(n)) != 0)
+		return -1;
+	return ps_write_all(fd, s, n);
+}
+
+/* ---- the helper (root) ---------------------------------------------- */
+
+static int
+ps_check_line(const char *line, size_t len, size_t no, struct strbuf *err)
+{
+	char dom[VALIDATE_DOMAIN_MAX + 2];
+	const char *tab = memchr(line, '\t', len), *why;
+
+	if (len > 0 && line[0] == '#') {
+		for (size_t i = 0; i < len; i++) {
+			if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e) {
+				strbuf_appendf(err, "line %zu: comment with a control or non-ASCII byte", no);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (tab == NULL || tab == line || len - (size_t)(tab - line) - 1 > VALIDATE_NEXTHOP_MAX ||
+	    (size_t)(tab - line) > VALIDATE_DOMAIN_MAX + 1) {
+		strbuf_appendf(err, "line %zu: not \"domain<TAB>nexthop\"", no);
+		return -1;
+	}
+	char *d = xstrndup(line, (size_t)(tab - line)), *h = xstrndup(tab + 1, len - (size_t)(tab - line) - 1);
+	int bad = 1;
+	if ((why = validate_domain(d, dom, sizeof(dom))) != NULL || strcmp(d, dom) != 0)
+		strbuf_appendf(err, "line %zu: domain: %s", no, why ? why : "is not lower case");
+	else if ((why = validate_nexthop(h)) != NULL)
+		strbuf_appendf(err, "line %zu: nexthop: %s", no, why);
+	else
+		bad = 0;
+	free(d), free(h);
+	return bad ? -1 : 0;
+}
+
+int
+privsep_check_text(const char *text, struct strbuf *err)
+{
+	size_t no = 0, n = strlen(text);
+
+	if (n > 0 && text[n - 1] != '\n') {
+		strbuf_append(err, "text does not end with a line break");
+		return -1;
+	}
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		no++;
+		if (nl == p) {
+			strbuf_appendf(err, "line %zu: empty", no);
+			return -1;
+		}
+		if (ps_check_line(p, (size_t)(nl - p), no, err) != 0)
+			return -1;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static int
+ps_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Domains, one per line, checked and sorted; returns the count or -1. */
+static long
+ps_domains(char *payload, char ***out, struct strbuf *err)
+{
+	char dom[VALIDATE_DOMAIN_MAX + 2], *save = NULL;
+	size_t n = 0, cap = 16;
+	char **v = xmalloc(cap * sizeof(*v));
+	const char *why;
+
+	for (char *d = strtok_r(payload, "\n", &save); d != NULL; d = strtok_r(NULL, "\n", &save)) {
+		if ((why = validate_domain(d, dom, sizeof(dom))) != NULL) {
+			strbuf_appendf(err, "domain %zu: %s", n, why);
+			free(v);
+			return -1;
+		}
+		if (n == cap)
+			v = xrealloc(v, (cap *= 2) * sizeof(*v));
+		v[n++] = d;
+	}
+	qsort(v, n, sizeof(*v), ps_cmp);
+	*out = v;
+	return (long)n;
+}
+
+static int
+ps_reply(int fd, int rc, const struct apply_times *t, const char *step, const char *err)
+{
+	char r = (char)(rc != 0);
+	int64_t times[6] = { t->write_ms, t->postmap_ms, t->verify_ms, t->install_ms,
+		t->reload_ms, t->requeue_ms };
+
+	if (ps_write_all(fd, &r, 1) != 0 || ps_write_all(fd, times, sizeof(times)) != 0 ||
+	    ps_write_str(fd, step ? step : "") != 0 || ps_write_str(fd, err) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+ps_handle(const struct agent_config *cfg, int fd, char op, char *payload)
+{
+	struct apply_times t = { 0, 0, 0, 0, 0, 0 };
+	struct strbuf err = STRBUF_INIT;
+	const char *step = "helper";
+	char **domains = NULL;
+	long n;
+	int rc = -1;
+
+	if (op == 'I' && privsep_check_text(payload, &err) == 0) {
+		rc = apply_install(cfg, payload, &t, &step, &err);
+	} else if (op == 'A' && (n = ps_domains(payload, &domains, &err)) >= 0) {
+		rc = apply_activate(cfg, domains, (size_t)n, &t, &step, &err);
+		free(domains);
+	} else if (op != 'I' && op != 'A') {
+		strbuf_appendf(&err, "unknown request %d", op);
+	}
+	if (rc != 0 && strcmp(step, "helper") == 0)
+		strbuf_append(&err, " (refused by the privileged helper)");
+	int w = ps_reply(fd, rc, &t, step, strbuf_str(&err));
+	strbuf_release(&err);
+	return w;
+}
+
+static void
+ps_forward(int sig)
+{
+	if (privsep_child > 0)
+		kill(privsep_child, sig);
+}
+
+static noreturn void
+ps_serve(const struct agent_config *cfg, int fd)
+{
+	struct sigaction sa;
+	int status = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ps_forward;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	for (;;) {
+		char op;
+		if (ps_read_all(fd, &op, 1) != 0)
+			break;
+		char *payload = ps_read_str(fd);
+		if (payload == NULL)
+			break;
+		int w = ps_handle(cfg, fd, op, payload);
+		free(payload);
+		if (w != 0)
+			break;
+	}
+	close(fd);
+	while (waitpid(privsep_child, &status, 0) < 0 && errno == EINTR)
+		;
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/* ---- start and drop ----------------------------------------------------- */
+
+static void
+ps_give(const char *path, uid_t uid, gid_t gid)
+{
+	if (chown(path, uid, gid) != 0 && errno != ENOENT)
+		log_warn("chown %s", path);
+}
+
+static noreturn void
+ps_drop_failed(const char *what)
+{
+	log_fatal("privsep: %s", what);
+}
+
+static void
+ps_drop(const char *user, uid_t uid, gid_t gid)
+{
+	if (initgroups(user, gid) != 0)
+		ps_drop_failed("initgroups");
+	if (setgid(gid) != 0)
+		ps_drop_failed("setgid");
+	if (setuid(uid) != 0)
+		ps_drop_failed("setuid");
+	if (setuid(0) == 0 || geteuid() == 0)
+		log_fatalx("privsep: root could be regained after dropping to %s", user);
+}
+
+int
+privsep_start(const struct agent_config *cfg, int *fd, struct strbuf *err)
+{
+	struct passwd *pw;
+	int sv[2];
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		strbuf_appendf(err, "[agent] user = %s needs the agent to start as root", cfg->user);
+		return -1;
+	}
+	if ((pw = getpwnam(cfg->user)) == NULL || pw->pw_uid == 0) {
+		strbuf_appendf(err, "[agent] user: %s: %s", cfg->user,
+		    pw ? "is root" : "no such user");
+		return -1;
+	}
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST) {
+		strbuf_appendf(err, "state_dir %s: %s", cfg->state_dir, strerror(errno));
+		return -1;
+	}
+	char *state = xasprintf("%s/state", cfg->state_dir), *copy = xasprintf("%s/transport", cfg->state_dir);
+	ps_give(cfg->state_dir, uid, gid), ps_give(state, uid, gid), ps_give(copy, uid, gid);
+	free(state), free(copy);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || (pid = fork()) < 0) {
+		strbuf_appendf(err, "privsep: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(sv[1]);
+		privsep_child = pid;
+		ps_serve(cfg, sv[0]);
+	}
+	close(sv[0]);
+	ps_drop(cfg->user, uid, gid);
+	*fd = sv[1];
+	return 0;
+}
+
+/* ---- the client (unprivileged) ------------------------------------------ */
+
+static int
+ps_call(int fd, char op, const char *payload, struct apply_times *t, const char **step,
+    struct strbuf *err)
+{
+	static char step_buf[32];
+	int64_t times[6];
+	char rc;
+
+	*step = "helper";
+	if (ps_send(fd, op, payload, strlen(payload)) != 0 || ps_read_all(fd, &rc, 1) != 0 ||
+	    ps_read_all(fd, times, sizeof(times)) != 0) {
+		strbuf_append(err, "privileged helper: gone");
+		return -1;
+	}
+	char *s = ps_read_str(fd), *e = ps_read_str(fd);
+	if (s == NULL || e == NULL) {
+		free(s), free(e);
+		strbuf_append(err, "privileged helper: gone");
+		return -1;
+	}
+	t->write_ms = (long)times[0], t->postmap_ms = (long)times[1], t->verify_ms = (long)times[2];
+	t->install_ms = (long)times[3], t->reload_ms = (long)times[4], t->requeue_ms = (long)times[5];
+	snprintf(step_buf, sizeof(step_buf), "%s", s);
+	*step = step_buf;
+	if (rc != 0)
+		strbuf_append(err, e);
+	free(s), free(e);
+	return rc ? -1 : 0;
+}
+
+int
+privsep_install(int fd, const char *text, struct apply_times *t, const char **step,
+    struct strbuf *err)
+{
+	return ps_call(fd, 'I', text, t, step, err);
+}
+
+int
+privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
+    const char **step, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < nmoved; i++)
+		strbuf_appendf(&sb, "%s\n", moved[i]);
+	rc = ps_call(fd, 'A', sb.buf ? sb.buf : "", t, step, err);
+	strbuf_release(&sb);
+	return rc;
+}

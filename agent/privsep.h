@@ -1,0 +1,56 @@
+/*
+ * privsep.h: run the network side of the agent unprivileged, with a small
+ * root helper for the Postfix commands.
+ *
+ * NAME
+ *	privsep - privilege separation with [agent] user
+ *
+ * DESCRIPTION
+ *	privsep_start (called as root, after the configuration and the
+ *	token were read) forks. The child drops to the configured user
+ *	(initgroups, setgid, setuid; it checks that root cannot be
+ *	regained) and returns the helper's socket: it runs the sync loop,
+ *	HTTP, JSON, rendering and the state files. The parent stays root,
+ *	never returns, and serves two requests on the socket:
+ *
+ *	  install TEXT      apply_install(TEXT) after checking TEXT again:
+ *	                    comment lines of printable ASCII and
+ *	                    "domain<TAB>nexthop" lines that pass
+ *	                    common/validate.h, nothing else;
+ *	  activate DOMAINS  apply_activate for these domains, each checked
+ *	                    with validate_domain.
+ *
+ *	It exits when the child closes the socket, with the child's exit
+ *	status, and forwards SIGTERM, SIGINT and SIGHUP to the child. The
+ *	state directory is given to the user before the fork.
+ *
+ *	privsep_install and privsep_activate are the child's calls;
+ *	privsep_check_text is the helper's check, for tests.
+ *
+ * DIAGNOSTICS
+ *	privsep_start returns -1 with the reason (not root, unknown user,
+ *	fork); a failed privilege drop in the child is fatal. A refused
+ *	request is answered with step "helper" and the reason.
+ *
+ * SECURITY
+ *	The helper reads only length-prefixed requests (at most 256 MiB)
+ *	from its own child, trusts nothing in them, runs no shell and only
+ *	the fixed commands of apply.h. It never parses HTTP or JSON.
+ */
+#ifndef POSTROUTE_PRIVSEP_H
+#define POSTROUTE_PRIVSEP_H
+
+#include <stddef.h>
+
+#include "agentconf.h"
+#include "apply.h"
+#include "strbuf.h"
+
+int privsep_start(const struct agent_config *cfg, int *fd, struct strbuf *err);
+int privsep_install(int fd, const char *text, struct apply_times *t, const char **step,
+    struct strbuf *err);
+int privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
+    const char **step, struct strbuf *err);
+int privsep_check_text(const char *text, struct strbuf *err);
+
+#endif
