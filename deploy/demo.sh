@@ -188,8 +188,8 @@ EOF
 	say "postfix $name: $type map, smtpd on 127.0.0.1:$port, default relay relay01, log $d/maillog"
 }
 
-start_agent() {   # NAME MAP_TYPE
-	local name=$1 type=$2 d=$var/$1
+start_agent() {   # NAME MAP_TYPE [USER]
+	local name=$1 type=$2 user=${3:-} d=$var/$1
 	"$bin/postroute" node add "$name" --role server --reason "demo" >/dev/null
 	"$bin/postrouted" token create --name "agent-$name" --role agent --node "$name" \
 		-c "$var/ctl/postrouted.ini" >"$d/agent.token"
@@ -201,6 +201,7 @@ node = $name
 controller = $url
 token_file = $d/agent.token
 state_dir = $d/state
+user = $user
 
 [postfix]
 config_directory = $d/etc
@@ -220,14 +221,14 @@ start_postfix mx02 lmdb "$relay01"
 "$bin/postroute" relay add relay02 --nexthop "$relay02" --reason "demo: spare relay" >/dev/null
 "$bin/postroute" provider add yahoo --domain yahoo.test --domain ymail.test \
 	--mx-pattern '*.yahoodns.test' --subdomains no --reason "demo" >/dev/null
-start_agent mx01 hash
+start_agent mx01 hash nobody
 start_agent mx02 lmdb
 node_current() {   # both nodes have applied the current version
 	[ "$(curl -fs -H "Authorization: Bearer $admin" "$url/v1/status" |
 		grep -Eo '"lag": *0[,}]' | wc -l)" -eq 2 ]
 }
 wait_for 20 "both agents" node_current
-say "agents of mx01 and mx02 connected and current"
+say "agents of mx01 and mx02 connected and current (mx01's runs as nobody beside a root helper for postmap, reload and requeue)"
 
 # --- the block ----------------------------------------------------------------
 n=5
