@@ -39,7 +39,9 @@
  * SECURITY
  *	Everything from the controller goes through feed_parse and render
  *	validation before any file is written; Postfix commands run with
- *	fixed argv (proc.h).
+ *	fixed argv (proc.h), in this process (apply.h) or, with [agent]
+ *	user, in the root helper (privsep.h) while this loop runs
+ *	unprivileged.
  */
 #ifndef POSTROUTE_SYNC_H
 #define POSTROUTE_SYNC_H
