@@ -24,7 +24,7 @@
 enum { D_VALIDATE, D_MASTERCF, D_WRITE, D_POSTMAP, D_VERIFY, D_INSTALL, D_RELOAD,
 	D_REQUEUE, D_STATE, D_TOTAL, D_COUNT };
 
-static const char *const sync_dur_names[] = { "validate", "mastercf", "write", "postmap",
+static const char *const sync_dur_names[] = { "render", "mastercf", "write", "postmap",
 	"verify", "install", "reload", "requeue", "state", "total", NULL };
 
 static long

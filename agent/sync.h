@@ -18,7 +18,9 @@
  *	  state      applied version and checksum saved (state.h)
  *
  *	and "applied" with each step's duration is reported only after all
- *	of them succeeded; otherwise "failed" with the step and the reason
+ *	of them succeeded (durations_ms keys: render, which includes the
+ *	validation, mastercf, write, postmap, verify, install, reload,
+ *	requeue, state, total); otherwise "failed" with the step and the reason
  *	(exit status, stderr). If the entries are the same as installed,
  *	the version is recorded and reported without postmap or reload.
  *	After a failure (including an unreachable controller) the loop

@@ -276,7 +276,7 @@ dur(json_t *rep, const char *name)
 static void
 bench_sizes_type(const char *type)
 {
-	static const char *steps[] = { "validate", "mastercf", "write", "postmap", "verify", "install",
+	static const char *steps[] = { "render", "mastercf", "write", "postmap", "verify", "install",
 		"state", "total" };
 	char *list = xstrdup(sizes), *save = NULL;
 

@@ -182,6 +182,16 @@ end_to_end(const char *type)
 	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
 	assert_report(&e, 1, "applied", NULL, NULL);
+	/* the report carries each step's duration */
+	json_t *r = last_report(&e), *d = json_object_get(r, "durations_ms");
+	const char *keys[] = { "render", "mastercf", "write", "postmap", "verify", "install",
+		"reload", "requeue", "state", "total" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!json_is_integer(json_object_get(d, keys[i])))
+			fail_msg("durations_ms.%s missing: %s", keys[i], json_dumps(r, 0));
+	}
+	assert_true(json_is_null(json_object_get(r, "error")));
+	json_decref(r);
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	await_reloads(e.pfx, 1);
 	send_and_await(e.pfx, "u1@gmail.test", sink_a);
