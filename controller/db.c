@@ -34,7 +34,7 @@ db_session_setup(PGconn *c, long long statement_timeout_ms)
 
 	snprintf(sql, sizeof(sql),
 	    "SET statement_timeout = %lld; SET lock_timeout = %lld; SET TIME ZONE 'UTC';"
-	    " SET client_min_messages = warning",
+	    " SET client_min_messages = warning; SET jit = off",
 	    statement_timeout_ms, statement_timeout_ms);
 	PQclear(PQexec(c, sql));
 }
