@@ -7,6 +7,7 @@
  * allocates nothing per line.
  */
 #include "scan.h"
+#include "volume.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +53,7 @@ struct scan {
 	struct catalogue *cat;
 	struct classify *cls;
 	struct detector *det;
+	struct volume *vol;
 	struct scan_out out;
 	long long rejected;
 };
@@ -273,6 +275,29 @@ reader_next(struct scan_reader *r, const char **line, size_t *len, int *toolong)
 
 /* ---- the loop ---- */
 
+/* A sender surge, as the live agent would report it. */
+static void
+out_volume(const struct volume_event *ev, void *arg)
+{
+	struct scan_out *o = arg;
+
+	OUT_LIT(o, "{\"type\":\"event\",\"event\":\"volume\",\"node\":");
+	out_cstr(o, ev->node);
+	OUT_LIT(o, ",\"sender\":");
+	out_cstr(o, ev->sender);
+	OUT_LIT(o, ",\"reason\":");
+	out_cstr(o, ev->kind == VOLUME_RATE ? "rate" : "client_ips");
+	OUT_LIT(o, ",\"rate\":");
+	out_num(o, (long long)ev->rate);
+	OUT_LIT(o, ",\"baseline\":");
+	out_num(o, (long long)(ev->baseline + 0.5));
+	OUT_LIT(o, ",\"client_ips\":");
+	out_num(o, ev->client_ips);
+	OUT_LIT(o, ",\"at\":");
+	out_time(o, ev->at);
+	OUT_LIT(o, "}\n");
+}
+
 static void
 scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t len,
     long long lineno)
@@ -288,7 +313,12 @@ scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t le
 		s->rejected++;
 		return;
 	case MAILLOG_DELIVERY:
+		volume_feed(s->vol, &rec);
 		break;
+	case MAILLOG_QMGR:
+	case MAILLOG_CLIENT:
+		volume_feed(s->vol, &rec);
+		return;
 	default:
 		return;
 	}
@@ -564,6 +594,9 @@ scan_main(int argc, char **argv)
 	s.cls = classify_new();
 	s.det = detector_new(&a.det);
 	s.out.buf = xmalloc(SCAN_OUT_BUF);
+	struct volume_config vcfg;
+	volume_config_defaults(&vcfg);
+	s.vol = volume_new(&vcfg, out_volume, &s.out);
 	if (scan_setup(&s, &a) != 0) {
 		rc = 2;
 	} else {
@@ -582,6 +615,7 @@ scan_main(int argc, char **argv)
 	}
 	free(s.out.buf);
 	detector_free(s.det);
+	volume_free(s.vol);
 	classify_free(s.cls);
 	catalogue_free(s.cat);
 	return rc;

@@ -174,10 +174,50 @@ test_reader_edges(void **state)
 	free(dir);
 }
 
+/* A quiet sender jumping 100x gives exactly one volume event; a steady
+ * busy sender none. */
+static void
+test_volume_events(void **state)
+{
+	char *dir = tl_mkdtemp("scan-volume");
+	char path[4096], line[512];
+	struct strbuf log = STRBUF_INIT;
+	char *out = NULL, *err = NULL;
+	int q = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/maillog", dir);
+	for (int m = 0; m < 50; m++) {
+		int burst = m >= 45;
+		for (int i = 0; i < (burst ? 30 : 2); i++) {
+			snprintf(line, sizeof(line), "2026-11-27T10:%02d:%02dZ mx07 postfix/qmgr[1020]: %X:"
+			    " from=<info@shop.example.jp>, size=4821, nrcpt=%d (queue active)\n",
+			    m, i, 0xA0000 + q++, burst ? 10 : 1);
+			strbuf_append(&log, line);
+		}
+		snprintf(line, sizeof(line), "2026-11-27T10:%02d:30Z mx07 postfix/qmgr[1020]: %X:"
+		    " from=<news@shop.example>, size=4821, nrcpt=400 (queue active)\n", m, 0xA0000 + q++);
+		strbuf_append(&log, line);
+	}
+	tl_write_file(path, strbuf_str(&log));
+	char *argv[] = { agent, "scan", path, NULL };
+	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
+	size_t n = 0;
+	for (char *p = out; (p = strstr(p, "\"event\":\"volume\"")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(out, "{\"type\":\"event\",\"event\":\"volume\",\"node\":\"mx07\","
+	    "\"sender\":\"info@shop.example.jp\",\"reason\":\"rate\",\"rate\":"));
+	assert_null(strstr(out, "news@shop.example"));
+	free(out), free(err), free(dir);
+	strbuf_release(&log);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_volume_events),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_two_files),
 		cmocka_unit_test(test_local_rules_and_errors),
