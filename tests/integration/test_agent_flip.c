@@ -41,12 +41,7 @@ now_s(void)
 static json_t *
 api(const char *method, const char *path, const char *body)
 {
-	json_t *j = NULL;
-	long st = tl_api(ctl, method, path, ctl->admin, body, &j);
-
-	if (st != 200)
-		fail_msg("%s %s: %ld %s", method, path, st, j ? json_dumps(j, 0) : "");
-	return j;
+	return tl_api_ok(ctl, method, path, ctl->admin, body);
 }
 
 static long long

@@ -28,12 +28,7 @@ static char *operator;
 static void
 api(const char *method, const char *path, const char *body)
 {
-	json_t *j = NULL;
-	long st = tl_api(ctl, method, path, ctl->admin, body, &j);
-
-	if (st != 200)
-		fail_msg("%s %s: %ld", method, path, st);
-	json_decref(j);
+	json_decref(tl_api_ok(ctl, method, path, ctl->admin, body));
 }
 
 static int

@@ -27,12 +27,7 @@ static char mid[64];     /* a time between the first and the second batch of cha
 static void
 api(const char *token, const char *method, const char *path, const char *body)
 {
-	json_t *j = NULL;
-	long st = tl_api(ctl, method, path, token, body, &j);
-
-	if (st != 200)
-		fail_msg("%s %s: %ld", method, path, st);
-	json_decref(j);
+	json_decref(tl_api_ok(ctl, method, path, token, body));
 }
 
 static int

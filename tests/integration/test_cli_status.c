@@ -25,12 +25,7 @@ static const char *const names[2] = { "mx01", "mx02" };
 static void
 api(const char *method, const char *path, const char *token, const char *body)
 {
-	json_t *j = NULL;
-	long st = tl_api(ctl, method, path, token, body, &j);
-
-	if (st != 200)
-		fail_msg("%s %s: %ld", method, path, st);
-	json_decref(j);
+	json_decref(tl_api_ok(ctl, method, path, token, body));
 }
 
 static int

@@ -34,12 +34,7 @@ now_s(void)
 static void
 put(const char *path, const char *body)
 {
-	json_t *j = NULL;
-	long st = tl_api(ctl, "PUT", path, ctl->admin, body, &j);
-
-	if (st != 200)
-		fail_msg("PUT %s: %ld %s", path, st, j ? json_dumps(j, 0) : "");
-	json_decref(j);
+	json_decref(tl_api_ok(ctl, "PUT", path, ctl->admin, body));
 }
 
 static long long

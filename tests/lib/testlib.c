@@ -418,6 +418,18 @@ tl_api(struct tl_controller *c, const char *method, const char *path, const char
 	return st;
 }
 
+json_t *
+tl_api_ok(struct tl_controller *c, const char *method, const char *path, const char *token,
+    const char *body)
+{
+	json_t *j = NULL;
+	long st = tl_api(c, method, path, token, body, &j);
+
+	if (st != 200)
+		fail_msg("%s %s: %ld %s", method, path, st, j ? json_dumps(j, 0) : "");
+	return j;
+}
+
 int
 tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms)
 {

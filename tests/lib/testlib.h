@@ -66,6 +66,11 @@ long tl_http(const char *method, const char *url, const char *token,
 long tl_api(struct tl_controller *c, const char *method, const char *path,
     const char *token, const char *body, json_t **json);
 
+/* tl_api that fails the test unless the answer is 200; returns the
+ * parsed body (the caller's reference, may be NULL). */
+json_t *tl_api_ok(struct tl_controller *c, const char *method, const char *path,
+    const char *token, const char *body);
+
 /* Polls cond every 20 ms up to timeout_ms; returns 1 when it held. */
 int tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms);
 
