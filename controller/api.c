@@ -254,17 +254,28 @@ api_body(struct http_request *req, struct http_reply *rep, const char *const *al
 	return o;
 }
 
+/* 1 with *v when the field is present, 0 when absent and optional, -1
+ * after answering 400 when absent and required. */
+static int
+api_field(json_t *o, const char *key, int required, json_t **v, struct http_reply *rep)
+{
+	*v = json_object_get(o, key);
+	if (*v != NULL && !json_is_null(*v))
+		return 1;
+	if (!required)
+		return 0;
+	api_error(rep, 400, "%s: required", key);
+	return -1;
+}
+
 int
 api_string(json_t *o, const char *key, int required, const char **out, struct http_reply *rep)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
+	int rc = api_field(o, key, required, &v, rep);
 
-	if (v == NULL || json_is_null(v)) {
-		if (!required)
-			return 0;
-		api_error(rep, 400, "%s: required", key);
-		return -1;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_string(v)) {
 		api_error(rep, 400, "%s: must be a string", key);
 		return -1;
@@ -281,14 +292,11 @@ int
 api_int(json_t *o, const char *key, int required, long long min, long long max,
     long long *out, struct http_reply *rep)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
+	int rc = api_field(o, key, required, &v, rep);
 
-	if (v == NULL || json_is_null(v)) {
-		if (!required)
-			return 0;
-		api_error(rep, 400, "%s: required", key);
-		return -1;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_integer(v)) {
 		api_error(rep, 400, "%s: must be an integer", key);
 		return -1;
@@ -304,14 +312,11 @@ api_int(json_t *o, const char *key, int required, long long min, long long max,
 int
 api_bool(json_t *o, const char *key, int required, int *out, struct http_reply *rep)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
+	int rc = api_field(o, key, required, &v, rep);
 
-	if (v == NULL || json_is_null(v)) {
-		if (!required)
-			return 0;
-		api_error(rep, 400, "%s: required", key);
-		return -1;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_boolean(v)) {
 		api_error(rep, 400, "%s: must be true or false", key);
 		return -1;
