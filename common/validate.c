@@ -259,3 +259,37 @@ validate_name(const char *in)
 	}
 	return NULL;
 }
+
+static int
+is_sender_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!$%&'*+-./=?^_`{|}~@", c) != NULL);
+}
+
+const char *
+validate_sender(const char *in)
+{
+	const char *at, *err;
+	size_t n;
+
+	if (in == NULL || *in == '\0')
+		return "is empty";
+	n = strlen(in);
+	if (n > VALIDATE_SENDER_MAX)
+		return "is longer than 255 octets";
+	if ((err = bad_char(in, n)) != NULL)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		if (!is_sender_char((unsigned char)in[i]))
+			return "may contain only letters, digits, '@' and !$%&'*+-./=?^_`{|}~";
+	if (in[0] == '.' || in[0] == '@')
+		return "must not start with '.' or '@'";
+	if ((at = strchr(in, '@')) == NULL)
+		return NULL;
+	if (strchr(at + 1, '@') != NULL)
+		return "has more than one '@'";
+	if ((err = check_labels(at + 1, strlen(at + 1))) != NULL)
+		return "has a bad domain after '@'";
+	return NULL;
+}

@@ -19,6 +19,7 @@
 #define VALIDATE_DOMAIN_MAX 253   /* octets, without a leading dot */
 #define VALIDATE_NEXTHOP_MAX 255
 #define VALIDATE_NAME_MAX 63
+#define VALIDATE_SENDER_MAX 255
 
 /*
  * A domain: LDH labels of 1-63 octets separated by dots, A-labels only
@@ -40,5 +41,14 @@ void validate_nexthop_service(const char *nexthop, char *out, size_t outlen);
 
 /* An object name: [a-z0-9][a-z0-9._-]{0,62}. */
 const char *validate_name(const char *in);
+
+/*
+ * A sender to hold: a SASL login name or an envelope address, the key of
+ * a check_sasl_access(5) map line. 1-255 octets of letters, digits and
+ * ! $ % & ' * + - . / = ? ^ _ ` { | } ~ @; not starting with '.' or '@',
+ * at most one '@', and after it a valid domain. Case is kept (Postfix
+ * folds keys itself).
+ */
+const char *validate_sender(const char *in);
 
 #endif

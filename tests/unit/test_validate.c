@@ -180,6 +180,49 @@ test_names(void **state)
 	}
 }
 
+static void
+test_senders(void **state)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "alice", NULL },
+		{ "info@shop.example.jp", NULL },
+		{ "Bob.Smith+news@Example.COM", NULL },
+		{ "o'hara@example.net", NULL },
+		{ "", "is empty" },
+		{ "a b", "contains whitespace" },
+		{ "a\nb HOLD", "contains a line break" },
+		{ "a#b", "contains '#'" },
+		{ "a,b", "contains ','" },
+		{ "a:b", "may contain only letters, digits, '@' and !$%&'*+-./=?^_`{|}~" },
+		{ "<a@b.c>", "may contain only letters, digits, '@' and !$%&'*+-./=?^_`{|}~" },
+		{ "caf\xc3\xa9", "contains a non-ASCII character (use the xn-- form)" },
+		{ "@example.com", "must not start with '.' or '@'" },
+		{ ".example.com", "must not start with '.' or '@'" },
+		{ "a@b@c.d", "has more than one '@'" },
+		{ "a@", "has a bad domain after '@'" },
+		{ "a@-x.com", "has a bad domain after '@'" },
+	};
+	char longer[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = validate_sender(cases[i].in);
+		if (cases[i].want == NULL) {
+			if (got != NULL)
+				fail_msg("%s: refused: %s", cases[i].in, got);
+		} else {
+			if (got == NULL)
+				fail_msg("%s: accepted", cases[i].in);
+			assert_string_equal(got, cases[i].want);
+		}
+	}
+	memset(longer, 'a', 256);
+	longer[256] = '\0';
+	assert_string_equal(validate_sender(longer), "is longer than 255 octets");
+	longer[255] = '\0';
+	assert_null(validate_sender(longer));
+}
+
 int
 main(void)
 {
@@ -189,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_nexthops),
 		cmocka_unit_test(test_nexthop_service),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_senders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
