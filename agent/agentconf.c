@@ -56,12 +56,48 @@ const struct config_key agentconf_keys[] = {
 	  "timeout of postconf, postfix reload and postqueue" },
 	{ "postfix", "postmap_timeout", CONFIG_DURATION, AC(postmap_timeout_ms), "120s", 100, 3600 * SEC, 0, NULL,
 	  "timeout of each postmap run" },
+	{ "postfix", "hold_map", CONFIG_STRING, AC(hold_map), "", 0, 0, 0, NULL,
+	  "access(5) source file of held senders, same map_type (main.cf: check_sasl_access TYPE:FILE); empty: off" },
 	{ "logwatch", "file", CONFIG_STRING, AC(logwatch_file), "", 0, 0, 0, NULL,
-	  "Postfix log file to watch; empty turns logwatch off" },
+	  "Postfix log file to follow, or - for standard input; empty turns logwatch off" },
 	{ "logwatch", "rules", CONFIG_STRING, AC(logwatch_rules), "", 0, 0, 0, NULL,
-	  "classification rules file (empty: built-in rules)" },
+	  "local rules file, over the default rules.conf (adds, or overrides by rule name)" },
 	{ "logwatch", "providers", CONFIG_STRING, AC(logwatch_providers), "", 0, 0, 0, NULL,
-	  "providers file for offline use (empty: from the controller)" },
+	  "providers file instead of the default providers.conf (the controller's catalogue still applies on top)" },
+	{ "logwatch", "window", CONFIG_DURATION, AC(lw_window_ms), "300s", 10 * SEC, 86400 * SEC, 0, NULL,
+	  "sliding window of the block decision" },
+	{ "logwatch", "fail_count", CONFIG_INT, AC(lw_fail_count), "5", 1, 1000000, 0, NULL,
+	  "reroutable + ambiguous failures in the window that make a block" },
+	{ "logwatch", "fail_percent", CONFIG_INT, AC(lw_fail_percent), "30", 1, 100, 0, NULL,
+	  "... and their share of the window's attempts, in percent" },
+	{ "logwatch", "min_definite", CONFIG_INT, AC(lw_min_definite), "2", 1, 1000000, 0, NULL,
+	  "of which at least this many reroutable (ambiguous ones never decide alone)" },
+	{ "logwatch", "conn_count", CONFIG_INT, AC(lw_conn_count), "20", 1, 1000000, 0, NULL,
+	  "connection failures in the window that make a block" },
+	{ "logwatch", "conn_percent", CONFIG_INT, AC(lw_conn_percent), "80", 1, 100, 0, NULL,
+	  "... and their share of the window's attempts, in percent" },
+	{ "logwatch", "clear_successes", CONFIG_INT, AC(lw_clear_successes), "10", 1, 1000000, 0, NULL,
+	  "successes in a row that clear a block" },
+	{ "logwatch", "clear_quiet", CONFIG_DURATION, AC(lw_clear_quiet_ms), "120s", 0, 86400 * SEC, 0, NULL,
+	  "... with no counted failure for this long" },
+	{ "logwatch", "volume_interval", CONFIG_DURATION, AC(lw_vol_interval_ms), "60s", 10 * SEC, 3600 * SEC, 0, NULL,
+	  "interval of sender rates (recipients per interval)" },
+	{ "logwatch", "volume_multiple", CONFIG_INT, AC(lw_vol_multiple), "10", 2, 100000, 0, NULL,
+	  "a surge is a rate above this multiple of the sender's baseline ..." },
+	{ "logwatch", "volume_rate_floor", CONFIG_INT, AC(lw_vol_rate_floor), "100", 1, 100000000, 0, NULL,
+	  "... and above this many recipients per interval" },
+	{ "logwatch", "volume_baseline_floor", CONFIG_INT, AC(lw_vol_baseline_floor), "2", 1, 100000000, 0, NULL,
+	  "lowest baseline (a new or quiet sender's)" },
+	{ "logwatch", "volume_warmup", CONFIG_INT, AC(lw_vol_warmup), "30", 0, 100000, 0, NULL,
+	  "intervals after start-up that only learn baselines ..." },
+	{ "logwatch", "volume_warmup_ceiling", CONFIG_INT, AC(lw_vol_warmup_ceiling), "1000", 1, 100000000, 0, NULL,
+	  "... except for rates above this" },
+	{ "logwatch", "volume_max_client_ips", CONFIG_INT, AC(lw_vol_max_client_ips), "5", 1, 15, 0, NULL,
+	  "a SASL user seen from more client IPs than this in an hour is a surge" },
+	{ "logwatch", "volume_max_senders", CONFIG_INT, AC(lw_vol_max_senders), "100000", 100, 100000000, 0, NULL,
+	  "senders tracked at most (least recently seen evicted; about 300 bytes each)" },
+	{ "logwatch", "queue_max", CONFIG_INT, AC(lw_queue_max), "1000", 1, 1000000, 0, NULL,
+	  "events kept while the controller cannot be reached (oldest dropped beyond)" },
 	{ NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -132,6 +168,13 @@ agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 	ac_absolute(path, "postfix", "config_directory", cfg->config_directory, err);
 	ac_absolute(path, "postfix", "command_directory", cfg->command_directory, err);
 	ac_absolute(path, "postfix", "transport_file", cfg->transport_file, err);
+	ac_absolute(path, "postfix", "hold_map", cfg->hold_map, err);
+	if (strcmp(cfg->logwatch_file, "-") != 0)
+		ac_absolute(path, "logwatch", "file", cfg->logwatch_file, err);
+	ac_absolute(path, "logwatch", "rules", cfg->logwatch_rules, err);
+	ac_absolute(path, "logwatch", "providers", cfg->logwatch_providers, err);
+	if (cfg->hold_map[0] != '\0' && strcmp(cfg->hold_map, cfg->transport_file) == 0)
+		strbuf_appendf(err, "%s: [postfix] hold_map: is the transport_file\n", path);
 	if (cfg->retry_max_ms < cfg->retry_min_ms)
 		strbuf_appendf(err, "%s: [agent] retry_max: is less than retry_min\n", path);
 	ac_read_token(cfg, path, err);

@@ -50,10 +50,16 @@ struct agent_config {
 	long long requeue_max;
 	long long command_timeout_ms;
 	long long postmap_timeout_ms;
+	char *hold_map;
 	/* [logwatch] */
 	char *logwatch_file;
 	char *logwatch_rules;
 	char *logwatch_providers;
+	long long lw_window_ms, lw_fail_count, lw_fail_percent, lw_min_definite;
+	long long lw_conn_count, lw_conn_percent, lw_clear_successes, lw_clear_quiet_ms;
+	long long lw_vol_interval_ms, lw_vol_multiple, lw_vol_rate_floor, lw_vol_baseline_floor;
+	long long lw_vol_warmup, lw_vol_warmup_ceiling, lw_vol_max_client_ips, lw_vol_max_senders;
+	long long lw_queue_max;
 	/* derived by agentconf_load */
 	char **urls;
 	size_t nurls;

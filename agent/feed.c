@@ -24,12 +24,32 @@ feed_client_release(struct feed_client *fc)
 	fc->http = httpc_free(fc->http);
 }
 
+static void
+feed_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 void
 feed_release(struct feed *f)
 {
 	render_entries_free(f->entries, f->n);
 	f->entries = NULL;
 	f->n = 0;
+	for (size_t i = 0; i < f->nproviders; i++) {
+		struct feed_provider *p = &f->providers[i];
+		free(p->name);
+		feed_strv_free(p->domains, p->ndomains);
+		feed_strv_free(p->mx_patterns, p->nmx);
+	}
+	free(f->providers);
+	f->providers = NULL;
+	f->nproviders = 0;
+	feed_strv_free(f->holds, f->nholds);
+	f->holds = NULL;
+	f->nholds = 0;
 }
 
 /* A string member, or NULL; -1 when present with another type. */
@@ -74,6 +94,74 @@ feed_entry(json_t *e, size_t i, struct render_entry *out, struct strbuf *err)
 		return -1;
 	}
 	return 0;
+}
+
+/* An optional array of strings at obj.key into *out (*n set as filled). */
+static int
+feed_strv(json_t *obj, const char *key, char ***out, size_t *n, const char *what,
+    struct strbuf *err)
+{
+	json_t *a = json_object_get(obj, key);
+
+	*out = NULL;
+	*n = 0;
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a)) {
+		strbuf_appendf(err, "%s%s: is not an array", what, key);
+		return -1;
+	}
+	*out = xcalloc(json_array_size(a) + 1, sizeof(**out));
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *v = json_array_get(a, i);
+		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+			strbuf_appendf(err, "%s%s[%zu]: is not a string", what, key, i);
+			return -1;
+		}
+		(*out)[(*n)++] = xstrdup(json_string_value(v));
+	}
+	return 0;
+}
+
+static int
+feed_provider(json_t *e, size_t i, struct feed_provider *out, struct strbuf *err)
+{
+	char what[48];
+
+	snprintf(what, sizeof(what), "providers[%zu].", i);
+	if (!json_is_object(e)) {
+		strbuf_appendf(err, "providers[%zu]: is not an object", i);
+		return -1;
+	}
+	if (feed_str(e, "name", &out->name) != 0 || out->name == NULL) {
+		strbuf_appendf(err, "providers[%zu].name: is not a string", i);
+		return -1;
+	}
+	if (feed_strv(e, "domains", &out->domains, &out->ndomains, what, err) != 0 ||
+	    feed_strv(e, "mx_patterns", &out->mx_patterns, &out->nmx, what, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* The optional "providers" and "holds" members. */
+static int
+feed_extras(json_t *root, struct feed *out, struct strbuf *err)
+{
+	json_t *prov = json_object_get(root, "providers");
+
+	if (prov != NULL && !json_is_null(prov)) {
+		if (!json_is_array(prov)) {
+			strbuf_append(err, "providers: is not an array");
+			return -1;
+		}
+		out->providers = xcalloc(json_array_size(prov) + 1, sizeof(*out->providers));
+		for (size_t i = 0; i < json_array_size(prov); i++) {
+			out->nproviders = i + 1;
+			if (feed_provider(json_array_get(prov, i), i, &out->providers[i], err) != 0)
+				return -1;
+		}
+	}
+	return feed_strv(root, "holds", &out->holds, &out->nholds, "", err);
 }
 
 static int
@@ -121,6 +209,8 @@ feed_parse(const char *body, const char *node, struct feed *out, struct strbuf *
 			goto bad;
 	}
 	out->n = i;
+	if (feed_extras(root, out, err) != 0)
+		goto bad;
 	json_decref(root);
 	return 0;
 bad:

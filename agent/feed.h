@@ -15,7 +15,9 @@
  *
  *	feed_parse turns a 200 body into struct feed; unknown fields are
  *	ignored as docs/api.md asks. It checks shapes and types only; the
- *	caller validates values (render.h).
+ *	caller validates values (render.h for entries, catalogue_merge for
+ *	providers, validate_sender for holds). "providers" and "holds" are
+ *	optional (an older controller sends neither).
  *
  *	feed_report POSTs {version, status, error, step, durations_ms}.
  *
@@ -60,10 +62,23 @@ struct feed_client {
 	struct httpc *http;          /* owned */
 };
 
+/* One provider of the controller's catalogue (feed "providers"). */
+struct feed_provider {
+	char *name;
+	char **domains;
+	size_t ndomains;
+	char **mx_patterns;
+	size_t nmx;
+};
+
 struct feed {
 	long long version;
 	struct render_entry *entries;
 	size_t n;
+	struct feed_provider *providers;   /* absent in the body: none */
+	size_t nproviders;
+	char **holds;                      /* senders to hold ("holds") */
+	size_t nholds;
 };
 
 struct feed_report {

@@ -406,13 +406,19 @@ sync_once(struct sync *s, int wait_s)
 	if (sync_check_installed(s) != 0)
 		return SYNC_FAILED;
 	sync_report_flush(s);
-	fr = feed_fetch(&s->fc, s->st.version, wait_s, &f, &err);
+	fr = feed_fetch(&s->fc, s->fetched ? s->st.version : -1, wait_s, &f, &err);
 	switch (fr) {
 	case FEED_SAME:
 		r = s->pending_reload ? SYNC_FAILED : SYNC_CURRENT;
 		break;
 	case FEED_NEW:
-		r = sync_apply(s, &f);
+		s->fetched = 1;
+		if (s->on_feed != NULL)
+			s->on_feed(&f, s->on_feed_arg);
+		if (f.version == s->st.version && !s->pending_reload)
+			r = SYNC_CURRENT;   /* the first, whole fetch: already applied */
+		else
+			r = sync_apply(s, &f);
 		break;
 	case FEED_BAD:
 		log_warnx("feed: %s", strbuf_str(&err));

@@ -28,6 +28,10 @@
  *	and all of the delay), then asks again: fail static, the installed
  *	map stays until a version installs completely.
  *
+ *	The first fetch after start asks for the whole feed (no after=), so
+ *	that on_feed sees the providers and holds it carries; a version
+ *	already applied is not applied or reported again.
+ *
  *	sync_once does one cycle without waiting (--once).
  *
  * OWNERSHIP
@@ -88,6 +92,10 @@ struct sync {
 	int mc_valid;
 	unsigned failures;       /* consecutive, for the backoff */
 	unsigned rand_state;
+	int fetched;             /* a whole feed was read since start */
+	/* called with every new feed before it is applied (may be NULL) */
+	void (*on_feed)(const struct feed *f, void *arg);
+	void *on_feed_arg;
 };
 
 /* priv_fd: the privileged helper's socket (privsep.h), or -1 to run the

@@ -106,6 +106,31 @@ struct feed_case {
 };
 
 static void
+test_feed_parse_extras(void **state)
+{
+	static const char body[] = "{\"node\":\"mx01\",\"version\":3,\"entries\":[],"
+	    "\"providers\":[{\"name\":\"google\",\"domains\":[\"gmail.com\"],"
+	    "\"mx_patterns\":[\"*.google.com\",\"*.googlemail.com\"]},{\"name\":\"kddi\"}],"
+	    "\"holds\":[\"alice@example.jp\"]}";
+	struct feed f;
+	struct strbuf err = STRBUF_INIT;
+
+	(void)state;
+	if (feed_parse(body, "mx01", &f, &err) != 0)
+		fail_msg("%s", strbuf_str(&err));
+	assert_int_equal(f.nproviders, 2);
+	assert_string_equal(f.providers[0].name, "google");
+	assert_int_equal(f.providers[0].ndomains, 1);
+	assert_string_equal(f.providers[0].mx_patterns[1], "*.googlemail.com");
+	assert_int_equal(f.providers[1].ndomains, 0);
+	assert_int_equal(f.nholds, 1);
+	assert_string_equal(f.holds[0], "alice@example.jp");
+	feed_release(&f);
+	assert_int_equal(f.nproviders, 0);
+	strbuf_release(&err);
+}
+
+static void
 test_feed_parse_errors(void **state)
 {
 	static const struct feed_case cases[] = {
@@ -123,6 +148,16 @@ test_feed_parse_errors(void **state)
 		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[{\"domain\":\"a\\u0000b.com\",\"nexthop\":\"smtp:\"}]}",
 		  NULL, -1 },   /* jansson refuses NUL without JSON_ALLOW_NUL */
 		{ "{\"node\":\"mx01\",\"node\":\"mx01\",\"version\":7,\"entries\":[]}", NULL, -1 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[],\"providers\":{}}",
+		  "providers: is not an array", 7 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[],\"providers\":[{\"domains\":[]}]}",
+		  "providers[0].name: is not a string", 7 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[],\"providers\":[{\"name\":\"g\",\"mx_patterns\":[1]}]}",
+		  "providers[0].mx_patterns[0]: is not a string", 7 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[],\"holds\":\"alice\"}",
+		  "holds: is not an array", 7 },
+		{ "{\"node\":\"mx01\",\"version\":7,\"entries\":[],\"holds\":[\"a\",null]}",
+		  "holds[1]: is not a string", 7 },
 	};
 
 	(void)state;
@@ -241,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_hostile_entries),
 		cmocka_unit_test(test_feed_parse_errors),
+		cmocka_unit_test(test_feed_parse_extras),
 		cmocka_unit_test(test_mastercf),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_render_parse_body),
