@@ -220,7 +220,7 @@ bad:
 }
 
 static char *
-feed_url(const struct feed_client *fc, size_t i, const char *tail)
+feed_url(const struct feed_client *fc, size_t i, const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *base = fc->urls[i];
@@ -229,6 +229,16 @@ feed_url(const struct feed_client *fc, size_t i, const char *tail)
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	strbuf_appendn(&sb, base, n);
+	strbuf_append(&sb, path);
+	return strbuf_detach(&sb);
+}
+
+/* "/v1/nodes/NODE" + tail. */
+static char *
+feed_node_path(const struct feed_client *fc, const char *tail)
+{
+	struct strbuf sb = STRBUF_INIT;
+
 	strbuf_append(&sb, "/v1/nodes/");
 	httpc_escape(&sb, fc->node);
 	strbuf_append(&sb, tail);
@@ -238,10 +248,10 @@ feed_url(const struct feed_client *fc, size_t i, const char *tail)
 /* One request to URL i; returns 1 when the answer is final (any status
  * other than 5xx), 0 to try the next URL. */
 static int
-feed_try(struct feed_client *fc, size_t i, const char *method, const char *tail,
+feed_try(struct feed_client *fc, size_t i, const char *method, const char *path,
     const char *body, long timeout_ms, struct httpc_response *resp, struct strbuf *err)
 {
-	char *url = feed_url(fc, i, tail);
+	char *url = feed_url(fc, i, path);
 	struct httpc_request req = { .method = method, .url = url, .token = fc->token,
 	    .body = body, .ca_file = fc->ca_file, .connect_timeout_ms = fc->connect_timeout_ms,
 	    .timeout_ms = timeout_ms, .abort_cb = fc->abort_cb, .abort_arg = fc->abort_arg };
@@ -261,17 +271,15 @@ feed_try(struct feed_client *fc, size_t i, const char *method, const char *tail,
 	return final;
 }
 
-/* Tries every URL starting with the last good one; 0 with resp filled on a
- * final answer, -1 when all failed (reasons in err). */
-static int
-feed_request(struct feed_client *fc, const char *method, const char *tail,
+int
+feed_call(struct feed_client *fc, const char *method, const char *path,
     const char *body, long timeout_ms, struct httpc_response *resp, struct strbuf *err)
 {
 	struct strbuf e = STRBUF_INIT;
 
 	for (size_t k = 0; k < fc->nurls; k++) {
 		size_t i = (fc->cur + k) % fc->nurls;
-		if (feed_try(fc, i, method, tail, body, timeout_ms, resp, &e)) {
+		if (feed_try(fc, i, method, path, body, timeout_ms, resp, &e)) {
 			fc->cur = i;
 			strbuf_release(&e);
 			return 0;
@@ -284,7 +292,7 @@ feed_request(struct feed_client *fc, const char *method, const char *tail,
 	return -1;
 }
 
-static void
+void
 feed_http_error(const struct httpc_response *resp, const char *what, struct strbuf *err)
 {
 	json_t *j = json_loads(strbuf_str(&resp->body), 0, NULL);
@@ -307,8 +315,11 @@ feed_fetch(struct feed_client *fc, long long after, int wait_s, struct feed *out
 		snprintf(tail, sizeof(tail), "/transport?after=%lld&wait=%d", after, wait_s);
 	else
 		snprintf(tail, sizeof(tail), "/transport");
-	if (feed_request(fc, "GET", tail, NULL, wait_s * 1000L + fc->request_timeout_ms,
-	    &resp, err) != 0)
+	char *path = feed_node_path(fc, tail);
+	int rc = feed_call(fc, "GET", path, NULL, wait_s * 1000L + fc->request_timeout_ms,
+	    &resp, err);
+	free(path);
+	if (rc != 0)
 		goto done;
 	if (resp.status == 304) {
 		r = FEED_SAME;
@@ -347,16 +358,17 @@ int
 feed_report_send(struct feed_client *fc, const struct feed_report *r, struct strbuf *err)
 {
 	struct httpc_response resp = { 0, STRBUF_INIT };
-	char *body = feed_report_json(r);
+	char *body = feed_report_json(r), *path = feed_node_path(fc, "/report");
 	int rc = -1;
 
-	if (feed_request(fc, "POST", "/report", body, fc->request_timeout_ms, &resp, err) == 0) {
+	if (feed_call(fc, "POST", path, body, fc->request_timeout_ms, &resp, err) == 0) {
 		if (resp.status == 200)
 			rc = 0;
 		else
 			feed_http_error(&resp, "report", err);
 	}
 	free(body);
+	free(path);
 	strbuf_release(&resp.body);
 	return rc;
 }

@@ -39,10 +39,9 @@
 
 #include <stddef.h>
 
+#include "httpc.h"
 #include "render.h"
 #include "strbuf.h"
-
-struct httpc;
 
 /* FEED_BAD: a 200 whose body is not a valid feed (out->version is its
  * version when that much parsed, else -1; no entries). */
@@ -98,6 +97,17 @@ enum feed_result feed_fetch(struct feed_client *fc, long long after, int wait_s,
 int feed_parse(const char *body, const char *node, struct feed *out,
     struct strbuf *err);
 void feed_release(struct feed *f);
+
+/*
+ * One request to path (absolute: "/v1/events") with the client's URL
+ * failover: 0 with resp filled on a final answer (any status but 5xx),
+ * -1 when every URL failed (reasons in err). resp->body is the caller's.
+ */
+int feed_call(struct feed_client *fc, const char *method, const char *path,
+    const char *body, long timeout_ms, struct httpc_response *resp, struct strbuf *err);
+
+/* Appends "what: HTTP STATUS: the body's error" to err. */
+void feed_http_error(const struct httpc_response *resp, const char *what, struct strbuf *err);
 
 int feed_report_send(struct feed_client *fc, const struct feed_report *r,
     struct strbuf *err);
