@@ -20,16 +20,13 @@
 #include <unistd.h>
 
 #include "catalogue.h"
+#include "datafile.h"
 #include "classify.h"
 #include "detector.h"
 #include "log.h"
 #include "maillog.h"
 #include "strbuf.h"
 #include "xalloc.h"
-
-#ifndef POSTROUTE_DATADIR
-#define POSTROUTE_DATADIR "/usr/local/share/postroute"
-#endif
 
 #define SCAN_READ_BUF (4u << 20)
 #define SCAN_OUT_BUF (1u << 20)
@@ -374,52 +371,6 @@ scan_file(struct scan *s, const char *path, char *rbuf)
 
 /* ---- set-up ---- */
 
-/* PREFIX/share/postroute/NAME next to PREFIX/sbin/postroute-agent, if readable. */
-static char *
-scan_exe_relative(const char *name)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash, *p;
-
-	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
-		return NULL;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL)
-		return NULL;
-	*slash = '\0';
-	p = xasprintf("%s/../share/postroute/%s", exe, name);
-	if (access(p, R_OK) == 0)
-		return p;
-	free(p);
-	return NULL;
-}
-
-static char *
-scan_datafile(const char *name)
-{
-	const char *env = getenv("POSTROUTE_DATADIR");
-	char *p;
-
-	if (env != NULL && *env != '\0') {
-		p = xasprintf("%s/%s", env, name);
-		if (access(p, R_OK) == 0)
-			return p;
-		free(p);
-	}
-	p = xasprintf("%s/%s", POSTROUTE_DATADIR, name);
-	if (access(p, R_OK) == 0)
-		return p;
-	free(p);
-	if ((p = scan_exe_relative(name)) != NULL)
-		return p;
-	p = xasprintf("deploy/%s", name);
-	if (access(p, R_OK) == 0)
-		return p;
-	free(p);
-	return NULL;
-}
-
 static void
 scan_usage(FILE *fp)
 {
@@ -549,23 +500,19 @@ static int
 scan_setup(struct scan *s, const struct scan_args *a)
 {
 	struct strbuf err = STRBUF_INIT;
-	char *rules = scan_datafile("rules.conf");
-	char *prov = a->providers ? NULL : scan_datafile("providers.conf");
+	char *rules = datafile_find("rules.conf");
+	char *prov = a->providers ? NULL : datafile_find("providers.conf");
 	int bad = 0;
 
 	if (rules == NULL)
-		log_warnx("scan: no default rules.conf (looked in $POSTROUTE_DATADIR, %s, "
-		    "../share/postroute next to the program, ./deploy)",
-		    POSTROUTE_DATADIR);
+		log_warnx("scan: no default rules.conf (looked in %s)", DATAFILE_PLACES);
 	else if (classify_load(s->cls, rules, &err) != 0)
 		bad = 1;
 	for (int i = 0; i < a->nrules; i++)
 		if (classify_load(s->cls, a->rules[i], &err) != 0)
 			bad = 1;
 	if (a->providers == NULL && prov == NULL) {
-		log_warnx("scan: no providers.conf (looked in $POSTROUTE_DATADIR, %s, "
-		    "../share/postroute next to the program, ./deploy)",
-		    POSTROUTE_DATADIR);
+		log_warnx("scan: no providers.conf (looked in %s)", DATAFILE_PLACES);
 		bad = 1;
 	} else if (catalogue_load(s->cat, a->providers ? a->providers : prov, &err) != 0) {
 		bad = 1;
