@@ -25,6 +25,9 @@
 
 static atomic_ulong http_seq;
 
+/* The request context of a URL holding %00 until http_access makes one. */
+static char http_nul_url;
+
 const char *
 http_query(const struct http_request *req, const char *key)
 {
@@ -131,6 +134,15 @@ http_is_json(const struct http_request *req)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+/* Sees the raw URL before libmicrohttpd decodes it (and cuts a decoded
+ * NUL short); its result is the request's first context. */
+static void *
+http_uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls, (void)conn;
+	return strstr(uri, "%00") != NULL ? &http_nul_url : NULL;
+}
+
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -140,8 +152,10 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	struct http_reply rep = { 0 };
 
 	(void)version;
-	if (req == NULL) {
-		*con_cls = http_request_new(app, conn, url, method);
+	if (req == NULL || *con_cls == &http_nul_url) {
+		req = http_request_new(app, conn, url, method);
+		req->nul_in_url = *con_cls == &http_nul_url;
+		*con_cls = req;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -154,6 +168,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	}
 	if (req->body_too_large) {
 		api_error(&rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
+	} else if (req->nul_in_url) {
+		api_error(&rep, 400, "URL: contains %%00 (an encoded NUL character)");
 	} else if (req->body.len > 0 && !http_is_json(req)) {
 		api_error(&rep, 415, "Content-Type: must be application/json");
 	} else if (api_dispatch(app, req, &rep) == API_SUSPENDED) {
@@ -167,7 +183,7 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	(void)cls, (void)conn, (void)toe;
-	if (*con_cls != NULL)
+	if (*con_cls != NULL && *con_cls != &http_nul_url)
 		http_request_free(*con_cls);
 	*con_cls = NULL;
 }
@@ -232,6 +248,7 @@ http_start(struct app *app, struct strbuf *err)
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, app,
+	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_seen, app,
 	    MHD_OPTION_END);
 	if (d == NULL)
 		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted)", s->listen);

@@ -8,7 +8,10 @@
  * struct http_reply into a response. What a path means is api.c's job.
  *
  * SECURITY: bodies above 64 KiB are refused with 413 before they are
- * parsed; every response is JSON or plain text built by the server.
+ * parsed; every response is JSON or plain text built by the server. A URL
+ * with an encoded NUL (%00) is refused with 400: libmicrohttpd hands the
+ * decoded path and query values over as C strings, so "a%00b" would
+ * otherwise arrive as "a", a different and possibly valid name.
  */
 #ifndef POSTROUTE_HTTP_H
 #define POSTROUTE_HTTP_H
@@ -32,6 +35,7 @@ struct http_request {
 	char *segbuf;
 	struct strbuf body;
 	int body_too_large;
+	int nul_in_url;                /* the raw URL holds %00 */
 	int endpoint;                  /* metrics label index, -1 unknown */
 	const void *route_arg;         /* the endpoint's argument, for shared handlers */
 	char request_id[48];
