@@ -100,7 +100,8 @@ api_status(struct app *app, struct http_request *req, struct http_reply *rep)
 	    "  'surges', coalesce((SELECT jsonb_agg(jsonb_build_object('at', rfc3339(h.at),"
 	    "   'node', h.node, 'sender', h.after->>'sender', 'rate', h.after->'rate',"
 	    "   'baseline', h.after->'baseline', 'client_ips', h.after->'client_ips') ORDER BY h.id DESC)"
-	    "   FROM history h WHERE h.action = 'volume.surge' AND h.at > now() - interval '24 hours'), '[]'))"
+	    "   FROM history h WHERE h.action = 'volume.surge' AND h.at > now() - interval '24 hours'), '[]'),"
+	    "  'holds', coalesce((SELECT jsonb_agg(doc ORDER BY sender COLLATE \"C\") FROM hold_json), '[]'))"
 	    " FROM v", 0, NULL);
 	db_release(app->pool, c);
 	return API_DONE;

@@ -86,6 +86,16 @@ snapshot_read(PGconn *c, struct snapshot *s, struct strbuf *err)
 		goto fail;
 	s->providers = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
 	PQclear(r);
+	r = db_query(c, "SELECT coalesce(jsonb_agg(sender ORDER BY sender COLLATE \"C\"), '[]')::text"
+	    " FROM holds", 0, NULL);
+	if (!db_ok(r) || PQntuples(r) != 1)
+		goto fail;
+	s->holds = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
+	if (s->holds == NULL) {
+		strbuf_append(err, "snapshot: holds: not a JSON array");
+		return -1;
+	}
 	return 0;
 fail:
 	strbuf_appendf(err, "snapshot: %s", PQresultErrorMessage(r));
@@ -108,6 +118,7 @@ snapshot_texts(struct snapshot *s)
 		if (strcmp(s->entries[i].scope, "*") == 0)
 			json_array_append_new(star, entry_json(&s->entries[i]));
 	s->providers_text = json_dumps(prov, JSON_COMPACT);
+	s->holds_text = json_dumps(s->holds, JSON_COMPACT);
 	s->shared_entries_text[0] = json_dumps(star, JSON_COMPACT);
 	s->shared_entries_text[1] = json_dumps(none, JSON_COMPACT);
 	json_decref(star), json_decref(none), json_decref(prov);
@@ -153,6 +164,8 @@ snapshot_free(struct snapshot *s)
 	free(s->nodes);
 	json_decref(s->providers);
 	free(s->providers_text);
+	json_decref(s->holds);
+	free(s->holds_text);
 	free(s->shared_entries_text[0]);
 	free(s->shared_entries_text[1]);
 	free(s);
@@ -234,7 +247,7 @@ snapshot_feed_text(const struct snapshot *s, const char *node)
 {
 	const struct snapshot_node *n = snapshot_node(s, node);
 	const char *shared = s->shared_entries_text[n != NULL && n->is_relay];
-	char *own = NULL, *prov = NULL, *text;
+	char *own = NULL, *prov = NULL, *holds = NULL, *text;
 
 	for (size_t i = 0; i < s->nentries && shared != NULL; i++)
 		if (strcmp(s->entries[i].scope, node) == 0)
@@ -247,9 +260,12 @@ snapshot_feed_text(const struct snapshot *s, const char *node)
 		if (own == NULL || prov == NULL)
 			log_fatalx("snapshot: cannot serialise a feed");
 	}
-	text = xasprintf("{\"node\":\"%s\",\"version\":%lld,\"entries\":%s,\"providers\":%s}",
-	    node, s->version, own ? own : shared, prov ? prov : s->providers_text);
-	free(own), free(prov);
+	if (s->holds_text == NULL && (holds = json_dumps(s->holds, JSON_COMPACT)) == NULL)
+		log_fatalx("snapshot: cannot serialise a feed");
+	text = xasprintf("{\"node\":\"%s\",\"version\":%lld,\"entries\":%s,\"providers\":%s,"
+	    "\"holds\":%s}", node, s->version, own ? own : shared, prov ? prov : s->providers_text,
+	    holds ? holds : s->holds_text);
+	free(own), free(prov), free(holds);
 	return text;
 }
 

@@ -338,11 +338,12 @@ test_migrations(void **state)
 	free(out);
 	char *tables = tl_sql(ctl->conninfo, "SELECT string_agg(table_name, ',' ORDER BY table_name)"
 	    " FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
-	assert_non_null(strstr(tables, "blocks,history,nodes,provider_domains,providers,relays,routes,"
-	    "routing_version,schema_migrations,tokens"));
+	assert_non_null(strstr(tables, "blocks,history,holds,nodes,provider_domains,providers,relays,"
+	    "routes,routing_version,schema_migrations,tokens"));
 	free(tables);
-	char *n = tl_sql(ctl->conninfo, "SELECT count(*) FROM schema_migrations WHERE name = '0001_init.sql'");
-	assert_string_equal(n, "1");
+	char *n = tl_sql(ctl->conninfo, "SELECT count(*) FROM schema_migrations WHERE name IN"
+	    " ('0001_init.sql', '0003_holds.sql')");
+	assert_string_equal(n, "2");
 	free(n), free(bin);
 }
 
