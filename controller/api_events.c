@@ -58,6 +58,41 @@ api_samples(json_t *body, struct http_reply *rep)
 	return 0;
 }
 
+/* An optional non-negative number (integer or not); 1 when present, 0
+ * when absent, -1 after answering 400. */
+static int
+api_event_number(json_t *body, const char *key, double *out, struct http_reply *rep)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e15) {
+		api_error(rep, 400, "%s: must be a number between 0 and 1e15", key);
+		return -1;
+	}
+	*out = json_number_value(v);
+	return 1;
+}
+
+/* The figures of a volume event: rate, baseline, client_ips. */
+static int
+api_event_volume(json_t *body, struct policy_event *ev, struct http_reply *rep)
+{
+	json_t *ips = json_object_get(body, "client_ips");
+
+	if (api_string(body, "sender", 1, &ev->sender, rep) != 0 ||
+	    api_token_text(ev->sender, "sender", 320, rep) != 0 ||
+	    (ev->has_rate = api_event_number(body, "rate", &ev->rate, rep)) < 0 ||
+	    (ev->has_baseline = api_event_number(body, "baseline", &ev->baseline, rep)) < 0)
+		return -1;
+	ev->has_client_ips = ips != NULL && !json_is_null(ips);
+	if (ev->has_client_ips &&
+	    api_int(body, "client_ips", 1, 0, 1000000000, &ev->client_ips, rep) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 api_event_parse(json_t *body, struct policy_event *ev, struct http_reply *rep)
 {
@@ -67,8 +102,7 @@ api_event_parse(json_t *body, struct policy_event *ev, struct http_reply *rep)
 	    api_samples(body, rep) != 0)
 		return -1;
 	if (strcmp(ev->type, "volume") == 0)
-		return api_string(body, "sender", 1, &ev->sender, rep) != 0 ||
-		    api_token_text(ev->sender, "sender", 320, rep) != 0 ? -1 : 0;
+		return api_event_volume(body, ev, rep);
 	if (strcmp(ev->type, "block") != 0 && strcmp(ev->type, "clear") != 0) {
 		api_error(rep, 400, "type: must be \"block\", \"clear\" or \"volume\"");
 		return -1;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "db.h"
+#include "senderhold.h"
+#include "validate.h"
 #include "xalloc.h"
 
 /* One-row query through ch; -1 sets ch->error. */
@@ -317,17 +319,104 @@ policy_clear(struct change *ch, const struct policy_event *ev, struct strbuf *su
 	return rc;
 }
 
+/* sender as one shell word for a command to copy: quoted unless plain. */
+static char *
+policy_shell_word(const char *sender)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strspn(sender, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@._+-=/%")
+	    == strlen(sender))
+		return xstrdup(sender);
+	strbuf_appendc(&sb, '\'');
+	for (const char *p = sender; *p; p++) {
+		if (*p == '\'')
+			strbuf_append(&sb, "'\\''");
+		else
+			strbuf_appendc(&sb, *p);
+	}
+	strbuf_appendc(&sb, '\'');
+	return strbuf_detach(&sb);
+}
+
+/* The reason of an automatic hold: the surge's figures and its reporter. */
+static char *
+policy_hold_reason(const struct policy_event *ev)
+{
+	struct strbuf figs = STRBUF_INIT;
+	char *reason;
+
+	if (ev->has_rate)
+		strbuf_appendf(&figs, ", rate %.15g", ev->rate);
+	if (ev->has_baseline)
+		strbuf_appendf(&figs, ", baseline %.15g", ev->baseline);
+	if (ev->has_client_ips)
+		strbuf_appendf(&figs, ", client_ips %lld", ev->client_ips);
+	if (ev->window_s > 0)
+		strbuf_appendf(&figs, ", window %llds", ev->window_s);
+	if (figs.len > 0)
+		reason = xasprintf("automatic: volume surge on %s (%s), reported by %s", ev->node,
+		    strbuf_str(&figs) + 2, ev->reporter);
+	else
+		reason = xasprintf("automatic: volume surge on %s, reported by %s", ev->node,
+		    ev->reporter);
+	strbuf_release(&figs);
+	return reason;
+}
+
+/* Holds the sender of a surge when the policy says so; tells summary. */
 static int
-policy_volume(struct change *ch, const struct policy_event *ev, struct strbuf *summary,
-    struct strbuf *key)
+policy_hold(struct change *ch, const struct settings *s, const struct policy_event *ev,
+    struct strbuf *summary)
+{
+	const char *why = validate_sender(ev->sender), *actor = ch->actor;
+	char *doc = NULL, *reason = NULL, *word = policy_shell_word(ev->sender);
+	int rc = why ? 0 : senderhold_find(ch, ev->sender, &doc);
+
+	if (rc == 0 && why == NULL && doc == NULL && s->hold_on_surge) {
+		reason = policy_hold_reason(ev);
+		ch->actor = "policy";
+		rc = senderhold_add(ch, ev->sender, "auto", reason, &doc);
+		ch->actor = actor;
+	}
+	if (rc < 0)
+		goto out;
+	if (why != NULL) {
+		strbuf_appendf(summary, "Not held: the sender cannot be a hold map key (%s)", why);
+	} else if (rc == 1) {
+		strbuf_appendf(summary, "Its new mail is now held ([policy] hold_on_surge); after"
+		    " checking the account, release it with: postroute sender release %s", word);
+	} else if (doc != NULL) {
+		json_t *h = json_loads(doc, 0, NULL);
+		strbuf_appendf(summary, "Its new mail was held already (since %s, by %s); release it"
+		    " with: postroute sender release %s",
+		    json_string_value(json_object_get(h, "created_at")),
+		    json_string_value(json_object_get(h, "actor")), word);
+		json_decref(h);
+	} else {
+		strbuf_appendf(summary, "Nothing was held ([policy] hold_on_surge is off); to hold its"
+		    " new mail: postroute sender hold %s --reason TEXT", word);
+	}
+	rc = 0;
+out:
+	free(doc), free(reason), free(word);
+	return rc;
+}
+
+static int
+policy_volume(struct change *ch, const struct settings *s, const struct policy_event *ev,
+    struct strbuf *summary, struct strbuf *key)
 {
 	char *object = xasprintf("%s/%s", ev->node, ev->sender);
 	struct change_row row = { "volume.surge", "sender", object, NULL, ev->node, NULL, NULL, ev->evidence };
 	int rc = change_record(ch, &row);
 
 	strbuf_appendf(summary, ":rotating_light: sender %s on %s: sudden volume surge (possibly a"
-	    " hijacked account). Details: postroute history --node %s --action volume.surge",
-	    ev->sender, ev->node, ev->node);
+	    " hijacked account). ", ev->sender, ev->node);
+	if (rc == 0)
+		rc = policy_hold(ch, s, ev, summary);
+	strbuf_appendf(summary, ". Details: postroute history --node %s --action volume.surge",
+	    ev->node);
 	strbuf_appendf(key, "volume/%s/%s", ev->node, ev->sender);
 	free(object);
 	return rc;
@@ -341,5 +430,5 @@ policy_handle(struct change *ch, const struct settings *s, const struct policy_e
 		return policy_block(ch, s, ev, summary, key);
 	if (strcmp(ev->type, "clear") == 0)
 		return policy_clear(ch, ev, summary, key);
-	return policy_volume(ch, ev, summary, key);
+	return policy_volume(ch, s, ev, summary, key);
 }

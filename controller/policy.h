@@ -16,8 +16,14 @@
  * an hour stop automation for it. Every decision and every refusal is a
  * history row with the evidence.
  *
+ * A volume event (a sender's sudden surge) is a history row
+ * (volume.surge); with [policy] hold_on_surge it also holds the sender's
+ * new mail (senderhold.h, origin "auto", actor "policy") when the sender
+ * is a valid hold map key (validate_sender) and not held already. The
+ * notification says whether the sender was held and how to release it.
+ *
  * Runs inside the caller's change (change.h): the event, the block, the
- * routes and the history commit together.
+ * routes, the hold and the history commit together.
  */
 #ifndef POSTROUTE_POLICY_H
 #define POSTROUTE_POLICY_H
@@ -36,6 +42,9 @@ struct policy_event {
 	const char *evidence;      /* the event as JSON text, samples included */
 	const char *reporter;      /* token name */
 	const char *sender;        /* volume */
+	double rate, baseline;     /* volume, when has_rate / has_baseline */
+	long long client_ips;      /* volume, when has_client_ips */
+	int has_rate, has_baseline, has_client_ips;
 };
 
 /* Applies the event. Appends to summary what on-call should read ("" when

@@ -47,6 +47,8 @@ const struct config_key settings_keys[] = {
 	  NULL, "a block that comes back within this long after the last automatic route doubles its lifetime" },
 	{ "policy", "max_flips_per_hour", CONFIG_INT, S(max_flips_per_hour), "5", 1, 1000, 0, NULL,
 	  "automatic flips of one provider per hour before automation stops for it" },
+	{ "policy", "hold_on_surge", CONFIG_BOOL, S(hold_on_surge), "no", 0, 0, 0, NULL,
+	  "hold the new mail of a sender reported for a volume surge (released with postroute sender release)" },
 	{ NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL },
 };
 

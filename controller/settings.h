@@ -30,6 +30,7 @@ struct settings {
 	long long max_ttl_ms;          /* [policy] max_ttl */
 	long long reblock_window_ms;   /* [policy] reblock_window */
 	long long max_flips_per_hour;  /* [policy] max_flips_per_hour */
+	int hold_on_surge;             /* [policy] hold_on_surge */
 };
 
 extern const struct config_key settings_keys[];

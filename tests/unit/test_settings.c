@@ -37,6 +37,26 @@ test_sample_lists_every_key(void **state)
 	free(text), free(path);
 }
 
+/* postrouted(8) names every key (".B key" or ".BR key ,"). */
+static void
+test_man_lists_every_key(void **state)
+{
+	char *path = xasprintf("%s/docs/man/postrouted.8", tl_srcdir());
+	char *text = tl_read_file(path);
+
+	(void)state;
+	assert_non_null(text);
+	for (int i = 0; settings_keys[i].key != NULL; i++) {
+		const char *k = settings_keys[i].key;
+		char *b = xasprintf("\n.B %s\n", k), *b2 = xasprintf("\n.B %s ", k);
+		char *br = xasprintf("\n.BR %s ", k);
+		if (strstr(text, b) == NULL && strstr(text, b2) == NULL && strstr(text, br) == NULL)
+			fail_msg("docs/man/postrouted.8 lacks [%s] %s", settings_keys[i].section, k);
+		free(b), free(b2), free(br);
+	}
+	free(text), free(path);
+}
+
 static void
 test_sample_loads(void **state)
 {
@@ -86,6 +106,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sample_lists_every_key),
+		cmocka_unit_test(test_man_lists_every_key),
 		cmocka_unit_test(test_sample_loads),
 		cmocka_unit_test(test_check_mode),
 	};
