@@ -129,7 +129,7 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
 	const char *p[] = { ev->node, ev->at };
 	int rc;
 
-	if (ev->at != NULL && db_one(c, "SELECT $2::timestamptz", 2, p, NULL, &fail) < 0) {
+	if (ev->at != NULL && db_one(c, "SELECT $2::timestamptz, $1::text", 2, p, NULL, &fail) < 0) {
 		api_error(rep, PQstatus(c) == CONNECTION_OK ? 400 : 503, "at: not a time (RFC 3339)");
 		goto out;
 	}
