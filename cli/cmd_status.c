@@ -1,6 +1,6 @@
 /*
  * cmd_status.c: every node's applied version against the current one,
- * and the active blocks; the exit status says whether all is well, so
+ * the active blocks, volume surges and held senders; the exit status says whether all is well, so
  * that monitoring can run "postroute status" as a check.
  */
 #include "cmd_status.h"
@@ -123,7 +123,16 @@ static const struct rows_col status_surge_cols[] = {
 	{ NULL, NULL, ROWS_VALUE },
 };
 
-/* A titled section after the nodes: blocks, volume surges. */
+static const struct rows_col status_hold_cols[] = {
+	{ "SENDER", "sender", ROWS_VALUE },
+	{ "ORIGIN", "origin", ROWS_VALUE },
+	{ "SINCE", "created_at", ROWS_TIME },
+	{ "ACTOR", "actor", ROWS_VALUE },
+	{ "REASON", "reason", ROWS_VALUE },
+	{ NULL, NULL, ROWS_VALUE },
+};
+
+/* A titled section after the nodes: blocks, volume surges, held senders. */
 static void
 status_section(struct cli *cli, const char *title, const json_t *rows,
     const struct rows_col *cols)
@@ -150,6 +159,8 @@ status_print(struct cli *cli, const json_t *doc)
 	status_print_nodes(cli, doc);
 	status_section(cli, "active blocks", json_object_get(doc, "blocks"), status_block_cols);
 	status_section(cli, "volume surges (24 h)", json_object_get(doc, "surges"), status_surge_cols);
+	status_section(cli, "held senders (postroute sender release USER)",
+	    json_object_get(doc, "holds"), status_hold_cols);
 }
 
 static int
@@ -199,11 +210,12 @@ static const struct args_opt status_opts[] = {
 
 const struct cli_verb cmd_status_verbs[] = {
 	{ "status", "[--max-behind DURATION]",
-	  "every node's applied version, lag, last report; blocks, surges",
+	  "every node's applied version, lag, last report; blocks, surges, holds",
 	  "Shows each node: its role, the routing version it applied against the\n"
 	  "current one, how long it has been behind, whether its agent's feed is\n"
 	  "connected (a request within 90 s), its last report and error; then the\n"
-	  "active blocks and the sender volume surges of the last 24 hours.\n"
+	  "active blocks, the sender volume surges of the last 24 hours and the\n"
+	  "held senders.\n"
 	  "Exits 1, naming the node on stderr, when a node's last\n"
 	  "apply failed, or a server node's agent is not connected or has been\n"
 	  "behind for longer than --max-behind (relay nodes are not fed routes);\n"
