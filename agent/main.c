@@ -24,7 +24,9 @@
 
 #include "agentconf.h"
 #include "httpc.h"
+#include "eventq.h"
 #include "log.h"
+#include "logwatch.h"
 #include "privsep.h"
 #include "scan.h"
 #include "sync.h"
@@ -88,23 +90,39 @@ main_parse(int argc, char **argv, struct main_args *a)
 	return a->conf == NULL ? -1 : 0;
 }
 
+/* The sync thread hands the controller's catalogue to the logwatch. */
+static void
+main_on_feed(const struct feed *f, void *arg)
+{
+	logwatch_providers(arg, f);
+}
+
 static int
 main_sync(const struct agent_config *cfg, int once, int priv_fd)
 {
 	struct sync s;
 	struct strbuf err = STRBUF_INIT;
+	struct eventq *q = NULL;
+	struct logwatch *lw = NULL;
 	int rc = 0;
 
 	if (sync_init(&s, cfg, priv_fd, &main_stop, &main_wake, &err) != 0)
 		log_fatalx("state: %s", strbuf_str(&err));
-	if (cfg->logwatch_file[0] != '\0')
-		log_info("logwatch: [logwatch] file is set; the live logwatch is not part of this "
-		    "build, use \"postroute-agent scan\"");
+	if (!once && cfg->logwatch_file[0] != '\0') {
+		if ((q = eventq_start(cfg)) == NULL)
+			log_fatalx("logwatch: cannot start");
+		if ((lw = logwatch_start(cfg, q, &err)) == NULL)
+			log_fatalx("%s", strbuf_str(&err));
+		s.on_feed = main_on_feed;
+		s.on_feed_arg = lw;
+	}
 	if (once) {
 		enum sync_result r = sync_once(&s, 0);
 		rc = r == SYNC_APPLIED || r == SYNC_CURRENT ? 0 : 1;
 	} else {
 		sync_run(&s);
+		lw = logwatch_stop(lw);
+		q = eventq_stop(q, 2000);
 		log_info("stopped");
 	}
 	sync_release(&s);

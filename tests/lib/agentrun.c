@@ -121,6 +121,17 @@ agentrun_track(struct agentrun *a, struct agentrun *old)
 }
 
 void
+agentrun_logwatch(struct agentrun *a, const char *lines)
+{
+	char *old = tl_read_file(a->conf);
+	char *conf = xasprintf("%s\n[logwatch]\n%s\n", old, lines);
+
+	tl_write_file(a->conf, conf);
+	a->verbose = 1;
+	free(old), free(conf);
+}
+
+void
 agentrun_start(struct agentrun *a)
 {
 	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
@@ -129,7 +140,10 @@ agentrun_start(struct agentrun *a)
 		int fd = open(a->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		int null = open("/dev/null", O_RDONLY);
 		dup2(null, 0), dup2(fd, 1), dup2(fd, 2);
-		execl(bin, bin, "-c", a->conf, (char *)NULL);
+		if (a->verbose)
+			execl(bin, bin, "-c", a->conf, "-v", (char *)NULL);
+		else
+			execl(bin, bin, "-c", a->conf, (char *)NULL);
 		_exit(127);
 	}
 	free(bin);

@@ -22,6 +22,7 @@ struct agentrun {
 	char *log;
 	char *node;
 	pid_t pid;
+	int verbose;        /* start with -v */
 };
 
 struct agentrun *agentrun_new(const char *node, const char *urls, const char *token,
@@ -31,6 +32,9 @@ void agentrun_config(struct agentrun *a, const char *urls, const char *token,
     const struct pfx *p, const char *agent_extra, const char *postfix_extra);
 /* Runs --once; returns its exit status; *log (if wanted) its stderr. */
 int agentrun_once(struct agentrun *a, char **log);
+/* Appends a [logwatch] section with these lines (call after any
+ * agentrun_config) and makes agentrun_start log at debug level. */
+void agentrun_logwatch(struct agentrun *a, const char *lines);
 void agentrun_start(struct agentrun *a);
 /* SIGTERM, wait; returns the exit status (or 128+signal). */
 int agentrun_stop(struct agentrun *a);

@@ -233,7 +233,10 @@ pfx_sink_spawn(const struct pfx_sink *s, const char *name, const char *reject_re
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, 0), dup2(null, 1), dup2(null, 2);
 		setpgid(0, 0);
-		if (reject_reply != NULL)
+		if (reject_reply != NULL && reject_reply[0] == '5')
+			execl("/usr/sbin/smtp-sink", "smtp-sink", "-4", "-u", "nobody", "-h", name,
+			    "-f", "RCPT", "-B", reject_reply, "-d", pattern, addr, "64", (char *)NULL);
+		else if (reject_reply != NULL)
 			execl("/usr/sbin/smtp-sink", "smtp-sink", "-4", "-u", "nobody", "-h", name,
 			    "-r", "RCPT", "-b", reject_reply, "-d", pattern, addr, "64", (char *)NULL);
 		else

@@ -14,8 +14,9 @@
  *	"retry:no route". Must run as root (postfix start, sendmail -C).
  *
  *	pfx_sink_start runs smtp-sink on IP:PORT (a free port), one file per
- *	message in its directory; with reply set it soft-rejects every RCPT
- *	with that reply (a provider blocking a relay).
+ *	message in its directory; with reply set it rejects every RCPT with
+ *	that reply: soft for a 4xx reply (a provider blocking a relay), hard
+ *	for a 5xx one (an unknown user).
  *
  * OWNERSHIP
  *	The caller owns what pfx_start / pfx_sink_start return and ends it

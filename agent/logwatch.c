@@ -1,0 +1,435 @@
+/*
+ * logwatch.c: the live detector thread (see logwatch.h).
+ *
+ * Owns the follower and the whole detection pipeline; the only state
+ * shared with the sync thread is the pending provider list under mu.
+ */
+#include "logwatch.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catalogue.h"
+#include "classify.h"
+#include "datafile.h"
+#include "detector.h"
+#include "log.h"
+#include "logfollow.h"
+#include "maillog.h"
+#include "volume.h"
+#include "xalloc.h"
+
+#define LOGWATCH_POLL_MS 200
+#define LOGWATCH_CLOCK_REFRESH 3600
+
+struct logwatch {
+	const struct agent_config *cfg;
+	struct eventq *q;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	int stop;                    /* under mu */
+	int done;                    /* under mu: stdin ended */
+	struct feed_provider *pending; /* under mu: the controller's providers */
+	size_t npending;
+	unsigned gen, applied_gen;   /* gen under mu */
+	struct logwatch_stats st;    /* under mu (copied from the thread's) */
+
+	/* the thread's own */
+	struct logfollow *lf;
+	struct maillog_clock clk;
+	time_t clk_at;
+	char *providers_file;
+	struct catalogue *cat;
+	struct classify *cls;
+	struct detector *det;
+	struct volume *vol;
+	struct logwatch_stats mine;
+};
+
+/* ---- events ---- */
+
+static json_t *
+logwatch_time(time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static void
+logwatch_emit(struct logwatch *lw, json_t *ev)
+{
+	lw->mine.events++;
+	eventq_push(lw->q, ev);
+}
+
+static void
+logwatch_detector_event(struct logwatch *lw, const struct detector_event *ev)
+{
+	int block = ev->type == DETECTOR_BLOCK;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:i}",
+	    "type", block ? "block" : "clear", "node", lw->cfg->node,
+	    "provider", ev->provider, "class", classify_class_name(ev->cls),
+	    "count", (json_int_t)ev->count, "attempts", (json_int_t)ev->attempts,
+	    "window_s", ev->window_s);
+
+	json_object_set_new(o, "at", logwatch_time(ev->at));
+	if (block) {
+		json_t *a = json_array();
+		for (int i = 0; i < ev->nsamples; i++)
+			json_array_append_new(a, json_string(ev->samples[i]));
+		json_object_set_new(o, "samples", a);
+	}
+	log_info("logwatch: %s %s (%s, %d of %d attempts in %d s)", block ? "block" : "clear",
+	    ev->provider, classify_class_name(ev->cls), ev->count, ev->attempts, ev->window_s);
+	logwatch_emit(lw, o);
+}
+
+static void
+logwatch_volume_event(const struct volume_event *ev, void *arg)
+{
+	struct logwatch *lw = arg;
+	json_t *ids = json_array();
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i}",
+	    "type", "volume", "node", lw->cfg->node, "sender", ev->sender,
+	    "rate", (json_int_t)ev->rate, "baseline", (json_int_t)(ev->baseline + 0.5),
+	    "client_ips", ev->client_ips, "window_s", (int)(lw->cfg->lw_vol_interval_ms / 1000));
+
+	for (int i = 0; i < ev->nqueue_ids; i++)
+		json_array_append_new(ids, json_string(ev->queue_ids[i]));
+	json_object_set_new(o, "queue_ids", ids);
+	json_object_set_new(o, "at", logwatch_time(ev->at));
+	log_info("logwatch: volume surge of %s: %.0f recipients per interval, baseline %.1f, "
+	    "%d client IPs", ev->sender, ev->rate, ev->baseline, ev->client_ips);
+	logwatch_emit(lw, o);
+}
+
+/* ---- one line ---- */
+
+static void
+logwatch_line(const char *line, size_t len, void *arg)
+{
+	struct logwatch *lw = arg;
+	struct maillog_rec rec;
+	struct classify_result res;
+	struct detector_event ev;
+	enum catalogue_how how;
+	const char *node = lw->cfg->node;
+
+	lw->mine.lines++;
+	if (len == 0)
+		return;
+	switch (maillog_parse_line(line, len, &lw->clk, &rec)) {
+	case MAILLOG_REJECT:
+		lw->mine.rejected++;
+		return;
+	case MAILLOG_DELIVERY:
+		volume_feed(lw->vol, &rec);
+		break;
+	case MAILLOG_QMGR:
+	case MAILLOG_CLIENT:
+		volume_feed(lw->vol, &rec);
+		return;
+	default:
+		return;
+	}
+	const char *provider = catalogue_match(lw->cat, rec.relay_host.p, rec.relay_host.len,
+	    rec.domain.p, rec.domain.len, &how);
+	if (provider == NULL)
+		provider = "other";
+	classify_delivery(lw->cls, &rec, provider, &res);
+	lw->mine.deliveries++;
+	if (rec.status != MAILLOG_STATUS_SENT)
+		log_debug("logwatch: %.*s %s %s class=%s reroutable=%s%s", (int)rec.queue_id.len,
+		    rec.queue_id.p, provider, maillog_status_name(rec.status),
+		    classify_class_name(res.cls), classify_reroute_name(res.reroutable),
+		    how == CATALOGUE_ELSEWHERE ? " (through a relay: not counted)" : "");
+	if (how == CATALOGUE_ELSEWHERE)
+		return;
+	if (detector_feed(lw->det, node, strlen(node), provider, &res, rec.ts, line, len, &ev))
+		logwatch_detector_event(lw, &ev);
+}
+
+/* ---- the catalogue ---- */
+
+static void
+logwatch_free_providers(struct feed_provider *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].name);
+		for (size_t k = 0; k < p[i].ndomains; k++)
+			free(p[i].domains[k]);
+		for (size_t k = 0; k < p[i].nmx; k++)
+			free(p[i].mx_patterns[k]);
+		free(p[i].domains);
+		free(p[i].mx_patterns);
+	}
+	free(p);
+}
+
+static char **
+logwatch_strv_dup(char *const *v, size_t n)
+{
+	char **out = xcalloc(n + 1, sizeof(*out));
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+void
+logwatch_providers(struct logwatch *lw, const struct feed *f)
+{
+	struct feed_provider *copy;
+
+	if (f->nproviders == 0)
+		return;
+	copy = xcalloc(f->nproviders, sizeof(*copy));
+	for (size_t i = 0; i < f->nproviders; i++) {
+		copy[i].name = xstrdup(f->providers[i].name);
+		copy[i].domains = logwatch_strv_dup(f->providers[i].domains, f->providers[i].ndomains);
+		copy[i].ndomains = f->providers[i].ndomains;
+		copy[i].mx_patterns = logwatch_strv_dup(f->providers[i].mx_patterns, f->providers[i].nmx);
+		copy[i].nmx = f->providers[i].nmx;
+	}
+	pthread_mutex_lock(&lw->mu);
+	logwatch_free_providers(lw->pending, lw->npending);
+	lw->pending = copy;
+	lw->npending = f->nproviders;
+	lw->gen++;
+	pthread_mutex_unlock(&lw->mu);
+}
+
+/* The file's catalogue with the controller's providers over it. */
+static void
+logwatch_rebuild_catalogue(struct logwatch *lw)
+{
+	struct catalogue *cat = catalogue_new();
+	struct strbuf err = STRBUF_INIT;
+	size_t merged = 0, n;
+
+	if (catalogue_load(cat, lw->providers_file, &err) != 0) {
+		log_warnx("logwatch: %s", strbuf_str(&err));   /* it loaded at start */
+		strbuf_reset(&err);
+	}
+	pthread_mutex_lock(&lw->mu);
+	lw->applied_gen = lw->gen;
+	n = lw->npending;
+	for (size_t i = 0; i < n; i++) {
+		const struct feed_provider *p = &lw->pending[i];
+		if (catalogue_merge(cat, p->name, (const char *const *)p->domains, p->ndomains,
+		    (const char *const *)p->mx_patterns, p->nmx, &err) == 0)
+			merged++;
+		else
+			log_warnx("logwatch: controller provider %s ignored: %s", p->name, strbuf_str(&err));
+		strbuf_reset(&err);
+	}
+	pthread_mutex_unlock(&lw->mu);
+	catalogue_free(lw->cat);
+	lw->cat = cat;
+	log_info("logwatch: catalogue of %zu providers (%zu from the controller)",
+	    catalogue_count(cat), merged);
+	strbuf_release(&err);
+}
+
+/* ---- the thread ---- */
+
+static int
+logwatch_stopping(struct logwatch *lw)
+{
+	int stop;
+
+	pthread_mutex_lock(&lw->mu);
+	stop = lw->stop;
+	lw->st = lw->mine;
+	if (lw->gen != lw->applied_gen)
+		stop |= 2;
+	pthread_mutex_unlock(&lw->mu);
+	return stop;
+}
+
+static void *
+logwatch_main(void *arg)
+{
+	struct logwatch *lw = arg;
+	struct strbuf err = STRBUF_INIT;
+	sigset_t all;
+	int s, failing = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	while (((s = logwatch_stopping(lw)) & 1) == 0) {
+		if (s & 2)
+			logwatch_rebuild_catalogue(lw);
+		if (time(NULL) - lw->clk_at > LOGWATCH_CLOCK_REFRESH)
+			maillog_clock_init(&lw->clk, lw->clk_at = time(NULL));
+		long n = logfollow_poll(lw->lf, LOGWATCH_POLL_MS, logwatch_line, lw, &err);
+		if (n < 0) {
+			if (!failing++)
+				log_warnx("logwatch: %s", strbuf_str(&err));
+			strbuf_reset(&err);
+			struct timespec ts = { 1, 0 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (failing)
+			log_info("logwatch: reading again");
+		failing = 0;
+		if (logfollow_save(lw->lf, &err) != 0) {   /* writes only when moved */
+			log_warnx("logwatch: %s", strbuf_str(&err));
+			strbuf_reset(&err);
+		}
+		if (logfollow_eof(lw->lf)) {
+			pthread_mutex_lock(&lw->mu);
+			lw->done = 1;
+			lw->st = lw->mine;
+			pthread_mutex_unlock(&lw->mu);
+			log_info("logwatch: end of standard input");
+			break;
+		}
+	}
+	strbuf_release(&err);
+	return NULL;
+}
+
+/* ---- set-up ---- */
+
+static void
+logwatch_load(struct logwatch *lw, struct strbuf *err)
+{
+	char *rules = datafile_find("rules.conf");
+	const struct agent_config *cfg = lw->cfg;
+
+	if (rules == NULL)
+		strbuf_appendf(err, "logwatch: no default rules.conf (looked in %s)\n", DATAFILE_PLACES);
+	else
+		classify_load(lw->cls, rules, err);
+	if (cfg->logwatch_rules[0] != '\0')
+		classify_load(lw->cls, cfg->logwatch_rules, err);
+	lw->providers_file = cfg->logwatch_providers[0] != '\0' ?
+	    xstrdup(cfg->logwatch_providers) : datafile_find("providers.conf");
+	if (lw->providers_file == NULL)
+		strbuf_appendf(err, "logwatch: no default providers.conf (looked in %s)\n",
+		    DATAFILE_PLACES);
+	else
+		catalogue_load(lw->cat, lw->providers_file, err);
+	free(rules);
+}
+
+static void
+logwatch_thresholds(const struct agent_config *cfg, struct detector_config *d,
+    struct volume_config *v)
+{
+	detector_config_default(d);
+	d->window_s = (int)(cfg->lw_window_ms / 1000);
+	d->fail_count = (int)cfg->lw_fail_count;
+	d->fail_share = (double)cfg->lw_fail_percent / 100.0;
+	d->min_definite = (int)cfg->lw_min_definite;
+	d->conn_count = (int)cfg->lw_conn_count;
+	d->conn_share = (double)cfg->lw_conn_percent / 100.0;
+	d->clear_successes = (int)cfg->lw_clear_successes;
+	d->clear_quiet_s = (int)(cfg->lw_clear_quiet_ms / 1000);
+	volume_config_defaults(v);
+	v->interval_s = (int)(cfg->lw_vol_interval_ms / 1000);
+	v->multiple = (double)cfg->lw_vol_multiple;
+	v->rate_floor = (double)cfg->lw_vol_rate_floor;
+	v->baseline_floor = (double)cfg->lw_vol_baseline_floor;
+	v->warmup = (int)cfg->lw_vol_warmup;
+	v->warmup_ceiling = (double)cfg->lw_vol_warmup_ceiling;
+	v->max_client_ips = (int)cfg->lw_vol_max_client_ips;
+	v->max_senders = (size_t)cfg->lw_vol_max_senders;
+}
+
+static struct logwatch *
+logwatch_free(struct logwatch *lw)
+{
+	lw->lf = lw->lf ? logfollow_close(lw->lf) : NULL;
+	catalogue_free(lw->cat);
+	classify_free(lw->cls);
+	if (lw->det)
+		detector_free(lw->det);
+	if (lw->vol)
+		volume_free(lw->vol);
+	logwatch_free_providers(lw->pending, lw->npending);
+	free(lw->providers_file);
+	pthread_mutex_destroy(&lw->mu);
+	free(lw);
+	return NULL;
+}
+
+struct logwatch *
+logwatch_start(const struct agent_config *cfg, struct eventq *q, struct strbuf *err)
+{
+	struct logwatch *lw = xcalloc(1, sizeof(*lw));
+	struct detector_config dc;
+	struct volume_config vc;
+	size_t before = err->len;
+	const char *why;
+	int rc;
+
+	lw->cfg = cfg;
+	lw->q = q;
+	pthread_mutex_init(&lw->mu, NULL);
+	lw->cat = catalogue_new();
+	lw->cls = classify_new();
+	logwatch_load(lw, err);
+	logwatch_thresholds(cfg, &dc, &vc);
+	if ((why = detector_config_check(&dc)) != NULL)
+		strbuf_appendf(err, "logwatch: thresholds: %s\n", why);
+	if (err->len > before)
+		return logwatch_free(lw);
+	char *offset = strcmp(cfg->logwatch_file, "-") == 0 ? NULL :
+	    xasprintf("%s/logwatch.offset", cfg->state_dir);
+	lw->lf = logfollow_open(cfg->logwatch_file, offset, err);
+	free(offset);
+	if (lw->lf == NULL)
+		return logwatch_free(lw);
+	lw->det = detector_new(&dc);
+	lw->vol = volume_new(&vc, logwatch_volume_event, lw);
+	maillog_clock_init(&lw->clk, lw->clk_at = time(NULL));
+	if ((rc = pthread_create(&lw->thread, NULL, logwatch_main, lw)) != 0) {
+		strbuf_appendf(err, "logwatch: cannot start its thread: %s\n", strerror(rc));
+		return logwatch_free(lw);
+	}
+	log_info("logwatch: following %s", strcmp(cfg->logwatch_file, "-") == 0 ?
+	    "standard input" : cfg->logwatch_file);
+	return lw;
+}
+
+void
+logwatch_stats(struct logwatch *lw, struct logwatch_stats *st)
+{
+	pthread_mutex_lock(&lw->mu);
+	*st = lw->st;
+	pthread_mutex_unlock(&lw->mu);
+}
+
+int
+logwatch_done(struct logwatch *lw)
+{
+	int done;
+
+	pthread_mutex_lock(&lw->mu);
+	done = lw->done;
+	pthread_mutex_unlock(&lw->mu);
+	return done;
+}
+
+struct logwatch *
+logwatch_stop(struct logwatch *lw)
+{
+	if (lw == NULL)
+		return NULL;
+	pthread_mutex_lock(&lw->mu);
+	lw->stop = 1;
+	pthread_mutex_unlock(&lw->mu);
+	pthread_join(lw->thread, NULL);
+	return logwatch_free(lw);
+}

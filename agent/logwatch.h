@@ -1,0 +1,70 @@
+/*
+ * logwatch.h: the agent's live detector, on its own thread.
+ *
+ * NAME
+ *	logwatch - follow the Postfix log, detect, report
+ *
+ * DESCRIPTION
+ *	logwatch_start loads the rules (the default rules.conf, then
+ *	[logwatch] rules over it) and the catalogue (the default
+ *	providers.conf, or [logwatch] providers), opens [logwatch] file
+ *	through logfollow (tail -F semantics, offset saved in
+ *	state_dir/logwatch.offset; "-" is standard input) and starts a
+ *	thread that, for every line: parses it (maillog.h), feeds the
+ *	sender volume tracker (volume.h), attributes delivery results to a
+ *	provider (catalogue.h), classifies them (classify.h) and feeds the
+ *	block detector (detector.h) with the log's own timestamps. Block,
+ *	clear and volume events go to the outbox (eventq.h) as the JSON of
+ *	POST /v1/events, always for this node ([agent] node): the agent
+ *	reads its own host's log.
+ *
+ *	Deliveries that went through a relay rather than the provider's MX
+ *	hosts are not evidence about this node's path and are skipped, as
+ *	scan does.
+ *
+ *	logwatch_providers hands over the controller's providers from a
+ *	feed (called on the sync thread); the logwatch thread rebuilds its
+ *	catalogue from the file plus those before its next line.
+ *
+ * OWNERSHIP
+ *	struct logwatch owns the follower, parser clock, catalogue,
+ *	classifier, detector and volume tracker; the config and the outbox
+ *	are borrowed and must outlive it.
+ *
+ * DIAGNOSTICS
+ *	logwatch_start returns NULL with every problem in err (bad rules or
+ *	providers files, an unreadable log). After that nothing is fatal:
+ *	read errors are logged and retried.
+ */
+#ifndef POSTROUTE_LOGWATCH_H
+#define POSTROUTE_LOGWATCH_H
+
+#include "agentconf.h"
+#include "eventq.h"
+#include "feed.h"
+#include "strbuf.h"
+
+struct logwatch;
+
+struct logwatch_stats {
+	long long lines;          /* lines read */
+	long long rejected;       /* garbage lines */
+	long long deliveries;     /* delivery results classified */
+	long long events;         /* events handed to the outbox */
+};
+
+struct logwatch *logwatch_start(const struct agent_config *cfg, struct eventq *q,
+    struct strbuf *err);
+
+/* The controller's catalogue, from a feed: merged over the file's. */
+void logwatch_providers(struct logwatch *lw, const struct feed *f);
+
+void logwatch_stats(struct logwatch *lw, struct logwatch_stats *st);
+
+/* 1 once standard input ended (file = -). */
+int logwatch_done(struct logwatch *lw);
+
+/* Stops the thread, saves the offset, frees; returns NULL. */
+struct logwatch *logwatch_stop(struct logwatch *lw);
+
+#endif

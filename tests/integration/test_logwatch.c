@@ -1,0 +1,331 @@
+/*
+ * test_logwatch.c: the closed loop on real parts. Two private Postfix
+ * instances, each with an agent following its maillog_file, against the
+ * real controller with a local webhook receiver:
+ *
+ *   mx01 delivers yahoo.test to an smtp-sink that answers 421 4.7.0
+ *   [TSS04] ... user complaints: the agent reports a block, the policy
+ *   creates an auto route to the healthy relay, the agent applies it and
+ *   the deferred mail arrives there; on-call gets the webhook.
+ *
+ *   mx02 sees the same volume of user-unknown bounces and mailbox-full
+ *   deferrals: nothing is failed over. Then one sender jumps from a few
+ *   messages to dozens in an interval: exactly one volume event reaches
+ *   history, status and the webhook.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "agentrun.h"
+#include "pfx.h"
+#include "testlib.h"
+#include "webhook.h"
+#include "xalloc.h"
+
+#define RUNBOOK "https://runbook.example/postroute/blocks"
+
+static struct tl_controller *ctl;
+static struct webhook *hook;
+static struct pfx_sink *sink_block, *sink_good, *sink_unknown, *sink_full;
+static struct pfx *mx1, *mx2;
+static struct agentrun *ag1, *ag2;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+api(const char *method, const char *path, const char *body)
+{
+	json_decref(tl_api_ok(ctl, method, path, ctl->admin, body));
+}
+
+static char *
+sql(const char *q)
+{
+	return tl_sql(ctl->conninfo, q);
+}
+
+static void
+expect_sql(const char *q, const char *want)
+{
+	char *got = sql(q);
+
+	if (got == NULL || strcmp(got, want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", q, got ? got : "(null)", want);
+	free(got);
+}
+
+static void
+put_relay(const char *name, const struct pfx_sink *s)
+{
+	char *path = xasprintf("/v1/relays/%s", name);
+	char *body = xasprintf("{\"nexthop\": \"%s\"}", s->nexthop);
+
+	api("PUT", path, body);
+	free(path), free(body);
+}
+
+
+static int
+agent_following(void *arg)
+{
+	return agentrun_log_count(arg, "logwatch: following") > 0 &&
+	    agentrun_log_count(arg, "logwatch: catalogue of") > 0;
+}
+
+static struct agentrun *
+start_agent(const char *node, struct pfx *p, const char *logwatch_extra)
+{
+	char *path = xasprintf("/v1/nodes/%s", node);
+	char *tok = tl_token(ctl, node, "agent", node);
+	struct agentrun *a;
+
+	api("PUT", path, "{\"role\": \"server\"}");
+	a = agentrun_new(node, ctl->url, tok, p, "poll_wait = 60s", NULL);
+	char *lw = xasprintf("file = %s\n%s", p->maillog, logwatch_extra);
+	agentrun_logwatch(a, lw);
+	agentrun_start(a);
+	/* following from the end, with the controller's catalogue merged */
+	if (!tl_wait_for(agent_following, a, 10000))
+		fail_msg("%s: logwatch did not start:\n%s", node, tl_read_file(a->log));
+	free(path), free(tok), free(lw);
+	return a;
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	hook = webhook_start();
+	char *ini = xasprintf("\n[notify]\nwebhook_url = %s\nrunbook_url = %s\n",
+	    webhook_url(hook), RUNBOOK);
+	ctl = tl_controller_start(ini);
+	free(ini);
+	sink_block = pfx_sink_start("127.0.1.2", "421 4.7.0 [TSS04] Messages from 127.0.0.1 "
+	    "temporarily deferred due to user complaints - 4.16.55.1; see "
+	    "https://postmaster.yahooinc.com/error-codes");
+	sink_good = pfx_sink_start("127.0.1.3", NULL);
+	sink_unknown = pfx_sink_start("127.0.1.4",
+	    "550 5.1.1 The email account that you tried to reach does not exist");
+	sink_full = pfx_sink_start("127.0.1.5",
+	    "452 4.2.2 The email account that you tried to reach is over quota");
+	put_relay("r-good", sink_good);
+	/* attributed by domain: the sinks are no provider's MX hosts */
+	api("PUT", "/v1/providers/yahoo", "{\"domains\": [\"yahoo.test\"]}");
+	api("PUT", "/v1/providers/fullmail", "{\"domains\": [\"full.test\"]}");
+	mx1 = pfx_start("mx01", "hash", sink_block->nexthop);
+	mx2 = pfx_start("mx02", "hash", sink_unknown->nexthop);
+	ag1 = start_agent("mx01", mx1, "");
+	ag2 = start_agent("mx02", mx2, "volume_interval = 10s\nvolume_warmup = 0\n"
+	    "volume_rate_floor = 20\n");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(agentrun_stop(ag1), 0);
+	assert_int_equal(agentrun_stop(ag2), 0);
+	agentrun_free(ag1), agentrun_free(ag2);
+	pfx_stop(mx1), pfx_stop(mx2);
+	pfx_sink_stop(sink_block), pfx_sink_stop(sink_good);
+	pfx_sink_stop(sink_unknown), pfx_sink_stop(sink_full);
+	assert_int_equal(tl_controller_stop(ctl), 0);
+	tl_controller_free(ctl);
+	webhook_stop(hook);
+	return 0;
+}
+
+static int
+first_refusal(void *arg)
+{
+	(void)arg;
+	return pfx_log_count(mx1, "[TSS04]") > 0;
+}
+
+static int
+hook_says(void *arg)
+{
+	for (int i = 0; i < webhook_count(hook); i++) {
+		char *b = webhook_body(hook, i);
+		int yes = b != NULL && strstr(b, arg) != NULL;
+		free(b);
+		if (yes)
+			return 1;
+	}
+	return 0;
+}
+
+/* The webhook message that mentions needle, or fail. */
+static char *
+hook_find(const char *needle)
+{
+	if (!tl_wait_for(hook_says, (void *)needle, 10000))
+		fail_msg("no webhook message with \"%s\" (%d received)", needle, webhook_count(hook));
+	for (int i = 0; i < webhook_count(hook); i++) {
+		char *b = webhook_body(hook, i);
+		if (b != NULL && strstr(b, needle) != NULL)
+			return b;
+		free(b);
+	}
+	return NULL;
+}
+
+static void
+test_block_reroutes_deferred_mail(void **state)
+{
+	const int n = 6;
+
+	(void)state;
+	for (int i = 0; i < n; i++) {
+		char *rcpt = xasprintf("user%d@yahoo.test", i);
+		assert_int_equal(pfx_send(mx1, rcpt, "complaints"), 0);
+		free(rcpt);
+	}
+	if (!tl_wait_for(first_refusal, NULL, 15000))
+		fail_msg("no refusal logged");
+	double t0 = now_s();
+	if (!pfx_sink_wait(sink_good, n, 30000))
+		fail_msg("%d of %d messages at the healthy relay; agent log:\n%s",
+		    pfx_sink_count(sink_good), n, tl_read_file(ag1->log));
+	double t1 = now_s();
+	print_message("first refusal to all %d messages at the healthy relay: %.2f s\n", n, t1 - t0);
+
+	/* the block, as the agent reported it */
+	expect_sql("SELECT node || ' ' || provider || ' ' || class || ' ' || reporter"
+	    " FROM blocks WHERE cleared_at IS NULL", "mx01 yahoo reputation mx01");
+	expect_sql("SELECT (counts->>'count')::int >= 5 AND jsonb_array_length(samples) > 0"
+	    " FROM blocks", "t");
+	/* samples carry the reply with the local part masked */
+	char *samples = sql("SELECT samples::text FROM blocks");
+	assert_non_null(strstr(samples, "[TSS04]"));
+	assert_null(strstr(samples, "user0@"));
+	free(samples);
+	/* the policy's auto route, on mx01 only, through the healthy relay */
+	expect_sql("SELECT provider || ' ' || scope || ' ' || relay || ' ' || origin FROM routes",
+	    "yahoo mx01 r-good auto");
+	char *l = pfx_lookup(mx1, "yahoo.test");
+	assert_string_equal(l, sink_good->nexthop);
+	free(l);
+	assert_int_equal(pfx_deferred(mx1), 0);
+	/* mx02 is untouched */
+	char *none = pfx_lookup(mx2, "yahoo.test");
+	assert_null(none);
+	/* on-call is told: node, provider, class, counts, action, runbook */
+	char *b = hook_find("yahoo");
+	assert_non_null(strstr(b, "mx01"));
+	assert_non_null(strstr(b, "reputation"));
+	assert_non_null(strstr(b, "r-good"));
+	assert_non_null(strstr(b, RUNBOOK));
+	free(b);
+	/* history: the block and the decision, with the agent as reporter */
+	expect_sql("SELECT string_agg(action, ',' ORDER BY id) FROM history"
+	    " WHERE action IN ('block.open', 'policy.flip')", "block.open,policy.flip");
+}
+
+static int
+mx2_classified(void *arg)
+{
+	(void)arg;
+	return agentrun_log_count(ag2, "yahoo bounced class=user_unknown reroutable=no") >= 6 &&
+	    agentrun_log_count(ag2, "fullmail deferred class=mailbox_full reroutable=no") >= 6;
+}
+
+static void
+test_recipient_failures_fail_nothing_over(void **state)
+{
+	(void)state;
+	/* full.test goes through r-full (mailbox full); yahoo.test gets user unknown */
+	put_relay("r-full", sink_full);
+	api("PUT", "/v1/routes/fullmail", "{\"scope\": \"mx02\", \"relay\": \"r-full\", "
+	    "\"reason\": \"test\"}");
+	char *l = NULL;
+	for (int i = 0; i < 100 && (l = pfx_lookup(mx2, "full.test")) == NULL; i++)
+		usleep(100000);
+	assert_non_null(l);
+	free(l);
+	int hooks = webhook_count(hook);
+	char *routes = sql("SELECT count(*) FROM routes");
+	for (int i = 0; i < 6; i++) {
+		char *r1 = xasprintf("gone%d@yahoo.test", i), *r2 = xasprintf("full%d@full.test", i);
+		assert_int_equal(pfx_send(mx2, r1, "unknown"), 0);
+		assert_int_equal(pfx_send(mx2, r2, "full"), 0);
+		free(r1), free(r2);
+	}
+	if (!tl_wait_for(mx2_classified, NULL, 20000))
+		fail_msg("mx02's agent did not classify the failures:\n%s", tl_read_file(ag2->log));
+	sleep(1);   /* a wrong block would be posted within milliseconds */
+	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx02'", "0");
+	expect_sql("SELECT count(*) FROM routes", routes);
+	expect_sql("SELECT count(*) FROM history WHERE action = 'block.open' AND after->>'node' = 'mx02'",
+	    "0");
+	assert_int_equal(webhook_count(hook), hooks);
+	free(routes);
+}
+
+static int
+surge_recorded(void *arg)
+{
+	(void)arg;
+	char *n = sql("SELECT count(*) FROM history WHERE action = 'volume.surge'");
+	int yes = n != NULL && strcmp(n, "0") != 0;
+	free(n);
+	return yes;
+}
+
+static void
+test_sender_surge_reported_once(void **state)
+{
+	(void)state;
+	/* sender@origin.test has sent a dozen; now 50 in a burst */
+	for (int i = 0; i < 50; i++) {
+		char *r = xasprintf("burst%d@yahoo.test", i);
+		assert_int_equal(pfx_send(mx2, r, "burst"), 0);
+		free(r);
+	}
+	if (!tl_wait_for(surge_recorded, NULL, 20000))
+		fail_msg("no volume event:\n%s", tl_read_file(ag2->log));
+	sleep(1);
+	expect_sql("SELECT count(*) FROM history WHERE action = 'volume.surge'", "1");
+	expect_sql("SELECT (after->>'node') || ' ' || (after->>'sender') FROM history"
+	    " WHERE action = 'volume.surge'", "mx02 sender@origin.test");
+	expect_sql("SELECT (after->>'rate')::int > 20 AND jsonb_array_length(after->'queue_ids') > 0"
+	    " FROM history WHERE action = 'volume.surge'", "t");
+	json_t *st = tl_api_ok(ctl, "GET", "/v1/status", ctl->admin, NULL);
+	json_t *surges = json_object_get(st, "surges");
+	assert_int_equal(json_array_size(surges), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(surges, 0), "sender")),
+	    "sender@origin.test");
+	json_decref(st);
+	char *b = hook_find("sender@origin.test");
+	assert_non_null(strstr(b, "mx02"));
+	assert_non_null(strstr(b, RUNBOOK));
+	free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_block_reroutes_deferred_mail),
+		cmocka_unit_test(test_recipient_failures_fail_nothing_over),
+		cmocka_unit_test(test_sender_surge_reported_once),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
