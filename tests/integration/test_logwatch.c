@@ -13,6 +13,7 @@
  *   messages to dozens in an interval: exactly one volume event reaches
  *   history, status and the webhook.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -318,6 +319,83 @@ test_sender_surge_reported_once(void **state)
 	free(b);
 }
 
+/* Six TSS04 refusals as journalctl -o short-iso prints them, among garbage. */
+static void
+write_journal(int fd)
+{
+	static const char fmt[] = "2026-11-27T21:40:%02d+0900 mx03 postfix/smtp[4%03d]: "
+	    "%03dA7F01B: to=<user%d@yahoo.test>, relay=mta7.am0.yahoodns.net[67.195.112.72]:25, "
+	    "delay=2.4, delays=0.02/0.01/1.2/1.2, dsn=4.7.0, status=deferred (host "
+	    "mta7.am0.yahoodns.net[67.195.112.72] said: 421 4.7.0 [TSS04] Messages from "
+	    "203.0.113.146 temporarily deferred due to unexpected volume or user complaints - "
+	    "4.16.55.1; see https://postmaster.yahooinc.com/error-codes (in reply to RCPT TO "
+	    "command))\n";
+	char big[70000];
+
+	for (int i = 0; i < 6; i++) {
+		char *line = xasprintf(fmt, i, i, i, i);
+		assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+		free(line);
+		/* garbage between them: binary, an overlong line, a truncated one */
+		assert_int_equal(write(fd, "\x01\xff\xfe garbage\n", 12), 12);
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\n';
+		assert_int_equal(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+		static const char cut[] = "2026-11-27T21:40:00+0900 mx03 postfix/smtp[1]: AB: to=<\n";
+		assert_int_equal(write(fd, cut, sizeof(cut) - 1), (ssize_t)sizeof(cut) - 1);
+	}
+}
+
+static int
+mx03_blocked(void *arg)
+{
+	(void)arg;
+	char *n = sql("SELECT count(*) FROM blocks WHERE node = 'mx03' AND provider = 'yahoo'");
+	int yes = n != NULL && strcmp(n, "1") == 0;
+	free(n);
+	return yes;
+}
+
+static void
+test_standard_input(void **state)
+{
+	int fd[2];
+
+	(void)state;
+	/* file = -: journalctl -f -o short-iso -u postfix | postroute-agent ... */
+	struct pfx *mx3 = pfx_start("mx03", "hash", sink_good->nexthop);
+	char *tok = tl_token(ctl, "mx03", "agent", "mx03");
+	api("PUT", "/v1/nodes/mx03", "{\"role\": \"server\"}");
+	struct agentrun *a = agentrun_new("mx03", ctl->url, tok, mx3, "poll_wait = 60s", NULL);
+	agentrun_logwatch(a, "file = -\n");
+	assert_int_equal(pipe2(fd, O_CLOEXEC), 0);   /* the agent must not hold the write end */
+	agentrun_start_input(a, fd[0]);
+	close(fd[0]);
+	if (!tl_wait_for(agent_following, a, 10000))
+		fail_msg("logwatch did not start:\n%s", tl_read_file(a->log));
+	write_journal(fd[1]);
+	close(fd[1]);
+	if (!tl_wait_for(mx03_blocked, NULL, 10000))
+		fail_msg("no block from standard input:\n%s", tl_read_file(a->log));
+	expect_sql("SELECT class || ' ' || (counts->>'count') FROM blocks WHERE node = 'mx03'",
+	    "reputation 5");
+	/* the end of the input ends the logwatch, not the agent: it applies the route */
+	for (int i = 0; i < 100 && agentrun_log_count(a, "end of standard input") == 0; i++)
+		usleep(50000);
+	assert_int_equal(agentrun_log_count(a, "end of standard input"), 1);
+	char *l = NULL;
+	for (int i = 0; i < 100 && (l = pfx_lookup(mx3, "yahoo.test")) == NULL; i++)
+		usleep(100000);
+	assert_non_null(l);
+	/* r-full carries no auto route yet, r-good one: fewest wins */
+	assert_string_equal(l, sink_full->nexthop);
+	free(l);
+	assert_int_equal(agentrun_stop(a), 0);
+	agentrun_free(a);
+	pfx_stop(mx3);
+	free(tok);
+}
+
 int
 main(void)
 {
@@ -325,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_block_reroutes_deferred_mail),
 		cmocka_unit_test(test_recipient_failures_fail_nothing_over),
 		cmocka_unit_test(test_sender_surge_reported_once),
+		cmocka_unit_test(test_standard_input),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -134,12 +134,18 @@ agentrun_logwatch(struct agentrun *a, const char *lines)
 void
 agentrun_start(struct agentrun *a)
 {
+	agentrun_start_input(a, -1);
+}
+
+void
+agentrun_start_input(struct agentrun *a, int input)
+{
 	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
 
 	if ((a->pid = fork()) == 0) {
 		int fd = open(a->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		int null = open("/dev/null", O_RDONLY);
-		dup2(null, 0), dup2(fd, 1), dup2(fd, 2);
+		int in = input >= 0 ? input : open("/dev/null", O_RDONLY);
+		dup2(in, 0), dup2(fd, 1), dup2(fd, 2);
 		if (a->verbose)
 			execl(bin, bin, "-c", a->conf, "-v", (char *)NULL);
 		else

@@ -36,6 +36,8 @@ int agentrun_once(struct agentrun *a, char **log);
  * agentrun_config) and makes agentrun_start log at debug level. */
 void agentrun_logwatch(struct agentrun *a, const char *lines);
 void agentrun_start(struct agentrun *a);
+/* agentrun_start with input (a pipe's read end, say) as its standard input. */
+void agentrun_start_input(struct agentrun *a, int input);
 /* SIGTERM, wait; returns the exit status (or 128+signal). */
 int agentrun_stop(struct agentrun *a);
 void agentrun_free(struct agentrun *a);
