@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "holdq.h"
 #include "log.h"
 #include "mapinstall.h"
 #include "postfix.h"
@@ -21,19 +22,54 @@ apply_now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
-apply_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
-    const char **step, struct strbuf *err)
+static int
+apply_map(const struct agent_config *cfg, const char *path, const char *text,
+    struct apply_times *t, const char **step, struct strbuf *err)
 {
 	char *postmap = xasprintf("%s/postmap", cfg->command_directory);
 	struct mapinstall mi = { postmap, cfg->config_directory, cfg->map_type,
-	    cfg->transport_file, (long)cfg->postmap_timeout_ms };
+	    path, (long)cfg->postmap_timeout_ms };
 	struct mapinstall_times mt;
 	int rc = mapinstall_run(&mi, text, &mt, step, err);
 
 	free(postmap);
 	t->write_ms = mt.write_ms, t->postmap_ms = mt.postmap_ms;
 	t->verify_ms = mt.verify_ms, t->install_ms = mt.install_ms;
+	return rc;
+}
+
+int
+apply_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+    const char **step, struct strbuf *err)
+{
+	return apply_map(cfg, cfg->transport_file, text, t, step, err);
+}
+
+int
+apply_hold_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+    const char **step, struct strbuf *err)
+{
+	if (cfg->hold_map[0] == '\0') {
+		*step = "install";
+		strbuf_append(err, "[postfix] hold_map is not set");
+		return -1;
+	}
+	return apply_map(cfg, cfg->hold_map, text, t, step, err);
+}
+
+int
+apply_hold_release(const struct agent_config *cfg, char **removed, size_t nremoved,
+    char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err)
+{
+	struct postfix pf = { cfg->command_directory, cfg->config_directory,
+	    (long)cfg->command_timeout_ms };
+	struct holdq_stats st;
+	long t0 = apply_now_ms();
+	int rc;
+
+	*step = "release";
+	rc = holdq_release(&pf, removed, nremoved, held, nheld, (size_t)cfg->requeue_max, &st, err);
+	t->release_ms = apply_now_ms() - t0;
 	return rc;
 }
 

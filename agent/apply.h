@@ -12,6 +12,13 @@
  *	-i, or one postqueue -f above requeue_max); requeue = all flushes,
  *	none skips.
  *
+ *	apply_hold_install publishes a rendered hold map (holdmap.h) as
+ *	[postfix] hold_map, with the same machinery and map_type. It needs
+ *	no reload: smtpd notices the changed table and restarts before its
+ *	next session. apply_hold_release releases the held mail of senders
+ *	taken off the map (holdq.h), pushing at most requeue_max ids one by
+ *	one (else one flush), whatever requeue says.
+ *
  *	These are all the agent does that needs root on a stock host. The
  *	sync loop calls them directly, or, with [agent] user set, through
  *	the privileged helper (privsep.h), which calls them in the root
@@ -22,7 +29,7 @@
  *
  * DIAGNOSTICS
  *	-1 with *step ("write", "postmap", "verify", "install", "reload",
- *	"requeue") and the reason in err. Never fatal.
+ *	"requeue", "release") and the reason in err. Never fatal.
  */
 #ifndef POSTROUTE_APPLY_H
 #define POSTROUTE_APPLY_H
@@ -33,7 +40,7 @@
 #include "strbuf.h"
 
 struct apply_times {
-	long write_ms, postmap_ms, verify_ms, install_ms, reload_ms, requeue_ms;
+	long write_ms, postmap_ms, verify_ms, install_ms, reload_ms, requeue_ms, release_ms;
 };
 
 int apply_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
@@ -41,5 +48,12 @@ int apply_install(const struct agent_config *cfg, const char *text, struct apply
 /* moved: sorted domains whose nexthop changed (".d" forms allowed). */
 int apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
     struct apply_times *t, const char **step, struct strbuf *err);
+
+int apply_hold_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+    const char **step, struct strbuf *err);
+/* removed: senders taken off the map; held: those still on it (both
+ * sorted, lower case). */
+int apply_hold_release(const struct agent_config *cfg, char **removed, size_t nremoved,
+    char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err);
 
 #endif

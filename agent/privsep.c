@@ -2,9 +2,11 @@
  * privsep.c: the root helper and its unprivileged client (see privsep.h).
  *
  * Wire format, both ways on a UNIX stream socketpair, native byte order
- * (same host, same binary): a request is op (1 byte, 'I' or 'A'), length
- * (uint32) and payload; a reply is rc (1 byte), six int64 times, then the
- * failed step and the error as length-prefixed strings.
+ * (same host, same binary): a request is op (1 byte: 'I' install, 'A'
+ * activate, 'H' hold map, 'R' release), length (uint32) and payload; a
+ * reply is rc (1 byte), seven int64 times, then the failed step and the
+ * error as length-prefixed strings. A release payload is one sender a
+ * line, "-SENDER" taken off the map, "+SENDER" still on it.
  */
 #include "privsep.h"
 
@@ -21,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "holdmap.h"
 #include "log.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -191,12 +194,44 @@ ps_domains(char *payload, char ***out, struct strbuf *err)
 	return (long)n;
 }
 
+/* "-sender" and "+sender" lines, each checked, into two sorted arrays
+ * pointing into payload; -1 on a bad line. */
+static int
+ps_senders(char *payload, char ***rm, size_t *nrm, char ***keep, size_t *nkeep,
+    struct strbuf *err)
+{
+	char *save = NULL, **v[2];
+	size_t n[2] = { 0, 0 }, cap[2] = { 16, 16 }, no = 0;
+	const char *why;
+
+	v[0] = xmalloc(cap[0] * sizeof(char *)), v[1] = xmalloc(cap[1] * sizeof(char *));
+	for (char *l = strtok_r(payload, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+		int k = l[0] == '+';
+		no++;
+		if ((l[0] != '-' && l[0] != '+') || (why = validate_sender(l + 1)) != NULL) {
+			strbuf_appendf(err, "sender %zu: %s", no, l[0] != '-' && l[0] != '+' ?
+			    "is not marked - or +" : why);
+			free(v[0]), free(v[1]);
+			return -1;
+		}
+		for (char *c = l + 1; *c; c++)   /* compared folded, as Postfix does */
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		if (n[k] == cap[k])
+			v[k] = xrealloc(v[k], (cap[k] *= 2) * sizeof(char *));
+		v[k][n[k]++] = l + 1;
+	}
+	qsort(v[0], n[0], sizeof(char *), ps_cmp);
+	qsort(v[1], n[1], sizeof(char *), ps_cmp);
+	*rm = v[0], *nrm = n[0], *keep = v[1], *nkeep = n[1];
+	return 0;
+}
+
 static int
 ps_reply(int fd, int rc, const struct apply_times *t, const char *step, const char *err)
 {
 	char r = (char)(rc != 0);
-	int64_t times[6] = { t->write_ms, t->postmap_ms, t->verify_ms, t->install_ms,
-		t->reload_ms, t->requeue_ms };
+	int64_t times[7] = { t->write_ms, t->postmap_ms, t->verify_ms, t->install_ms,
+		t->reload_ms, t->requeue_ms, t->release_ms };
 
 	if (ps_write_all(fd, &r, 1) != 0 || ps_write_all(fd, times, sizeof(times)) != 0 ||
 	    ps_write_str(fd, step ? step : "") != 0 || ps_write_str(fd, err) != 0)
@@ -204,10 +239,28 @@ ps_reply(int fd, int rc, const struct apply_times *t, const char *step, const ch
 	return 0;
 }
 
+/* The hold requests: 'H' installs a hold map, 'R' releases held mail. */
+static int
+ps_handle_hold(const struct agent_config *cfg, char op, char *payload, struct apply_times *t,
+    const char **step, struct strbuf *err)
+{
+	char **rm = NULL, **keep = NULL;
+	size_t nrm, nkeep;
+	int rc = -1;
+
+	if (op == 'H' && holdmap_check_text(payload, err) == 0) {
+		rc = apply_hold_install(cfg, payload, t, step, err);
+	} else if (op == 'R' && ps_senders(payload, &rm, &nrm, &keep, &nkeep, err) == 0) {
+		rc = apply_hold_release(cfg, rm, nrm, keep, nkeep, t, step, err);
+		free(rm), free(keep);
+	}
+	return rc;
+}
+
 static int
 ps_handle(const struct agent_config *cfg, int fd, char op, char *payload)
 {
-	struct apply_times t = { 0, 0, 0, 0, 0, 0 };
+	struct apply_times t = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	const char *step = "helper";
 	char **domains = NULL;
@@ -219,6 +272,8 @@ ps_handle(const struct agent_config *cfg, int fd, char op, char *payload)
 	} else if (op == 'A' && (n = ps_domains(payload, &domains, &err)) >= 0) {
 		rc = apply_activate(cfg, domains, (size_t)n, &t, &step, &err);
 		free(domains);
+	} else if (op == 'H' || op == 'R') {
+		rc = ps_handle_hold(cfg, op, payload, &t, &step, &err);
 	} else if (op != 'I' && op != 'A') {
 		strbuf_appendf(&err, "unknown request %d", op);
 	}
@@ -318,8 +373,10 @@ privsep_start(const struct agent_config *cfg, int *fd, struct strbuf *err)
 		return -1;
 	}
 	char *state = xasprintf("%s/state", cfg->state_dir), *copy = xasprintf("%s/transport", cfg->state_dir);
+	char *hold = xasprintf("%s/hold", cfg->state_dir);
 	ps_give(cfg->state_dir, uid, gid), ps_give(state, uid, gid), ps_give(copy, uid, gid);
-	free(state), free(copy);
+	ps_give(hold, uid, gid);
+	free(state), free(copy), free(hold);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || (pid = fork()) < 0) {
 		strbuf_appendf(err, "privsep: %s", strerror(errno));
 		return -1;
@@ -342,7 +399,7 @@ ps_call(int fd, char op, const char *payload, struct apply_times *t, const char 
     struct strbuf *err)
 {
 	static char step_buf[32];
-	int64_t times[6];
+	int64_t times[7];
 	char rc;
 
 	*step = "helper";
@@ -359,6 +416,7 @@ ps_call(int fd, char op, const char *payload, struct apply_times *t, const char 
 	}
 	t->write_ms = (long)times[0], t->postmap_ms = (long)times[1], t->verify_ms = (long)times[2];
 	t->install_ms = (long)times[3], t->reload_ms = (long)times[4], t->requeue_ms = (long)times[5];
+	t->release_ms = (long)times[6];
 	snprintf(step_buf, sizeof(step_buf), "%s", s);
 	*step = step_buf;
 	if (rc != 0)
@@ -384,6 +442,29 @@ privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
 	for (size_t i = 0; i < nmoved; i++)
 		strbuf_appendf(&sb, "%s\n", moved[i]);
 	rc = ps_call(fd, 'A', sb.buf ? sb.buf : "", t, step, err);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int
+privsep_hold_install(int fd, const char *text, struct apply_times *t, const char **step,
+    struct strbuf *err)
+{
+	return ps_call(fd, 'H', text, t, step, err);
+}
+
+int
+privsep_hold_release(int fd, char **removed, size_t nremoved, char **held, size_t nheld,
+    struct apply_times *t, const char **step, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < nremoved; i++)
+		strbuf_appendf(&sb, "-%s\n", removed[i]);
+	for (size_t i = 0; i < nheld; i++)
+		strbuf_appendf(&sb, "+%s\n", held[i]);
+	rc = ps_call(fd, 'R', sb.buf ? sb.buf : "", t, step, err);
 	strbuf_release(&sb);
 	return rc;
 }

@@ -18,14 +18,21 @@
  *	                    "domain<TAB>nexthop" lines that pass
  *	                    common/validate.h, nothing else;
  *	  activate DOMAINS  apply_activate for these domains, each checked
- *	                    with validate_domain.
+ *	                    with validate_domain;
+ *	  hold TEXT         apply_hold_install(TEXT) after checking TEXT
+ *	                    again (holdmap_check_text: comments and
+ *	                    "sender<TAB>HOLD" lines, nothing else);
+ *	  release SENDERS   apply_hold_release: the senders taken off the
+ *	                    map and those still on it, each checked with
+ *	                    validate_sender.
  *
  *	It exits when the child closes the socket, with the child's exit
  *	status, and forwards SIGTERM, SIGINT and SIGHUP to the child. The
  *	state directory is given to the user before the fork.
  *
- *	privsep_install and privsep_activate are the child's calls;
- *	privsep_check_text is the helper's check, for tests.
+ *	privsep_install, privsep_activate, privsep_hold_install and
+ *	privsep_hold_release are the child's calls; privsep_check_text is
+ *	the helper's check of a transport text, for tests.
  *
  * DIAGNOSTICS
  *	privsep_start returns -1 with the reason (not root, unknown user,
@@ -51,6 +58,10 @@ int privsep_install(int fd, const char *text, struct apply_times *t, const char 
     struct strbuf *err);
 int privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
     const char **step, struct strbuf *err);
+int privsep_hold_install(int fd, const char *text, struct apply_times *t, const char **step,
+    struct strbuf *err);
+int privsep_hold_release(int fd, char **removed, size_t nremoved, char **held, size_t nheld,
+    struct apply_times *t, const char **step, struct strbuf *err);
 int privsep_check_text(const char *text, struct strbuf *err);
 
 #endif
