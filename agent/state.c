@@ -18,6 +18,8 @@ state_release(struct state *st)
 {
 	free(st->text);
 	st->text = NULL;
+	free(st->hold_text);
+	st->hold_text = NULL;
 }
 
 static char *
@@ -50,6 +52,18 @@ state_read(const char *path, int *missing, struct strbuf *err)
 	return strbuf_detach(&sb);
 }
 
+/* The optional copy of the hold map. */
+static int
+state_load_hold(const char *dir, struct state *st, struct strbuf *err)
+{
+	char *path = xasprintf("%s/hold", dir);
+	int missing;
+
+	st->hold_text = state_read(path, &missing, err);
+	free(path);
+	return st->hold_text == NULL && !missing ? -1 : 0;
+}
+
 int
 state_load(const char *dir, struct state *st, struct strbuf *err)
 {
@@ -76,6 +90,8 @@ state_load(const char *dir, struct state *st, struct strbuf *err)
 	}
 	st->version = v;
 	memcpy(st->sha256, hex, sizeof(st->sha256));
+	if (state_load_hold(dir, st, err) != 0)
+		goto done;
 	rc = 0;
 done:
 	if (rc != 0) {
@@ -139,11 +155,14 @@ state_save(const char *dir, const struct state *st, struct strbuf *err)
 	char *text = xasprintf("version %lld\nsha256 %s\n", st->version, st->sha256);
 	int rc = -1;
 
+	char *hpath = xasprintf("%s/hold", dir);
+
 	if (state_write_atomic(cpath, st->text ? st->text : "", err) == 0 &&
+	    (st->hold_text == NULL || state_write_atomic(hpath, st->hold_text, err) == 0) &&
 	    state_write_atomic(path, text, err) == 0) {
 		state_sync_dir(dir);
 		rc = 0;
 	}
-	free(path), free(cpath), free(text);
+	free(path), free(cpath), free(hpath), free(text);
 	return rc;
 }

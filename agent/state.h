@@ -12,10 +12,15 @@
  *	file, fsynced and renamed, the copy first, so the state never names
  *	a file that is not there.
  *
+ *	With [postfix] hold_map set, STATE_DIR/hold holds a copy of the hold
+ *	map (holdmap.h) whose senders are applied completely: installed, and
+ *	the held mail of senders taken off it released. It is written before
+ *	the state file; a missing one is "no hold map applied" (NULL).
+ *
  *	A missing state file is "nothing applied yet" (version -1).
  *
  * OWNERSHIP
- *	struct state owns text: state_release.
+ *	struct state owns text and hold_text: state_release.
  *
  * DIAGNOSTICS
  *	-1 with path and reason in err. A state file that does not parse is
@@ -31,6 +36,7 @@ struct state {
 	long long version;                 /* -1: nothing applied */
 	char sha256[SHA256_HEX_LEN + 1];   /* of text */
 	char *text;                        /* the installed transport file, or NULL */
+	char *hold_text;                   /* the applied hold map, or NULL */
 };
 
 int state_load(const char *dir, struct state *st, struct strbuf *err);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "holdmap.h"
 #include "log.h"
 #include "mapinstall.h"
 #include "mastercf.h"
@@ -22,10 +23,10 @@
 #include "xalloc.h"
 
 enum { D_VALIDATE, D_MASTERCF, D_WRITE, D_POSTMAP, D_VERIFY, D_INSTALL, D_RELOAD,
-	D_REQUEUE, D_STATE, D_TOTAL, D_COUNT };
+	D_REQUEUE, D_HOLDS, D_STATE, D_TOTAL, D_COUNT };
 
 static const char *const sync_dur_names[] = { "render", "mastercf", "write", "postmap",
-	"verify", "install", "reload", "requeue", "state", "total", NULL };
+	"verify", "install", "reload", "requeue", "holds", "state", "total", NULL };
 
 static long
 sync_now_ms(void)
@@ -190,7 +191,7 @@ sync_moved(const char *old_text, const char *new_text, char ***out)
 static int
 sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
 {
-	struct apply_times t = { 0, 0, 0, 0, 0, 0 };
+	struct apply_times t = { 0 };
 	char **moved = NULL;
 	size_t nmoved = 0;
 	int rc;
@@ -211,7 +212,7 @@ sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
 static int
 sync_install(struct sync *s, char *text, long *dur, const char **step, struct strbuf *err)
 {
-	struct apply_times t = { 0, 0, 0, 0, 0, 0 };
+	struct apply_times t = { 0 };
 	int rc;
 
 	if (s->priv_fd >= 0)
@@ -279,11 +280,87 @@ sync_check_entries(struct sync *s, const struct feed *f, struct strbuf *text, lo
 	return rc;
 }
 
+/* The hold map of a feed, rendered when [postfix] hold_map is set. */
+static int
+sync_render_holds(struct sync *s, const struct feed *f, struct strbuf *text, struct strbuf *err)
+{
+	if (s->cfg->hold_map[0] == '\0')
+		return 0;
+	return holdmap_render(s->cfg->node, f->version, f->holds, f->nholds, text, err);
+}
+
+/* 1 when the rendered hold map differs from the applied one. */
+static int
+sync_holds_differ(const struct sync *s, const char *text)
+{
+	if (s->cfg->hold_map[0] == '\0')
+		return 0;
+	return s->st.hold_text == NULL ||
+	    strcmp(render_body(text), render_body(s->st.hold_text)) != 0;
+}
+
+/* Releases the held mail of the senders text no longer holds. */
+static int
+sync_release_holds(struct sync *s, const char *text, struct apply_times *t, const char **step,
+    struct strbuf *err)
+{
+	char **removed, **held;
+	size_t nremoved = holdmap_removed(s->st.hold_text, text, &removed);
+	size_t nheld = holdmap_senders(text, &held);
+	int rc = 0;
+
+	if (nremoved > 0 && s->priv_fd >= 0)
+		rc = privsep_hold_release(s->priv_fd, removed, nremoved, held, nheld, t, step, err);
+	else if (nremoved > 0)
+		rc = apply_hold_release(s->cfg, removed, nremoved, held, nheld, t, step, err);
+	log_info("hold map: %zu sender(s) held, %zu taken off%s", nheld, nremoved,
+	    rc == 0 ? "" : ", release failed");
+	holdmap_senders_free(removed, nremoved);
+	holdmap_senders_free(held, nheld);
+	return rc;
+}
+
+/*
+ * Installs the hold map when it differs from the applied one, then
+ * releases the mail of senders taken off it; the state's copy changes
+ * only after both (a retry installs and releases again). Failures are
+ * step "hold", with the inner step in the message.
+ */
+static int
+sync_holds(struct sync *s, struct strbuf *text, long *dur, const char **step, struct strbuf *err)
+{
+	struct apply_times t = { 0 };
+	struct strbuf e = STRBUF_INIT;
+	const char *inner = "install";
+	long t0 = sync_now_ms();
+	int rc;
+
+	if (!sync_holds_differ(s, strbuf_str(text)))
+		return 0;
+	if (s->priv_fd >= 0)
+		rc = privsep_hold_install(s->priv_fd, strbuf_str(text), &t, &inner, &e);
+	else
+		rc = apply_hold_install(s->cfg, strbuf_str(text), &t, &inner, &e);
+	if (rc == 0)
+		rc = sync_release_holds(s, strbuf_str(text), &t, &inner, &e);
+	if (rc != 0) {
+		*step = "hold";
+		strbuf_appendf(err, "%s: %s: %s", s->cfg->hold_map, inner, strbuf_str(&e));
+		strbuf_release(&e);
+		return -1;
+	}
+	strbuf_release(&e);
+	free(s->st.hold_text);
+	s->st.hold_text = strbuf_detach(text);
+	dur[D_HOLDS] = sync_now_ms() - t0;
+	return 0;
+}
+
 /* Applies one feed version; reports either way. */
 static enum sync_result
 sync_apply(struct sync *s, const struct feed *f)
 {
-	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, hold = STRBUF_INIT, err = STRBUF_INIT;
 	long dur[D_COUNT], t0 = sync_now_ms();
 	const char *step = "validate";
 	int same;
@@ -292,6 +369,9 @@ sync_apply(struct sync *s, const struct feed *f)
 		dur[i] = -1;
 	if (sync_check_entries(s, f, &text, dur, &step, &err) != 0)
 		goto fail;
+	step = "validate";
+	if (sync_render_holds(s, f, &hold, &err) != 0)
+		goto fail;
 	same = s->st.text != NULL &&
 	    strcmp(render_body(strbuf_str(&text)), render_body(s->st.text)) == 0;
 	if (!same && sync_install(s, strbuf_detach(&text), dur, &step, &err) != 0)
@@ -299,6 +379,8 @@ sync_apply(struct sync *s, const struct feed *f)
 	if (s->pending_reload && sync_activate(s, dur, &step, &err) != 0)
 		goto fail;
 	s->pending_reload = 0;
+	if (sync_holds(s, &hold, dur, &step, &err) != 0)
+		goto fail;
 	step = "state";
 	long long was = s->st.version;
 	long ts = sync_now_ms();
@@ -319,6 +401,7 @@ sync_apply(struct sync *s, const struct feed *f)
 	sync_report_set(s, f->version, "applied", NULL, NULL, dur);
 	sync_report_flush(s);
 	strbuf_release(&text);
+	strbuf_release(&hold);
 	return SYNC_APPLIED;
 fail:
 	dur[D_TOTAL] = sync_now_ms() - t0;
@@ -326,6 +409,7 @@ fail:
 	sync_report_set(s, f->version, "failed", step, strbuf_str(&err), dur);
 	sync_report_flush(s);
 	strbuf_release(&text);
+	strbuf_release(&hold);
 	strbuf_release(&err);
 	return SYNC_FAILED;
 }
@@ -395,6 +479,20 @@ sync_check_installed(struct sync *s)
 	return rc;
 }
 
+/* 1 when an applied version's holds are not applied (hold_map just set,
+ * or their release failed): the version is applied again. */
+static int
+sync_holds_due(struct sync *s, const struct feed *f)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	int due = s->cfg->hold_map[0] != '\0' &&
+	    (sync_render_holds(s, f, &text, &err) != 0 || sync_holds_differ(s, strbuf_str(&text)));
+
+	strbuf_release(&text);
+	strbuf_release(&err);
+	return due;
+}
+
 enum sync_result
 sync_once(struct sync *s, int wait_s)
 {
@@ -415,7 +513,7 @@ sync_once(struct sync *s, int wait_s)
 		s->fetched = 1;
 		if (s->on_feed != NULL)
 			s->on_feed(&f, s->on_feed_arg);
-		if (f.version == s->st.version && !s->pending_reload)
+		if (f.version == s->st.version && !s->pending_reload && !sync_holds_due(s, &f))
 			r = SYNC_CURRENT;   /* the first, whole fetch: already applied */
 		else
 			r = sync_apply(s, &f);

@@ -15,14 +15,21 @@
  *	  write, postmap, verify, install   (mapinstall.h)
  *	  reload     postfix reload (reload = always)
  *	  requeue    deferred mail of moved domains (requeue = moved|all)
+ *	  hold       with [postfix] hold_map: the feed's holds (validated
+ *	             with the entries, holdmap.h) installed as the hold map
+ *	             when they differ from the applied ones, then the held
+ *	             mail of senders taken off released (holdq.h)
  *	  state      applied version and checksum saved (state.h)
  *
  *	and "applied" with each step's duration is reported only after all
  *	of them succeeded (durations_ms keys: render, which includes the
  *	validation, mastercf, write, postmap, verify, install, reload,
- *	requeue, state, total); otherwise "failed" with the step and the reason
- *	(exit status, stderr). If the entries are the same as installed,
- *	the version is recorded and reported without postmap or reload.
+ *	requeue, holds, state, total); otherwise "failed" with the step and
+ *	the reason (exit status, stderr); a bad hold fails "validate", a
+ *	failed hold map install or release "hold". If the entries are the
+ *	same as installed, the version is recorded and reported without
+ *	postmap or reload; the same holds are not installed again. Without
+ *	hold_map the feed's holds are ignored.
  *	After a failure (including an unreachable controller) the loop
  *	waits retry_min doubling to retry_max, with jitter (between half
  *	and all of the delay), then asks again: fail static, the installed
