@@ -11,7 +11,8 @@ set -eu
 
 PKGS="build-essential pkg-config libpq-dev libcurl4-openssl-dev libssl-dev \
 libinih-dev libcmocka-dev libmicrohttpd-dev libjansson-dev libpcre2-dev \
-postgresql postgresql-contrib postfix postfix-lmdb postfix-cdb curl"
+postgresql postgresql-contrib postfix postfix-lmdb postfix-cdb curl \
+sasl2-bin libsasl2-modules"
 
 missing=""
 for p in $PKGS; do

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "strbuf.h"
 #include "testlib.h"
@@ -82,6 +83,21 @@ static const char pfx_main[] =
     "smtp_connect_timeout = 5s\n"
     "biff = no\n"
     "append_dot_mydomain = no\n";
+
+/* SMTP AUTH for pfx_start_sasl; %s: map type, hold map. */
+static const char pfx_main_sasl[] =
+    "smtpd_sasl_auth_enable = yes\n"
+    "smtpd_sasl_type = cyrus\n"
+    "smtpd_sasl_path = smtpd\n"
+    "cyrus_sasl_config_path = %s\n"
+    "smtpd_sasl_security_options = noanonymous\n"
+    "smtpd_sender_restrictions = check_sasl_access %s:%s\n";
+
+static const char pfx_smtpd_conf[] =
+    "pwcheck_method: auxprop\n"
+    "auxprop_plugin: sasldb\n"
+    "sasldb_path: %s/sasldb2\n"
+    "mech_list: PLAIN LOGIN\n";
 
 /*
  * Everything started and not yet stopped, so that a test failing half-way
@@ -148,17 +164,35 @@ pfx_run(char *const argv[], const char *what)
 	free(out), free(err);
 }
 
+/* main.cf lines for SASL, and its smtpd.conf in DIR/etc/sasl. */
+static char *
+pfx_sasl_config(struct pfx *p)
+{
+	char *dir = xasprintf("%s/sasl", p->conf_dir), *conf = xasprintf("%s/smtpd.conf", dir);
+	char *text = xasprintf(pfx_smtpd_conf, dir);
+	char *lines = xasprintf(pfx_main_sasl, dir, p->map_type, p->hold);
+
+	mkdir(dir, 0755);
+	tl_write_file(conf, text);
+	free(dir), free(conf), free(text);
+	return lines;
+}
+
 static void
 pfx_config(struct pfx *p, const char *name, const char *default_transport)
 {
 	char *data = xasprintf("%s/data", p->dir);
-	char *main_cf = xasprintf(pfx_main, p->queue_dir, data, name, p->maillog, p->dir,
+	char *base = xasprintf(pfx_main, p->queue_dir, data, name, p->maillog, p->dir,
 	    default_transport ? default_transport : "retry:no route", p->map_type, p->transport);
-	char *master = xasprintf(pfx_master, p->port);
+	char *master = xasprintf(pfx_master, p->port), *sasl = NULL, *main_cf;
 	char *path;
 	struct passwd *pw = getpwnam("postfix");
 
 	mkdir(p->conf_dir, 0755), mkdir(p->queue_dir, 0755), mkdir(data, 0700), mkdir(p->map_dir, 0755);
+	if (p->hold != NULL)
+		sasl = pfx_sasl_config(p);
+	main_cf = xasprintf("%s%s", base, sasl ? sasl : "");
+	free(base), free(sasl);
 	if (pw == NULL || chown(data, pw->pw_uid, pw->pw_gid) != 0)
 		fail_msg("chown %s to postfix: %s", data, strerror(errno));
 	path = xasprintf("%s/master.cf", p->conf_dir);
@@ -169,11 +203,52 @@ pfx_config(struct pfx *p, const char *name, const char *default_transport)
 	free(path), free(data), free(main_cf), free(master);
 }
 
-struct pfx *
-pfx_start(const char *name, const char *map_type, const char *default_transport)
+/*
+ * postfix start; when smtpd's port was taken meanwhile (ports come from
+ * the range the kernel also gives to outgoing connections, and tests run
+ * side by side), again on another port.
+ */
+static void
+pfx_start_listening(struct pfx *p)
+{
+	char *start[] = { "/usr/sbin/postfix", "-c", p->conf_dir, "start", NULL };
+	char *path = xasprintf("%s/master.cf", p->conf_dir);
+
+	for (int tries = 0; tries < 5; tries++) {
+		int taken = pfx_log_count(p, "Address already in use");
+		char *out = NULL, *err = NULL;
+		int rc = tl_run(start, &out, &err, 60);
+		if (rc == 0 || pfx_log_count(p, "Address already in use") == taken) {
+			if (rc != 0)
+				fail_msg("postfix start: exit %d: %s%s (log: %s)", rc, out, err, p->maillog);
+			free(out), free(err), free(path);
+			return;
+		}
+		free(out), free(err);
+		p->port = tl_free_port();
+		char *master = xasprintf(pfx_master, p->port);
+		pfx_write_cold(path, master);
+		free(master);
+	}
+	fail_msg("postfix start: no free port (log: %s)", p->maillog);
+}
+
+/* An empty map of the instance's type at path. */
+static void
+pfx_empty_map(const struct pfx *p, const char *path)
+{
+	char *map = xasprintf("%s:%s", p->map_type, path);
+	char *pm[] = { "/usr/sbin/postmap", "-c", p->conf_dir, map, NULL };
+
+	tl_write_file(path, "");
+	pfx_run(pm, "postmap");
+	free(map);
+}
+
+static struct pfx *
+pfx_start_opt(const char *name, const char *map_type, const char *default_transport, int sasl)
 {
 	struct pfx *p = xcalloc(1, sizeof(*p));
-	char *map;
 
 	p->dir = tl_mkdtemp(name);
 	p->conf_dir = xasprintf("%s/etc", p->dir);
@@ -181,18 +256,126 @@ pfx_start(const char *name, const char *map_type, const char *default_transport)
 	p->maillog = xasprintf("%s/maillog", p->dir);
 	p->map_dir = xasprintf("%s/maps", p->dir);
 	p->transport = xasprintf("%s/transport", p->map_dir);
+	p->hold = sasl ? xasprintf("%s/hold", p->map_dir) : NULL;
 	p->map_type = xstrdup(map_type);
 	p->port = tl_free_port();
 	pfx_config(p, name, default_transport);
-	tl_write_file(p->transport, "");
-	map = xasprintf("%s:%s", map_type, p->transport);
-	char *pm[] = { "/usr/sbin/postmap", "-c", p->conf_dir, map, NULL };
-	pfx_run(pm, "postmap");
-	char *start[] = { "/usr/sbin/postfix", "-c", p->conf_dir, "start", NULL };
-	pfx_run(start, "postfix start");
+	pfx_empty_map(p, p->transport);
+	if (p->hold != NULL)
+		pfx_empty_map(p, p->hold);
+	pfx_start_listening(p);
 	pfx_track((void **)pfx_live, p, NULL);
-	free(map);
 	return p;
+}
+
+struct pfx *
+pfx_start(const char *name, const char *map_type, const char *default_transport)
+{
+	return pfx_start_opt(name, map_type, default_transport, 0);
+}
+
+struct pfx *
+pfx_start_sasl(const char *name, const char *map_type, const char *default_transport)
+{
+	return pfx_start_opt(name, map_type, default_transport, 1);
+}
+
+int
+pfx_sasl_user(const struct pfx *p, const char *login, const char *password)
+{
+	const char *at = strrchr(login, '@');
+	char *db = xasprintf("%s/sasl/sasldb2", p->conf_dir), *user, *realm;
+	struct passwd *pw = getpwnam("postfix");
+	int rc;
+
+	if (at == NULL)
+		fail_msg("pfx_sasl_user: %s: no realm", login);
+	user = xstrndup(login, (size_t)(at - login)), realm = xstrdup(at + 1);
+	char *argv[] = { "/usr/sbin/saslpasswd2", "-p", "-c", "-f", db, "-u", realm, user, NULL };
+	int fd[2];
+	pid_t pid;
+	if (pipe(fd) != 0)
+		fail_msg("pipe: %s", strerror(errno));
+	if ((pid = fork()) == 0) {
+		dup2(fd[0], 0);
+		close(fd[0]), close(fd[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fd[0]);
+	if (write(fd[1], password, strlen(password)) != (ssize_t)strlen(password))
+		print_error("saslpasswd2: short write\n");
+	close(fd[1]);
+	waitpid(pid, &rc, 0);
+	rc = WIFEXITED(rc) && WEXITSTATUS(rc) == 0 ? 0 : -1;
+	/* smtpd reads it as postfix */
+	if (rc == 0 && (pw == NULL || chown(db, pw->pw_uid, pw->pw_gid) != 0))
+		rc = -1;
+	free(db), free(user), free(realm);
+	return rc;
+}
+
+struct pfx_upload {
+	const char *text;
+	size_t off, len;
+};
+
+static size_t
+pfx_curl_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct pfx_upload *u = arg;
+	size_t k = u->len - u->off < size * n ? u->len - u->off : size * n;
+
+	memcpy(buf, u->text + u->off, k);
+	u->off += k;
+	return k;
+}
+
+int
+pfx_submit(const struct pfx *p, const char *login, const char *password, const char *from,
+    const char *rcpt, const char *subject)
+{
+	char *url = xasprintf("smtp://127.0.0.1:%d", p->port);
+	char *env_from = xasprintf("<%s>", from), *env_rcpt = xasprintf("<%s>", rcpt);
+	char *msg = xasprintf("From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n\r\ntest\r\n", from, rcpt,
+	    subject);
+	struct pfx_upload up = { msg, 0, strlen(msg) };
+	struct curl_slist *rcpts = curl_slist_append(NULL, env_rcpt);
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_USERNAME, login);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+	curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN");
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, env_from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, pfx_curl_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &up);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK)
+		print_message("submit as %s: %s\n", login, curl_easy_strerror(rc));
+	curl_slist_free_all(rcpts);
+	curl_easy_cleanup(c);
+	free(url), free(env_from), free(env_rcpt), free(msg);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+int
+pfx_queue_count(const struct pfx *p, const char *queue_name)
+{
+	char *argv[] = { "/usr/sbin/postqueue", "-c", p->conf_dir, "-j", NULL };
+	char *out = NULL, *needle = xasprintf("\"queue_name\": \"%s\"", queue_name);
+	int n = 0;
+
+	tl_run(argv, &out, NULL, 30);
+	for (const char *q = out; q != NULL && (q = strstr(q, needle)) != NULL; q++)
+		n++;
+	free(out), free(needle);
+	return n;
 }
 
 void
@@ -206,7 +389,7 @@ pfx_stop(struct pfx *p)
 	tl_run(argv, &out, &err, 30);
 	free(out), free(err);
 	free(p->dir), free(p->conf_dir), free(p->queue_dir), free(p->maillog);
-	free(p->map_dir), free(p->transport), free(p->map_type);
+	free(p->map_dir), free(p->transport), free(p->hold), free(p->map_type);
 	free(p);
 }
 

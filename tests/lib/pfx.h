@@ -13,6 +13,13 @@
  *	retry timers (10 s) and by default sends unmapped mail to
  *	"retry:no route". Must run as root (postfix start, sendmail -C).
  *
+ *	pfx_start_sasl adds SMTP AUTH: Cyrus SASL with a private sasldb
+ *	(DIR/etc/sasl: Debian's smtpd reads smtpd.conf from the sasl
+ *	directory of its config directory) and smtpd_sender_restrictions =
+ *	check_sasl_access TYPE:DIR/maps/hold, built empty. pfx_sasl_user adds
+ *	a login (saslpasswd2), pfx_submit sends one message with AUTH PLAIN
+ *	(libcurl), pfx_queue_count counts a queue's messages (postqueue -j).
+ *
  *	pfx_sink_start runs smtp-sink on IP:PORT (a free port), one file per
  *	message in its directory; with reply set it rejects every RCPT with
  *	that reply: soft for a 4xx reply (a provider blocking a relay), hard
@@ -38,6 +45,7 @@ struct pfx {
 	char *maillog;
 	char *map_dir;         /* DIR/maps: the agent's transport file lives here */
 	char *transport;       /* DIR/maps/transport */
+	char *hold;            /* DIR/maps/hold with SASL, else NULL */
 	char *map_type;
 	int port;              /* smtpd on 127.0.0.1 */
 };
@@ -52,6 +60,14 @@ struct pfx_sink {
 
 /* default_transport may be NULL ("retry:no route"). */
 struct pfx *pfx_start(const char *name, const char *map_type, const char *default_transport);
+struct pfx *pfx_start_sasl(const char *name, const char *map_type, const char *default_transport);
+/* login: user@realm; 0 on success. */
+int pfx_sasl_user(const struct pfx *p, const char *login, const char *password);
+/* One message over SMTP with AUTH PLAIN as login; 0 when it was accepted. */
+int pfx_submit(const struct pfx *p, const char *login, const char *password, const char *from,
+    const char *rcpt, const char *subject);
+/* Messages in queue_name ("hold", "deferred", ...) per postqueue -j. */
+int pfx_queue_count(const struct pfx *p, const char *queue_name);
 void pfx_stop(struct pfx *p);
 
 struct pfx_sink *pfx_sink_start(const char *ip, const char *reject_reply);
