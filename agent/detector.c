@@ -26,6 +26,7 @@ struct dkey {
 	time_t now;         /* latest timestamp seen: time never goes back */
 	struct bucket b[DETECTOR_BUCKETS];
 	int blocked;
+	int stale;          /* blocked, but no attempt for a window: confirm again */
 	enum classify_class block_cls;
 	time_t since;
 	time_t last_bad;
@@ -289,8 +290,10 @@ key_decide_block(struct detector *d, struct dkey *k, long long idx, time_t ts,
 	} else {
 		return 0;
 	}
+	if (!k->blocked)
+		k->since = ts;
 	k->blocked = 1;
-	k->since = ts;
+	k->stale = 0;
 	event_fill(d, k, DETECTOR_BLOCK, ts, ev);
 	ev->count = fails;
 	ev->attempts = t.attempts;
@@ -313,6 +316,7 @@ key_decide_clear(struct detector *d, struct dkey *k, long long idx, time_t ts,
 	ev->count = k->ok_run;
 	ev->attempts = t.attempts;
 	k->blocked = 0;
+	k->stale = 0;
 	k->ok_run = 0;
 	k->nsamples = 0;
 	key_reset_window(k);
@@ -331,13 +335,15 @@ detector_feed(struct detector *d, const char *node, size_t nodelen, const char *
 		ts = 0;
 	if (ts < k->now)
 		ts = k->now;
+	if (k->blocked && ts - k->now >= d->cfg.window_s)
+		k->stale = 1;
 	k->now = ts;
 	long long idx = (long long)ts / d->width;
 	if (key_count(k, idx, res)) {
 		k->last_bad = ts;
 		k->ok_run = 0;
 		key_sample(k, line, linelen);
-		return k->blocked ? 0 : key_decide_block(d, k, idx, ts, ev);
+		return k->blocked && !k->stale ? 0 : key_decide_block(d, k, idx, ts, ev);
 	}
 	if (res->cls != CLASS_SENT)
 		return 0;

@@ -28,7 +28,13 @@
  *	        the episode at once.
  *
  *	One block event per episode: while blocked, more failures produce
- *	nothing. Provider "other" (no catalogue entry) and NULL are never
+ *	nothing. Except after silence: when a blocked key sees no attempt
+ *	for window_s seconds (the node stopped delivering to the provider
+ *	itself, typically failed over through a relay, whose deliveries the
+ *	caller does not feed) and failures then reach the block thresholds
+ *	again, the block event is sent again (same since). That is the
+ *	evidence the controller needs when an automatic route has expired
+ *	and the provider still refuses this node. Provider "other" (no catalogue entry) and NULL are never
  *	tracked: there is nothing to reroute.
  *
  * DEFAULTS (chosen from the corpus, see docs/detector.md)

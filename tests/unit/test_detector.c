@@ -191,6 +191,56 @@ test_window_slides_and_keys(void **state)
 	detector_free(d);
 }
 
+/* Blocked, then silence (failed over): failures after it are reported again. */
+static void
+test_block_confirmed_again_after_silence(void **state)
+{
+	static const struct step s[] = {
+		{ 1000, &R_REP, -1, NULL, 0 },
+		{ 1001, &R_REP, -1, NULL, 0 },
+		{ 1002, &R_REP, -1, NULL, 0 },
+		{ 1003, &R_REP, -1, NULL, 0 },
+		{ 1004, &R_REP, DETECTOR_BLOCK, "reputation", 5 },
+		/* still blocked, no gap: nothing more */
+		{ 1200, &R_REP, -1, NULL, 0 },
+		{ 1201, &R_REP, -1, NULL, 0 },
+		/* 6 hours without an attempt of our own, then the route reverts */
+		{ 22800, &R_REP, -1, NULL, 0 },
+		{ 22801, &R_REP, -1, NULL, 0 },
+		{ 22802, &R_REP, -1, NULL, 0 },
+		{ 22803, &R_REP, -1, NULL, 0 },
+		{ 22804, &R_REP, DETECTOR_BLOCK, "reputation", 5 },
+		{ 22805, &R_REP, -1, NULL, 0 },
+		/* and it clears as usual once deliveries succeed */
+		{ 23000, &R_SENT, -1, NULL, 0 }, { 23001, &R_SENT, -1, NULL, 0 },
+		{ 23002, &R_SENT, -1, NULL, 0 }, { 23003, &R_SENT, -1, NULL, 0 },
+		{ 23004, &R_SENT, -1, NULL, 0 }, { 23005, &R_SENT, -1, NULL, 0 },
+		{ 23006, &R_SENT, -1, NULL, 0 }, { 23007, &R_SENT, -1, NULL, 0 },
+		{ 23008, &R_SENT, -1, NULL, 0 },
+		{ 23009, &R_SENT, DETECTOR_CLEAR, "reputation", 10 },
+	};
+
+	(void)state;
+	run_steps(s, sizeof(s) / sizeof(s[0]));
+}
+
+/* After silence, successes alone clear the old episode (no new block). */
+static void
+test_silence_then_success_clears(void **state)
+{
+	struct step s[16];
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		s[n++] = (struct step){ 1000 + i, &R_REP, i == 4 ? DETECTOR_BLOCK : -1,
+		    i == 4 ? "reputation" : NULL, i == 4 ? 5 : 0 };
+	for (int i = 0; i < 10; i++)
+		s[n++] = (struct step){ 30000 + i, &R_SENT, i == 9 ? DETECTOR_CLEAR : -1,
+		    i == 9 ? "reputation" : NULL, i == 9 ? 10 : 0 };
+	run_steps(s, n);
+}
+
 static void
 test_config_check(void **state)
 {
@@ -229,6 +279,8 @@ main(void)
 		cmocka_unit_test(test_window_slides_and_keys),
 		cmocka_unit_test(test_config_check),
 		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_block_confirmed_again_after_silence),
+		cmocka_unit_test(test_silence_then_success_clears),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
