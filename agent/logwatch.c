@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "catalogue.h"
@@ -35,7 +37,10 @@ struct logwatch {
 	int done;                    /* under mu: stdin ended */
 	struct feed_provider *pending; /* under mu: the controller's providers */
 	size_t npending;
-	unsigned gen, applied_gen;   /* gen under mu */
+	char **pending_relays;       /* under mu: hosts of this node's routes */
+	size_t npending_relays;
+	_Atomic unsigned gen;        /* bumped by each feed (under mu) */
+	unsigned applied_gen;        /* the thread's */
 	struct logwatch_stats st;    /* under mu (copied from the thread's) */
 
 	/* the thread's own */
@@ -47,6 +52,8 @@ struct logwatch {
 	struct classify *cls;
 	struct detector *det;
 	struct volume *vol;
+	char **relays;               /* hosts this node's routes send through */
+	size_t nrelays;
 	struct logwatch_stats mine;
 };
 
@@ -113,6 +120,21 @@ logwatch_volume_event(const struct volume_event *ev, void *arg)
 
 /* ---- one line ---- */
 
+static void logwatch_rebuild_catalogue(struct logwatch *lw);
+
+/* 1 when the delivery went to one of the relays this node routes through. */
+static int
+logwatch_via_route(const struct logwatch *lw, const struct maillog_rec *rec)
+{
+	for (size_t i = 0; i < lw->nrelays; i++) {
+		size_t n = strlen(lw->relays[i]);
+		if ((rec->relay_host.len == n && strncasecmp(rec->relay_host.p, lw->relays[i], n) == 0) ||
+		    (rec->relay_ip.len == n && strncasecmp(rec->relay_ip.p, lw->relays[i], n) == 0))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 logwatch_line(const char *line, size_t len, void *arg)
 {
@@ -126,6 +148,8 @@ logwatch_line(const char *line, size_t len, void *arg)
 	lw->mine.lines++;
 	if (len == 0)
 		return;
+	if (atomic_load_explicit(&lw->gen, memory_order_relaxed) != lw->applied_gen)
+		logwatch_rebuild_catalogue(lw);   /* a new feed: before this line */
 	switch (maillog_parse_line(line, len, &lw->clk, &rec)) {
 	case MAILLOG_REJECT:
 		lw->mine.rejected++;
@@ -146,6 +170,8 @@ logwatch_line(const char *line, size_t len, void *arg)
 		provider = "other";
 	classify_delivery(lw->cls, &rec, provider, &res);
 	lw->mine.deliveries++;
+	if (how != CATALOGUE_NONE && logwatch_via_route(lw, &rec))
+		how = CATALOGUE_ELSEWHERE;
 	if (rec.status != MAILLOG_STATUS_SENT)
 		log_debug("logwatch: %.*s %s %s class=%s reroutable=%s%s", (int)rec.queue_id.len,
 		    rec.queue_id.p, provider, maillog_status_name(rec.status),
@@ -184,14 +210,59 @@ logwatch_strv_dup(char *const *v, size_t n)
 	return out;
 }
 
-void
-logwatch_providers(struct logwatch *lw, const struct feed *f)
+/* The host of a nexthop ("smtp:[h]:25", "smtp:h:25", "relay:h"), or NULL. */
+static char *
+logwatch_nexthop_host(const char *nexthop)
 {
-	struct feed_provider *copy;
+	const char *h = strchr(nexthop, ':'), *end;
 
-	if (f->nproviders == 0)
-		return;
-	copy = xcalloc(f->nproviders, sizeof(*copy));
+	if (h == NULL || *++h == '\0')
+		return NULL;
+	if (*h == '[') {
+		h++;
+		end = strchr(h, ']');
+	} else {
+		end = strchr(h, ':');
+	}
+	if (end == NULL)
+		end = h + strlen(h);
+	return end > h ? xstrndup(h, (size_t)(end - h)) : NULL;
+}
+
+static char **
+logwatch_feed_relays(const struct feed *f, size_t *n)
+{
+	char **v = xcalloc(f->n + 1, sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		char *h = logwatch_nexthop_host(f->entries[i].nexthop);
+		size_t k;
+		for (k = 0; h != NULL && k < *n && strcasecmp(v[k], h) != 0; k++)
+			;
+		if (h != NULL && k == *n)
+			v[(*n)++] = h;
+		else
+			free(h);
+	}
+	return v;
+}
+
+static void
+logwatch_free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+logwatch_feed(struct logwatch *lw, const struct feed *f)
+{
+	struct feed_provider *copy = xcalloc(f->nproviders + 1, sizeof(*copy));
+	size_t nrelays;
+	char **relays = logwatch_feed_relays(f, &nrelays);
+
 	for (size_t i = 0; i < f->nproviders; i++) {
 		copy[i].name = xstrdup(f->providers[i].name);
 		copy[i].domains = logwatch_strv_dup(f->providers[i].domains, f->providers[i].ndomains);
@@ -203,7 +274,10 @@ logwatch_providers(struct logwatch *lw, const struct feed *f)
 	logwatch_free_providers(lw->pending, lw->npending);
 	lw->pending = copy;
 	lw->npending = f->nproviders;
-	lw->gen++;
+	logwatch_free_strv(lw->pending_relays, lw->npending_relays);
+	lw->pending_relays = relays;
+	lw->npending_relays = nrelays;
+	atomic_fetch_add(&lw->gen, 1);
 	pthread_mutex_unlock(&lw->mu);
 }
 
@@ -220,7 +294,10 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 		strbuf_reset(&err);
 	}
 	pthread_mutex_lock(&lw->mu);
-	lw->applied_gen = lw->gen;
+	lw->applied_gen = atomic_load(&lw->gen);
+	logwatch_free_strv(lw->relays, lw->nrelays);
+	lw->relays = logwatch_strv_dup(lw->pending_relays, lw->npending_relays);
+	lw->nrelays = lw->npending_relays;
 	n = lw->npending;
 	for (size_t i = 0; i < n; i++) {
 		const struct feed_provider *p = &lw->pending[i];
@@ -234,8 +311,8 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 	pthread_mutex_unlock(&lw->mu);
 	catalogue_free(lw->cat);
 	lw->cat = cat;
-	log_info("logwatch: catalogue of %zu providers (%zu from the controller)",
-	    catalogue_count(cat), merged);
+	log_info("logwatch: catalogue of %zu providers (%zu from the controller); %zu relay(s) routed",
+	    catalogue_count(cat), merged, lw->nrelays);
 	strbuf_release(&err);
 }
 
@@ -249,7 +326,7 @@ logwatch_stopping(struct logwatch *lw)
 	pthread_mutex_lock(&lw->mu);
 	stop = lw->stop;
 	lw->st = lw->mine;
-	if (lw->gen != lw->applied_gen)
+	if (atomic_load(&lw->gen) != lw->applied_gen)
 		stop |= 2;
 	pthread_mutex_unlock(&lw->mu);
 	return stop;
@@ -358,6 +435,8 @@ logwatch_free(struct logwatch *lw)
 	if (lw->vol)
 		volume_free(lw->vol);
 	logwatch_free_providers(lw->pending, lw->npending);
+	logwatch_free_strv(lw->pending_relays, lw->npending_relays);
+	logwatch_free_strv(lw->relays, lw->nrelays);
 	free(lw->providers_file);
 	pthread_mutex_destroy(&lw->mu);
 	free(lw);

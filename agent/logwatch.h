@@ -22,9 +22,16 @@
  *	hosts are not evidence about this node's path and are skipped, as
  *	scan does.
  *
- *	logwatch_providers hands over the controller's providers from a
- *	feed (called on the sync thread); the logwatch thread rebuilds its
- *	catalogue from the file plus those before its next line.
+ *	Deliveries through one of the relays this node's own routes name
+ *	(the hosts of its feed's nexthops) are not evidence either: after a
+ *	failover they say how the relay fares, not this node. The block
+ *	episode then goes quiet, and is confirmed again, or cleared, once
+ *	the route has reverted (detector.h).
+ *
+ *	logwatch_feed hands over a feed (called on the sync thread): the
+ *	controller's providers and the routed relay hosts. The logwatch
+ *	thread rebuilds its catalogue from the file plus those providers
+ *	before its next line.
  *
  * OWNERSHIP
  *	struct logwatch owns the follower, parser clock, catalogue,
@@ -56,8 +63,8 @@ struct logwatch_stats {
 struct logwatch *logwatch_start(const struct agent_config *cfg, struct eventq *q,
     struct strbuf *err);
 
-/* The controller's catalogue, from a feed: merged over the file's. */
-void logwatch_providers(struct logwatch *lw, const struct feed *f);
+/* A new feed: its providers (merged over the file's) and its relays. */
+void logwatch_feed(struct logwatch *lw, const struct feed *f);
 
 void logwatch_stats(struct logwatch *lw, struct logwatch_stats *st);
 

@@ -90,11 +90,11 @@ main_parse(int argc, char **argv, struct main_args *a)
 	return a->conf == NULL ? -1 : 0;
 }
 
-/* The sync thread hands the controller's catalogue to the logwatch. */
+/* The sync thread hands each new feed to the logwatch. */
 static void
 main_on_feed(const struct feed *f, void *arg)
 {
-	logwatch_providers(arg, f);
+	logwatch_feed(arg, f);
 }
 
 static int

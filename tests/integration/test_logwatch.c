@@ -356,6 +356,29 @@ mx03_blocked(void *arg)
 	return yes;
 }
 
+static int
+mx03_cleared(void *arg)
+{
+	(void)arg;
+	char *n = sql("SELECT count(*) FROM blocks WHERE node = 'mx03' AND cleared_at IS NOT NULL");
+	int yes = n != NULL && strcmp(n, "1") == 0;
+	free(n);
+	return yes;
+}
+
+/* Ten deliveries to yahoo.test through host[ip], 200-209 s after the refusals. */
+static void
+write_sent(int fd, const char *host, const char *ip)
+{
+	for (int i = 0; i < 10; i++) {
+		char *line = xasprintf("2026-11-27T21:43:%02d+0900 mx03 postfix/smtp[5%03d]: %03dB7F01C: "
+		    "to=<ok%d@yahoo.test>, relay=%s[%s]:25, delay=0.4, delays=0.02/0.01/0.2/0.2, "
+		    "dsn=2.0.0, status=sent (250 ok dirdel)\n", 20 + i, i, i, i, host, ip);
+		assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+		free(line);
+	}
+}
+
 static void
 test_standard_input(void **state)
 {
@@ -374,15 +397,10 @@ test_standard_input(void **state)
 	if (!tl_wait_for(agent_following, a, 10000))
 		fail_msg("logwatch did not start:\n%s", tl_read_file(a->log));
 	write_journal(fd[1]);
-	close(fd[1]);
 	if (!tl_wait_for(mx03_blocked, NULL, 10000))
 		fail_msg("no block from standard input:\n%s", tl_read_file(a->log));
 	expect_sql("SELECT class || ' ' || (counts->>'count') FROM blocks WHERE node = 'mx03'",
 	    "reputation 5");
-	/* the end of the input ends the logwatch, not the agent: it applies the route */
-	for (int i = 0; i < 100 && agentrun_log_count(a, "end of standard input") == 0; i++)
-		usleep(50000);
-	assert_int_equal(agentrun_log_count(a, "end of standard input"), 1);
 	char *l = NULL;
 	for (int i = 0; i < 100 && (l = pfx_lookup(mx3, "yahoo.test")) == NULL; i++)
 		usleep(100000);
@@ -390,6 +408,23 @@ test_standard_input(void **state)
 	/* r-full carries no auto route yet, r-good one: fewest wins */
 	assert_string_equal(l, sink_full->nexthop);
 	free(l);
+	/* deliveries through the relay the node now routes to say nothing about
+	 * the node itself: they do not clear the block */
+	write_sent(fd[1], "127.0.1.5", "127.0.1.5");
+	usleep(1500000);
+	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx03' AND cleared_at IS NULL", "1");
+	/* successes on the node's own path do */
+	write_sent(fd[1], "mta5.am0.yahoodns.net", "67.195.204.72");
+	if (!tl_wait_for(mx03_cleared, NULL, 10000))
+		fail_msg("no clear:\n%s", tl_read_file(a->log));
+	expect_sql("SELECT count(*) FROM history WHERE action = 'block.clear'"
+	    " AND object = 'mx03/yahoo'", "1");
+	/* the end of the input ends the logwatch, not the agent */
+	close(fd[1]);
+	for (int i = 0; i < 100 && agentrun_log_count(a, "end of standard input") == 0; i++)
+		usleep(50000);
+	assert_int_equal(agentrun_log_count(a, "end of standard input"), 1);
+	json_decref(tl_api_ok(ctl, "GET", "/v1/status", ctl->admin, NULL));
 	assert_int_equal(agentrun_stop(a), 0);
 	agentrun_free(a);
 	pfx_stop(mx3);
