@@ -262,6 +262,21 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 	    blocked);
 }
 
+/*
+ * For a block that stays open (the agent confirmed it again): 1 when a
+ * route still takes the provider around this server node, 0 when none
+ * does any more (the automatic route expired while the provider still
+ * refuses the node: act again), -1 on error.
+ */
+static int
+policy_routed(struct change *ch, const struct policy_event *ev)
+{
+	const char *p[] = { ev->provider, ev->node };
+
+	return policy_one(ch, "SELECT 1 FROM routes WHERE provider = $1 AND scope IN ($2, '*')",
+	    2, p, NULL);
+}
+
 static int
 policy_block(struct change *ch, const struct settings *s, const struct policy_event *ev,
     struct strbuf *summary, struct strbuf *key)
@@ -271,11 +286,15 @@ policy_block(struct change *ch, const struct settings *s, const struct policy_ev
 	struct strbuf what = STRBUF_INIT;
 	int rc = policy_open_block(ch, ev);
 
-	if (rc <= 0)
+	if (rc < 0)
 		return rc;
 	const char *q[] = { ev->provider };
 	if (policy_one(ch, "SELECT coalesce(relay, '') FROM nodes WHERE name = $1", 1, p, &relay) < 0)
 		return -1;
+	if (rc == 0 && (relay[0] != '\0' || (rc = policy_routed(ch, ev)) != 0)) {
+		free(relay);     /* a refresh: acted on already, or a relay node */
+		return rc < 0 ? -1 : 0;
+	}
 	if ((rc = policy_one(ch, "SELECT 1 FROM providers WHERE name = $1", 1, q, NULL)) < 0)
 		return -1;
 	if (rc == 0) {

@@ -12,6 +12,10 @@
  * routes, and ties go to the lowest name. Automatic routes expire
  * ([policy] auto_ttl); a block back within [policy] reblock_window of the
  * previous automatic route doubles the lifetime, up to [policy] max_ttl.
+ * A block reported again while it is still open only refreshes its
+ * counts, unless it is about a server node that no route covers any more
+ * (its automatic route expired and the provider still refuses the node):
+ * then the policy acts again, as for a new block.
  * More than [policy] max_flips_per_hour automatic flips of one provider in
  * an hour stop automation for it. Every decision and every refusal is a
  * history row with the evidence.

@@ -99,6 +99,7 @@ setup(void **state)
 	put("/v1/providers/google", "{\"domains\":[\"gmail.com\"]}");
 	put("/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\"]}");
 	put("/v1/providers/apple", "{\"domains\":[\"icloud.com\"]}");
+	put("/v1/providers/gmx", "{\"domains\":[\"gmx.net\"]}");
 	detector = tl_token(ctl, "detector-1", "detector", NULL);
 	return 0;
 }
@@ -247,6 +248,44 @@ test_ttl_doubles_when_block_returns(void **state)
 	    "12:00:00");
 }
 
+static int
+expired_route(const char *provider, const char *scope)
+{
+	char *q = xasprintf("SELECT count(*) FROM routes WHERE provider = '%s' AND scope = '%s'",
+	    provider, scope);
+	char *v = sql(q);
+	int gone = strcmp(v, "0") == 0;
+
+	free(q), free(v);
+	return gone;
+}
+
+/* The agent confirms a block that never cleared after its auto route expired. */
+static void
+test_open_block_confirmed_after_expiry(void **state)
+{
+	(void)state;
+	block("mx05", "gmx");
+	expect_sql("SELECT origin FROM routes WHERE provider = 'gmx' AND scope = 'mx05'", "auto");
+	free(sql("UPDATE routes SET expires_at = now() WHERE provider = 'gmx' AND scope = 'mx05'"));
+	for (int i = 0; i < 250 && !expired_route("gmx", "mx05"); i++)
+		usleep(20000);
+	assert_true(expired_route("gmx", "mx05"));
+	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx05' AND cleared_at IS NULL", "1");
+	/* still refused: the same open block, reported again, routes again */
+	block("mx05", "gmx");
+	expect_sql("SELECT origin || ' ' || (expires_at - created_at)::text FROM routes"
+	    " WHERE provider = 'gmx' AND scope = 'mx05'", "auto 12:00:00");
+	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx05'", "1");
+	expect_sql("SELECT count(*) FROM history WHERE action = 'policy.flip' AND node = 'mx05'", "2");
+	/* while routed, a repeat is only a refresh */
+	char *h0 = sql("SELECT count(*) FROM history");
+	block("mx05", "gmx");
+	char *h1 = sql("SELECT count(*) FROM history");
+	assert_string_equal(h0, h1);
+	free(h0), free(h1);
+}
+
 static void
 test_manual_flip_wins(void **state)
 {
@@ -366,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_relay_block_moves_auto_not_manual),
 		cmocka_unit_test(test_relay_exhaustion),
 		cmocka_unit_test(test_ttl_doubles_when_block_returns),
+		cmocka_unit_test(test_open_block_confirmed_after_expiry),
 		cmocka_unit_test(test_manual_flip_wins),
 		cmocka_unit_test(test_flip_rate_guard),
 		cmocka_unit_test(test_unknown_provider_and_failed_report),
