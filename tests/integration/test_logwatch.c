@@ -27,6 +27,7 @@
 
 #include "agentrun.h"
 #include "pfx.h"
+#include "strbuf.h"
 #include "testlib.h"
 #include "webhook.h"
 #include "xalloc.h"
@@ -431,6 +432,81 @@ test_standard_input(void **state)
 	free(tok);
 }
 
+/* n TSS04 refusals for mx04, numbered from first, appended to path. */
+static void
+append_refusals(const char *path, int first, int n)
+{
+	char *old = tl_read_file(path);
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_append(&sb, old ? old : "");
+	for (int i = first; i < first + n; i++)
+		strbuf_appendf(&sb, "2026-11-27T22:00:%02d+00:00 mx04 postfix/smtp[7%03d]: %03dC7F01D: "
+		    "to=<r%d@yahoo.test>, relay=mta6.am0.yahoodns.net[67.195.204.73]:25, delay=1, "
+		    "delays=0/0/0.5/0.5, dsn=4.7.0, status=deferred (host mta6.am0.yahoodns.net"
+		    "[67.195.204.73] said: 421 4.7.0 [TSS04] Messages from 203.0.113.9 temporarily "
+		    "deferred due to user complaints (in reply to MAIL FROM command))\n", i, i, i, i);
+	tl_write_file(path, strbuf_str(&sb));
+	strbuf_release(&sb);
+	free(old);
+}
+
+static void
+test_restart_resumes_at_saved_offset(void **state)
+{
+	(void)state;
+	struct pfx *mx4 = pfx_start("mx04", "hash", sink_good->nexthop);
+	char *tok = tl_token(ctl, "mx04", "agent", "mx04");
+	char *dir = tl_mkdtemp("log"), *log = xasprintf("%s/mail.log", dir);
+	api("PUT", "/v1/nodes/mx04", "{\"role\": \"server\"}");
+	tl_write_file(log, "");
+	struct agentrun *a = agentrun_new("mx04", ctl->url, tok, mx4, "poll_wait = 60s", NULL);
+	char *lw = xasprintf("file = %s\n", log);
+	agentrun_logwatch(a, lw);
+	agentrun_start(a);
+	if (!tl_wait_for(agent_following, a, 10000))
+		fail_msg("logwatch did not start:\n%s", tl_read_file(a->log));
+	/* four refusals: one short of a block */
+	append_refusals(log, 0, 4);
+	for (int i = 0; i < 100 && agentrun_log_count(a, "C7F01D yahoo deferred") < 4; i++)
+		usleep(50000);
+	assert_int_equal(agentrun_log_count(a, "C7F01D yahoo deferred"), 4);
+	assert_int_equal(agentrun_stop(a), 0);
+	/* one more while it is down: after the restart only that one is read */
+	append_refusals(log, 4, 1);
+	agentrun_start(a);
+	for (int i = 0; i < 100 && agentrun_log_count(a, "C7F01D yahoo deferred") < 5; i++)
+		usleep(50000);
+	usleep(500000);
+	assert_int_equal(agentrun_log_count(a, "C7F01D yahoo deferred"), 5);
+	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx04'", "0");
+	assert_int_equal(agentrun_stop(a), 0);
+	/* five while it is down, across a rename rotation: all read, a block */
+	append_refusals(log, 5, 2);
+	char *rotated = xasprintf("%s.1", log);
+	assert_int_equal(rename(log, rotated), 0);
+	tl_write_file(log, "");
+	append_refusals(log, 7, 3);
+	agentrun_start(a);
+	for (int i = 0; i < 100 && agentrun_log_count(a, "C7F01D yahoo deferred") < 10; i++)
+		usleep(50000);
+	usleep(500000);
+	assert_int_equal(agentrun_log_count(a, "C7F01D yahoo deferred"), 10);
+	for (int i = 0; i < 100; i++) {
+		char *n = sql("SELECT count(*) FROM blocks WHERE node = 'mx04'");
+		int done = strcmp(n, "1") == 0;
+		free(n);
+		if (done)
+			break;
+		usleep(100000);
+	}
+	expect_sql("SELECT counts->>'count' FROM blocks WHERE node = 'mx04'", "5");
+	assert_int_equal(agentrun_stop(a), 0);
+	agentrun_free(a);
+	pfx_stop(mx4);
+	free(tok), free(dir), free(log), free(lw), free(rotated);
+}
+
 int
 main(void)
 {
@@ -439,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_recipient_failures_fail_nothing_over),
 		cmocka_unit_test(test_sender_surge_reported_once),
 		cmocka_unit_test(test_standard_input),
+		cmocka_unit_test(test_restart_resumes_at_saved_offset),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
