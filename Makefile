@@ -118,7 +118,7 @@ check: deps
 	tests/run.sh $(BINDIR):$(O)/tests build/asan/bin:build/asan/tests
 
 bench: deps
-	$(MAKE) all tests $(O)/bench/feed_fanout $(O)/bench/agent_flip
+	$(MAKE) all tests $(O)/bench/feed_fanout $(O)/bench/agent_flip $(O)/bench/failover
 	tests/bench/run.sh
 
 demo: deps

@@ -1,0 +1,42 @@
+#!/bin/bash
+# failover.sh: a provider block failing over by itself, from the first
+# refusal in the mail log to mail delivered through the healthy relay.
+#
+#   tests/bench/failover.sh [ROUNDS] [BINDIR] [BENCH]
+#   (defaults: 5, bin, build/bench/failover)
+#
+# Starts a private PostgreSQL (tests/pg.sh) for the controller, then runs
+# BENCH (tests/bench/failover.c): ROUNDS rounds of a 10-message burst and
+# ROUNDS rounds of one message every 500 ms, each on a fresh private Postfix
+# instance whose relay answers 421 [TSS04], with an agent following its
+# mail log with the default detector thresholds; time from the first
+# refusal to the block, the automatic route, the route applied, and the
+# first and last message at the healthy relay. Needs root (private Postfix
+# instances). Prints Markdown tables; figures go to BENCHMARKS.md by hand.
+# Everything is stopped on exit, pass or fail; KEEP_TMP=1 keeps the files.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/../.." && pwd)
+rounds=${1:-5}
+bindir=$(cd "${2:-$here/bin}" && pwd)
+bench=${3:-$here/build/bench/failover}
+[ -x "$bench" ] || { echo "failover.sh: $bench is missing: make build/bench/failover" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "failover.sh: run as root (private Postfix instances)" >&2; exit 1; }
+
+# shellcheck source=tests/pg.sh
+. "$here/tests/pg.sh"
+tmp=$(mktemp -d /tmp/postroute-bench-failover.XXXXXX)
+chmod 755 "$tmp"
+cleanup() {
+	pg_stop
+	if [ -n "${KEEP_TMP:-}" ]; then echo "failover.sh: files kept in $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pg_start "$tmp/pg" || { echo "failover.sh: cannot start PostgreSQL" >&2; exit 1; }
+export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
+echo "failover benchmark: $rounds rounds per shape, default detector thresholds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+"$bench" "$rounds" | grep -v '^\['
+echo
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
