@@ -114,7 +114,8 @@ logwatch_volume_event(const struct volume_event *ev, void *arg)
 	json_object_set_new(o, "queue_ids", ids);
 	json_object_set_new(o, "at", logwatch_time(ev->at));
 	log_info("logwatch: volume surge of %s: %.0f recipients per interval, baseline %.1f, "
-	    "%d client IPs", ev->sender, ev->rate, ev->baseline, ev->client_ips);
+	    "%d client IPs", ev->kind == VOLUME_NODE ? "the node's total" : ev->sender, ev->rate,
+	    ev->baseline, ev->client_ips);
 	logwatch_emit(lw, o);
 }
 

@@ -283,7 +283,8 @@ out_volume(const struct volume_event *ev, void *arg)
 	OUT_LIT(o, ",\"sender\":");
 	out_cstr(o, ev->sender);
 	OUT_LIT(o, ",\"reason\":");
-	out_cstr(o, ev->kind == VOLUME_RATE ? "rate" : "client_ips");
+	out_cstr(o, ev->kind == VOLUME_RATE ? "rate" : ev->kind == VOLUME_NODE ? "node_total" :
+	    "client_ips");
 	OUT_LIT(o, ",\"rate\":");
 	out_num(o, (long long)ev->rate);
 	OUT_LIT(o, ",\"baseline\":");

@@ -11,6 +11,7 @@
 #include "xalloc.h"
 
 #define KEY_MAX 400
+#define VOLUME_NODES 64
 
 struct volume_sender {
 	struct volume_sender *hnext, *lprev, *lnext;
@@ -22,6 +23,8 @@ struct volume_sender {
 	int deferred, bounced;
 	int armed;
 	int born_in_warmup;       /* first seen while nobody had a baseline */
+	int is_node;              /* the node's total, not a sender */
+	int explained;            /* node: a sender's surge this interval */
 	time_t ip_window_start, ip_reported;
 	uint32_t ips[VOLUME_IPS];
 	int nips;
@@ -49,6 +52,8 @@ struct volume {
 	struct volume_sender *lru_head, *lru_tail;   /* head = most recent */
 	struct volume_qid *qids;
 	time_t started;           /* first record's time */
+	struct volume_sender *nodes[VOLUME_NODES];   /* per-node totals */
+	int nnodes;
 };
 
 void
@@ -111,6 +116,8 @@ volume_free(struct volume *v)
 		n = s->lnext;
 		free(s);
 	}
+	for (int i = 0; i < v->nnodes; i++)
+		free(v->nodes[i]);
 	free(v->table);
 	free(v->qids);
 	free(v);
@@ -219,8 +226,36 @@ volume_threshold(const struct volume *v, const struct volume_sender *s, time_t t
 	double t = v->cfg.multiple * base;
 
 	if (ts < v->started + (time_t)v->cfg.warmup * v->cfg.interval_s)
-		return v->cfg.warmup_ceiling;
+		return s->is_node ? HUGE_VAL : v->cfg.warmup_ceiling;
 	return t > v->cfg.rate_floor ? t : v->cfg.rate_floor;
+}
+
+/* The node's total (sender "*"), made if new; NULL beyond VOLUME_NODES nodes. */
+static struct volume_sender *
+volume_node(struct volume *v, struct maillog_str node, time_t ts)
+{
+	struct volume_sender *s;
+
+	for (int i = 0; i < v->nnodes; i++) {
+		s = v->nodes[i];
+		if (s->nodelen == node.len && memcmp(s->key, node.p, node.len) == 0)
+			return s;
+	}
+	if (v->nnodes == VOLUME_NODES || node.len >= KEY_MAX)
+		return NULL;
+	s = xcalloc(1, sizeof(*s) + node.len + 3);
+	s->nodelen = node.len;
+	s->keylen = node.len + 3;
+	memcpy(s->key, node.p, node.len);
+	memcpy(s->key + node.len, "\0*", 3);
+	s->interval_start = ts - ts % v->cfg.interval_s;
+	s->armed = 1;
+	s->is_node = 1;
+	s->ewma = v->cfg.baseline_floor;
+	s->born_in_warmup = ts < v->started + (time_t)v->cfg.warmup * v->cfg.interval_s;
+	v->nodes[v->nnodes++] = s;
+	v->bytes += sizeof(*s) + s->keylen;
+	return s;
 }
 
 /* Closes the intervals that ended before ts. */
@@ -243,6 +278,7 @@ volume_roll(struct volume *v, struct volume_sender *s, time_t ts)
 	s->intervals += (int)k;
 	s->interval_start += k * iv;
 	s->count = 0;
+	s->explained = 0;
 	s->deferred = s->bounced = 0;
 	s->nqids = 0;
 }
@@ -295,6 +331,28 @@ volume_client(struct volume *v, const struct maillog_rec *rec)
 	}
 }
 
+/*
+ * Adds a qmgr line's recipients to s; one event when s crosses its
+ * threshold (a node's total stays silent when a sender's surge of the
+ * same interval explains it). Returns 1 when it crossed.
+ */
+static int
+volume_count_rcpts(struct volume *v, struct volume_sender *s, const struct maillog_rec *rec,
+    enum volume_kind kind)
+{
+	s->count += (double)rec->nrcpt;
+	if (s->nqids < VOLUME_SAMPLES && rec->queue_id.len < 16) {
+		memcpy(s->qids[s->nqids], rec->queue_id.p, rec->queue_id.len);
+		s->qids[s->nqids++][rec->queue_id.len] = '\0';
+	}
+	if (!s->armed || s->count <= volume_threshold(v, s, rec->ts))
+		return 0;
+	s->armed = 0;
+	if (!s->explained)
+		volume_emit(v, s, kind, rec->ts);
+	return 1;
+}
+
 static void
 volume_qmgr(struct volume *v, const struct maillog_rec *rec)
 {
@@ -316,15 +374,13 @@ volume_qmgr(struct volume *v, const struct maillog_rec *rec)
 		q->user[0] = '\0';
 	}
 	q->sender = s->hash;
-	s->count += (double)rec->nrcpt;
-	if (s->nqids < VOLUME_SAMPLES && rec->queue_id.len < 16) {
-		memcpy(s->qids[s->nqids], rec->queue_id.p, rec->queue_id.len);
-		s->qids[s->nqids++][rec->queue_id.len] = '\0';
-	}
-	if (s->armed && s->count > volume_threshold(v, s, rec->ts)) {
-		s->armed = 0;
-		volume_emit(v, s, VOLUME_RATE, rec->ts);
-	}
+	struct volume_sender *n = volume_node(v, rec->host, rec->ts);
+	if (n != NULL)
+		volume_roll(v, n, rec->ts);
+	if (volume_count_rcpts(v, s, rec, VOLUME_RATE) && n != NULL)
+		n->explained = 1;
+	if (n != NULL)
+		volume_count_rcpts(v, n, rec, VOLUME_NODE);
 }
 
 static void

@@ -21,6 +21,13 @@
  *	within an hour is reported too. Each surge gives one event; the
  *	sender is re-armed once a whole interval passes under the threshold.
  *
+ *	Each node's total (all senders together, sender "*") has a baseline
+ *	of its own and gives a VOLUME_NODE event by the same rule: a spam
+ *	run spread over many accounts, each under its own threshold. When
+ *	a sender's own surge in the same interval explains the node's, only
+ *	the sender's event is given. The total reports nothing during warm-up (a busy node is busy from its
+ *	first minute); at most VOLUME_NODES nodes per tracker.
+ *
  *	Warm-up: for the first warmup intervals after the tracker starts,
  *	nobody has a baseline yet, so the tracker only learns; it reports
  *	only rates above warmup_ceiling (a rate no legitimate sender of
@@ -64,7 +71,7 @@ struct volume_config {
 
 void volume_config_defaults(struct volume_config *cfg);
 
-enum volume_kind { VOLUME_RATE, VOLUME_CLIENT_IPS };
+enum volume_kind { VOLUME_RATE, VOLUME_CLIENT_IPS, VOLUME_NODE };
 
 struct volume_event {
 	enum volume_kind kind;

@@ -430,10 +430,18 @@ policy_volume(struct change *ch, const struct settings *s, const struct policy_e
 	struct change_row row = { "volume.surge", "sender", object, NULL, ev->node, NULL, NULL, ev->evidence };
 	int rc = change_record(ch, &row);
 
-	strbuf_appendf(summary, ":rotating_light: sender %s on %s: sudden volume surge (possibly a"
-	    " hijacked account). ", ev->sender, ev->node);
-	if (rc == 0)
-		rc = policy_hold(ch, s, ev, summary);
+	if (strcmp(ev->sender, "*") == 0) {
+		/* the node's total: many accounts at once, none over its own threshold */
+		strbuf_appendf(summary, ":rotating_light: node %s: sudden surge of its total outbound"
+		    " volume (%.0f recipients per interval, baseline %.0f), spread over many senders;"
+		    " nothing was held. Check the node's recent senders",
+		    ev->node, ev->has_rate ? ev->rate : 0, ev->has_baseline ? ev->baseline : 0);
+	} else {
+		strbuf_appendf(summary, ":rotating_light: sender %s on %s: sudden volume surge"
+		    " (possibly a hijacked account). ", ev->sender, ev->node);
+		if (rc == 0)
+			rc = policy_hold(ch, s, ev, summary);
+	}
 	strbuf_appendf(summary, ". Details: postroute history --node %s --action volume.surge",
 	    ev->node);
 	strbuf_appendf(key, "volume/%s/%s", ev->node, ev->sender);

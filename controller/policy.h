@@ -25,6 +25,8 @@
  * new mail (senderhold.h, origin "auto", actor "policy") when the sender
  * is a valid hold map key (validate_sender) and not held already. The
  * notification says whether the sender was held and how to release it.
+ * Sender "*" is the node's total volume (many senders at once): recorded
+ * and notified, never held.
  *
  * Runs inside the caller's change (change.h): the event, the block, the
  * routes, the hold and the history commit together.

@@ -502,6 +502,16 @@ test_surge_holds_sender(void **state)
 	expect_sql("SELECT count(*) FROM holds", "1");
 	expect_sql("SELECT count(*) FROM history WHERE action = 'sender.hold' AND actor = 'policy'", "1");
 
+	/* the node's total ("*"): recorded and told, never held */
+	j = volume_event(ctl, detector, "mx01", "*");
+	assert_non_null(strstr(jstr(j, "outcome"), "node mx01: sudden surge of its total outbound"
+	    " volume (900 recipients per interval, baseline 3), spread over many senders;"
+	    " nothing was held"));
+	json_decref(j);
+	expect_sql("SELECT count(*) FROM holds", "1");
+	expect_sql("SELECT count(*) FROM history WHERE action = 'volume.surge' AND object = 'mx01/*'",
+	    "1");
+
 	/* a sender that cannot be a map key is reported, not held */
 	j = volume_event(ctl, detector, "mx01", "a#b@example.com");
 	assert_non_null(strstr(jstr(j, "outcome"),

@@ -18,7 +18,8 @@
 #include "volume.h"
 
 struct seen {
-	int rate, ips;
+	int rate, ips, node;
+	double node_rate, node_baseline;
 	char sender[128];
 	double last_rate, last_baseline;
 	int last_ips, deferred, nqids;
@@ -30,6 +31,13 @@ on_event(const struct volume_event *ev, void *arg)
 {
 	struct seen *s = arg;
 
+	if (ev->kind == VOLUME_NODE) {
+		assert_string_equal(ev->sender, "*");
+		s->node++;
+		s->node_rate = ev->rate;
+		s->node_baseline = ev->baseline;
+		return;
+	}
 	if (ev->kind == VOLUME_RATE)
 		s->rate++;
 	else
@@ -114,6 +122,7 @@ test_steady_senders_are_quiet(void **state)
 	}
 	assert_int_equal(seen.rate, 0);
 	assert_int_equal(seen.ips, 0);
+	assert_int_equal(seen.node, 0);   /* the node's total is steady too */
 	assert_int_equal(volume_count(v), 21);
 	volume_free(v);
 }
@@ -133,6 +142,7 @@ test_quiet_account_jumps_100x(void **state)
 		for (int i = 0; i < 30; i++)
 			message(v, m * 60 + i * 2, "info@shop.example.jp", 10, 1, "198.51.100.77");
 	assert_int_equal(seen.rate, 1);
+	assert_int_equal(seen.node, 0);   /* explained by the sender: one event, not two */
 	assert_string_equal(seen.sender, "info@shop.example.jp");
 	assert_true(seen.last_rate > 100);
 	assert_true(seen.last_baseline < 5);
@@ -212,6 +222,35 @@ test_deferred_counts(void **state)
 	volume_free(v);
 }
 
+/* Many accounts, each under its own threshold, together far above the node's. */
+static void
+test_node_total(void **state)
+{
+	struct seen seen;
+	struct volume *v = tracker(&seen);
+
+	(void)state;
+	/* an hour: 20 users sending 5 recipients a minute, 100 in all */
+	for (long m = 0; m < 60; m++)
+		for (int u = 0; u < 20; u++) {
+			char who[64];
+			snprintf(who, sizeof(who), "user%d@example.jp", u);
+			message(v, m * 60 + 2 * u, who, 5, 1, "203.0.113.9");
+		}
+	assert_int_equal(seen.node, 0);
+	/* 200 fresh accounts at 8 recipients each: 1,600 in a minute */
+	for (int u = 0; u < 200; u++) {
+		char who[64];
+		snprintf(who, sizeof(who), "bot%d@example.jp", u);
+		message(v, 3600 + u / 4, who, 8, 1, "198.51.100.7");
+	}
+	assert_int_equal(seen.rate, 0);
+	assert_int_equal(seen.node, 1);
+	assert_true(seen.node_rate > 1000);
+	assert_true(seen.node_baseline > 80 && seen.node_baseline < 120);
+	volume_free(v);
+}
+
 static void
 test_bounded_memory(void **state)
 {
@@ -249,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_many_client_ips),
 		cmocka_unit_test(test_warmup),
 		cmocka_unit_test(test_deferred_counts),
+		cmocka_unit_test(test_node_total),
 		cmocka_unit_test(test_bounded_memory),
 	};
 
