@@ -73,6 +73,41 @@ apply_hold_release(const struct agent_config *cfg, char **removed, size_t nremov
 	return rc;
 }
 
+/* Lists the deferred mail of the moved domains and pushes it. */
+static int
+apply_requeue_pass(const struct postfix *pf, char **moved, size_t nmoved, size_t max,
+    struct postfix_requeue_stats *rs, struct strbuf *err)
+{
+	char **ids = NULL;
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	if (postfix_queue_list(pf, moved, nmoved, rs, &ids, err) != 0)
+		return -1;
+	rc = postfix_queue_push(pf, ids, max, rs, err);
+	postfix_ids_free(ids, rs->selected);
+	return rc;
+}
+
+int
+apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
+    struct apply_times *t, const char **step, struct strbuf *err)
+{
+	struct postfix pf = { cfg->command_directory, cfg->config_directory,
+	    (long)cfg->command_timeout_ms };
+	struct postfix_requeue_stats rs;
+	long t0 = apply_now_ms();
+	int rc;
+
+	*step = "requeue";
+	rc = apply_requeue_pass(&pf, moved, nmoved, (size_t)cfg->requeue_max, &rs, err);
+	if (rc == 0 && rs.selected > 0)
+		log_info("requeue: %zu more deferred message(s) of the moved domains pushed",
+		    rs.pushed);
+	t->requeue_ms = apply_now_ms() - t0;
+	return rc;
+}
+
 int
 apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
     struct apply_times *t, const char **step, struct strbuf *err)
@@ -101,6 +136,14 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 	if (by_id ? postfix_queue_push(&pf, ids, (size_t)cfg->requeue_max, &rs, err) != 0 :
 	    strcmp(cfg->requeue, "all") == 0 && postfix_queue_flush(&pf, &rs, err) != 0)
 		goto done;
+	if (by_id && !rs.flushed) {
+		/* deferred between the listing and the reload: push those too */
+		struct postfix_requeue_stats again;
+		if (apply_requeue_pass(&pf, moved, nmoved, (size_t)cfg->requeue_max, &again, err) != 0)
+			goto done;
+		rs.selected += again.selected, rs.pushed += again.pushed;
+		rs.flushed = again.flushed;
+	}
 	if (rs.selected || rs.flushed)
 		log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
 		    rs.selected, nmoved, rs.pushed, rs.flushed ? ", queue flushed" : "");

@@ -45,6 +45,15 @@ struct apply_times {
 
 int apply_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
     const char **step, struct strbuf *err);
+/*
+ * apply_activate lists the moved domains' deferred mail before the reload
+ * and again after it (mail deferred meanwhile went by the old route), and
+ * pushes both. apply_sweep lists and pushes once more, without a reload:
+ * the sync loop runs it a little later for deliveries that were in flight
+ * through the old route when the map changed.
+ */
+int apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
+    struct apply_times *t, const char **step, struct strbuf *err);
 /* moved: sorted domains whose nexthop changed (".d" forms allowed). */
 int apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
     struct apply_times *t, const char **step, struct strbuf *err);

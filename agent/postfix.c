@@ -92,8 +92,14 @@ pf_queue_id_ok(const char *id)
 	return 1;
 }
 
-/* The queue id of one postqueue -j record when it is deferred and has a
- * recipient in a moved domain, else NULL. */
+/*
+ * The queue id of one postqueue -j record that waits for a retry and has
+ * a recipient in a moved domain, else NULL. Waiting: in the deferred
+ * queue, or in incoming with a delay_reason: a delivery that was under
+ * way through the old route when Postfix reloaded ends there (the new
+ * queue manager skipped it as "still being delivered") and would wait
+ * for the next queue scan.
+ */
 static const char *
 pf_record_match(json_t *rec, char **domains, size_t ndomains)
 {
@@ -102,11 +108,15 @@ pf_record_match(json_t *rec, char **domains, size_t ndomains)
 	json_t *rcpts = json_object_get(rec, "recipients"), *r;
 	size_t i;
 
-	if (q == NULL || strcmp(q, "deferred") != 0 || id == NULL || !pf_queue_id_ok(id))
+	if (q == NULL || id == NULL || !pf_queue_id_ok(id))
+		return NULL;
+	int deferred = strcmp(q, "deferred") == 0, incoming = strcmp(q, "incoming") == 0;
+	if (!deferred && !incoming)
 		return NULL;
 	json_array_foreach(rcpts, i, r) {
 		const char *addr = json_string_value(json_object_get(r, "address"));
-		if (addr != NULL && postfix_domain_moved(addr, domains, ndomains))
+		if (addr != NULL && postfix_domain_moved(addr, domains, ndomains) &&
+		    (deferred || json_is_string(json_object_get(r, "delay_reason"))))
 			return id;
 	}
 	return NULL;

@@ -3,7 +3,7 @@
  *
  * Wire format, both ways on a UNIX stream socketpair, native byte order
  * (same host, same binary): a request is op (1 byte: 'I' install, 'A'
- * activate, 'H' hold map, 'R' release), length (uint32) and payload; a
+ * activate, 'S' sweep, 'H' hold map, 'R' release), length (uint32) and payload; a
  * reply is rc (1 byte), seven int64 times, then the failed step and the
  * error as length-prefixed strings. A release payload is one sender a
  * line, "-SENDER" taken off the map, "+SENDER" still on it.
@@ -272,9 +272,12 @@ ps_handle(const struct agent_config *cfg, int fd, char op, char *payload)
 	} else if (op == 'A' && (n = ps_domains(payload, &domains, &err)) >= 0) {
 		rc = apply_activate(cfg, domains, (size_t)n, &t, &step, &err);
 		free(domains);
+	} else if (op == 'S' && (n = ps_domains(payload, &domains, &err)) >= 0) {
+		rc = apply_sweep(cfg, domains, (size_t)n, &t, &step, &err);
+		free(domains);
 	} else if (op == 'H' || op == 'R') {
 		rc = ps_handle_hold(cfg, op, payload, &t, &step, &err);
-	} else if (op != 'I' && op != 'A') {
+	} else if (op != 'I' && op != 'A' && op != 'S') {
 		strbuf_appendf(&err, "unknown request %d", op);
 	}
 	if (rc != 0 && strcmp(step, "helper") == 0)
@@ -442,6 +445,20 @@ privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
 	for (size_t i = 0; i < nmoved; i++)
 		strbuf_appendf(&sb, "%s\n", moved[i]);
 	rc = ps_call(fd, 'A', sb.buf ? sb.buf : "", t, step, err);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int
+privsep_sweep(int fd, char **moved, size_t nmoved, struct apply_times *t,
+    const char **step, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < nmoved; i++)
+		strbuf_appendf(&sb, "%s\n", moved[i]);
+	rc = ps_call(fd, 'S', sb.buf ? sb.buf : "", t, step, err);
 	strbuf_release(&sb);
 	return rc;
 }

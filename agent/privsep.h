@@ -18,6 +18,7 @@
  *	                    "domain<TAB>nexthop" lines that pass
  *	                    common/validate.h, nothing else;
  *	  activate DOMAINS  apply_activate for these domains, each checked
+ *	  sweep DOMAINS     apply_sweep for these domains, each checked
  *	                    with validate_domain;
  *	  hold TEXT         apply_hold_install(TEXT) after checking TEXT
  *	                    again (holdmap_check_text: comments and
@@ -56,6 +57,8 @@
 int privsep_start(const struct agent_config *cfg, int *fd, struct strbuf *err);
 int privsep_install(int fd, const char *text, struct apply_times *t, const char **step,
     struct strbuf *err);
+int privsep_sweep(int fd, char **moved, size_t nmoved, struct apply_times *t,
+    const char **step, struct strbuf *err);
 int privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
     const char **step, struct strbuf *err);
 int privsep_hold_install(int fd, const char *text, struct apply_times *t, const char **step,

@@ -89,6 +89,8 @@ sync_release(struct sync *s)
 	state_release(&s->st);
 	mastercf_release(&s->mc);
 	free(s->prev_text);
+	if (s->sweep != NULL)
+		postfix_ids_free(s->sweep, s->nsweep);
 	sync_report_clear(&s->rep);
 }
 
@@ -202,10 +204,53 @@ sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
 		rc = privsep_activate(s->priv_fd, moved, nmoved, &t, step, err);
 	else
 		rc = apply_activate(s->cfg, moved, nmoved, &t, step, err);
-	if (moved != NULL)
+	if (s->sweep != NULL)
+		postfix_ids_free(s->sweep, s->nsweep);
+	s->sweep = NULL, s->nsweep = 0;
+	if (rc == 0 && nmoved > 0) {
+		s->sweep = moved, s->nsweep = nmoved;   /* once more, a little later */
+		s->sweep_at = sync_now_ms() + SYNC_SWEEP_MS;
+	} else if (moved != NULL) {
 		postfix_ids_free(moved, nmoved);
+	}
 	dur[D_RELOAD] = t.reload_ms, dur[D_REQUEUE] = t.requeue_ms;
 	return rc;
+}
+
+/* The late requeue of the last change's moved domains, when it is due. */
+static void
+sync_sweep(struct sync *s)
+{
+	struct apply_times t = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	const char *step = "requeue";
+	int rc;
+
+	if (s->sweep == NULL || sync_now_ms() < s->sweep_at)
+		return;
+	if (s->priv_fd >= 0)
+		rc = privsep_sweep(s->priv_fd, s->sweep, s->nsweep, &t, &step, &err);
+	else
+		rc = apply_sweep(s->cfg, s->sweep, s->nsweep, &t, &step, &err);
+	if (rc != 0)
+		log_warnx("requeue of the moved domains, second pass: %s", strbuf_str(&err));
+	postfix_ids_free(s->sweep, s->nsweep);
+	s->sweep = NULL, s->nsweep = 0;
+	strbuf_release(&err);
+}
+
+/* The long-poll's wait: poll_wait, or until the sweep is due. */
+static int
+sync_wait_s(const struct sync *s)
+{
+	int wait_s = (int)(s->cfg->poll_wait_ms / 1000);
+
+	if (s->sweep != NULL) {
+		long left = (s->sweep_at - sync_now_ms() + 999) / 1000;
+		if (left < wait_s)
+			wait_s = left < 1 ? 1 : (int)left;
+	}
+	return wait_s;
 }
 
 /* Installs text as the map; takes it over as the state's text. */
@@ -552,15 +597,15 @@ sync_sleep(struct sync *s, long ms)
 void
 sync_run(struct sync *s)
 {
-	int wait_s = (int)(s->cfg->poll_wait_ms / 1000);
 
 	log_info("node %s: applied version %lld; controller %s", s->cfg->node, s->st.version,
 	    s->cfg->urls[0]);
 	while (!*s->stop) {
 		*s->wake = 0;
-		enum sync_result r = sync_once(s, wait_s);
+		enum sync_result r = sync_once(s, sync_wait_s(s));
 		if (*s->stop)
 			break;
+		sync_sweep(s);
 		if (*s->wake)
 			continue;   /* SIGHUP: a new cycle at once */
 		if (r == SYNC_FAILED || r == SYNC_UNREACHABLE) {

@@ -35,6 +35,13 @@
  *	and all of the delay), then asks again: fail static, the installed
  *	map stays until a version installs completely.
  *
+ *	SYNC_SWEEP_MS after a change that moved domains, the loop requeues
+ *	their deferred mail once more (apply_sweep): deliveries that were in
+ *	flight through the old route when Postfix reloaded end up deferred
+ *	after the requeue, and would otherwise wait for the next queue run
+ *	(up to minimal_backoff_time, 300 s by default). The long-poll is
+ *	shortened to wake up for it.
+ *
  *	The first fetch after start asks for the whole feed (no after=), so
  *	that on_feed sees the providers and holds it carries; a version
  *	already applied is not applied or reported again.
@@ -68,6 +75,8 @@
 #include "state.h"
 #include "strbuf.h"
 
+#define SYNC_SWEEP_MS 3000
+
 enum sync_result {
 	SYNC_CURRENT,      /* nothing new */
 	SYNC_APPLIED,      /* a new version is installed and reported */
@@ -100,6 +109,9 @@ struct sync {
 	unsigned failures;       /* consecutive, for the backoff */
 	unsigned rand_state;
 	int fetched;             /* a whole feed was read since start */
+	char **sweep;            /* moved domains to requeue once more, or NULL */
+	size_t nsweep;
+	long sweep_at;           /* monotonic ms */
 	/* called with every new feed before it is applied (may be NULL) */
 	void (*on_feed)(const struct feed *f, void *arg);
 	void *on_feed_arg;

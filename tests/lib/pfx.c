@@ -406,28 +406,34 @@ pfx_connects(const char *ip, int port)
 }
 
 static pid_t
-pfx_sink_spawn(const struct pfx_sink *s, const char *name, const char *reject_reply)
+pfx_sink_spawn(const struct pfx_sink *s, const char *name, const char *reject_reply,
+    int delay_s)
 {
 	char *pattern = xasprintf("%s/%%Y%%m%%d%%H%%M%%S.", s->dir);
 	char *addr = xasprintf("%s:%d", s->ip, s->port);
-	pid_t pid = fork();
+	char *wait = xasprintf("MAIL:%d", delay_s);
+	const char *argv[24];
+	int n = 0;
+	pid_t pid;
 
-	if (pid == 0) {
+	argv[n++] = "smtp-sink", argv[n++] = "-4", argv[n++] = "-u", argv[n++] = "nobody";
+	argv[n++] = "-h", argv[n++] = name;
+	if (reject_reply != NULL && reject_reply[0] == '5')
+		argv[n++] = "-f", argv[n++] = "RCPT", argv[n++] = "-B", argv[n++] = reject_reply;
+	else if (reject_reply != NULL)
+		argv[n++] = "-r", argv[n++] = "RCPT", argv[n++] = "-b", argv[n++] = reject_reply;
+	if (delay_s > 0)
+		argv[n++] = "-W", argv[n++] = wait;
+	argv[n++] = "-d", argv[n++] = pattern, argv[n++] = addr, argv[n++] = "64";
+	argv[n] = NULL;
+	if ((pid = fork()) == 0) {
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, 0), dup2(null, 1), dup2(null, 2);
 		setpgid(0, 0);
-		if (reject_reply != NULL && reject_reply[0] == '5')
-			execl("/usr/sbin/smtp-sink", "smtp-sink", "-4", "-u", "nobody", "-h", name,
-			    "-f", "RCPT", "-B", reject_reply, "-d", pattern, addr, "64", (char *)NULL);
-		else if (reject_reply != NULL)
-			execl("/usr/sbin/smtp-sink", "smtp-sink", "-4", "-u", "nobody", "-h", name,
-			    "-r", "RCPT", "-b", reject_reply, "-d", pattern, addr, "64", (char *)NULL);
-		else
-			execl("/usr/sbin/smtp-sink", "smtp-sink", "-4", "-u", "nobody", "-h", name,
-			    "-d", pattern, addr, "64", (char *)NULL);
+		execv("/usr/sbin/smtp-sink", (char *const *)argv);
 		_exit(127);
 	}
-	free(pattern), free(addr);
+	free(pattern), free(addr), free(wait);
 	return pid;
 }
 
@@ -453,6 +459,12 @@ pfx_sink_ready(struct pfx_sink *s)
 struct pfx_sink *
 pfx_sink_start(const char *ip, const char *reject_reply)
 {
+	return pfx_sink_start_slow(ip, reject_reply, 0);
+}
+
+struct pfx_sink *
+pfx_sink_start_slow(const char *ip, const char *reject_reply, int delay_s)
+{
 	struct pfx_sink *s = xcalloc(1, sizeof(*s));
 	struct passwd *pw = getpwnam("nobody");
 	static int seq;
@@ -468,7 +480,7 @@ pfx_sink_start(const char *ip, const char *reject_reply)
 		s->port = tl_free_port();
 		if (pfx_connects(s->ip, s->port))
 			continue;
-		s->pid = pfx_sink_spawn(s, name, reject_reply);
+		s->pid = pfx_sink_spawn(s, name, reject_reply, delay_s);
 		if (pfx_sink_ready(s)) {
 			s->nexthop = xasprintf("smtp:[%s]:%d", ip, s->port);
 			pfx_track((void **)pfx_sinks_live, s, NULL);

@@ -71,6 +71,8 @@ int pfx_queue_count(const struct pfx *p, const char *queue_name);
 void pfx_stop(struct pfx *p);
 
 struct pfx_sink *pfx_sink_start(const char *ip, const char *reject_reply);
+/* The same, answering each MAIL FROM only after delay_s seconds. */
+struct pfx_sink *pfx_sink_start_slow(const char *ip, const char *reject_reply, int delay_s);
 void pfx_sink_stop(struct pfx_sink *s);
 int pfx_sink_count(const struct pfx_sink *s);
 /* Polls until the sink holds at least n messages; 1 when it did. */

@@ -178,6 +178,13 @@ test_postqueue_select(void **state)
 	    "{\"queue_name\": \"deferred\", \"queue_id\": \"CCCC3\", \"recipients\": [{\"address\": \"u@mx.sub.gmail.test\"}]}\n"
 	    "{\"queue_name\": \"deferred\", \"queue_id\": \"DD;rm\", \"recipients\": [{\"address\": \"u@gmail.test\"}]}\n"
 	    "{\"queue_name\": \"deferred\", \"queue_id\": \"EEEE5\", \"recipients\": [{\"address\": \"u@googlemail.test\"}]}\n"
+	    /* skipped at a reload while being delivered, then deferred: waits in incoming */
+	    "{\"queue_name\": \"incoming\", \"queue_id\": \"FFFF6\", \"recipients\": "
+	    "[{\"address\": \"u@gmail.test\", \"delay_reason\": \"451 try again\"}]}\n"
+	    /* new mail, never tried: the queue manager takes it anyway */
+	    "{\"queue_name\": \"incoming\", \"queue_id\": \"GGGG7\", \"recipients\": [{\"address\": \"u@gmail.test\"}]}\n"
+	    "{\"queue_name\": \"hold\", \"queue_id\": \"HHHH8\", \"recipients\": "
+	    "[{\"address\": \"u@gmail.test\", \"delay_reason\": \"x\"}]}\n"
 	    "not json\n"
 	    "\n";
 	char *domains[] = { ".gmail.test", "gmail.test", "googlemail.test" };   /* sorted */
@@ -185,10 +192,11 @@ test_postqueue_select(void **state)
 	size_t bad, n = postfix_queue_select(jsonl, domains, 3, &ids, &bad);
 
 	(void)state;
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_string_equal(ids[0], "9D655A721F4");
 	assert_string_equal(ids[1], "CCCC3");
 	assert_string_equal(ids[2], "EEEE5");
+	assert_string_equal(ids[3], "FFFF6");
 	assert_int_equal(bad, 1);
 	postfix_ids_free(ids, n);
 	assert_true(postfix_domain_moved("x@gmail.test", domains, 3));
