@@ -114,12 +114,13 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 {
 	struct postfix pf = { cfg->command_directory, cfg->config_directory,
 	    (long)cfg->command_timeout_ms };
-	struct postfix_requeue_stats rs;
+	struct postfix_requeue_stats rs, again;
 	long t0 = apply_now_ms(), listed_ms = 0;
 	char **ids = NULL;
 	int rc = -1, by_id = strcmp(cfg->requeue, "moved") == 0;
 
 	memset(&rs, 0, sizeof(rs));
+	memset(&again, 0, sizeof(again));
 	*step = "requeue";
 	if (by_id) {
 		/* listed before the reload: it does not depend on the map, and
@@ -136,17 +137,13 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 	if (by_id ? postfix_queue_push(&pf, ids, (size_t)cfg->requeue_max, &rs, err) != 0 :
 	    strcmp(cfg->requeue, "all") == 0 && postfix_queue_flush(&pf, &rs, err) != 0)
 		goto done;
-	if (by_id && !rs.flushed) {
-		/* deferred between the listing and the reload: push those too */
-		struct postfix_requeue_stats again;
-		if (apply_requeue_pass(&pf, moved, nmoved, (size_t)cfg->requeue_max, &again, err) != 0)
-			goto done;
-		rs.selected += again.selected, rs.pushed += again.pushed;
-		rs.flushed = again.flushed;
-	}
-	if (rs.selected || rs.flushed)
+	if (by_id && !rs.flushed &&
+	    apply_requeue_pass(&pf, moved, nmoved, (size_t)cfg->requeue_max, &again, err) != 0)
+		goto done;   /* deferred between the listing and the reload: pushed too */
+	if (rs.selected || rs.flushed || again.selected)
 		log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
-		    rs.selected, nmoved, rs.pushed, rs.flushed ? ", queue flushed" : "");
+		    rs.selected + again.selected, nmoved, rs.pushed + again.pushed,
+		    rs.flushed || again.flushed ? ", queue flushed" : "");
 	t->requeue_ms = listed_ms + apply_now_ms() - t0;
 	rc = 0;
 done:
