@@ -73,10 +73,29 @@ apply_hold_release(const struct agent_config *cfg, char **removed, size_t nremov
 	return rc;
 }
 
-/* Lists the deferred mail of the moved domains and pushes it. */
+/* Drops from ids[0..*n) those in done[0..ndone); frees them. */
+static void
+apply_ids_without(char **ids, size_t *n, char **done, size_t ndone)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		size_t j = 0;
+		while (j < ndone && strcmp(ids[i], done[j]) != 0)
+			j++;
+		if (j < ndone)
+			free(ids[i]);
+		else
+			ids[k++] = ids[i];
+	}
+	*n = k;
+}
+
+/* Lists the waiting mail of the moved domains and pushes it, but for the
+ * ids in done (pushed a moment ago: the queue may not show it yet). */
 static int
 apply_requeue_pass(const struct postfix *pf, char **moved, size_t nmoved, size_t max,
-    struct postfix_requeue_stats *rs, struct strbuf *err)
+    char **done, size_t ndone, struct postfix_requeue_stats *rs, struct strbuf *err)
 {
 	char **ids = NULL;
 	int rc;
@@ -84,6 +103,7 @@ apply_requeue_pass(const struct postfix *pf, char **moved, size_t nmoved, size_t
 	memset(rs, 0, sizeof(*rs));
 	if (postfix_queue_list(pf, moved, nmoved, rs, &ids, err) != 0)
 		return -1;
+	apply_ids_without(ids, &rs->selected, done, ndone);
 	rc = postfix_queue_push(pf, ids, max, rs, err);
 	postfix_ids_free(ids, rs->selected);
 	return rc;
@@ -100,7 +120,7 @@ apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
 	int rc;
 
 	*step = "requeue";
-	rc = apply_requeue_pass(&pf, moved, nmoved, (size_t)cfg->requeue_max, &rs, err);
+	rc = apply_requeue_pass(&pf, moved, nmoved, (size_t)cfg->requeue_max, NULL, 0, &rs, err);
 	if (rc == 0 && rs.selected > 0)
 		log_info("requeue: %zu more deferred message(s) of the moved domains pushed",
 		    rs.pushed);
@@ -137,8 +157,8 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 	if (by_id ? postfix_queue_push(&pf, ids, (size_t)cfg->requeue_max, &rs, err) != 0 :
 	    strcmp(cfg->requeue, "all") == 0 && postfix_queue_flush(&pf, &rs, err) != 0)
 		goto done;
-	if (by_id && !rs.flushed &&
-	    apply_requeue_pass(&pf, moved, nmoved, (size_t)cfg->requeue_max, &again, err) != 0)
+	if (by_id && !rs.flushed && apply_requeue_pass(&pf, moved, nmoved,
+	    (size_t)cfg->requeue_max, ids, rs.selected, &again, err) != 0)
 		goto done;   /* deferred between the listing and the reload: pushed too */
 	if (rs.selected || rs.flushed || again.selected)
 		log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "validate.h"
+#include "maptext.h"
 #include "xalloc.h"
 
 #define HOLDMAP_ACTION "HOLD"
@@ -117,24 +118,7 @@ holdmap_check_line(const char *line, size_t len, size_t no, struct strbuf *err)
 int
 holdmap_check_text(const char *text, struct strbuf *err)
 {
-	size_t no = 0, n = strlen(text);
-
-	if (n > 0 && text[n - 1] != '\n') {
-		strbuf_append(err, "text does not end with a line break");
-		return -1;
-	}
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n');
-		no++;
-		if (nl == p) {
-			strbuf_appendf(err, "line %zu: empty", no);
-			return -1;
-		}
-		if (holdmap_check_line(p, (size_t)(nl - p), no, err) != 0)
-			return -1;
-		p = nl + 1;
-	}
-	return 0;
+	return maptext_check(text, holdmap_check_line, err);
 }
 
 size_t

@@ -25,21 +25,6 @@ holdq_fold(const char *s)
 	return c;
 }
 
-static int
-holdq_id_ok(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 32)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = id[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
-			return 0;
-	}
-	return 1;
-}
-
 /* Runs a Postfix command: argv[0] is the program's name in command_dir. */
 static int
 holdq_run(const struct postfix *pf, char **args, size_t nargs, const char *input,
@@ -86,7 +71,7 @@ holdq_select(const char *jsonl, struct holdq_msg **out, size_t *bad)
 
 		if (len > 0 && !json_is_object(rec))
 			(*bad)++;
-		if (q != NULL && strcmp(q, "hold") == 0 && id != NULL && holdq_id_ok(id)) {
+		if (q != NULL && strcmp(q, "hold") == 0 && id != NULL && postfix_queue_id_ok(id)) {
 			if (n == cap)
 				v = xrealloc(v, (cap *= 2) * sizeof(*v));
 			v[n].id = xstrdup(id);

@@ -77,8 +77,8 @@ postfix_domain_moved(const char *address, char **domains, size_t ndomains)
 	return hit;
 }
 
-static int
-pf_queue_id_ok(const char *id)
+int
+postfix_queue_id_ok(const char *id)
 {
 	size_t n = strlen(id);
 
@@ -108,7 +108,7 @@ pf_record_match(json_t *rec, char **domains, size_t ndomains)
 	json_t *rcpts = json_object_get(rec, "recipients"), *r;
 	size_t i;
 
-	if (q == NULL || id == NULL || !pf_queue_id_ok(id))
+	if (q == NULL || id == NULL || !postfix_queue_id_ok(id))
 		return NULL;
 	int deferred = strcmp(q, "deferred") == 0, incoming = strcmp(q, "incoming") == 0;
 	if (!deferred && !incoming)

@@ -75,6 +75,9 @@ size_t postfix_queue_select(const char *jsonl, char **domains, size_t ndomains,
     char ***ids, size_t *bad);
 void postfix_ids_free(char **ids, size_t n);
 
+/* 1 when id looks like a Postfix queue id: 1-32 letters and digits. */
+int postfix_queue_id_ok(const char *id);
+
 /* 1 when the address's domain is in domains (exactly or under a ".d"). */
 int postfix_domain_moved(const char *address, char **domains, size_t ndomains);
 

@@ -25,6 +25,7 @@
 
 #include "holdmap.h"
 #include "log.h"
+#include "maptext.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -144,24 +145,7 @@ ps_check_line(const char *line, size_t len, size_t no, struct strbuf *err)
 int
 privsep_check_text(const char *text, struct strbuf *err)
 {
-	size_t no = 0, n = strlen(text);
-
-	if (n > 0 && text[n - 1] != '\n') {
-		strbuf_append(err, "text does not end with a line break");
-		return -1;
-	}
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n');
-		no++;
-		if (nl == p) {
-			strbuf_appendf(err, "line %zu: empty", no);
-			return -1;
-		}
-		if (ps_check_line(p, (size_t)(nl - p), no, err) != 0)
-			return -1;
-		p = nl + 1;
-	}
-	return 0;
+	return maptext_check(text, ps_check_line, err);
 }
 
 static int

@@ -89,3 +89,16 @@ change_clear(struct change *ch)
 	PQclear(ch->error);
 	ch->error = NULL;
 }
+
+int
+change_one(struct change *ch, const char *sql, int n, const char *const *p, char **out)
+{
+	PGresult *fail = NULL;
+	int rc = db_one(ch->conn, sql, n, p, out, &fail);
+
+	if (rc < 0) {
+		PQclear(ch->error);
+		ch->error = fail;
+	}
+	return rc;
+}

@@ -40,4 +40,8 @@ int change_end(struct change *ch, int commit);
 /* Frees ch->error. */
 void change_clear(struct change *ch);
 
+/* db_one inside the change: 1 row (its first column in *out, may be
+ * NULL), 0 none, -1 with the failed result kept in ch->error. */
+int change_one(struct change *ch, const char *sql, int n, const char *const *p, char **out);
+
 #endif

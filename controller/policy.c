@@ -13,20 +13,6 @@
 #include "validate.h"
 #include "xalloc.h"
 
-/* One-row query through ch; -1 sets ch->error. */
-static int
-policy_one(struct change *ch, const char *sql, int n, const char *const *p, char **out)
-{
-	PGresult *fail = NULL;
-	int rc = db_one(ch->conn, sql, n, p, out, &fail);
-
-	if (rc < 0) {
-		PQclear(ch->error);
-		ch->error = fail;
-	}
-	return rc;
-}
-
 /* Records a decision (or refusal) with its evidence. */
 static int
 policy_decision(struct change *ch, const struct policy_event *ev, const char *action,
@@ -50,7 +36,7 @@ policy_best_relay(struct change *ch, const char *provider, const char *exclude, 
 	const char *p[] = { provider, exclude ? exclude : "" };
 	char *name = NULL;
 
-	*rc = policy_one(ch,
+	*rc = change_one(ch,
 	    "SELECT r.name FROM relays r WHERE NOT r.drained AND r.name <> $2"
 	    " AND NOT EXISTS (SELECT 1 FROM blocks b JOIN nodes n ON n.name = b.node"
 	    "  WHERE n.relay = r.name AND b.provider = $1 AND b.cleared_at IS NULL)"
@@ -65,7 +51,7 @@ policy_recent_flips(struct change *ch, const char *provider, long long *n)
 {
 	const char *p[] = { provider };
 	char *v = NULL;
-	int rc = policy_one(ch, "SELECT count(*) FROM history WHERE provider = $1 AND actor = 'policy'"
+	int rc = change_one(ch, "SELECT count(*) FROM history WHERE provider = $1 AND actor = 'policy'"
 	    " AND action = 'route.set' AND at > now() - interval '1 hour'", 1, p, &v);
 
 	*n = v ? atoll(v) : 0;
@@ -82,7 +68,7 @@ policy_ttl(struct change *ch, const struct settings *s, const char *object, long
 	int rc;
 
 	snprintf(window, sizeof(window), "%lld", s->reblock_window_ms / 1000);
-	rc = policy_one(ch, "SELECT extract(epoch FROM (after->>'expires_at')::timestamptz"
+	rc = change_one(ch, "SELECT extract(epoch FROM (after->>'expires_at')::timestamptz"
 	    " - (after->>'created_at')::timestamptz)::bigint FROM history"
 	    " WHERE object = $1 AND actor = 'policy' AND action = 'route.set'"
 	    " AND at > now() - $2::bigint * interval '1 second' ORDER BY id DESC LIMIT 1", 2, p, &prev);
@@ -113,11 +99,11 @@ policy_route(struct change *ch, const struct settings *s, const struct policy_ev
 	snprintf(ttl, sizeof(ttl), "%lld", t);
 	*ttl_out = t;
 	const char *p[] = { ev->provider, scope, relay, reason, ttl };
-	if (policy_one(ch, "INSERT INTO routes (provider, scope, relay, origin, reason, actor, expires_at)"
+	if (change_one(ch, "INSERT INTO routes (provider, scope, relay, origin, reason, actor, expires_at)"
 	    " VALUES ($1, $2, $3, 'auto', $4, 'policy', now() + $5::bigint * interval '1 second')"
 	    " ON CONFLICT (provider, scope) DO UPDATE SET relay = $3, reason = $4, created_at = now(),"
 	    " expires_at = EXCLUDED.expires_at WHERE routes.origin = 'auto' RETURNING 1", 5, p, NULL) < 0 ||
-	    policy_one(ch, "SELECT doc FROM route_json WHERE provider = $1 AND scope = $2", 2, p, &after) < 0)
+	    change_one(ch, "SELECT doc FROM route_json WHERE provider = $1 AND scope = $2", 2, p, &after) < 0)
 		goto out;
 	const char *saved = ch->reason;
 	ch->reason = reason;
@@ -145,13 +131,13 @@ policy_open_block(struct change *ch, const struct policy_event *ev)
 	snprintf(counts, sizeof(counts), "{\"count\": %lld, \"attempts\": %lld, \"window_s\": %lld}",
 	    ev->count, ev->attempts, ev->window_s);
 	const char *q[] = { ev->node, ev->provider, counts, ev->evidence };
-	rc = policy_one(ch, "UPDATE blocks SET counts = $3::jsonb,"
+	rc = change_one(ch, "UPDATE blocks SET counts = $3::jsonb,"
 	    " samples = coalesce($4::jsonb->'samples', samples)"
 	    " WHERE node = $1 AND provider = $2 AND cleared_at IS NULL RETURNING id", 4, q, &id);
 	free(id);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if (policy_one(ch, "INSERT INTO blocks (node, provider, since, class, counts, samples, reporter)"
+	if (change_one(ch, "INSERT INTO blocks (node, provider, since, class, counts, samples, reporter)"
 	    " VALUES ($1, $2, coalesce($3::timestamptz, now()), $4, $5::jsonb,"
 	    " coalesce($6::jsonb->'samples', '[]'), $7) RETURNING id", 7, p, &id) < 0)
 		return -1;
@@ -173,7 +159,7 @@ policy_on_server(struct change *ch, const struct settings *s, const struct polic
 	long long flips, ttl = 0;
 	int rc, found;
 
-	found = policy_one(ch, "SELECT doc::text FROM route_json WHERE provider = $1"
+	found = change_one(ch, "SELECT doc::text FROM route_json WHERE provider = $1"
 	    " AND scope IN ($2, '*') ORDER BY scope = $2 DESC LIMIT 1", 2, p, &route);
 	if (found < 0)
 		return -1;
@@ -273,7 +259,7 @@ policy_routed(struct change *ch, const struct policy_event *ev)
 {
 	const char *p[] = { ev->provider, ev->node };
 
-	return policy_one(ch, "SELECT 1 FROM routes WHERE provider = $1 AND scope IN ($2, '*')",
+	return change_one(ch, "SELECT 1 FROM routes WHERE provider = $1 AND scope IN ($2, '*')",
 	    2, p, NULL);
 }
 
@@ -289,13 +275,13 @@ policy_block(struct change *ch, const struct settings *s, const struct policy_ev
 	if (rc < 0)
 		return rc;
 	const char *q[] = { ev->provider };
-	if (policy_one(ch, "SELECT coalesce(relay, '') FROM nodes WHERE name = $1", 1, p, &relay) < 0)
+	if (change_one(ch, "SELECT coalesce(relay, '') FROM nodes WHERE name = $1", 1, p, &relay) < 0)
 		return -1;
 	if (rc == 0 && (relay[0] != '\0' || (rc = policy_routed(ch, ev)) != 0)) {
 		free(relay);     /* a refresh: acted on already, or a relay node */
 		return rc < 0 ? -1 : 0;
 	}
-	if ((rc = policy_one(ch, "SELECT 1 FROM providers WHERE name = $1", 1, q, NULL)) < 0)
+	if ((rc = change_one(ch, "SELECT 1 FROM providers WHERE name = $1", 1, q, NULL)) < 0)
 		return -1;
 	if (rc == 0) {
 		strbuf_appendf(&what, "provider %s is not configured in the controller: add it"
@@ -320,7 +306,7 @@ policy_clear(struct change *ch, const struct policy_event *ev, struct strbuf *su
 {
 	const char *p[] = { ev->node, ev->provider, ev->at };
 	char *before = NULL, *object;
-	int rc = policy_one(ch, "UPDATE blocks SET cleared_at = coalesce($3::timestamptz, now())"
+	int rc = change_one(ch, "UPDATE blocks SET cleared_at = coalesce($3::timestamptz, now())"
 	    " WHERE node = $1 AND provider = $2 AND cleared_at IS NULL"
 	    " RETURNING jsonb_build_object('node', node, 'provider', provider, 'since', rfc3339(since),"
 	    " 'class', class, 'counts', counts)::text", 3, p, &before);

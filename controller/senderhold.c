@@ -7,27 +7,13 @@
 
 #include "db.h"
 
-/* One-row query through ch; -1 leaves the failed result in ch->error. */
-static int
-senderhold_one(struct change *ch, const char *sql, int n, const char *const *p, char **out)
-{
-	PGresult *fail = NULL;
-	int rc = db_one(ch->conn, sql, n, p, out, &fail);
-
-	if (rc < 0) {
-		PQclear(ch->error);
-		ch->error = fail;
-	}
-	return rc;
-}
-
 int
 senderhold_find(struct change *ch, const char *sender, char **doc)
 {
 	const char *p[] = { sender };
 
 	*doc = NULL;
-	return senderhold_one(ch, "SELECT doc FROM hold_json WHERE lower(sender) = lower($1)",
+	return change_one(ch, "SELECT doc FROM hold_json WHERE lower(sender) = lower($1)",
 	    1, p, doc) < 0 ? -1 : 0;
 }
 
@@ -53,7 +39,7 @@ senderhold_add(struct change *ch, const char *sender, const char *origin,
 		return -1;
 	if (*doc != NULL)
 		return 0;
-	rc = senderhold_one(ch, "INSERT INTO holds (sender, origin, reason, actor)"
+	rc = change_one(ch, "INSERT INTO holds (sender, origin, reason, actor)"
 	    " VALUES ($1, $2, $3, $4) RETURNING 1", 4, p, NULL);
 	if (rc < 0 || senderhold_find(ch, sender, doc) != 0)
 		return -1;
@@ -74,7 +60,7 @@ senderhold_release(struct change *ch, const char *sender, char **doc)
 	if (*doc == NULL)
 		return 0;
 	const char *p[] = { sender };
-	rc = senderhold_one(ch, "DELETE FROM holds WHERE lower(sender) = lower($1) RETURNING sender",
+	rc = change_one(ch, "DELETE FROM holds WHERE lower(sender) = lower($1) RETURNING sender",
 	    1, p, &stored);
 	if (rc == 1) {
 		rc = senderhold_record(ch, "sender.release", stored, *doc, NULL) == 0 ? 1 : -1;
