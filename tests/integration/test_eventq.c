@@ -25,20 +25,10 @@
 static struct tl_controller *ctl;
 static char *token;
 
-static char *
-sql(const char *q)
-{
-	return tl_sql(ctl->conninfo, q);
-}
-
 static void
 expect_sql(const char *q, const char *want)
 {
-	char *got = sql(q);
-
-	if (got == NULL || strcmp(got, want) != 0)
-		fail_msg("%s: got \"%s\", want \"%s\"", q, got ? got : "(null)", want);
-	free(got);
+	tl_expect_sql(ctl->conninfo, q, want);
 }
 
 static void

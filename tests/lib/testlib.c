@@ -440,3 +440,13 @@ tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms)
 	}
 	return 0;
 }
+
+void
+tl_expect_sql(const char *conninfo, const char *q, const char *want)
+{
+	char *got = tl_sql(conninfo, q);
+
+	if (got == NULL || strcmp(got, want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", q, got ? got : "(null)", want);
+	free(got);
+}

@@ -31,6 +31,9 @@ char *tl_db_create(void);
 /* First column of the first row, or NULL for no row / SQL NULL. Fails the
  * test on an SQL error. */
 char *tl_sql(const char *conninfo, const char *sql);
+/* Fails the test unless the query's one value (first row, first column)
+ * is want; shows what it got. */
+void tl_expect_sql(const char *conninfo, const char *sql, const char *want);
 /* Runs sql; returns 0, or -1 with the server's message in *err. */
 int tl_sql_try(const char *conninfo, const char *sql, char **err);
 
