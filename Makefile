@@ -137,14 +137,15 @@ install: all
 	cp deploy/*.ini deploy/*.service $(DESTDIR)$(PREFIX)/share/doc/postroute/examples/ 2>/dev/null || true
 
 # Coverage-guided fuzzing with clang's libFuzzer (not part of check):
-#   make fuzz FUZZ=validate|api_body FUZZ_SECONDS=60
+#   make fuzz FUZZ=validate|api_body|maillog|relit|feed FUZZ_SECONDS=60
 FUZZ ?= validate
 FUZZ_SECONDS ?= 30
 fuzz: $(O)/gen/schema_sql.c
 	@mkdir -p build/fuzz/corpus-$(FUZZ)
+	@if [ -d tests/fuzz/seeds/$(FUZZ) ]; then cp tests/fuzz/seeds/$(FUZZ)/* build/fuzz/corpus-$(FUZZ)/; fi
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -DPOSTROUTE_VERSION=\"$(VERSION)\" \
-	    -Icommon -Icontroller $(PKG_CFLAGS) -o build/fuzz/fuzz_$(FUZZ) tests/fuzz/fuzz_$(FUZZ).c \
-	    $(COMMON_SRC) $(filter-out controller/main.c,$(wildcard controller/*.c)) $(O)/gen/schema_sql.c $(LIBS)
+	    -Icommon -Icontroller -Iagent $(PKG_CFLAGS) -o build/fuzz/fuzz_$(FUZZ) tests/fuzz/fuzz_$(FUZZ).c \
+	    $(COMMON_SRC) $(CONTROLLER_SRC) $(AGENT_SRC) $(O)/gen/schema_sql.c $(LIBS)
 	build/fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$(FUZZ)
 
 format:

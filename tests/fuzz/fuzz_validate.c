@@ -41,5 +41,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_line_safe(in);
 	if (validate_name(in) == NULL)
 		check_line_safe(in);
+	if (validate_sender(in) == NULL) {
+		check_line_safe(in);
+		if (in[0] == '@' || in[0] == '.' || strchr(in, ':') != NULL)
+			abort();
+	}
 	return 0;
 }
