@@ -104,10 +104,11 @@ logwatch_volume_event(const struct volume_event *ev, void *arg)
 {
 	struct logwatch *lw = arg;
 	json_t *ids = json_array();
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i}",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i, s:i}",
 	    "type", "volume", "node", lw->cfg->node, "sender", ev->sender,
 	    "rate", (json_int_t)ev->rate, "baseline", (json_int_t)(ev->baseline + 0.5),
-	    "client_ips", ev->client_ips, "window_s", (int)(lw->cfg->lw_vol_interval_ms / 1000));
+	    "client_ips", ev->client_ips, "window_s", (int)(lw->cfg->lw_vol_interval_ms / 1000),
+	    "deferred", ev->deferred, "bounced", ev->bounced);
 
 	for (int i = 0; i < ev->nqueue_ids; i++)
 		json_array_append_new(ids, json_string(ev->queue_ids[i]));

@@ -291,6 +291,10 @@ out_volume(const struct volume_event *ev, void *arg)
 	out_num(o, (long long)(ev->baseline + 0.5));
 	OUT_LIT(o, ",\"client_ips\":");
 	out_num(o, ev->client_ips);
+	OUT_LIT(o, ",\"deferred\":");
+	out_num(o, ev->deferred);
+	OUT_LIT(o, ",\"bounced\":");
+	out_num(o, ev->bounced);
 	OUT_LIT(o, ",\"at\":");
 	out_time(o, ev->at);
 	OUT_LIT(o, "}\n");

@@ -15,6 +15,7 @@
 
 static const char *const event_fields[] = { "type", "node", "provider", "class", "count",
 	"attempts", "window_s", "at", "samples", "sender", "rate", "baseline", "client_ips",
+	"deferred", "bounced",
 	"queue_ids", NULL };
 
 /* Printable ASCII without spaces: senders and classes. */
@@ -75,7 +76,7 @@ api_event_number(json_t *body, const char *key, double *out, struct http_reply *
 	return 1;
 }
 
-/* The figures of a volume event: rate, baseline, client_ips. */
+/* The figures of a volume event: rate, baseline, client_ips, deferred, bounced. */
 static int
 api_event_volume(json_t *body, struct policy_event *ev, struct http_reply *rep)
 {
@@ -89,6 +90,10 @@ api_event_volume(json_t *body, struct policy_event *ev, struct http_reply *rep)
 	ev->has_client_ips = ips != NULL && !json_is_null(ips);
 	if (ev->has_client_ips &&
 	    api_int(body, "client_ips", 1, 0, 1000000000, &ev->client_ips, rep) != 0)
+		return -1;
+	ev->deferred = ev->bounced = -1;
+	if (api_int(body, "deferred", 0, 0, 1000000000, &ev->deferred, rep) != 0 ||
+	    api_int(body, "bounced", 0, 0, 1000000000, &ev->bounced, rep) != 0)
 		return -1;
 	return 0;
 }

@@ -408,6 +408,26 @@ out:
 	return rc;
 }
 
+/* ": 900 recipients per interval, baseline 3, ...; " from what the event has. */
+static void
+policy_volume_figures(const struct policy_event *ev, struct strbuf *out)
+{
+	size_t before = out->len;
+
+	if (ev->has_rate)
+		strbuf_appendf(out, "%s%.0f recipients per interval", out->len > before ? ", " : ": ",
+		    ev->rate);
+	if (ev->has_baseline)
+		strbuf_appendf(out, "%sbaseline %.0f", out->len > before ? ", " : ": ", ev->baseline);
+	if (ev->has_client_ips && ev->client_ips > 0)
+		strbuf_appendf(out, "%s%lld client IPs", out->len > before ? ", " : ": ", ev->client_ips);
+	if (ev->deferred > 0)
+		strbuf_appendf(out, "%s%lld deferred", out->len > before ? ", " : ": ", ev->deferred);
+	if (ev->bounced > 0)
+		strbuf_appendf(out, "%s%lld bounced", out->len > before ? ", " : ": ", ev->bounced);
+	strbuf_append(out, ". ");
+}
+
 static int
 policy_volume(struct change *ch, const struct settings *s, const struct policy_event *ev,
     struct strbuf *summary, struct strbuf *key)
@@ -424,7 +444,8 @@ policy_volume(struct change *ch, const struct settings *s, const struct policy_e
 		    ev->node, ev->has_rate ? ev->rate : 0, ev->has_baseline ? ev->baseline : 0);
 	} else {
 		strbuf_appendf(summary, ":rotating_light: sender %s on %s: sudden volume surge"
-		    " (possibly a hijacked account). ", ev->sender, ev->node);
+		    " (possibly a hijacked account)", ev->sender, ev->node);
+		policy_volume_figures(ev, summary);
 		if (rc == 0)
 			rc = policy_hold(ch, s, ev, summary);
 	}

@@ -50,6 +50,7 @@ struct policy_event {
 	const char *sender;        /* volume */
 	double rate, baseline;     /* volume, when has_rate / has_baseline */
 	long long client_ips;      /* volume, when has_client_ips */
+	long long deferred, bounced; /* volume: this interval's, or -1 */
 	int has_rate, has_baseline, has_client_ips;
 };
 

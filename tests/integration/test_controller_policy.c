@@ -381,10 +381,22 @@ test_volume_event(void **state)
 {
 	(void)state;
 	json_decref(event("{\"type\":\"volume\",\"node\":\"mx02\",\"sender\":\"info@shop.example.jp\","
-	    "\"rate\":900,\"baseline\":3,\"client_ips\":14,\"queue_ids\":[\"4F2A71C0B3D\"]}", 200));
+	    "\"rate\":900,\"baseline\":3,\"client_ips\":14,\"deferred\":120,\"bounced\":40,"
+	    "\"queue_ids\":[\"4F2A71C0B3D\"]}", 200));
 	expect_sql("SELECT action || ' ' || object FROM history ORDER BY id DESC LIMIT 1",
 	    "volume.surge mx02/info@shop.example.jp");
-	wait_hook("sender info@shop.example.jp on mx02: sudden volume surge");
+	wait_hook("sender info@shop.example.jp on mx02: sudden volume surge (possibly a hijacked"
+	    " account): 900 recipients per interval, baseline 3, 14 client IPs, 120 deferred,"
+	    " 40 bounced.");
+	/* the figures are checked like any input */
+	char *h0 = sql("SELECT count(*) FROM history");
+	json_decref(event("{\"type\":\"volume\",\"node\":\"mx02\",\"sender\":\"x@example.jp\","
+	    "\"deferred\":-1}", 400));
+	json_decref(event("{\"type\":\"volume\",\"node\":\"mx02\",\"sender\":\"x@example.jp\","
+	    "\"bounced\":\"40\"}", 400));
+	char *h1 = sql("SELECT count(*) FROM history");
+	assert_string_equal(h0, h1);
+	free(h0), free(h1);
 	json_t *st = NULL;
 	assert_int_equal(tl_api(ctl, "GET", "/v1/status", ctl->admin, NULL, &st), 200);
 	json_t *surge = json_array_get(json_object_get(st, "surges"), 0);
