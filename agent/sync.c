@@ -459,14 +459,14 @@ fail:
 	return SYNC_FAILED;
 }
 
-/* Why the installed map differs from the state, or NULL when it does not. */
+/* Why the map file at path (type map_type) differs from want, or NULL. */
 static const char *
-sync_installed_drift(const struct sync *s)
+sync_file_drift(const char *path, const char *map_type, const char *want)
 {
-	char *idx = mapinstall_index_path(s->cfg->map_type, s->cfg->transport_file);
-	int fd = open(s->cfg->transport_file, O_RDONLY | O_CLOEXEC);
+	char *idx = mapinstall_index_path(map_type, path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct strbuf sb = STRBUF_INIT;
-	char buf[65536], hex[SHA256_HEX_LEN + 1];
+	char buf[65536];
 	const char *why = NULL;
 	ssize_t n;
 
@@ -476,8 +476,7 @@ sync_installed_drift(const struct sync *s)
 		while ((n = read(fd, buf, sizeof(buf))) > 0)
 			strbuf_appendn(&sb, buf, (size_t)n);
 		close(fd);
-		sha256_hex(sb.buf ? sb.buf : "", sb.len, hex);
-		if (strcmp(hex, s->st.sha256) != 0)
+		if (strcmp(strbuf_str(&sb), want) != 0)
 			why = "was changed by hand";
 		else if (access(idx, F_OK) != 0)
 			why = "has lost its index file";
@@ -485,6 +484,37 @@ sync_installed_drift(const struct sync *s)
 	strbuf_release(&sb);
 	free(idx);
 	return why;
+}
+
+/* Why the installed transport map differs from the state, or NULL. */
+static const char *
+sync_installed_drift(const struct sync *s)
+{
+	return sync_file_drift(s->cfg->transport_file, s->cfg->map_type, s->st.text);
+}
+
+/* Puts the applied hold map back when it was changed by hand or lost. */
+static void
+sync_check_holds_installed(struct sync *s)
+{
+	struct apply_times t = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	const char *why, *step = "install";
+	int rc;
+
+	if (s->cfg->hold_map[0] == '\0' || s->st.hold_text == NULL ||
+	    (why = sync_file_drift(s->cfg->hold_map, s->cfg->map_type, s->st.hold_text)) == NULL)
+		return;
+	if (s->priv_fd >= 0)
+		rc = privsep_hold_install(s->priv_fd, s->st.hold_text, &t, &step, &err);
+	else
+		rc = apply_hold_install(s->cfg, s->st.hold_text, &t, &step, &err);
+	if (rc == 0)
+		log_warnx("%s %s: restored", s->cfg->hold_map, why);
+	else
+		log_warnx("%s %s; restoring it failed at %s: %s", s->cfg->hold_map, why, step,
+		    strbuf_str(&err));
+	strbuf_release(&err);
 }
 
 /* Restores the map of the state when the installed one drifted. */
@@ -548,6 +578,7 @@ sync_once(struct sync *s, int wait_s)
 
 	if (sync_check_installed(s) != 0)
 		return SYNC_FAILED;
+	sync_check_holds_installed(s);
 	sync_report_flush(s);
 	fr = feed_fetch(&s->fc, s->fetched ? s->st.version : -1, wait_s, &f, &err);
 	switch (fr) {

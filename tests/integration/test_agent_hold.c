@@ -431,6 +431,34 @@ test_hold_map_off(void **state)
 	env_stop(&e);
 }
 
+/* A hold map edited by hand (a sender taken off) is put back at the next cycle. */
+static void
+test_hand_edit_restored(void **state)
+{
+	struct env e;
+	char *log = NULL;
+
+	(void)state;
+	env_start(&e, 1, NULL, NULL);
+	set_holds(&e, 1, 1, "alice@example.test");
+	assert_int_equal(agentrun_once(e.agent, NULL), 0);
+	char *good = tl_read_file(e.pfx->hold);
+	assert_non_null(strstr(good, "alice@example.test\tHOLD"));
+	tl_write_file(e.pfx->hold, "# emptied by hand\n");
+	assert_int_equal(agentrun_once(e.agent, &log), 0);
+	assert_non_null(strstr(log, "was changed by hand: restored"));
+	char *now = tl_read_file(e.pfx->hold);
+	assert_string_equal(now, good);
+	free(log), free(now);
+	/* and the index too: alice is held again */
+	int at_sink = pfx_sink_count(sink);
+	submit(&e, "alice@example.test");
+	submit_bob_delivered(&e, &at_sink);
+	await_queue(e.pfx, "hold", 1);
+	free(good);
+	env_stop(&e);
+}
+
 int
 main(void)
 {
@@ -441,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_hostile_holds),
 		cmocka_unit_test(test_hold_install_fails),
 		cmocka_unit_test(test_hold_map_off),
+		cmocka_unit_test(test_hand_edit_restored),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
