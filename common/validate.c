@@ -16,25 +16,36 @@ is_ldh(unsigned char c)
 	    (c >= '0' && c <= '9') || c == '-';
 }
 
-/* The reason for a character no grammar here admits, or NULL. */
+/* Why no grammar here admits c, or NULL when some may. */
+static const char *
+bad_char_reason(unsigned char c)
+{
+	if (c == ' ' || c == '\t')
+		return "contains whitespace";
+	if (c == '\n' || c == '\r')
+		return "contains a line break";
+	if (c < 0x20 || c == 0x7f)
+		return "contains a control character";
+	if (c >= 0x80)
+		return "contains a non-ASCII character (use the xn-- form)";
+	if (c == '#')
+		return "contains '#'";
+	if (c == ',')
+		return "contains ','";
+	return NULL;
+}
+
+/* The reason for the first character in s[0..n) no grammar here admits,
+ * or NULL. Printable ASCII other than '#' and ',' is the common case. */
 static const char *
 bad_char(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == ' ' || c == '\t')
-			return "contains whitespace";
-		if (c == '\n' || c == '\r')
-			return "contains a line break";
-		if (c < 0x20 || c == 0x7f)
-			return "contains a control character";
-		if (c >= 0x80)
-			return "contains a non-ASCII character (use the xn-- form)";
-		if (c == '#')
-			return "contains '#'";
-		if (c == ',')
-			return "contains ','";
+		if (c > ' ' && c < 0x7f && c != '#' && c != ',')
+			continue;
+		return bad_char_reason(c);
 	}
 	return NULL;
 }
@@ -67,6 +78,37 @@ check_labels(const char *s, size_t n)
 	return NULL;
 }
 
+/*
+ * The common case in one pass: lower-case letters, digits, '-' and '.',
+ * every label 1-63 octets without '-' at either end, at most 253 octets
+ * after an optional leading dot, copied to out as it is checked. Returns 0
+ * when the value is accepted and copied, -1 when anything else is seen:
+ * then validate_domain checks it in full (out may have been written).
+ */
+static int
+domain_fast(const char *in, char *out, size_t outlen)
+{
+	size_t skip = in[0] == '.', start = skip, i;
+
+	for (i = 0; i < outlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		out[i] = (char)c;
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			continue;
+		if ((c == '-' && i > start) || i < skip)
+			continue;
+		if (c != '.' && c != '\0')
+			return -1;
+		if (i == start || i - start > 63 || in[i - 1] == '-')
+			return -1;
+		if (c == '\0')
+			return i - skip > VALIDATE_DOMAIN_MAX ? -1 : 0;
+		start = i + 1;
+	}
+	return -1;
+}
+
 const char *
 validate_domain(const char *in, char *out, size_t outlen)
 {
@@ -75,11 +117,13 @@ validate_domain(const char *in, char *out, size_t outlen)
 
 	if (in == NULL || *in == '\0')
 		return "is empty";
+	if (domain_fast(in, out, outlen) == 0)
+		return NULL;
 	n = strlen(in);
 	if ((err = bad_char(in, n)) != NULL)
 		return err;
 	const char *labels = in[0] == '.' ? in + 1 : in;
-	if ((err = check_labels(labels, strlen(labels))) != NULL)
+	if ((err = check_labels(labels, n - (size_t)(labels - in))) != NULL)
 		return err;
 	if (n + 1 > outlen)
 		return "is too long";

@@ -1,10 +1,13 @@
 /*
- * test_validate.c: the transport(5) grammars, good and hostile values.
+ * test_validate.c: the transport(5) grammars, good and hostile values;
+ * validate_domain against a plain reference of its grammar over every
+ * short string of a hostile alphabet and at the length limits.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -77,6 +80,138 @@ test_domain_length(void **state)
 	assert_null(validate_domain(in, out, sizeof(out)));
 	in[251] = 'b', in[252] = 'c', in[253] = 'd', in[254] = '\0';
 	assert_string_equal(validate_domain(in, out, sizeof(out)), "is longer than 253 octets");
+}
+
+/*
+ * The domain grammar written plainly, check after check in the order of
+ * validate.h, for comparison with validate_domain (which takes a faster
+ * path for the common case).
+ */
+static const char *
+ref_domain(const char *in, char *out, size_t outlen)
+{
+	size_t n, start = 0;
+
+	if (in == NULL || *in == '\0')
+		return "is empty";
+	n = strlen(in);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == ' ' || c == '\t')
+			return "contains whitespace";
+		if (c == '\n' || c == '\r')
+			return "contains a line break";
+		if (c < 0x20 || c == 0x7f)
+			return "contains a control character";
+		if (c >= 0x80)
+			return "contains a non-ASCII character (use the xn-- form)";
+		if (c == '#')
+			return "contains '#'";
+		if (c == ',')
+			return "contains ','";
+	}
+	const char *s = in[0] == '.' ? in + 1 : in;
+	size_t ln = strlen(s);
+	if (ln == 0)
+		return "is empty";
+	if (ln > VALIDATE_DOMAIN_MAX)
+		return "is longer than 253 octets";
+	for (size_t i = 0; i <= ln; i++) {
+		if (i < ln && s[i] != '.') {
+			char c = s[i];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			    c == '-'))
+				return "contains a character other than letters, digits, '-' and '.'";
+			continue;
+		}
+		if (i == start)
+			return "has an empty label";
+		if (i - start > 63)
+			return "has a label longer than 63 octets";
+		if (s[start] == '-' || s[i - 1] == '-')
+			return "has a label that starts or ends with '-'";
+		start = i + 1;
+	}
+	if (n + 1 > outlen)
+		return "is too long";
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] - 'A' + 'a') : in[i];
+	return NULL;
+}
+
+/* validate_domain and ref_domain agree on in (reason and copy). */
+static void
+same_as_ref(const char *in, size_t outlen)
+{
+	char got_out[300], want_out[300];
+	const char *got, *want;
+
+	assert_true(outlen <= sizeof(got_out));
+	got = validate_domain(in, got_out, outlen);
+	want = ref_domain(in, want_out, outlen);
+	if ((got == NULL) != (want == NULL) || (got != NULL && strcmp(got, want) != 0))
+		fail_msg("\"%s\" (outlen %zu): got %s, want %s", in, outlen, got ? got : "accepted",
+		    want ? want : "accepted");
+	if (got == NULL && strcmp(got_out, want_out) != 0)
+		fail_msg("\"%s\": copied \"%s\", want \"%s\"", in, got_out, want_out);
+}
+
+/* Every string of up to 5 octets over letters of each case, a digit, '-',
+ * '.', and one each of the refused kinds. */
+static void
+test_domain_reference(void **state)
+{
+	static const char alpha[] = "aZ7-._ #,\n\x01\x7f\xc3";
+	const size_t na = sizeof(alpha) - 1;
+	char in[8];
+
+	(void)state;
+	for (size_t len = 1; len <= 5; len++) {
+		size_t total = 1;
+		for (size_t k = 0; k < len; k++)
+			total *= na;
+		for (size_t v = 0; v < total; v++) {
+			size_t x = v;
+			for (size_t k = 0; k < len; k++, x /= na)
+				in[k] = alpha[x % na];
+			in[len] = '\0';
+			same_as_ref(in, VALIDATE_DOMAIN_MAX + 2);
+			same_as_ref(in, 4);     /* an output too small for the longer ones */
+		}
+	}
+}
+
+/* Label and total lengths around their limits, with and without a
+ * leading dot, a '-' or an upper-case letter at either end. */
+static void
+test_domain_limits(void **state)
+{
+	static const char *const tails[] = { "", "-", "A", ".a" };
+	char in[300];
+
+	(void)state;
+	for (size_t lead = 0; lead <= 1; lead++) {
+		for (size_t label = 60; label <= 65; label++) {
+			for (size_t total = 249; total <= 256; total++) {
+				for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+					size_t n = 0;
+					if (lead)
+						in[n++] = '.';
+					while (n < total) {
+						for (size_t k = 0; k < label && n < total; k++)
+							in[n++] = (char)('a' + k % 26);
+						if (n < total - 1)
+							in[n++] = '.';
+					}
+					in[n] = '\0';
+					snprintf(in + n, sizeof(in) - n, "%s", tails[t]);
+					same_as_ref(in, VALIDATE_DOMAIN_MAX + 2);
+					same_as_ref(in, strlen(in) + 1);
+					same_as_ref(in, strlen(in));
+				}
+			}
+		}
+	}
 }
 
 static void
@@ -229,6 +364,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_domain_length),
+		cmocka_unit_test(test_domain_reference),
+		cmocka_unit_test(test_domain_limits),
 		cmocka_unit_test(test_nexthops),
 		cmocka_unit_test(test_nexthop_service),
 		cmocka_unit_test(test_names),
