@@ -256,8 +256,7 @@ render_give(struct render_buf *b, struct strbuf *out)
 		strbuf_appendn(out, b->p, b->len);
 		return;
 	}
-	strbuf_release(out);
-	out->buf = b->p, out->len = b->len, out->cap = b->cap;
+	strbuf_attach(out, b->p, b->len, b->cap);
 	b->p = NULL;
 }
 

@@ -89,6 +89,15 @@ strbuf_detach(struct strbuf *sb)
 }
 
 void
+strbuf_attach(struct strbuf *sb, char *buf, size_t len, size_t cap)
+{
+	free(sb->buf);
+	sb->buf = buf;
+	sb->len = len;
+	sb->cap = cap;
+}
+
+void
 strbuf_release(struct strbuf *sb)
 {
 	free(sb->buf);

@@ -26,6 +26,9 @@ void strbuf_appendf(struct strbuf *sb, const char *fmt, ...)
 void strbuf_reset(struct strbuf *sb);
 const char *strbuf_str(const struct strbuf *sb);
 char *strbuf_detach(struct strbuf *sb);
+/* The opposite: sb (emptied first) takes over buf, a malloc'ed block of
+ * cap octets holding a NUL-terminated text of len octets. */
+void strbuf_attach(struct strbuf *sb, char *buf, size_t len, size_t cap);
 void strbuf_release(struct strbuf *sb);
 
 #endif
