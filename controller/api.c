@@ -107,7 +107,6 @@ api_authorize(struct app *app, struct http_request *req, const struct endpoint *
     struct http_reply *rep)
 {
 	const char *secret = api_bearer(req);
-	PGconn *c;
 	int found;
 
 	if (e->roles == PUBLIC)
@@ -116,9 +115,7 @@ api_authorize(struct app *app, struct http_request *req, const struct endpoint *
 		api_error(rep, 401, "Authorization: a bearer token is required");
 		return -1;
 	}
-	c = db_acquire(app->pool);
-	found = token_lookup(c, secret, &req->token);
-	db_release(app->pool, c);
+	found = token_authenticate(app->pool, secret, app->settings->token_cache_ms, &req->token);
 	if (found < 0) {
 		api_error(rep, 503, "database unavailable");
 		return -1;

@@ -18,6 +18,7 @@ static int metrics_nlabels;
 static atomic_ulong metrics_requests[METRICS_MAX_ENDPOINTS][NCODES + 1];
 static atomic_ulong metrics_db_errors, metrics_db_reconnects, metrics_listen_reconnects;
 static atomic_ulong metrics_wakeups;
+static atomic_ulong metrics_token_cache_hits, metrics_token_db_lookups;
 static atomic_long metrics_waiting;
 static atomic_llong metrics_version;
 static atomic_int metrics_db_up;
@@ -50,6 +51,12 @@ void metrics_set_version(long long v) { atomic_store(&metrics_version, v); }
 void metrics_set_db_up(int up) { atomic_store(&metrics_db_up, up); }
 
 void
+metrics_count_token_lookup(int cached)
+{
+	atomic_fetch_add(cached ? &metrics_token_cache_hits : &metrics_token_db_lookups, 1);
+}
+
+void
 metrics_render(struct strbuf *out)
 {
 	strbuf_append(out,
@@ -79,6 +86,10 @@ metrics_render(struct strbuf *out)
 	    "# TYPE postroute_db_reconnects_total counter\npostroute_db_reconnects_total %lu\n"
 	    "# HELP postroute_listen_reconnects_total Re-established LISTEN connections.\n"
 	    "# TYPE postroute_listen_reconnects_total counter\npostroute_listen_reconnects_total %lu\n"
+	    "# HELP postroute_token_cache_hits_total Requests whose token was found in the lookup cache.\n"
+	    "# TYPE postroute_token_cache_hits_total counter\npostroute_token_cache_hits_total %lu\n"
+	    "# HELP postroute_token_db_lookups_total Token lookups sent to the database.\n"
+	    "# TYPE postroute_token_db_lookups_total counter\npostroute_token_db_lookups_total %lu\n"
 	    "# HELP postroute_db_up Whether the LISTEN connection to the database is up.\n"
 	    "# TYPE postroute_db_up gauge\npostroute_db_up %d\n"
 	    "# HELP postroute_routing_version Current routing version.\n"
@@ -87,6 +98,7 @@ metrics_render(struct strbuf *out)
 	    "# TYPE postroute_build_info gauge\npostroute_build_info{version=\"%s\"} 1\n",
 	    atomic_load(&metrics_waiting), atomic_load(&metrics_wakeups),
 	    atomic_load(&metrics_db_errors), atomic_load(&metrics_db_reconnects),
-	    atomic_load(&metrics_listen_reconnects), atomic_load(&metrics_db_up),
+	    atomic_load(&metrics_listen_reconnects), atomic_load(&metrics_token_cache_hits),
+	    atomic_load(&metrics_token_db_lookups), atomic_load(&metrics_db_up),
 	    atomic_load(&metrics_version), POSTROUTE_VERSION);
 }

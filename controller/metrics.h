@@ -17,6 +17,8 @@ void metrics_count_db_error(void);
 void metrics_count_db_reconnect(void);
 void metrics_count_listen_reconnect(void);
 void metrics_count_wakeups(unsigned long n);
+/* One request's token: answered by the lookup cache (1) or the database (0). */
+void metrics_count_token_lookup(int cached);
 void metrics_set_waiting(long n);
 void metrics_set_version(long long v);
 void metrics_set_db_up(int up);

@@ -23,6 +23,8 @@ const struct config_key settings_keys[] = {
 	  "longest a feed request may wait for a change" },
 	{ "server", "log_level", CONFIG_ENUM, S(log_level), "info", 0, 0, 0, "debug|info|warn|error",
 	  "lowest level of log lines written to stderr" },
+	{ "server", "token_cache", CONFIG_DURATION, S(token_cache_ms), "10s", 0, 300 * 1000LL, 0, NULL,
+	  "how long a token found in the database is trusted without asking again (0: always ask)" },
 	{ "database", "conninfo", CONFIG_STRING, S(conninfo), NULL, 0, 0, 1, NULL,
 	  "libpq connection string of the PostgreSQL database" },
 	{ "database", "pool_size", CONFIG_INT, S(pool_size), "8", 1, 256, 0, NULL,

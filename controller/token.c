@@ -1,15 +1,199 @@
 /*
- * token.c: token storage and lookup.
+ * token.c: token storage, lookup, and the cache of successful lookups.
+ *
+ * The cache is this file's static state, shared by the HTTP worker threads
+ * under one mutex: a hash table over a fixed array of TOKEN_CACHE_MAX
+ * entries, each also linked in the order its token was found in the
+ * database, which is the order they expire in; a full cache drops its
+ * oldest entry. Links are an entry's index + 1 (0: none), so the zeroed
+ * static storage is an empty cache and costs no memory until used.
  */
 #include "token.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
-#include "db.h"
+#include "metrics.h"
 #include "sha256.h"
 #include "validate.h"
+
+#define TOKEN_CACHE_MAX 16384            /* entries */
+#define TOKEN_CACHE_BUCKETS 32768        /* a power of two */
+
+struct token_cached {
+	char digest[SHA256_HEX_LEN];     /* hex, no NUL */
+	struct token_info info;
+	long long asked_ms;              /* CLOCK_MONOTONIC, before the database was asked */
+	int chain;                       /* next in its bucket, or in the free list */
+	int older, newer;                /* in the order found */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct token_cached entry[TOKEN_CACHE_MAX];
+	int bucket[TOKEN_CACHE_BUCKETS];
+	int used;                        /* entries handed out at least once */
+	int free;                        /* dropped entries, through chain */
+	int oldest, newest;
+	unsigned long generation;        /* bumped by every token_cache_forget */
+} token_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* ---- the lookup cache: get, put and forget take the lock, the rest run under it ---- */
+
+static long long
+token_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct token_cached *
+token_cache_at(int link)
+{
+	return &token_cache.entry[link - 1];
+}
+
+/* The digest is SHA-256 in lower-case hex: its first 8 digits are as good
+ * as any hash. */
+static unsigned
+token_cache_hash(const char *digest)
+{
+	unsigned h = 0;
+
+	for (int i = 0; i < 8; i++)
+		h = h << 4 | (unsigned)(digest[i] <= '9' ? digest[i] - '0' : digest[i] - 'a' + 10);
+	return h & (TOKEN_CACHE_BUCKETS - 1);
+}
+
+static int
+token_cache_find(const char *digest)
+{
+	int e = token_cache.bucket[token_cache_hash(digest)];
+
+	while (e != 0 && memcmp(token_cache_at(e)->digest, digest, SHA256_HEX_LEN) != 0)
+		e = token_cache_at(e)->chain;
+	return e;
+}
+
+/* Unlinks entry e from its bucket and from the order, onto the free list. */
+static void
+token_cache_drop(int e)
+{
+	struct token_cached *x = token_cache_at(e);
+	int *p = &token_cache.bucket[token_cache_hash(x->digest)];
+
+	while (*p != e)
+		p = &token_cache_at(*p)->chain;
+	*p = x->chain;
+	if (x->older != 0)
+		token_cache_at(x->older)->newer = x->newer;
+	else
+		token_cache.oldest = x->newer;
+	if (x->newer != 0)
+		token_cache_at(x->newer)->older = x->older;
+	else
+		token_cache.newest = x->older;
+	x->chain = token_cache.free;
+	token_cache.free = e;
+}
+
+/* A free entry, after dropping the oldest one when every entry is in use. */
+static int
+token_cache_take(void)
+{
+	int e;
+
+	if (token_cache.free == 0 && token_cache.used == TOKEN_CACHE_MAX)
+		token_cache_drop(token_cache.oldest);
+	if (token_cache.free == 0)
+		return ++token_cache.used;
+	e = token_cache.free;
+	token_cache.free = token_cache_at(e)->chain;
+	return e;
+}
+
+/* Adds a digest that is not in the cache, as the newest entry. */
+static void
+token_cache_add(const char *digest, const struct token_info *info, long long asked_ms)
+{
+	int e = token_cache_take();
+	struct token_cached *x = token_cache_at(e);
+	unsigned b = token_cache_hash(digest);
+
+	memcpy(x->digest, digest, SHA256_HEX_LEN);
+	x->info = *info;
+	x->asked_ms = asked_ms;
+	x->chain = token_cache.bucket[b];
+	token_cache.bucket[b] = e;
+	x->older = token_cache.newest;
+	x->newer = 0;
+	if (token_cache.newest != 0)
+		token_cache_at(token_cache.newest)->newer = e;
+	else
+		token_cache.oldest = e;
+	token_cache.newest = e;
+}
+
+/* 1 with *out when the database was asked for the digest less than ttl_ms
+ * ago; else 0 with the generation a lookup made now must be stored under. */
+static int
+token_cache_get(const char *digest, long long ttl_ms, struct token_info *out,
+    unsigned long *generation)
+{
+	int e, hit = 0;
+
+	pthread_mutex_lock(&token_cache.lock);
+	if ((e = token_cache_find(digest)) != 0) {
+		if (token_now_ms() - token_cache_at(e)->asked_ms < ttl_ms) {
+			*out = token_cache_at(e)->info;
+			hit = 1;
+		} else {
+			token_cache_drop(e);
+		}
+	}
+	*generation = token_cache.generation;
+	pthread_mutex_unlock(&token_cache.lock);
+	return hit;
+}
+
+/* Stores a lookup that found the token, begun at asked_ms, unless a token
+ * was forgotten since it began (it may have read the row just before a
+ * revocation). Timed from before the query, an entry cannot outlive a
+ * revocation committed after the query's snapshot by more than the TTL. */
+static void
+token_cache_put(const char *digest, const struct token_info *info, unsigned long generation,
+    long long asked_ms)
+{
+	int e;
+
+	pthread_mutex_lock(&token_cache.lock);
+	if (generation == token_cache.generation) {
+		if ((e = token_cache_find(digest)) != 0)
+			token_cache_drop(e);
+		token_cache_add(digest, info, asked_ms);
+	}
+	pthread_mutex_unlock(&token_cache.lock);
+}
+
+void
+token_cache_forget(const char *name)
+{
+	pthread_mutex_lock(&token_cache.lock);
+	token_cache.generation++;
+	for (int e = token_cache.oldest, next; e != 0; e = next) {
+		next = token_cache_at(e)->newer;
+		if (strcmp(token_cache_at(e)->info.name, name) == 0)
+			token_cache_drop(e);
+	}
+	pthread_mutex_unlock(&token_cache.lock);
+}
+
+/* ---- storage ---- */
 
 static const char *const role_names[] = { "admin", "operator", "detector", "agent", "viewer" };
 
@@ -104,6 +288,7 @@ token_create(PGconn *c, const char *name, const char *role, const char *node,
 		return -1;
 	}
 	PQclear(r);
+	token_cache_forget(name);
 	return 0;
 }
 
@@ -127,18 +312,19 @@ token_revoke(PGconn *c, const char *name, const char *actor, struct strbuf *err)
 		rc = strcmp(PQcmdTuples(r), "0") == 0 ? 1 : 0;
 	}
 	PQclear(r);
+	/* after the commit: a lookup that read the row before it is not stored */
+	token_cache_forget(name);
 	return rc;
 }
 
-int
-token_lookup(PGconn *c, const char *secret, struct token_info *out)
+/* 1 found, 0 unknown/revoked, -1 database error. */
+static int
+token_lookup(PGconn *c, const char *digest, struct token_info *out)
 {
-	char digest[SHA256_HEX_LEN + 1];
 	const char *p[1] = { digest };
 	PGresult *r;
 	int rc = 0;
 
-	sha256_hex(secret, strlen(secret), digest);
 	r = db_query(c, "SELECT name, role, coalesce(node, '') FROM tokens"
 	    " WHERE secret_sha256 = $1 AND revoked_at IS NULL", 1, p);
 	if (!db_ok(r)) {
@@ -150,4 +336,29 @@ token_lookup(PGconn *c, const char *secret, struct token_info *out)
 	}
 	PQclear(r);
 	return rc;
+}
+
+int
+token_authenticate(struct db_pool *pool, const char *secret, long long cache_ms,
+    struct token_info *out)
+{
+	char digest[SHA256_HEX_LEN + 1];
+	unsigned long generation = 0;
+	long long asked_ms;
+	PGconn *c;
+	int found;
+
+	sha256_hex(secret, strlen(secret), digest);
+	if (cache_ms > 0 && token_cache_get(digest, cache_ms, out, &generation)) {
+		metrics_count_token_lookup(1);
+		return 1;
+	}
+	asked_ms = token_now_ms();
+	c = db_acquire(pool);
+	found = token_lookup(c, digest, out);
+	db_release(pool, c);
+	metrics_count_token_lookup(0);
+	if (found == 1 && cache_ms > 0)
+		token_cache_put(digest, out, generation, asked_ms);
+	return found;
 }
