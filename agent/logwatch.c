@@ -18,6 +18,7 @@
 #include "catalogue.h"
 #include "classify.h"
 #include "datafile.h"
+#include "delivery.h"
 #include "detector.h"
 #include "log.h"
 #include "logfollow.h"
@@ -141,10 +142,8 @@ static void
 logwatch_line(const char *line, size_t len, void *arg)
 {
 	struct logwatch *lw = arg;
-	struct maillog_rec rec;
-	struct classify_result res;
+	struct delivery d;
 	struct detector_event ev;
-	enum catalogue_how how;
 	const char *node = lw->cfg->node;
 
 	lw->mine.lines++;
@@ -152,36 +151,26 @@ logwatch_line(const char *line, size_t len, void *arg)
 		return;
 	if (atomic_load_explicit(&lw->gen, memory_order_relaxed) != lw->applied_gen)
 		logwatch_rebuild_catalogue(lw);   /* a new feed: before this line */
-	switch (maillog_parse_line(line, len, &lw->clk, &rec)) {
+	switch (delivery_read(line, len, &lw->clk, lw->vol, lw->cat, lw->cls, &d)) {
 	case MAILLOG_REJECT:
 		lw->mine.rejected++;
 		return;
 	case MAILLOG_DELIVERY:
-		volume_feed(lw->vol, &rec);
 		break;
-	case MAILLOG_QMGR:
-	case MAILLOG_CLIENT:
-		volume_feed(lw->vol, &rec);
-		return;
 	default:
 		return;
 	}
-	const char *provider = catalogue_match(lw->cat, rec.relay_host.p, rec.relay_host.len,
-	    rec.domain.p, rec.domain.len, &how);
-	if (provider == NULL)
-		provider = "other";
-	classify_delivery(lw->cls, &rec, provider, &res);
 	lw->mine.deliveries++;
-	if (how != CATALOGUE_NONE && logwatch_via_route(lw, &rec))
-		how = CATALOGUE_ELSEWHERE;
-	if (rec.status != MAILLOG_STATUS_SENT)
-		log_debug("logwatch: %.*s %s %s class=%s reroutable=%s%s", (int)rec.queue_id.len,
-		    rec.queue_id.p, provider, maillog_status_name(rec.status),
-		    classify_class_name(res.cls), classify_reroute_name(res.reroutable),
-		    how == CATALOGUE_ELSEWHERE ? " (through a relay: not counted)" : "");
-	if (how == CATALOGUE_ELSEWHERE)
+	if (d.how != CATALOGUE_NONE && logwatch_via_route(lw, &d.rec))
+		d.how = CATALOGUE_ELSEWHERE;
+	if (d.rec.status != MAILLOG_STATUS_SENT)
+		log_debug("logwatch: %.*s %s %s class=%s reroutable=%s%s", (int)d.rec.queue_id.len,
+		    d.rec.queue_id.p, d.provider, maillog_status_name(d.rec.status),
+		    classify_class_name(d.res.cls), classify_reroute_name(d.res.reroutable),
+		    d.how == CATALOGUE_ELSEWHERE ? " (through a relay: not counted)" : "");
+	if (d.how == CATALOGUE_ELSEWHERE)
 		return;
-	if (detector_feed(lw->det, node, strlen(node), provider, &res, rec.ts, line, len, &ev))
+	if (detector_feed(lw->det, node, strlen(node), d.provider, &d.res, d.rec.ts, line, len, &ev))
 		logwatch_detector_event(lw, &ev);
 }
 

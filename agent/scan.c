@@ -21,6 +21,7 @@
 
 #include "catalogue.h"
 #include "datafile.h"
+#include "delivery.h"
 #include "classify.h"
 #include "detector.h"
 #include "log.h"
@@ -304,37 +305,26 @@ static void
 scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t len,
     long long lineno)
 {
-	struct maillog_rec rec;
-	struct classify_result res;
+	struct delivery d;
 	struct detector_event ev;
 
 	if (len == 0)
 		return;   /* a blank line is not garbage */
-	switch (maillog_parse_line(line, len, clk, &rec)) {
+	switch (delivery_read(line, len, clk, s->vol, s->cat, s->cls, &d)) {
 	case MAILLOG_REJECT:
 		s->rejected++;
 		return;
 	case MAILLOG_DELIVERY:
-		volume_feed(s->vol, &rec);
 		break;
-	case MAILLOG_QMGR:
-	case MAILLOG_CLIENT:
-		volume_feed(s->vol, &rec);
-		return;
 	default:
 		return;
 	}
-	enum catalogue_how how;
-	const char *provider = catalogue_match(s->cat, rec.relay_host.p, rec.relay_host.len,
-	    rec.domain.p, rec.domain.len, &how);
-	if (provider == NULL)
-		provider = "other";
-	classify_delivery(s->cls, &rec, provider, &res);
-	out_delivery(&s->out, lineno, &rec, provider, &res);
+	out_delivery(&s->out, lineno, &d.rec, d.provider, &d.res);
 	/* through a relay rather than the provider's MX: not this node's own path */
-	if (how == CATALOGUE_ELSEWHERE)
+	if (d.how == CATALOGUE_ELSEWHERE)
 		return;
-	if (detector_feed(s->det, rec.host.p, rec.host.len, provider, &res, rec.ts, line, len, &ev))
+	if (detector_feed(s->det, d.rec.host.p, d.rec.host.len, d.provider, &d.res, d.rec.ts,
+	    line, len, &ev))
 		out_event(&s->out, &ev);
 }
 
