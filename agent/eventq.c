@@ -280,16 +280,7 @@ eventq_start(const struct agent_config *cfg)
 	q->max = (size_t)cfg->lw_queue_max;
 	q->retry_min_ms = (long)cfg->retry_min_ms;
 	q->retry_max_ms = (long)cfg->retry_max_ms;
-	q->fc.urls = cfg->urls;
-	q->fc.nurls = cfg->nurls;
-	q->fc.node = cfg->node;
-	q->fc.token = cfg->token;
-	q->fc.ca_file = cfg->ca_file;
-	q->fc.connect_timeout_ms = (long)cfg->connect_timeout_ms;
-	q->fc.request_timeout_ms = (long)cfg->request_timeout_ms;
-	q->fc.abort_cb = eventq_abort;
-	q->fc.abort_arg = q;
-	feed_client_init(&q->fc);
+	feed_client_from_config(&q->fc, cfg, eventq_abort, q);
 	if ((rc = pthread_create(&q->thread, NULL, eventq_main, q)) != 0) {
 		errno = rc;
 		log_warn("events: cannot start the sender thread");

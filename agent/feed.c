@@ -19,12 +19,29 @@ feed_client_init(struct feed_client *fc)
 }
 
 void
+feed_client_from_config(struct feed_client *fc, const struct agent_config *cfg,
+    int (*abort_cb)(void *), void *abort_arg)
+{
+	memset(fc, 0, sizeof(*fc));
+	fc->urls = cfg->urls;
+	fc->nurls = cfg->nurls;
+	fc->node = cfg->node;
+	fc->token = cfg->token;
+	fc->ca_file = cfg->ca_file;
+	fc->connect_timeout_ms = (long)cfg->connect_timeout_ms;
+	fc->request_timeout_ms = (long)cfg->request_timeout_ms;
+	fc->abort_cb = abort_cb;
+	fc->abort_arg = abort_arg;
+	feed_client_init(fc);
+}
+
+void
 feed_client_release(struct feed_client *fc)
 {
 	fc->http = httpc_free(fc->http);
 }
 
-static void
+void
 feed_strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 
+#include "agentconf.h"
 #include "httpc.h"
 #include "render.h"
 #include "strbuf.h"
@@ -90,6 +91,9 @@ struct feed_report {
 };
 
 void feed_client_init(struct feed_client *fc);
+/* feed_client_init for the [agent] settings of cfg (borrowed). */
+void feed_client_from_config(struct feed_client *fc, const struct agent_config *cfg,
+    int (*abort_cb)(void *), void *abort_arg);
 void feed_client_release(struct feed_client *fc);
 
 enum feed_result feed_fetch(struct feed_client *fc, long long after, int wait_s,
@@ -97,6 +101,8 @@ enum feed_result feed_fetch(struct feed_client *fc, long long after, int wait_s,
 int feed_parse(const char *body, const char *node, struct feed *out,
     struct strbuf *err);
 void feed_release(struct feed *f);
+/* Frees n strings and the array (NULL: nothing). */
+void feed_strv_free(char **v, size_t n);
 
 /*
  * One request to path (absolute: "/v1/events") with the client's URL

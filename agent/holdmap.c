@@ -19,16 +19,6 @@ holdmap_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *
-holdmap_fold(const char *s)
-{
-	char *c = xstrdup(s);
-
-	for (char *p = c; *p; p++)
-		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-	return c;
-}
-
 /* Checked, folded, sorted and unique copies of holds; -1 on a bad one. */
 static long
 holdmap_folded(char *const *holds, size_t n, char ***out, struct strbuf *err)
@@ -43,7 +33,7 @@ holdmap_folded(char *const *holds, size_t n, char ***out, struct strbuf *err)
 			holdmap_senders_free(v, i);
 			return -1;
 		}
-		v[i] = holdmap_fold(holds[i]);
+		v[i] = xstrdup_lower(holds[i]);
 	}
 	qsort(v, n, sizeof(*v), holdmap_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -103,7 +93,7 @@ holdmap_check_line(const char *line, size_t len, size_t no, struct strbuf *err)
 		strbuf_appendf(err, "line %zu: not \"sender<TAB>" HOLDMAP_ACTION "\"", no);
 		return -1;
 	}
-	char *s = xstrndup(line, klen), *f = holdmap_fold(s);
+	char *s = xstrndup(line, klen), *f = xstrdup_lower(s);
 	int bad = 1;
 	if ((why = validate_sender(s)) != NULL)
 		strbuf_appendf(err, "line %zu: sender: %s", no, why);

@@ -15,16 +15,6 @@
 /* queue ids per postcat run */
 #define HOLDQ_BATCH 200
 
-static char *
-holdq_fold(const char *s)
-{
-	char *c = xstrdup(s);
-
-	for (char *p = c; *p; p++)
-		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-	return c;
-}
-
 /* Runs a Postfix command: argv[0] is the program's name in command_dir. */
 static int
 holdq_run(const struct postfix *pf, char **args, size_t nargs, const char *input,
@@ -75,7 +65,7 @@ holdq_select(const char *jsonl, struct holdq_msg **out, size_t *bad)
 			if (n == cap)
 				v = xrealloc(v, (cap *= 2) * sizeof(*v));
 			v[n].id = xstrdup(id);
-			v[n].sender = holdq_fold(from ? from : "");
+			v[n].sender = xstrdup_lower(from ? from : "");
 			v[n].login = NULL;
 			v[n].seen = 0;
 			n++;
@@ -119,7 +109,7 @@ holdq_postcat_parse(const char *out, struct holdq_msg *m, size_t n)
 		} else if (cur != NULL && cur->login == NULL && len > sizeof(attr) - 1 &&
 		    memcmp(p, attr, sizeof(attr) - 1) == 0) {
 			char *raw = xstrndup(p + sizeof(attr) - 1, len - (sizeof(attr) - 1));
-			cur->login = holdq_fold(raw);
+			cur->login = xstrdup_lower(raw);
 			free(raw);
 		}
 		p += len + (p[len] == '\n');

@@ -2,7 +2,8 @@
  * logwatch.c: the live detector thread (see logwatch.h).
  *
  * Owns the follower and the whole detection pipeline; the only state
- * shared with the sync thread is the pending provider list under mu.
+ * shared with the sync thread is the last feed's providers and relays,
+ * handed over under mu and taken by the thread at its next line.
  */
 #include "logwatch.h"
 
@@ -36,8 +37,7 @@ struct logwatch {
 	pthread_mutex_t mu;
 	int stop;                    /* under mu */
 	int done;                    /* under mu: stdin ended */
-	struct feed_provider *pending; /* under mu: the controller's providers */
-	size_t npending;
+	struct feed pending;         /* under mu: the last feed's providers only */
 	char **pending_relays;       /* under mu: hosts of this node's routes */
 	size_t npending_relays;
 	_Atomic unsigned gen;        /* bumped by each feed (under mu) */
@@ -176,31 +176,6 @@ logwatch_line(const char *line, size_t len, void *arg)
 
 /* ---- the catalogue ---- */
 
-static void
-logwatch_free_providers(struct feed_provider *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(p[i].name);
-		for (size_t k = 0; k < p[i].ndomains; k++)
-			free(p[i].domains[k]);
-		for (size_t k = 0; k < p[i].nmx; k++)
-			free(p[i].mx_patterns[k]);
-		free(p[i].domains);
-		free(p[i].mx_patterns);
-	}
-	free(p);
-}
-
-static char **
-logwatch_strv_dup(char *const *v, size_t n)
-{
-	char **out = xcalloc(n + 1, sizeof(*out));
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
 /* The host of a nexthop ("smtp:[h]:25", "smtp:h:25", "relay:h"), or NULL. */
 static char *
 logwatch_nexthop_host(const char *nexthop)
@@ -239,33 +214,17 @@ logwatch_feed_relays(const struct feed *f, size_t *n)
 	return v;
 }
 
-static void
-logwatch_free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
-logwatch_feed(struct logwatch *lw, const struct feed *f)
+logwatch_feed(struct logwatch *lw, struct feed *f)
 {
-	struct feed_provider *copy = xcalloc(f->nproviders + 1, sizeof(*copy));
 	size_t nrelays;
 	char **relays = logwatch_feed_relays(f, &nrelays);
 
-	for (size_t i = 0; i < f->nproviders; i++) {
-		copy[i].name = xstrdup(f->providers[i].name);
-		copy[i].domains = logwatch_strv_dup(f->providers[i].domains, f->providers[i].ndomains);
-		copy[i].ndomains = f->providers[i].ndomains;
-		copy[i].mx_patterns = logwatch_strv_dup(f->providers[i].mx_patterns, f->providers[i].nmx);
-		copy[i].nmx = f->providers[i].nmx;
-	}
 	pthread_mutex_lock(&lw->mu);
-	logwatch_free_providers(lw->pending, lw->npending);
-	lw->pending = copy;
-	lw->npending = f->nproviders;
-	logwatch_free_strv(lw->pending_relays, lw->npending_relays);
+	feed_release(&lw->pending);
+	lw->pending.providers = f->providers, lw->pending.nproviders = f->nproviders;
+	f->providers = NULL, f->nproviders = 0;
+	feed_strv_free(lw->pending_relays, lw->npending_relays);
 	lw->pending_relays = relays;
 	lw->npending_relays = nrelays;
 	atomic_fetch_add(&lw->gen, 1);
@@ -278,7 +237,7 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 {
 	struct catalogue *cat = catalogue_new();
 	struct strbuf err = STRBUF_INIT;
-	size_t merged = 0, n;
+	size_t merged = 0;
 
 	if (catalogue_load(cat, lw->providers_file, &err) != 0) {
 		log_warnx("logwatch: %s", strbuf_str(&err));   /* it loaded at start */
@@ -286,12 +245,14 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 	}
 	pthread_mutex_lock(&lw->mu);
 	lw->applied_gen = atomic_load(&lw->gen);
-	logwatch_free_strv(lw->relays, lw->nrelays);
-	lw->relays = logwatch_strv_dup(lw->pending_relays, lw->npending_relays);
-	lw->nrelays = lw->npending_relays;
-	n = lw->npending;
-	for (size_t i = 0; i < n; i++) {
-		const struct feed_provider *p = &lw->pending[i];
+	struct feed taken = lw->pending;
+	memset(&lw->pending, 0, sizeof(lw->pending));
+	feed_strv_free(lw->relays, lw->nrelays);
+	lw->relays = lw->pending_relays, lw->nrelays = lw->npending_relays;
+	lw->pending_relays = NULL, lw->npending_relays = 0;
+	pthread_mutex_unlock(&lw->mu);
+	for (size_t i = 0; i < taken.nproviders; i++) {
+		const struct feed_provider *p = &taken.providers[i];
 		if (catalogue_merge(cat, p->name, (const char *const *)p->domains, p->ndomains,
 		    (const char *const *)p->mx_patterns, p->nmx, &err) == 0)
 			merged++;
@@ -299,7 +260,7 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 			log_warnx("logwatch: controller provider %s ignored: %s", p->name, strbuf_str(&err));
 		strbuf_reset(&err);
 	}
-	pthread_mutex_unlock(&lw->mu);
+	feed_release(&taken);
 	catalogue_free(lw->cat);
 	lw->cat = cat;
 	log_info("logwatch: catalogue of %zu providers (%zu from the controller); %zu relay(s) routed",
@@ -425,9 +386,9 @@ logwatch_free(struct logwatch *lw)
 		detector_free(lw->det);
 	if (lw->vol)
 		volume_free(lw->vol);
-	logwatch_free_providers(lw->pending, lw->npending);
-	logwatch_free_strv(lw->pending_relays, lw->npending_relays);
-	logwatch_free_strv(lw->relays, lw->nrelays);
+	feed_release(&lw->pending);
+	feed_strv_free(lw->pending_relays, lw->npending_relays);
+	feed_strv_free(lw->relays, lw->nrelays);
 	free(lw->providers_file);
 	pthread_mutex_destroy(&lw->mu);
 	free(lw);

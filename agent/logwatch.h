@@ -63,8 +63,9 @@ struct logwatch_stats {
 struct logwatch *logwatch_start(const struct agent_config *cfg, struct eventq *q,
     struct strbuf *err);
 
-/* A new feed: its providers (merged over the file's) and its relays. */
-void logwatch_feed(struct logwatch *lw, const struct feed *f);
+/* A new feed: its providers (merged over the file's; taken out of f,
+ * which is left without them) and its relays. */
+void logwatch_feed(struct logwatch *lw, struct feed *f);
 
 void logwatch_stats(struct logwatch *lw, struct logwatch_stats *st);
 

@@ -92,7 +92,7 @@ main_parse(int argc, char **argv, struct main_args *a)
 
 /* The sync thread hands each new feed to the logwatch. */
 static void
-main_on_feed(const struct feed *f, void *arg)
+main_on_feed(struct feed *f, void *arg)
 {
 	logwatch_feed(arg, f);
 }

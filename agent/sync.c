@@ -61,16 +61,7 @@ sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
 	}
 	if (state_load(cfg->state_dir, &s->st, err) != 0)
 		return -1;
-	s->fc.urls = cfg->urls;
-	s->fc.nurls = cfg->nurls;
-	s->fc.node = cfg->node;
-	s->fc.token = cfg->token;
-	s->fc.ca_file = cfg->ca_file;
-	s->fc.connect_timeout_ms = (long)cfg->connect_timeout_ms;
-	s->fc.request_timeout_ms = (long)cfg->request_timeout_ms;
-	s->fc.abort_cb = sync_abort_cb;
-	s->fc.abort_arg = s;
-	feed_client_init(&s->fc);
+	feed_client_from_config(&s->fc, cfg, sync_abort_cb, s);
 	return 0;
 }
 

@@ -112,8 +112,9 @@ struct sync {
 	char **sweep;            /* moved domains to requeue once more, or NULL */
 	size_t nsweep;
 	long sweep_at;           /* monotonic ms */
-	/* called with every new feed before it is applied (may be NULL) */
-	void (*on_feed)(const struct feed *f, void *arg);
+	/* called with every new feed before it is applied (may be NULL);
+	 * it may take f->providers, which the sync loop does not use */
+	void (*on_feed)(struct feed *f, void *arg);
 	void *on_feed_arg;
 };
 

@@ -71,3 +71,13 @@ xasprintf(const char *fmt, ...)
 		log_fatalx("out of memory formatting a string");
 	return p;
 }
+
+char *
+xstrdup_lower(const char *s)
+{
+	char *c = xstrdup(s);
+
+	for (char *p = c; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	return c;
+}
