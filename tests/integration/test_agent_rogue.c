@@ -644,7 +644,54 @@ test_check_config(void **state)
 		if (strstr(err, want2[i]) == NULL)
 			fail_msg("missing \"%s\" in:\n%s", want2[i], err);
 	}
-	free(err), free(conf), free(bin), free(dir);
+	free(err);
+
+	/* the logwatch thresholds and the hold map */
+	char *tok = xasprintf("%s/token", dir);
+	tl_write_file(tok, "secret\n");
+	char *text = xasprintf("[agent]\nnode = mx01\ncontroller = http://127.0.0.1:1\ntoken_file = %s\n"
+	    "[logwatch]\nfail_percent = 101\nwindow = 5s\nqueue_max = 0\nvolume_max_client_ips = 16\n", tok);
+	tl_write_file(conf, text);
+	free(text);
+	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
+	const char *want3[] = { "bad.ini:6: [logwatch] fail_percent: \"101\" is out of range",
+		"bad.ini:7: [logwatch] window: \"5s\" is out of range",
+		"bad.ini:8: [logwatch] queue_max: \"0\" is out of range",
+		"bad.ini:9: [logwatch] volume_max_client_ips: \"16\" is out of range" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strstr(err, want3[i]) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want3[i], err);
+	}
+	free(err);
+	text = xasprintf("[agent]\nnode = mx01\ncontroller = http://127.0.0.1:1\ntoken_file = %s\n"
+	    "[postfix]\ntransport_file = /etc/postfix/t\nhold_map = /etc/postfix/t\n"
+	    "[logwatch]\nfile = mail.log\nrules = local.rules\n", tok);
+	tl_write_file(conf, text);
+	free(text);
+	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
+	const char *want4[] = { "[postfix] hold_map: is the transport_file",
+		"[logwatch] file: \"mail.log\" is not an absolute path",
+		"[logwatch] rules: \"local.rules\" is not an absolute path" };
+	for (size_t i = 0; i < 3; i++) {
+		if (strstr(err, want4[i]) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want4[i], err);
+	}
+	free(err);
+
+	/* a broken local rules file stops the agent at start, every bad line named */
+	char *rules = xasprintf("%s/local.rules", dir), *st = xasprintf("%s/state", dir);
+	tl_write_file(rules, "bad line here\nx-rule reputation yes /(unclosed/\n");
+	text = xasprintf("[agent]\nnode = mx01\ncontroller = http://127.0.0.1:1\ntoken_file = %s\n"
+	    "state_dir = %s\n[postfix]\ntransport_file = %s/t\n[logwatch]\nfile = %s/mail.log\n"
+	    "rules = %s\n", tok, st, dir, dir, rules);
+	tl_write_file(conf, text);
+	char *run[] = { bin, "-c", conf, NULL };
+	assert_int_equal(tl_run(run, NULL, &err, 10), 1);
+	if (strstr(err, "local.rules:1: bad: expected NAME CLASS REROUTABLE") == NULL ||
+	    strstr(err, "local.rules:2: x-rule: bad pattern at offset 9: missing closing parenthesis") == NULL)
+		fail_msg("rules errors not reported:\n%s", err);
+	free(err), free(text), free(rules), free(st), free(tok);
+	free(conf), free(bin), free(dir);
 }
 
 int
