@@ -36,13 +36,11 @@ struct logwatch {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	int stop;                    /* under mu */
-	int done;                    /* under mu: stdin ended */
 	struct feed pending;         /* under mu: the last feed's providers only */
 	char **pending_relays;       /* under mu: hosts of this node's routes */
 	size_t npending_relays;
 	_Atomic unsigned gen;        /* bumped by each feed (under mu) */
 	unsigned applied_gen;        /* the thread's */
-	struct logwatch_stats st;    /* under mu (copied from the thread's) */
 
 	/* the thread's own */
 	struct logfollow *lf;
@@ -55,7 +53,9 @@ struct logwatch {
 	struct volume *vol;
 	char **relays;               /* hosts this node's routes send through */
 	size_t nrelays;
-	struct logwatch_stats mine;
+	struct {                     /* the thread's; logged at stop */
+		long long lines, rejected, deliveries, events;
+	} mine;
 };
 
 /* ---- events ---- */
@@ -277,7 +277,6 @@ logwatch_stopping(struct logwatch *lw)
 
 	pthread_mutex_lock(&lw->mu);
 	stop = lw->stop;
-	lw->st = lw->mine;
 	if (atomic_load(&lw->gen) != lw->applied_gen)
 		stop |= 2;
 	pthread_mutex_unlock(&lw->mu);
@@ -316,10 +315,6 @@ logwatch_main(void *arg)
 			strbuf_reset(&err);
 		}
 		if (logfollow_eof(lw->lf)) {
-			pthread_mutex_lock(&lw->mu);
-			lw->done = 1;
-			lw->st = lw->mine;
-			pthread_mutex_unlock(&lw->mu);
 			log_info("logwatch: end of standard input");
 			break;
 		}
@@ -434,25 +429,6 @@ logwatch_start(const struct agent_config *cfg, struct eventq *q, struct strbuf *
 	return lw;
 }
 
-void
-logwatch_stats(struct logwatch *lw, struct logwatch_stats *st)
-{
-	pthread_mutex_lock(&lw->mu);
-	*st = lw->st;
-	pthread_mutex_unlock(&lw->mu);
-}
-
-int
-logwatch_done(struct logwatch *lw)
-{
-	int done;
-
-	pthread_mutex_lock(&lw->mu);
-	done = lw->done;
-	pthread_mutex_unlock(&lw->mu);
-	return done;
-}
-
 struct logwatch *
 logwatch_stop(struct logwatch *lw)
 {
@@ -462,5 +438,7 @@ logwatch_stop(struct logwatch *lw)
 	lw->stop = 1;
 	pthread_mutex_unlock(&lw->mu);
 	pthread_join(lw->thread, NULL);
+	log_info("logwatch: %lld lines read, %lld garbage, %lld delivery results, %lld events",
+	    lw->mine.lines, lw->mine.rejected, lw->mine.deliveries, lw->mine.events);
 	return logwatch_free(lw);
 }

@@ -53,13 +53,6 @@
 
 struct logwatch;
 
-struct logwatch_stats {
-	long long lines;          /* lines read */
-	long long rejected;       /* garbage lines */
-	long long deliveries;     /* delivery results classified */
-	long long events;         /* events handed to the outbox */
-};
-
 struct logwatch *logwatch_start(const struct agent_config *cfg, struct eventq *q,
     struct strbuf *err);
 
@@ -67,12 +60,7 @@ struct logwatch *logwatch_start(const struct agent_config *cfg, struct eventq *q
  * which is left without them) and its relays. */
 void logwatch_feed(struct logwatch *lw, struct feed *f);
 
-void logwatch_stats(struct logwatch *lw, struct logwatch_stats *st);
-
-/* 1 once standard input ended (file = -). */
-int logwatch_done(struct logwatch *lw);
-
-/* Stops the thread, saves the offset, frees; returns NULL. */
+/* Stops the thread, saves the offset, logs what it read, frees; returns NULL. */
 struct logwatch *logwatch_stop(struct logwatch *lw);
 
 #endif
