@@ -12,7 +12,16 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 export POSTROUTE_SRCDIR=$(cd "$here/.." && pwd)
-export POSTROUTE_SHARED=${POSTROUTE_SHARED:-$(cd "$POSTROUTE_SRCDIR/.." && pwd)/shared}
+# The labelled corpus (../shared next to the tree; for a local clone made
+# elsewhere, next to the tree it was cloned from).
+if [ -z "${POSTROUTE_SHARED:-}" ]; then
+	POSTROUTE_SHARED=$(cd "$POSTROUTE_SRCDIR/.." && pwd)/shared
+	origin=$(git -C "$POSTROUTE_SRCDIR" config --get remote.origin.url 2>/dev/null || true)
+	if [ ! -d "$POSTROUTE_SHARED" ] && [ -n "$origin" ] && [ -d "$origin/../shared" ]; then
+		POSTROUTE_SHARED=$(cd "$origin/../shared" && pwd)
+	fi
+fi
+export POSTROUTE_SHARED
 
 # shellcheck source=tests/pg.sh
 . "$here/pg.sh"
