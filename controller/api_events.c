@@ -4,14 +4,19 @@
  * An event is validated, then handed to the policy inside one change:
  * block row, routes and history commit together, and the notification is
  * queued only after the commit. An agent token may report events about
- * its own node only.
+ * its own node only, a detector token about the nodes it is bound to
+ * (token_may_report): any other node is 403, changes nothing, and on-call
+ * is told (once per token per dedup window: notify.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_handlers.h"
 #include "change.h"
+#include "log.h"
 #include "policy.h"
+#include "token.h"
+#include "xalloc.h"
 
 static const char *const event_fields[] = { "type", "node", "provider", "class", "count",
 	"attempts", "window_s", "at", "samples", "sender", "rate", "baseline", "client_ips",
@@ -165,6 +170,31 @@ out:
 	db_release(app->pool, c);
 }
 
+/* 0 when the token may report about node; else answers 403 (or 503) and
+ * returns -1. */
+static int
+api_event_node_allowed(struct app *app, struct http_request *req, struct http_reply *rep,
+    const char *node)
+{
+	struct strbuf why = STRBUF_INIT;
+	PGconn *c = req->token.role == ROLE_DETECTOR ? db_acquire(app->pool) : NULL;
+	int rc = token_may_report(c, &req->token, node, &why);
+
+	if (c != NULL)
+		db_release(app->pool, c);
+	if (rc == 0) {
+		char *key = xasprintf("token-node/%s", req->token.name);
+		api_error(rep, 403, "%s", strbuf_str(&why));
+		log_warnx("request %s: event refused: %s", req->request_id, strbuf_str(&why));
+		notify_send(app->notify, key, strbuf_str(&why));
+		free(key);
+	} else if (rc < 0) {
+		api_error(rep, 503, "event: could not check the token's nodes");
+	}
+	strbuf_release(&why);
+	return rc == 1 ? 0 : -1;
+}
+
 enum api_result
 api_events(struct app *app, struct http_request *req, struct http_reply *rep)
 {
@@ -175,9 +205,7 @@ api_events(struct app *app, struct http_request *req, struct http_reply *rep)
 	if (body == NULL)
 		return API_DONE;
 	if (api_event_parse(body, &ev, rep) == 0) {
-		if (req->token.role == ROLE_AGENT && strcmp(req->token.node, ev.node) != 0) {
-			api_error(rep, 403, "token \"%s\" is bound to node %s", req->token.name, req->token.node);
-		} else {
+		if (api_event_node_allowed(app, req, rep, ev.node) == 0) {
 			evidence = json_dumps(body, JSON_COMPACT);
 			ev.evidence = evidence;
 			api_event_commit(app, req, rep, &ev);

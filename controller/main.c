@@ -4,8 +4,9 @@
  *   postrouted -c FILE                 serve the API
  *   postrouted -n -c FILE              check the configuration and exit
  *   postrouted migrate -c FILE         apply pending schema migrations
- *   postrouted token create --name NAME --role ROLE [--node NODE] -c FILE
+ *   postrouted token create --name NAME --role ROLE [--node NODE[,NODE...]|'*'] -c FILE
  *   postrouted token revoke --name NAME -c FILE
+ *   postrouted token list -c FILE
  *
  * Signals are blocked in every thread and taken by the main thread with
  * sigwait: SIGTERM and SIGINT stop the server cleanly (waiting feeds are
@@ -39,7 +40,9 @@ usage(FILE *fp)
 	    "       postrouted migrate -c FILE\n"
 	    "       postrouted token create --name NAME --role ROLE [--node NODE] -c FILE\n"
 	    "       postrouted token revoke --name NAME -c FILE\n"
-	    "roles: admin, operator, detector, agent (needs --node), viewer\n");
+	    "       postrouted token list -c FILE\n"
+	    "roles: admin, operator, viewer, agent (--node NODE: its node),\n"
+	    "       detector (--node NODE,NODE...: the nodes it may report for, or --node '*')\n");
 }
 
 struct opts {
@@ -141,13 +144,19 @@ cmd_token(const struct settings *s, const char *verb, const struct opts *o)
 	PGconn *c;
 	int rc;
 
-	if (o->name == NULL || (strcmp(verb, "create") == 0 && o->role == NULL)) {
+	if (strcmp(verb, "list") == 0 ? o->name != NULL || o->role != NULL || o->node != NULL
+	    : o->name == NULL || (strcmp(verb, "create") == 0 && o->role == NULL)) {
 		usage(stderr);
 		return 2;
 	}
 	c = connect_or_die(s);
 	local_actor(actor, sizeof(actor));
-	if (strcmp(verb, "create") == 0) {
+	if (strcmp(verb, "list") == 0) {
+		struct strbuf out = STRBUF_INIT;
+		rc = token_list(c, &out, &err);
+		fputs(strbuf_str(&out), stdout);
+		strbuf_release(&out);
+	} else if (strcmp(verb, "create") == 0) {
 		rc = token_create(c, o->name, o->role, o->node, actor, secret, &err);
 		if (rc == 0)
 			printf("%s\n", secret);
@@ -161,6 +170,24 @@ cmd_token(const struct settings *s, const char *verb, const struct opts *o)
 		fprintf(stderr, "postrouted: token %s: %s\n", verb, strbuf_str(&err));
 	strbuf_release(&err);
 	return rc == 0 ? 0 : 1;
+}
+
+/* Warns about the detector tokens that migration 0005 bound to every node
+ * (best effort: a database that is down now is not a reason to stop). */
+static void
+warn_unbound_tokens(struct db_pool *pool)
+{
+	struct strbuf names = STRBUF_INIT, err = STRBUF_INIT;
+	PGconn *c = db_acquire(pool);
+	int n = token_unbound(c, &names, &err);
+
+	db_release(pool, c);
+	if (n > 0)
+		log_warnx("%d detector token(s) made before tokens were bound to nodes may report for"
+		    " every node ('*'): %s; create replacements with --node NODE,... and revoke them"
+		    " (postrouted token list)", n, strbuf_str(&names));
+	strbuf_release(&names);
+	strbuf_release(&err);
 }
 
 static int
@@ -182,6 +209,7 @@ serve(const struct settings *s)
 	app.longpoll = longpoll_new();
 	app.presence = presence_new();
 	app.notify = notify_start(s);
+	warn_unbound_tokens(app.pool);
 	struct listener *l = listener_start(&app);
 	struct MHD_Daemon *d = http_start(&app, &err);
 	if (d == NULL)
@@ -225,7 +253,8 @@ main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o) != 0)
 		return 2;
 	if (cmd != NULL && strcmp(cmd, "migrate") != 0 &&
-	    !(strcmp(cmd, "token") == 0 && verb && (!strcmp(verb, "create") || !strcmp(verb, "revoke")))) {
+	    !(strcmp(cmd, "token") == 0 && verb && (!strcmp(verb, "create") || !strcmp(verb, "revoke") ||
+	    !strcmp(verb, "list")))) {
 		usage(stderr);
 		return 2;
 	}

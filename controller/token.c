@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "metrics.h"
 #include "sha256.h"
 #include "validate.h"
+#include "xalloc.h"
 
 #define TOKEN_CACHE_MAX 16384            /* entries */
 #define TOKEN_CACHE_BUCKETS 32768        /* a power of two */
@@ -234,6 +236,47 @@ token_random(char *secret_out, struct strbuf *err)
 	return 0;
 }
 
+#define TOKEN_NODES_MAX 1000
+
+/* A detector's --node: "*" alone, or distinct node names separated by
+ * commas. */
+static int
+token_check_nodes(const char *list, struct strbuf *err)
+{
+	struct strbuf seen = STRBUF_INIT;
+	const char *p = list, *why;
+	int rc = 0, n = 0;
+
+	if (strcmp(list, "*") == 0)
+		return 0;
+	strbuf_appendc(&seen, ',');
+	while (rc == 0) {
+		char *name = xstrndup(p, strcspn(p, ","));
+		char *mark = xasprintf(",%s,", name);
+		if (strcmp(name, "*") == 0) {
+			strbuf_append(err, "--node: '*' (every node) stands alone, not in a list");
+			rc = -1;
+		} else if ((why = validate_name(name)) != NULL) {
+			strbuf_appendf(err, "--node: \"%s\" %s", name, why);
+			rc = -1;
+		} else if (strstr(strbuf_str(&seen), mark) != NULL) {
+			strbuf_appendf(err, "--node: %s is listed twice", name);
+			rc = -1;
+		} else if (++n > TOKEN_NODES_MAX) {
+			strbuf_appendf(err, "--node: more than %d nodes; use '*' for every node",
+			    TOKEN_NODES_MAX);
+			rc = -1;
+		}
+		strbuf_append(&seen, mark + 1);
+		p += strlen(name);
+		free(name), free(mark);
+		if (*p++ == '\0')
+			break;
+	}
+	strbuf_release(&seen);
+	return rc;
+}
+
 static int
 token_check_args(const char *name, const char *role, const char *node, struct strbuf *err)
 {
@@ -248,13 +291,22 @@ token_check_args(const char *name, const char *role, const char *node, struct st
 		strbuf_appendf(err, "--role: must be admin, operator, detector, agent or viewer");
 		return -1;
 	}
+	if (r == ROLE_DETECTOR) {
+		if (node == NULL) {
+			strbuf_append(err, "--node: required for a detector token: name the nodes it may"
+			    " report for (--node mx01,mx02) or give --node '*' for every node");
+			return -1;
+		}
+		return token_check_nodes(node, err);
+	}
 	if ((r == ROLE_AGENT) != (node != NULL)) {
 		strbuf_append(err, r == ROLE_AGENT ? "--node: required for an agent token"
-		    : "--node: only agent tokens are bound to a node");
+		    : "--node: only agent and detector tokens are bound to nodes");
 		return -1;
 	}
 	if (node != NULL && (why = validate_name(node)) != NULL) {
-		strbuf_appendf(err, "--node: %s", why);
+		strbuf_appendf(err, "--node: %s%s", why,
+		    strchr(node, ',') ? " (an agent token is bound to one node)" : "");
 		return -1;
 	}
 	return 0;
@@ -270,14 +322,16 @@ token_create(PGconn *c, const char *name, const char *role, const char *node,
 	if (token_check_args(name, role, node, err) != 0 || token_random(secret_out, err) != 0)
 		return -1;
 	sha256_hex(secret_out, strlen(secret_out), digest);
-	const char *p[] = { name, role, node, digest, actor };
+	int detector = strcmp(role, "detector") == 0;
+	const char *p[] = { name, role, detector ? NULL : node, digest, actor, detector ? node : NULL };
 	r = db_query(c,
-	    "WITH t AS (INSERT INTO tokens (name, role, node, secret_sha256)"
-	    " VALUES ($1, $2, $3, $4) RETURNING name, role, node, created_at)"
+	    "WITH t AS (INSERT INTO tokens (name, role, node, secret_sha256, nodes)"
+	    " VALUES ($1, $2, $3, $4, string_to_array($6, ','))"
+	    " RETURNING name, role, node, nodes, created_at)"
 	    " INSERT INTO history (actor, action, object_type, object, node, after)"
 	    " SELECT $5, 'token.create', 'token', t.name, t.node,"
-	    "  jsonb_build_object('name', t.name, 'role', t.role, 'node', t.node) FROM t",
-	    5, p);
+	    "  jsonb_build_object('name', t.name, 'role', t.role, 'node', t.node, 'nodes', t.nodes)"
+	    " FROM t", 6, p);
 	if (!db_ok(r)) {
 		const char *m = PQresultErrorMessage(r);
 		if (db_class(c, r) == DB_CONFLICT)
@@ -298,10 +352,11 @@ token_revoke(PGconn *c, const char *name, const char *actor, struct strbuf *err)
 	const char *p[] = { name, actor };
 	PGresult *r = db_query(c,
 	    "WITH t AS (UPDATE tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL"
-	    " RETURNING name, role, node)"
+	    " RETURNING name, role, node, nodes)"
 	    " INSERT INTO history (actor, action, object_type, object, node, before)"
 	    " SELECT $2, 'token.revoke', 'token', t.name, t.node,"
-	    "  jsonb_build_object('name', t.name, 'role', t.role, 'node', t.node) FROM t",
+	    "  jsonb_build_object('name', t.name, 'role', t.role, 'node', t.node, 'nodes', t.nodes)"
+	    " FROM t",
 	    2, p);
 	int rc;
 
@@ -314,6 +369,87 @@ token_revoke(PGconn *c, const char *name, const char *actor, struct strbuf *err)
 	PQclear(r);
 	/* after the commit: a lookup that read the row before it is not stored */
 	token_cache_forget(name);
+	return rc;
+}
+
+/* The first line of a failed statement's message. */
+static void
+token_db_error(PGresult *r, struct strbuf *err)
+{
+	const char *m = PQresultErrorMessage(r);
+
+	strbuf_appendf(err, "%.*s", (int)strcspn(m, "\n"), m);
+}
+
+int
+token_list(PGconn *c, struct strbuf *out, struct strbuf *err)
+{
+	PGresult *r = db_query(c, "SELECT name, role, coalesce(node, array_to_string(nodes, ','), '-'),"
+	    " rfc3339(created_at), coalesce(rfc3339(revoked_at), '-'), nodes_by_migration"
+	    " AND revoked_at IS NULL FROM tokens ORDER BY name", 0, NULL);
+
+	if (!db_ok(r)) {
+		token_db_error(r, err);
+		PQclear(r);
+		return -1;
+	}
+	strbuf_appendf(out, "%-24s %-9s %-24s %-24s %s\n", "NAME", "ROLE", "NODES", "CREATED", "REVOKED");
+	for (int i = 0; i < PQntuples(r); i++)
+		strbuf_appendf(out, "%-24s %-9s %-24s %-24s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, 5), "t") == 0)
+			strbuf_appendf(out, "warning: detector token %s was made before tokens were bound to"
+			    " nodes and may report for every node ('*'): create one with --node NODE,..."
+			    " and revoke it\n", PQgetvalue(r, i, 0));
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+token_unbound(PGconn *c, struct strbuf *names, struct strbuf *err)
+{
+	PGresult *r = db_query(c, "SELECT name FROM tokens WHERE nodes_by_migration"
+	    " AND revoked_at IS NULL ORDER BY name", 0, NULL);
+	int n;
+
+	if (!db_ok(r)) {
+		token_db_error(r, err);
+		PQclear(r);
+		return -1;
+	}
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		strbuf_appendf(names, "%s%s", i ? ", " : "", PQgetvalue(r, i, 0));
+	PQclear(r);
+	return n;
+}
+
+int
+token_may_report(PGconn *c, const struct token_info *t, const char *node, struct strbuf *why)
+{
+	const char *p[] = { t->name, node };
+	PGresult *r;
+	int rc;
+
+	if (t->role == ROLE_AGENT && strcmp(t->node, node) != 0) {
+		strbuf_appendf(why, "token \"%s\" is bound to node %s, not %s", t->name, t->node, node);
+		return 0;
+	}
+	if (t->role != ROLE_DETECTOR)
+		return 1;
+	r = db_query(c, "SELECT nodes = '{*}' OR $2 = ANY (nodes) FROM tokens WHERE name = $1", 2, p);
+	if (!db_ok(r)) {
+		token_db_error(r, why);
+		rc = -1;
+	} else {
+		rc = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+		if (rc == 0)
+			strbuf_appendf(why, "token \"%s\" may not report for node %s (not among the nodes"
+			    " it is bound to)", t->name, node);
+	}
+	PQclear(r);
 	return rc;
 }
 

@@ -7,6 +7,13 @@
  * SECURITY: lookups compare digests in SQL by equality on a unique index;
  * the secret itself never reaches the database or a log line.
  *
+ * Node binding: an agent token speaks for its one node; a detector token
+ * for the nodes listed when it was made (--node mx01,mx02), or for every
+ * node when that list is "*" (given explicitly, or set by migration 0005
+ * for detector tokens made before binding existed). token_may_report
+ * decides; the list is read from the database (not cached: events are
+ * rare, and the list may be long).
+ *
  * Lookup cache: token_authenticate may answer from a process-wide cache of
  * lookups that found an active token, keyed by the secret's digest (never
  * the secret), for at most [server] token_cache after the database was
@@ -35,12 +42,25 @@ struct token_info {
 int token_role_parse(const char *s, enum token_role *out);
 const char *token_role_name(enum token_role r);
 
-/* Creates a token; writes the secret to secret_out (>= 69 octets).
- * Returns 0 or -1 with err set. */
+/* Creates a token; writes the secret to secret_out (>= 69 octets). node:
+ * the agent's node, the detector's "NODE,NODE..." or "*", NULL for the
+ * other roles. Returns 0 or -1 with err set. */
 int token_create(PGconn *c, const char *name, const char *role, const char *node,
     const char *actor, char *secret_out, struct strbuf *err);
 /* Revokes by name; returns 0, 1 when no such active token, -1 on error. */
 int token_revoke(PGconn *c, const char *name, const char *actor, struct strbuf *err);
+
+/* Appends one line per token (name, role, nodes, created, revoked) under a
+ * header, and a note on each detector token bound to '*' by migration
+ * 0005. Returns 0 or -1 with err set. */
+int token_list(PGconn *c, struct strbuf *out, struct strbuf *err);
+/* Appends the names of the active detector tokens that migration 0005
+ * bound to '*', comma-separated; returns how many, or -1 with err set. */
+int token_unbound(PGconn *c, struct strbuf *names, struct strbuf *err);
+/* May token t report events about node? 1 yes, 0 no (why says so, naming
+ * the node), -1 database error (why has the message). */
+int token_may_report(PGconn *c, const struct token_info *t, const char *node,
+    struct strbuf *why);
 
 /* Looks a bearer secret up: 1 found (*out filled), 0 unknown or revoked,
  * -1 database error. A token the database found less than cache_ms ago is

@@ -144,7 +144,7 @@ test_unreachable_and_unauthorised(void **state)
 	clirun_expect(&r, 3, "bad token");
 	assert_non_null(strstr(r.err, "(HTTP 401)"));
 	clirun_free(&r);
-	char *det = tl_token(ctl, "det", "detector", NULL);
+	char *det = tl_token(ctl, "det", "detector", "*");
 	clirun(&r, ctl->url, det, "routes", NULL);
 	clirun_expect(&r, 3, "detector reads routes");
 	assert_non_null(strstr(r.err, "(HTTP 403)"));

@@ -214,7 +214,7 @@ test_malformed_filters(void **state)
 		clirun_free(&r);
 	}
 	/* a detector token may not read the history */
-	char *det = tl_token(ctl, "det", "detector", NULL);
+	char *det = tl_token(ctl, "det", "detector", "*");
 	clirun(&r, ctl->url, det, "history", NULL);
 	clirun_expect(&r, 3, "detector reads history");
 	clirun_free(&r);

@@ -223,7 +223,7 @@ test_role_matrix(void **state)
 	tokens[0] = ctl->admin;
 	tokens[1] = tl_token(ctl, "op", "operator", NULL);
 	tokens[2] = tl_token(ctl, "view", "viewer", NULL);
-	tokens[3] = tl_token(ctl, "det", "detector", NULL);
+	tokens[3] = tl_token(ctl, "det", "detector", "*");
 	tokens[4] = tl_token(ctl, "agent-mx01", "agent", "mx01");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct role_case *c = &cases[i];

@@ -131,7 +131,7 @@ setup(void **state)
 	seed(ctl);
 	operator = tl_token(ctl, "otto", "operator", NULL);
 	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	detector = tl_token(ctl, "detector-1", "detector", NULL);
+	detector = tl_token(ctl, "detector-1", "detector", "*");
 	agent1 = tl_token(ctl, "agent-mx01", "agent", "mx01");
 	return 0;
 }

@@ -96,7 +96,7 @@ setup(void **state)
 	put("/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\"]}");
 	put("/v1/providers/apple", "{\"domains\":[\"icloud.com\"]}");
 	put("/v1/providers/gmx", "{\"domains\":[\"gmx.net\"]}");
-	detector = tl_token(ctl, "detector-1", "detector", NULL);
+	detector = tl_token(ctl, "detector-1", "detector", "*");
 	return 0;
 }
 
