@@ -4,6 +4,7 @@
 #include "policy.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +14,19 @@
 #include "validate.h"
 #include "xalloc.h"
 
-/* Records a decision (or refusal) with its evidence. */
+/* Records a decision (or refusal) with its evidence; limit names the
+ * [policy] key that refused, or NULL. */
 static int
 policy_decision(struct change *ch, const struct policy_event *ev, const char *action,
-    const char *text, const char *relay)
+    const char *text, const char *relay, const char *limit)
 {
 	json_t *evidence = json_loads(ev->evidence ? ev->evidence : "null", JSON_DECODE_ANY, NULL);
 	json_t *after = json_pack("{s:s, s:o?}", "decision", text, "evidence", evidence);
-	char *doc = json_dumps(after, JSON_COMPACT);
-	char *object = xasprintf("%s/%s", ev->node, ev->provider);
+	char *doc, *object = xasprintf("%s/%s", ev->node, ev->provider);
+
+	if (limit != NULL)
+		json_object_set_new(after, "limit", json_string(limit));
+	doc = json_dumps(after, JSON_COMPACT);
 	struct change_row row = { action, "policy", object, ev->provider, ev->node, relay, NULL, doc };
 	int rc = change_record(ch, &row);
 
@@ -30,33 +35,138 @@ policy_decision(struct change *ch, const struct policy_event *ev, const char *ac
 	return rc;
 }
 
+/* The relays a route of provider may go to: not drained, not exclude, not
+ * blocked for the provider (open blocks from relay_block_reporters distinct
+ * nodes linked to it), and carrying fewer than cap automatic routes of the
+ * provider; the one with the fewest automatic routes, ties to the lowest
+ * name. */
 static char *
-policy_best_relay(struct change *ch, const char *provider, const char *exclude, int *rc)
+policy_best_relay(struct change *ch, const struct settings *s, const char *provider,
+    const char *exclude, long long cap, int *rc)
 {
-	const char *p[] = { provider, exclude ? exclude : "" };
+	char reporters[32], capbuf[32];
+	const char *p[] = { provider, exclude ? exclude : "", reporters, capbuf };
 	char *name = NULL;
 
+	snprintf(reporters, sizeof(reporters), "%lld", s->relay_block_reporters);
+	snprintf(capbuf, sizeof(capbuf), "%lld", cap);
 	*rc = change_one(ch,
 	    "SELECT r.name FROM relays r WHERE NOT r.drained AND r.name <> $2"
-	    " AND NOT EXISTS (SELECT 1 FROM blocks b JOIN nodes n ON n.name = b.node"
-	    "  WHERE n.relay = r.name AND b.provider = $1 AND b.cleared_at IS NULL)"
+	    " AND (SELECT count(DISTINCT b.node) FROM blocks b JOIN nodes n ON n.name = b.node"
+	    "  WHERE n.relay = r.name AND b.provider = $1 AND b.cleared_at IS NULL) < $3::bigint"
+	    " AND (SELECT count(*) FROM routes x WHERE x.relay = r.name AND x.provider = $1"
+	    "  AND x.origin = 'auto') < $4::bigint"
 	    " ORDER BY (SELECT count(*) FROM routes x WHERE x.relay = r.name AND x.origin = 'auto'), r.name"
-	    " LIMIT 1", 2, p, &name);
+	    " LIMIT 1", 4, p, &name);
 	return name;
 }
 
-/* Automatic flips of provider in the last hour. */
+/*
+ * The most automatic routes of one provider that one relay may carry:
+ * [policy] max_relay_share_percent of the server nodes, rounded down, at
+ * least one; no cap when at most one relay is in service (not drained):
+ * then no report can make the policy choose, so there is nothing to steer.
+ */
+static int
+policy_share_cap(struct change *ch, const struct settings *s, long long *servers, long long *cap)
+{
+	char *v = NULL;
+	int rc = change_one(ch, "SELECT (SELECT count(*) FROM nodes WHERE role = 'server') || ' ' ||"
+	    " (SELECT count(*) FROM relays WHERE NOT drained)", 0, NULL, &v);
+	long long relays = 0;
+
+	*servers = 0;
+	if (v != NULL && sscanf(v, "%lld %lld", servers, &relays) != 2)
+		relays = 0;
+	*cap = *servers * s->max_relay_share_percent / 100;
+	if (*cap < 1)
+		*cap = 1;
+	if (relays <= 1)
+		*cap = LLONG_MAX;
+	free(v);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The relay for a new or moved automatic route of provider. NULL when none
+ * fits: then *why says whether every healthy relay has its share (naming
+ * one) or there is no healthy relay at all, and *limit is
+ * "max_relay_share_percent" in the first case.
+ */
+static char *
+policy_pick_relay(struct change *ch, const struct settings *s, const char *provider,
+    const char *exclude, struct strbuf *why, const char **limit, int *rc)
+{
+	long long servers, cap;
+	char *relay, *full, *n = NULL;
+
+	*limit = NULL;
+	if ((*rc = policy_share_cap(ch, s, &servers, &cap)) != 0)
+		return NULL;
+	relay = policy_best_relay(ch, s, provider, exclude, cap, rc);
+	if (*rc < 0 || relay != NULL) {
+		*rc = *rc < 0 ? -1 : 0;
+		return relay;
+	}
+	full = policy_best_relay(ch, s, provider, exclude, LLONG_MAX, rc);
+	if (*rc <= 0)
+		return NULL;
+	const char *p[] = { provider, full };
+	*rc = change_one(ch, "SELECT count(*) FROM routes WHERE provider = $1 AND relay = $2"
+	    " AND origin = 'auto'", 2, p, &n);
+	if (*rc >= 0) {
+		strbuf_appendf(why, "relay %s already carries %s automatic routes of %s, the most one relay"
+		    " may ([policy] max_relay_share_percent = %lld of %lld server nodes), and no other"
+		    " healthy relay is under that share", full, n ? n : "?", provider,
+		    s->max_relay_share_percent, servers);
+		*limit = "max_relay_share_percent";
+		*rc = 0;
+	}
+	free(full), free(n);
+	return NULL;
+}
+
+/* Automatic flips of provider (NULL: of every provider) in the last hour. */
 static int
 policy_recent_flips(struct change *ch, const char *provider, long long *n)
 {
 	const char *p[] = { provider };
 	char *v = NULL;
-	int rc = change_one(ch, "SELECT count(*) FROM history WHERE provider = $1 AND actor = 'policy'"
-	    " AND action = 'route.set' AND at > now() - interval '1 hour'", 1, p, &v);
+	int rc = change_one(ch, "SELECT count(*) FROM history WHERE ($1::text IS NULL OR provider = $1)"
+	    " AND actor = 'policy' AND action = 'route.set' AND at > now() - interval '1 hour'", 1, p, &v);
 
 	*n = v ? atoll(v) : 0;
 	free(v);
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The hourly guards before an automatic route of provider is set: 1 when
+ * one refuses (what it says appended to why, the key in *limit), 0 when
+ * none does, -1 on error.
+ */
+static int
+policy_guards(struct change *ch, const struct settings *s, const char *provider,
+    struct strbuf *why, const char **limit)
+{
+	long long flips, all;
+
+	if (policy_recent_flips(ch, provider, &flips) != 0 || policy_recent_flips(ch, NULL, &all) != 0)
+		return -1;
+	if (flips >= s->max_flips_per_hour) {
+		strbuf_appendf(why, "automation stopped for %s: %lld automatic flips in the last hour"
+		    " (limit %lld)", provider, flips, s->max_flips_per_hour);
+		*limit = "max_flips_per_hour";
+		return 1;
+	}
+	if (all >= s->max_auto_routes_per_hour) {
+		strbuf_appendf(why, "automation stopped for every provider: %lld automatic routes set in"
+		    " the last hour across all providers (limit %lld, [policy] max_auto_routes_per_hour)",
+		    all, s->max_auto_routes_per_hour);
+		*limit = "max_auto_routes_per_hour";
+		return 1;
+	}
+	return 0;
 }
 
 /* The lifetime of the next automatic route for object, in seconds. */
@@ -154,9 +264,10 @@ static int
 policy_on_server(struct change *ch, const struct settings *s, const struct policy_event *ev,
     struct strbuf *summary)
 {
-	const char *p[] = { ev->provider, ev->node };
+	const char *p[] = { ev->provider, ev->node }, *limit = NULL;
+	struct strbuf why = STRBUF_INIT;
 	char *route = NULL, *relay = NULL;
-	long long flips, ttl = 0;
+	long long ttl = 0;
 	int rc, found;
 
 	found = change_one(ch, "SELECT doc::text FROM route_json WHERE provider = $1"
@@ -170,31 +281,59 @@ policy_on_server(struct change *ch, const struct settings *s, const struct polic
 		    origin ? origin : "a", ev->provider, json_string_value(json_object_get(r, "relay")));
 		json_decref(r);
 		free(route);
-		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL);
+		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL, NULL);
 	}
-	if (policy_recent_flips(ch, ev->provider, &flips) != 0)
+	if ((rc = policy_guards(ch, s, ev->provider, &why, &limit)) == 0 &&
+	    (relay = policy_pick_relay(ch, s, ev->provider, NULL, &why, &limit, &rc)) == NULL &&
+	    rc == 0 && limit == NULL)
+		strbuf_appendf(&why, "no healthy relay for %s (all drained or blocked)", ev->provider);
+	if (rc < 0) {
+		strbuf_release(&why);
 		return -1;
-	if (flips >= s->max_flips_per_hour) {
-		strbuf_appendf(summary, "automation stopped for %s: %lld automatic flips in the last hour"
-		    " (limit %lld); no change made, act by hand.", ev->provider, flips, s->max_flips_per_hour);
-		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL);
 	}
-	relay = policy_best_relay(ch, ev->provider, NULL, &rc);
-	if (rc < 0)
-		return -1;
 	if (relay == NULL) {
-		strbuf_appendf(summary, "no healthy relay for %s (all drained or blocked); no change made.",
-		    ev->provider);
-		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL);
+		strbuf_appendf(summary, "%s; no change made%s.", strbuf_str(&why),
+		    limit ? ", act by hand" : "");
+		strbuf_release(&why);
+		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL, limit);
 	}
+	strbuf_release(&why);
 	rc = policy_route(ch, s, ev, ev->node, relay, NULL, &ttl);
 	if (rc == 0) {
 		strbuf_appendf(summary, "failed over: %s on %s now goes through relay %s for %lldh%02lldm.",
 		    ev->provider, ev->node, relay, ttl / 3600, ttl % 3600 / 60);
-		rc = policy_decision(ch, ev, "policy.flip", strbuf_str(summary), relay);
+		rc = policy_decision(ch, ev, "policy.flip", strbuf_str(summary), relay, NULL);
 	}
 	free(relay);
 	return rc;
+}
+
+/*
+ * How many distinct nodes linked to relay have an open block of provider:
+ * 1 when fewer than [policy] relay_block_reporters (the relay does not
+ * count as blocked yet: what is missing appended to summary), 0 when
+ * enough, -1 on error.
+ */
+static int
+policy_relay_unconfirmed(struct change *ch, const struct settings *s,
+    const struct policy_event *ev, const char *relay, struct strbuf *summary)
+{
+	const char *p[] = { ev->provider, relay };
+	char *v = NULL;
+	long long n;
+
+	if (change_one(ch, "SELECT count(DISTINCT b.node) || ' ' || string_agg(DISTINCT b.node, ', ')"
+	    " FROM blocks b JOIN nodes n ON n.name = b.node WHERE n.relay = $2 AND b.provider = $1"
+	    " AND b.cleared_at IS NULL", 2, p, &v) < 0)
+		return -1;
+	n = v ? atoll(v) : 0;
+	if (n < s->relay_block_reporters)
+		strbuf_appendf(summary, "relay %s is reported blocked for %s by %lld node(s) (%s), fewer"
+		    " than [policy] relay_block_reporters = %lld: not treated as blocked yet; no change"
+		    " made.", relay, ev->provider, n, v && strchr(v, ' ') ? strchr(v, ' ') + 1 : "",
+		    s->relay_block_reporters);
+	free(v);
+	return n < s->relay_block_reporters;
 }
 
 /* Moves the automatic routes of the provider off the blocked relay. */
@@ -202,11 +341,15 @@ static int
 policy_on_relay(struct change *ch, const struct settings *s, const struct policy_event *ev,
     const char *blocked, struct strbuf *summary)
 {
-	const char *p[] = { ev->provider, blocked };
-	PGresult *r = db_query(ch->conn, "SELECT scope, origin, doc::text FROM route_json"
-	    " WHERE provider = $1 AND relay = $2 ORDER BY scope", 2, p);
-	int rc = 0, moved = 0;
+	const char *p[] = { ev->provider, blocked }, *limit = NULL;
+	PGresult *r;
+	int rc = policy_relay_unconfirmed(ch, s, ev, blocked, summary), moved = 0;
 
+	if (rc != 0)
+		return rc < 0 ? -1 : policy_decision(ch, ev, "policy.refused", strbuf_str(summary),
+		    blocked, "relay_block_reporters");
+	r = db_query(ch->conn, "SELECT scope, origin, doc::text FROM route_json"
+	    " WHERE provider = $1 AND relay = $2 ORDER BY scope", 2, p);
 	if (!db_ok(r)) {
 		PQclear(ch->error);
 		ch->error = r;
@@ -214,29 +357,33 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 	}
 	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
 		const char *scope = PQgetvalue(r, i, 0);
-		long long flips, ttl;
+		struct strbuf why = STRBUF_INIT;
+		long long ttl;
 		if (strcmp(PQgetvalue(r, i, 1), "manual") == 0) {
 			strbuf_appendf(summary, "manual route %s/%s via %s left as it is: move it by hand. ",
 			    ev->provider, scope, blocked);
 			continue;
 		}
-		if ((rc = policy_recent_flips(ch, ev->provider, &flips)) != 0)
-			break;
-		if (flips >= s->max_flips_per_hour) {
-			strbuf_appendf(summary, "automation stopped for %s (%lld flips in the last hour). ",
-			    ev->provider, flips);
+		if ((rc = policy_guards(ch, s, ev->provider, &why, &limit)) != 0) {
+			if (rc > 0)
+				strbuf_appendf(summary, "%s. ", strbuf_str(&why));
+			rc = rc < 0 ? -1 : 0;
+			strbuf_release(&why);
 			break;
 		}
-		char *relay = policy_best_relay(ch, ev->provider, blocked, &rc);
-		if (rc < 0)
-			break;
-		if (relay == NULL) {
-			strbuf_appendf(summary, "no healthy relay to move %s/%s to. ", ev->provider, scope);
-			continue;
+		char *relay = policy_pick_relay(ch, s, ev->provider, blocked, &why, &limit, &rc);
+		if (rc == 0 && relay == NULL) {
+			if (limit != NULL)
+				strbuf_appendf(summary, "%s/%s stays on %s: %s. ", ev->provider, scope, blocked,
+				    strbuf_str(&why));
+			else
+				strbuf_appendf(summary, "no healthy relay to move %s/%s to. ", ev->provider, scope);
+		} else if (rc == 0) {
+			rc = policy_route(ch, s, ev, scope, relay, PQgetvalue(r, i, 2), &ttl);
+			strbuf_appendf(summary, "moved %s/%s from %s to %s. ", ev->provider, scope, blocked, relay);
+			moved++;
 		}
-		rc = policy_route(ch, s, ev, scope, relay, PQgetvalue(r, i, 2), &ttl);
-		strbuf_appendf(summary, "moved %s/%s from %s to %s. ", ev->provider, scope, blocked, relay);
-		moved++;
+		strbuf_release(&why);
 		free(relay);
 	}
 	PQclear(r);
@@ -245,7 +392,7 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 	if (summary->len == 0)
 		strbuf_appendf(summary, "no route of %s goes through %s; nothing to move.", ev->provider, blocked);
 	return policy_decision(ch, ev, moved ? "policy.flip" : "policy.refused", strbuf_str(summary),
-	    blocked);
+	    blocked, limit);
 }
 
 /*
@@ -287,7 +434,7 @@ policy_block(struct change *ch, const struct settings *s, const struct policy_ev
 		strbuf_appendf(&what, "provider %s is not configured in the controller: add it"
 		    " (postroute provider add) so that automation can route it; no change made.",
 		    ev->provider);
-		rc = policy_decision(ch, ev, "policy.refused", strbuf_str(&what), NULL);
+		rc = policy_decision(ch, ev, "policy.refused", strbuf_str(&what), NULL, NULL);
 	} else if (relay != NULL && relay[0] != '\0')
 		rc = policy_on_relay(ch, s, ev, relay, &what);
 	else

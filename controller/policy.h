@@ -7,9 +7,13 @@
  *       the provider through that relay moves to another healthy relay;
  *       manual routes are never changed: on-call is told instead
  *
- * The best relay is not drained, not blocked for the provider (an open
- * block on a relay node linked to it), carries the fewest automatic
- * routes, and ties go to the lowest name. Automatic routes expire
+ * The best relay is not drained, not blocked for the provider (open
+ * blocks of the provider on at least [policy] relay_block_reporters
+ * distinct relay nodes linked to it; fewer: the block is recorded and the
+ * policy refuses), carries fewer automatic routes of the provider than its
+ * share ([policy] max_relay_share_percent of the server nodes, rounded
+ * down, at least one; no cap while at most one relay is in service),
+ * carries the fewest automatic routes, and ties go to the lowest name. Automatic routes expire
  * ([policy] auto_ttl); a block back within [policy] reblock_window of the
  * previous automatic route doubles the lifetime, up to [policy] max_ttl.
  * A block reported again while it is still open only refreshes its
@@ -17,8 +21,12 @@
  * (its automatic route expired and the provider still refuses the node):
  * then the policy acts again, as for a new block.
  * More than [policy] max_flips_per_hour automatic flips of one provider in
- * an hour stop automation for it. Every decision and every refusal is a
- * history row with the evidence.
+ * an hour stop automation for it, more than [policy]
+ * max_auto_routes_per_hour of all providers together stop it for every
+ * provider: one token reporting blocks cannot move the fleet faster. Every
+ * decision and every refusal is a history row with the evidence
+ * (policy.flip, policy.refused; after.limit names the [policy] key that
+ * refused) and a message to on-call.
  *
  * A volume event (a sender's sudden surge) is a history row
  * (volume.surge); with [policy] hold_on_surge it also holds the sender's

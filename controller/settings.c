@@ -49,6 +49,15 @@ const struct config_key settings_keys[] = {
 	  NULL, "a block that comes back within this long after the last automatic route doubles its lifetime" },
 	{ "policy", "max_flips_per_hour", CONFIG_INT, S(max_flips_per_hour), "5", 1, 1000, 0, NULL,
 	  "automatic flips of one provider per hour before automation stops for it" },
+	{ "policy", "max_auto_routes_per_hour", CONFIG_INT, S(max_auto_routes_per_hour), "20", 1,
+	  100000, 0, NULL, "automatic routes set (new or moved) per hour across all providers before"
+	  " automation stops for every provider" },
+	{ "policy", "max_relay_share_percent", CONFIG_INT, S(max_relay_share_percent), "50", 1, 100,
+	  0, NULL, "most of the server nodes, in percent (rounded down, at least one node), that the"
+	  " automatic routes of one provider may send through one relay (100: no cap)" },
+	{ "policy", "relay_block_reporters", CONFIG_INT, S(relay_block_reporters), "1", 1, 1000, 0,
+	  NULL, "distinct nodes of a relay that must report a provider's block before the relay counts"
+	  " as blocked for it" },
 	{ "policy", "hold_on_surge", CONFIG_BOOL, S(hold_on_surge), "no", 0, 0, 0, NULL,
 	  "hold the new mail of a sender reported for a volume surge (released with postroute sender release)" },
 	{ NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL },

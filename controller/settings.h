@@ -31,6 +31,9 @@ struct settings {
 	long long max_ttl_ms;          /* [policy] max_ttl */
 	long long reblock_window_ms;   /* [policy] reblock_window */
 	long long max_flips_per_hour;  /* [policy] max_flips_per_hour */
+	long long max_auto_routes_per_hour;  /* [policy] max_auto_routes_per_hour: fleet-wide */
+	long long max_relay_share_percent;   /* [policy] max_relay_share_percent */
+	long long relay_block_reporters;     /* [policy] relay_block_reporters */
 	int hold_on_surge;             /* [policy] hold_on_surge */
 };
 
