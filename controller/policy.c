@@ -356,7 +356,7 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 		return -1;
 	}
 	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-		const char *scope = PQgetvalue(r, i, 0);
+		const char *scope = PQgetvalue(r, i, 0), *lim = NULL;
 		struct strbuf why = STRBUF_INIT;
 		long long ttl;
 		if (strcmp(PQgetvalue(r, i, 1), "manual") == 0) {
@@ -364,16 +364,18 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 			    ev->provider, scope, blocked);
 			continue;
 		}
-		if ((rc = policy_guards(ch, s, ev->provider, &why, &limit)) != 0) {
+		if ((rc = policy_guards(ch, s, ev->provider, &why, &lim)) != 0) {
 			if (rc > 0)
 				strbuf_appendf(summary, "%s. ", strbuf_str(&why));
+			limit = limit ? limit : lim;
 			rc = rc < 0 ? -1 : 0;
 			strbuf_release(&why);
 			break;
 		}
-		char *relay = policy_pick_relay(ch, s, ev->provider, blocked, &why, &limit, &rc);
+		char *relay = policy_pick_relay(ch, s, ev->provider, blocked, &why, &lim, &rc);
+		limit = limit ? limit : lim;
 		if (rc == 0 && relay == NULL) {
-			if (limit != NULL)
+			if (lim != NULL)
 				strbuf_appendf(summary, "%s/%s stays on %s: %s. ", ev->provider, scope, blocked,
 				    strbuf_str(&why));
 			else
