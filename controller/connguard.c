@@ -159,6 +159,10 @@ connguard_notify(struct connguard *g, struct MHD_Connection *conn, void **socket
 	}
 }
 
+/* Only a connection the sweeper has shut down is refused here: a request
+ * that came in whole is served even if it did so between the deadline and
+ * the next sweep, so that a kept-alive connection reused at the end of its
+ * idle time is not refused after its request was read. */
 int
 connguard_received(struct connguard *g, struct MHD_Connection *conn)
 {
@@ -168,7 +172,7 @@ connguard_received(struct connguard *g, struct MHD_Connection *conn)
 	if (c == NULL)
 		return 0;
 	pthread_mutex_lock(&g->lock);
-	if (c->dropped || (c->deadline != 0 && c->deadline <= longpoll_now()))
+	if (c->dropped)
 		rc = -1;
 	else
 		c->deadline = 0;
@@ -177,17 +181,17 @@ connguard_received(struct connguard *g, struct MHD_Connection *conn)
 }
 
 int
-connguard_late(struct connguard *g, struct MHD_Connection *conn)
+connguard_dropped_conn(struct connguard *g, struct MHD_Connection *conn)
 {
 	struct guarded *c = connguard_of(conn);
-	int late;
+	int dropped;
 
 	if (c == NULL)
 		return 0;
 	pthread_mutex_lock(&g->lock);
-	late = c->dropped || (c->deadline != 0 && c->deadline <= longpoll_now());
+	dropped = c->dropped;
 	pthread_mutex_unlock(&g->lock);
-	return late;
+	return dropped;
 }
 
 void

@@ -35,11 +35,11 @@ void connguard_free(struct connguard *g);
 void connguard_notify(struct connguard *g, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code);
 
-/* The request is whole: stops the clock. Returns -1 when the deadline had
- * passed already (the connection is being dropped), else 0. */
+/* The request is whole: stops the clock. Returns -1 when the sweeper has
+ * shut the connection down already (drop it), else 0. */
 int connguard_received(struct connguard *g, struct MHD_Connection *conn);
-/* 1 when the deadline of the request being received has passed. */
-int connguard_late(struct connguard *g, struct MHD_Connection *conn);
+/* 1 when the sweeper has shut the connection down (stop reading it). */
+int connguard_dropped_conn(struct connguard *g, struct MHD_Connection *conn);
 /* An answer is done: the next request on the connection gets a new deadline. */
 void connguard_rearm(struct connguard *g, struct MHD_Connection *conn);
 

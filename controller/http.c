@@ -204,8 +204,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (connguard_late(app->guard, conn))
-			return MHD_NO;    /* past request_timeout: drop it */
+		if (connguard_dropped_conn(app->guard, conn))
+			return MHD_NO;    /* past request_timeout: being dropped */
 		if (req->body.len + *upload_data_size > HTTP_MAX_BODY)
 			req->body_too_large = 1;
 		else
