@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrlimit.h"
 #include "api_handlers.h"
 #include "log.h"
 #include "metrics.h"
@@ -101,17 +102,28 @@ api_bearer(const struct http_request *req)
 	return *h ? h : NULL;
 }
 
-/* 0 when the token may call e; else answers 401/403/503 and returns -1. */
+/* 0 when the token may call e; else answers 401/403/429/503 and returns
+ * -1. An address that has spent its [server] auth_failures_per_minute
+ * gets 429 without a lookup. */
 static int
 api_authorize(struct app *app, struct http_request *req, const struct endpoint *e,
     struct http_reply *rep)
 {
 	const char *secret = api_bearer(req);
-	int found;
+	const struct sockaddr *addr = http_client_addr(req);
+	double now = longpoll_now();
+	int found, wait;
 
 	if (e->roles == PUBLIC)
 		return 0;
+	if ((wait = addrlimit_blocked(app->authfail, addr, now)) > 0) {
+		api_error(rep, 429, "Authorization: too many refused tokens from this address;"
+		    " retry in %d s", wait);
+		rep->retry_after = wait;
+		return -1;
+	}
 	if (secret == NULL || strlen(secret) > 200) {
+		addrlimit_fail(app->authfail, addr, now);
 		api_error(rep, 401, "Authorization: a bearer token is required");
 		return -1;
 	}
@@ -121,6 +133,7 @@ api_authorize(struct app *app, struct http_request *req, const struct endpoint *
 		return -1;
 	}
 	if (found == 0) {
+		addrlimit_fail(app->authfail, addr, now);
 		api_error(rep, 401, "Authorization: unknown or revoked token");
 		return -1;
 	}
@@ -137,15 +150,12 @@ api_authorize(struct app *app, struct http_request *req, const struct endpoint *
 	return 0;
 }
 
-enum api_result
-api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep)
+int
+api_admit(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	const struct endpoint *e = NULL;
 	int path_known = 0;
 
-	/* A resumed feed request has been authorised already. */
-	if (req->waiter.state != LONGPOLL_IDLE)
-		return api_feed(app, req, rep);
 	for (int i = 0; i < NENDPOINTS; i++) {
 		if (!api_match(endpoints[i].pattern, req))
 			continue;
@@ -169,12 +179,23 @@ api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep)
 			rep->allow[0] = '\0';
 			api_error(rep, 404, "no such path");
 		}
-		return API_DONE;
+		return -1;
 	}
 	rep->allow[0] = '\0';
-	if (api_authorize(app, req, e, rep) != 0)
+	return api_authorize(app, req, e, rep);
+}
+
+enum api_result
+api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	/* A resumed feed request has been authorised already. */
+	if (req->waiter.state != LONGPOLL_IDLE)
+		return api_feed(app, req, rep);
+	if (req->endpoint < 0 || req->endpoint >= NENDPOINTS) {
+		api_error(rep, 500, "request: not admitted");
 		return API_DONE;
-	return e->fn(app, req, rep);
+	}
+	return endpoints[req->endpoint].fn(app, req, rep);
 }
 
 void

@@ -1,9 +1,10 @@
 /*
  * api.h: what each path means: routing, authentication, handlers.
  *
- * api_dispatch matches the path against one table of endpoints (method,
- * pattern, roles, handler), answers 404/405/401/403 itself, and calls the
- * handler with an authenticated request. Handlers fill a struct http_reply
+ * api_admit matches the path against one table of endpoints (method,
+ * pattern, roles, handler) and answers 404/405/401/403/429 itself, as soon
+ * as the headers are in; api_dispatch then calls the handler with the
+ * authenticated request and its whole body. Handlers fill a struct http_reply
  * and never abort on bad input: they answer 400 with the field's name.
  * The helpers below are for handlers (api_*.c) only.
  */
@@ -17,6 +18,11 @@
 
 enum api_result { API_DONE, API_SUSPENDED };
 
+/* Matches the path and checks the token, from the headers alone (before
+ * any body is read): 0 when the request may go on, else -1 with the
+ * answer (400-405, 429, 503) in rep. Sets req->endpoint and req->token. */
+int api_admit(struct app *app, struct http_request *req, struct http_reply *rep);
+/* Runs the admitted request's handler (the body is whole by then). */
 enum api_result api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep);
 void api_metrics_init(void);
 

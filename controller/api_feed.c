@@ -14,6 +14,11 @@
 #include "log.h"
 #include "xalloc.h"
 
+/* Retry-After of a wait refused over [server] max_waits_per_token: the
+ * token's other wait is expected to end (answered, or its connection gone
+ * and its own wait over) by then or the next try. */
+#define API_FEED_RETRY_S 10
+
 /* Parses a non-negative integer query argument; -1 after answering 400. */
 static int
 api_query_int(struct http_request *req, struct http_reply *rep, const char *key,
@@ -114,7 +119,8 @@ api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 			rep->status = 304;
 		} else {
 			int rc = longpoll_wait(app->longpoll, &req->waiter, req->conn, after,
-			    longpoll_now() + (double)wait);
+			    longpoll_now() + (double)wait, req->token.name,
+			    (long)app->settings->max_waits_per_token);
 			if (rc == 1) {
 				longpoll_release(app->longpoll, s);
 				return API_SUSPENDED;
@@ -123,6 +129,11 @@ api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 				longpoll_release(app->longpoll, s);
 				s = longpoll_current(app->longpoll);
 				api_feed_reply(rep, s, node);
+			} else if (rc == -2) {
+				api_error(rep, 429, "wait: token \"%s\" already has %lld waiting feed"
+				    " request(s) ([server] max_waits_per_token)", req->token.name,
+				    app->settings->max_waits_per_token);
+				rep->retry_after = API_FEED_RETRY_S;
 			} else {
 				api_error(rep, 503, "controller shutting down");
 			}

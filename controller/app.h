@@ -9,6 +9,8 @@
 
 #include <stdatomic.h>
 
+#include "addrlimit.h"
+#include "connguard.h"
 #include "db.h"
 #include "longpoll.h"
 #include "notify.h"
@@ -21,6 +23,8 @@ struct app {
 	struct longpoll *longpoll;
 	struct presence *presence;
 	struct notify *notify;
+	struct connguard *guard;       /* request deadlines ([server] request_timeout) */
+	struct addrlimit *authfail;    /* 401s per client address */
 	atomic_int stopping;
 };
 

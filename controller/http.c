@@ -4,6 +4,7 @@
 #include "http.h"
 
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,15 @@ const char *
 http_header(const struct http_request *req, const char *key)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
+}
+
+const struct sockaddr *
+http_client_addr(const struct http_request *req)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	return ci ? ci->client_addr : NULL;
 }
 
 static void
@@ -118,6 +128,11 @@ http_send(struct http_request *req, struct http_reply *rep)
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (rep->allow[0])
 		MHD_add_response_header(r, "Allow", rep->allow);
+	if (rep->retry_after > 0) {
+		char secs[16];
+		snprintf(secs, sizeof(secs), "%d", rep->retry_after);
+		MHD_add_response_header(r, "Retry-After", secs);
+	}
 	ret = MHD_queue_response(req->conn, (unsigned)rep->status, r);
 	MHD_destroy_response(r);
 	metrics_count_request(req->endpoint, rep->status);
@@ -143,6 +158,33 @@ http_uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
 	return strstr(uri, "%00") != NULL ? &http_nul_url : NULL;
 }
 
+/* A declared Content-Length above HTTP_MAX_BODY. */
+static int
+http_body_too_long(const struct http_request *req)
+{
+	const char *cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return cl != NULL && strtoull(cl, NULL, 10) > HTTP_MAX_BODY;
+}
+
+/* The checks made from the request line and headers alone; -1 with the
+ * answer in rep when the request is refused before its body is read. */
+static int
+http_admit(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	if (req->nul_in_url) {
+		api_error(rep, 400, "URL: contains %%00 (an encoded NUL character)");
+		return -1;
+	}
+	if (api_admit(app, req, rep) != 0)
+		return -1;
+	if (http_body_too_long(req)) {
+		api_error(rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -153,12 +195,17 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 
 	(void)version;
 	if (req == NULL || *con_cls == &http_nul_url) {
+		/* Headers in, no body read yet: a refusal is answered now. */
 		req = http_request_new(app, conn, url, method);
 		req->nul_in_url = *con_cls == &http_nul_url;
 		*con_cls = req;
+		if (http_admit(app, req, &rep) != 0)
+			return http_send(req, &rep);
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		if (connguard_dropped_conn(app->guard, conn))
+			return MHD_NO;    /* past request_timeout: being dropped */
 		if (req->body.len + *upload_data_size > HTTP_MAX_BODY)
 			req->body_too_large = 1;
 		else
@@ -166,10 +213,10 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (connguard_received(app->guard, conn) != 0)
+		return MHD_NO;
 	if (req->body_too_large) {
 		api_error(&rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
-	} else if (req->nul_in_url) {
-		api_error(&rep, 400, "URL: contains %%00 (an encoded NUL character)");
 	} else if (req->body.len > 0 && !http_is_json(req)) {
 		api_error(&rep, 415, "Content-Type: must be application/json");
 	} else if (api_dispatch(app, req, &rep) == API_SUSPENDED) {
@@ -182,18 +229,57 @@ static void
 http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	(void)cls, (void)conn, (void)toe;
+	struct app *app = cls;
+
+	(void)toe;
 	if (*con_cls != NULL && *con_cls != &http_nul_url)
 		http_request_free(*con_cls);
 	*con_cls = NULL;
+	connguard_rearm(app->guard, conn);   /* the next request's deadline */
 }
+
+static void
+http_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct app *app = cls;
+
+	connguard_notify(app->guard, conn, socket_context, code);
+}
+
+/* libmicrohttpd's messages, at most HTTP_LOG_BURST per HTTP_LOG_WINDOW
+ * seconds: a flood of connections (each refused over the per-address cap
+ * is one message) must not become a flood of log lines. */
+#define HTTP_LOG_BURST 20
+#define HTTP_LOG_WINDOW 10.0
+
+static pthread_mutex_t http_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static double http_log_window;
+static unsigned long http_log_count, http_log_dropped;
 
 static void
 http_log(void *cls, const char *fmt, va_list ap)
 {
 	char text[512];
+	double now = longpoll_now();
+	unsigned long dropped = 0;
+	int show;
 
 	(void)cls;
+	pthread_mutex_lock(&http_log_lock);
+	if (now - http_log_window >= HTTP_LOG_WINDOW) {
+		dropped = http_log_dropped;
+		http_log_window = now;
+		http_log_count = http_log_dropped = 0;
+	}
+	show = http_log_count++ < HTTP_LOG_BURST;
+	if (!show)
+		http_log_dropped++;
+	pthread_mutex_unlock(&http_log_lock);
+	if (dropped > 0)
+		log_warnx("http: %lu more message(s) not logged in the last %.0f s", dropped, HTTP_LOG_WINDOW);
+	if (!show)
+		return;
 	vsnprintf(text, sizeof(text), fmt, ap);
 	text[strcspn(text, "\n")] = '\0';
 	log_warnx("http: %s", text);
@@ -249,6 +335,9 @@ http_start(struct app *app, struct strbuf *err)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, app,
 	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_seen, app,
+	    /* hostile clients: per-address cap; request deadlines (connguard.h) */
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->max_connections_per_ip,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_connection, app,
 	    MHD_OPTION_END);
 	if (d == NULL)
 		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted)", s->listen);

@@ -7,8 +7,14 @@
  * bodies up to HTTP_MAX_BODY, enforces the content type, and turns a
  * struct http_reply into a response. What a path means is api.c's job.
  *
- * SECURITY: bodies above 64 KiB are refused with 413 before they are
- * parsed; every response is JSON or plain text built by the server. A URL
+ * SECURITY: a request is routed and its token checked as soon as its
+ * headers are in (api_admit), and a refusal is answered then, before any
+ * body is read (libmicrohttpd closes such a connection after the answer);
+ * a Content-Length above 64 KiB is refused with 413 at that point too, and
+ * a larger chunked body is discarded as it comes and refused with 413.
+ * Each connection has [server] request_timeout to send a whole request
+ * (connguard.h); one client address may hold [server]
+ * max_connections_per_ip connections (more are closed on accept); every response is JSON or plain text built by the server. A URL
  * with an encoded NUL (%00) is refused with 400: libmicrohttpd hands the
  * decoded path and query values over as C strings, so "a%00b" would
  * otherwise arrive as "a", a different and possibly valid name.
@@ -49,6 +55,7 @@ struct http_reply {
 	char *body;                    /* owned; NULL = empty */
 	const char *content_type;      /* default application/json */
 	char allow[64];                /* Allow header for 405 */
+	int retry_after;               /* Retry-After seconds for 429, 0: none */
 };
 
 struct MHD_Daemon *http_start(struct app *app, struct strbuf *err);
@@ -56,5 +63,7 @@ void http_stop(struct MHD_Daemon *d);
 
 const char *http_query(const struct http_request *req, const char *key);
 const char *http_header(const struct http_request *req, const char *key);
+/* The client's address (NULL if libmicrohttpd does not know it). */
+const struct sockaddr *http_client_addr(const struct http_request *req);
 
 #endif

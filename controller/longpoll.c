@@ -8,11 +8,22 @@
 #include "longpoll.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "metrics.h"
 #include "xalloc.h"
+
+#define LONGPOLL_OWNER_BUCKETS 256
+
+/* How many waiters one owner has; exists while that is above 0. */
+struct longpoll_owner {
+	struct longpoll_owner *next;
+	long n;
+	char name[64];
+};
 
 struct longpoll {
 	pthread_mutex_t lock;
@@ -20,6 +31,7 @@ struct longpoll {
 	struct longpoll_waiter head;     /* circular list sentinel */
 	long nwaiting;
 	int shutting_down;
+	struct longpoll_owner *owners[LONGPOLL_OWNER_BUCKETS];
 };
 
 double
@@ -47,6 +59,12 @@ longpoll_free(struct longpoll *f)
 	if (f == NULL)
 		return;
 	snapshot_free(f->current);
+	for (int i = 0; i < LONGPOLL_OWNER_BUCKETS; i++) {
+		for (struct longpoll_owner *o = f->owners[i], *next; o; o = next) {
+			next = o->next;
+			free(o);
+		}
+	}
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -78,15 +96,57 @@ longpoll_release(struct longpoll *f, struct snapshot *s)
 		snapshot_free(s);
 }
 
-/* Unlinks w and resumes its connection in state st. Lock held. */
+/* The owner's entry (its bucket's link to it), or where it would go. Lock held. */
+static struct longpoll_owner **
+longpoll_owner_slot(struct longpoll *f, const char *name)
+{
+	unsigned h = 5381;
+	struct longpoll_owner **p;
+
+	for (const char *c = name; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	for (p = &f->owners[h % LONGPOLL_OWNER_BUCKETS]; *p; p = &(*p)->next)
+		if (strcmp((*p)->name, name) == 0)
+			break;
+	return p;
+}
+
+/* Counts one more (delta 1) or one fewer (-1) waiter of name. Lock held. */
 static void
-feed_resume_locked(struct longpoll *f, struct longpoll_waiter *w, enum longpoll_state st)
+longpoll_owner_add(struct longpoll *f, const char *name, long delta)
+{
+	struct longpoll_owner **p = longpoll_owner_slot(f, name), *o = *p;
+
+	if (o == NULL) {
+		if (delta <= 0)
+			return;
+		o = *p = xcalloc(1, sizeof(*o));
+		snprintf(o->name, sizeof(o->name), "%s", name);
+	}
+	o->n += delta;
+	if (o->n <= 0) {
+		*p = o->next;
+		free(o);
+	}
+}
+
+/* Unlinks w from the waiting list. Lock held. */
+static void
+longpoll_unlink_locked(struct longpoll *f, struct longpoll_waiter *w)
 {
 	w->prev->next = w->next;
 	w->next->prev = w->prev;
 	w->next = w->prev = NULL;
-	w->state = st;
 	f->nwaiting--;
+	longpoll_owner_add(f, w->owner, -1);
+}
+
+/* Unlinks w and resumes its connection in state st. Lock held. */
+static void
+feed_resume_locked(struct longpoll *f, struct longpoll_waiter *w, enum longpoll_state st)
+{
+	longpoll_unlink_locked(f, w);
+	w->state = st;
 	MHD_resume_connection(w->conn);
 }
 
@@ -118,16 +178,22 @@ longpoll_publish(struct longpoll *f, struct snapshot *s)
 
 int
 longpoll_wait(struct longpoll *f, struct longpoll_waiter *w, struct MHD_Connection *conn,
-    long long after, double deadline)
+    long long after, double deadline, const char *owner, long max_per_owner)
 {
+	struct longpoll_owner *o;
 	int rc = 1;
 
 	pthread_mutex_lock(&f->lock);
+	o = *longpoll_owner_slot(f, owner);
 	if (f->shutting_down) {
 		rc = -1;
 	} else if (f->current != NULL && f->current->version > after) {
 		rc = 0;
+	} else if (o != NULL && o->n >= max_per_owner) {
+		rc = -2;
 	} else {
+		snprintf(w->owner, sizeof(w->owner), "%s", owner);
+		longpoll_owner_add(f, w->owner, 1);
 		w->conn = conn;
 		w->after = after;
 		w->deadline = deadline;
@@ -172,11 +238,7 @@ void
 longpoll_forget(struct longpoll *f, struct longpoll_waiter *w)
 {
 	pthread_mutex_lock(&f->lock);
-	if (w->state == LONGPOLL_WAITING && w->next != NULL) {
-		w->prev->next = w->next;
-		w->next->prev = w->prev;
-		w->next = w->prev = NULL;
-		f->nwaiting--;
-	}
+	if (w->state == LONGPOLL_WAITING && w->next != NULL)
+		longpoll_unlink_locked(f, w);
 	pthread_mutex_unlock(&f->lock);
 }

@@ -9,6 +9,8 @@
  * Lifecycle of a waiter, moved only by this module under its lock:
  *   LONGPOLL_IDLE -> LONGPOLL_WAITING (longpoll_wait suspends the connection)
  *   LONGPOLL_WAITING -> LONGPOLL_CHANGED | LONGPOLL_TIMEOUT | LONGPOLL_SHUTDOWN (resumed)
+ * Waiters are counted per owner (a token), so that one token cannot park
+ * more than its share of connections.
  * The request handler, called again by libmicrohttpd after the resume,
  * reads the state and answers. The waiter lives in the request's context,
  * which outlives the suspension.
@@ -27,6 +29,7 @@ struct longpoll_waiter {
 	struct MHD_Connection *conn;
 	long long after;
 	double deadline;             /* CLOCK_MONOTONIC seconds */
+	char owner[64];              /* the token's name, for the per-token cap */
 	struct longpoll_waiter *prev, *next;
 };
 
@@ -44,11 +47,12 @@ void longpoll_release(struct longpoll *f, struct snapshot *s);
  * the waiters it satisfies. Returns how many were woken. */
 unsigned long longpoll_publish(struct longpoll *f, struct snapshot *s);
 
-/* Parks w until a version above after or the deadline. Returns 1 when
- * suspended, 0 when a newer version is already there (answer now), -1
- * when shutting down. */
+/* Parks w, on behalf of owner (a token's name), until a version above
+ * after or the deadline. Returns 1 when suspended, 0 when a newer version
+ * is already there (answer now), -1 when shutting down, -2 when owner has
+ * max_per_owner requests waiting already (refuse it). */
 int longpoll_wait(struct longpoll *f, struct longpoll_waiter *w, struct MHD_Connection *conn,
-    long long after, double deadline);
+    long long after, double deadline, const char *owner, long max_per_owner);
 
 /* Resumes waiters whose deadline passed. */
 void longpoll_tick(struct longpoll *f, double now);

@@ -210,6 +210,8 @@ serve(const struct settings *s)
 	app.presence = presence_new();
 	app.notify = notify_start(s);
 	warn_unbound_tokens(app.pool);
+	app.guard = connguard_new(s->request_timeout_ms);
+	app.authfail = addrlimit_new(s->auth_failures_per_minute);
 	struct listener *l = listener_start(&app);
 	struct MHD_Daemon *d = http_start(&app, &err);
 	if (d == NULL)
@@ -225,6 +227,8 @@ serve(const struct settings *s)
 	app.stopping = 1;
 	longpoll_shutdown(app.longpoll);
 	http_stop(d);
+	connguard_free(app.guard);
+	addrlimit_free(app.authfail);
 	listener_stop(l);
 	notify_stop(app.notify);
 	presence_free(app.presence);

@@ -17,6 +17,10 @@ struct settings {
 	long long threads;         /* [server] threads: HTTP worker threads */
 	long long max_connections; /* [server] max_connections */
 	long long max_wait_ms;     /* [server] max_wait: cap on a feed's wait */
+	long long max_connections_per_ip;   /* [server] max_connections_per_ip, 0 off */
+	long long request_timeout_ms;       /* [server] request_timeout */
+	long long auth_failures_per_minute; /* [server] auth_failures_per_minute, 0 off */
+	long long max_waits_per_token;      /* [server] max_waits_per_token */
 	char *log_level;           /* [server] log_level */
 	long long token_cache_ms;  /* [server] token_cache: lifetime of a cached token lookup, 0 off */
 	char *conninfo;            /* [database] conninfo */

@@ -58,6 +58,8 @@ for _ in $(seq 10); do
 	[server]
 	listen = 127.0.0.1:$port
 	log_level = warn
+	; every waiter of the bench comes from 127.0.0.1
+	max_connections_per_ip = 0
 
 	[database]
 	conninfo = $conninfo
