@@ -594,7 +594,7 @@ test_privsep_hash(void **state)
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	await_reloads(e.pfx, 1);
 	/* the state was written by the unprivileged side, the map by the helper */
-	char *st = xasprintf("%s/state", e.agent->state_dir);
+	char *st = xasprintf("%s/user/state", e.agent->state_dir);
 	assert_int_equal(stat(st, &sb), 0);
 	assert_int_equal(sb.st_uid, nobody);
 	assert_int_equal(stat(e.pfx->transport, &sb), 0);
