@@ -263,31 +263,41 @@ ps_trusted(const struct agent_config *cfg, char op, struct strbuf *err)
 	return 0;
 }
 
+/* One request, once its directories passed ps_trusted. */
+static int
+ps_dispatch(const struct agent_config *cfg, char op, char *payload, struct apply_times *t,
+    const char **step, struct strbuf *err)
+{
+	char **domains = NULL;
+	long n;
+	int rc = -1;
+
+	if (op == 'I' && privsep_check_text(payload, err) == 0) {
+		rc = apply_install(cfg, payload, t, step, err);
+	} else if (op == 'A' && (n = ps_domains(payload, &domains, err)) >= 0) {
+		rc = apply_activate(cfg, domains, (size_t)n, t, step, err);
+		free(domains);
+	} else if (op == 'S' && (n = ps_domains(payload, &domains, err)) >= 0) {
+		rc = apply_sweep(cfg, domains, (size_t)n, t, step, err);
+		free(domains);
+	} else if (op == 'H' || op == 'R') {
+		rc = ps_handle_hold(cfg, op, payload, t, step, err);
+	} else if (op != 'I' && op != 'A' && op != 'S') {
+		strbuf_appendf(err, "unknown request %d", op);
+	}
+	return rc;
+}
+
 static int
 ps_handle(const struct agent_config *cfg, int fd, char op, char *payload)
 {
 	struct apply_times t = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	const char *step = "helper";
-	char **domains = NULL;
-	long n;
 	int rc = -1;
 
-	if (strchr("IASHR", op) != NULL && op != '\0' && ps_trusted(cfg, op, &err) != 0) {
-		;   /* refused: a directory another user could write */
-	} else if (op == 'I' && privsep_check_text(payload, &err) == 0) {
-		rc = apply_install(cfg, payload, &t, &step, &err);
-	} else if (op == 'A' && (n = ps_domains(payload, &domains, &err)) >= 0) {
-		rc = apply_activate(cfg, domains, (size_t)n, &t, &step, &err);
-		free(domains);
-	} else if (op == 'S' && (n = ps_domains(payload, &domains, &err)) >= 0) {
-		rc = apply_sweep(cfg, domains, (size_t)n, &t, &step, &err);
-		free(domains);
-	} else if (op == 'H' || op == 'R') {
-		rc = ps_handle_hold(cfg, op, payload, &t, &step, &err);
-	} else if (op != 'I' && op != 'A' && op != 'S') {
-		strbuf_appendf(&err, "unknown request %d", op);
-	}
+	if (ps_trusted(cfg, op, &err) == 0)
+		rc = ps_dispatch(cfg, op, payload, &t, &step, &err);
 	if (rc != 0 && strcmp(step, "helper") == 0)
 		strbuf_append(&err, " (refused by the privileged helper)");
 	int w = ps_reply(fd, rc, &t, step, strbuf_str(&err));
