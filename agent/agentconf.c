@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secretfile.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -123,26 +124,25 @@ ac_split_urls(struct agent_config *cfg, const char *path, struct strbuf *err)
 		strbuf_appendf(err, "%s: [agent] controller: no URL\n", path);
 }
 
+/* The token, from a file only root or the agent's user may own and
+ * nobody else may read (common/secretfile.h). */
 static void
 ac_read_token(struct agent_config *cfg, const char *path, struct strbuf *err)
 {
-	char buf[1024];
-	FILE *fp = fopen(cfg->token_file, "r");
+	struct strbuf e = STRBUF_INIT;
+	char *tok = secretfile_read_line(cfg->token_file, "token file", &e);
 
-	if (fp == NULL) {
-		strbuf_appendf(err, "%s: [agent] token_file: %s: %s\n", path, cfg->token_file,
-		    strerror(errno));
-		return;
-	}
-	if (fgets(buf, sizeof(buf), fp) == NULL)
-		buf[0] = '\0';
-	fclose(fp);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0' || strpbrk(buf, " \t") != NULL)
+	if (tok == NULL)
+		strbuf_appendf(err, "%s: [agent] token_file: %s\n", path, strbuf_str(&e));
+	else if (strpbrk(tok, " \t") != NULL)
 		strbuf_appendf(err, "%s: [agent] token_file: %s: no token on the first line\n", path,
 		    cfg->token_file);
 	else
-		cfg->token = xstrdup(buf);
+		cfg->token = xstrdup(tok);
+	if (tok != NULL)
+		explicit_bzero(tok, strlen(tok));
+	free(tok);
+	strbuf_release(&e);
 }
 
 static void

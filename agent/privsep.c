@@ -26,6 +26,8 @@
 #include "holdmap.h"
 #include "log.h"
 #include "maptext.h"
+#include "statedir.h"
+#include "trustdir.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -241,29 +243,61 @@ ps_handle_hold(const struct agent_config *cfg, char op, char *payload, struct ap
 	return rc;
 }
 
+/*
+ * The directories the helper writes in or runs from, root's alone
+ * (trustdir.h): checked at start and again before each request, since
+ * root opens, renames and runs postmap there by name. op 0 checks all.
+ */
+static int
+ps_trusted(const struct agent_config *cfg, char op, struct strbuf *err)
+{
+	if (trustdir_check("[postfix] command_directory", cfg->command_directory, err) != 0 ||
+	    trustdir_check("[postfix] config_directory", cfg->config_directory, err) != 0)
+		return -1;
+	if ((op == 0 || op == 'I') &&
+	    trustdir_check_parent("[postfix] transport_file", cfg->transport_file, err) != 0)
+		return -1;
+	if ((op == 0 || op == 'H') && cfg->hold_map[0] != '\0' &&
+	    trustdir_check_parent("[postfix] hold_map", cfg->hold_map, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* One request, once its directories passed ps_trusted. */
+static int
+ps_dispatch(const struct agent_config *cfg, char op, char *payload, struct apply_times *t,
+    const char **step, struct strbuf *err)
+{
+	char **domains = NULL;
+	long n;
+	int rc = -1;
+
+	if (op == 'I' && privsep_check_text(payload, err) == 0) {
+		rc = apply_install(cfg, payload, t, step, err);
+	} else if (op == 'A' && (n = ps_domains(payload, &domains, err)) >= 0) {
+		rc = apply_activate(cfg, domains, (size_t)n, t, step, err);
+		free(domains);
+	} else if (op == 'S' && (n = ps_domains(payload, &domains, err)) >= 0) {
+		rc = apply_sweep(cfg, domains, (size_t)n, t, step, err);
+		free(domains);
+	} else if (op == 'H' || op == 'R') {
+		rc = ps_handle_hold(cfg, op, payload, t, step, err);
+	} else if (op != 'I' && op != 'A' && op != 'S') {
+		strbuf_appendf(err, "unknown request %d", op);
+	}
+	return rc;
+}
+
 static int
 ps_handle(const struct agent_config *cfg, int fd, char op, char *payload)
 {
 	struct apply_times t = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	const char *step = "helper";
-	char **domains = NULL;
-	long n;
 	int rc = -1;
 
-	if (op == 'I' && privsep_check_text(payload, &err) == 0) {
-		rc = apply_install(cfg, payload, &t, &step, &err);
-	} else if (op == 'A' && (n = ps_domains(payload, &domains, &err)) >= 0) {
-		rc = apply_activate(cfg, domains, (size_t)n, &t, &step, &err);
-		free(domains);
-	} else if (op == 'S' && (n = ps_domains(payload, &domains, &err)) >= 0) {
-		rc = apply_sweep(cfg, domains, (size_t)n, &t, &step, &err);
-		free(domains);
-	} else if (op == 'H' || op == 'R') {
-		rc = ps_handle_hold(cfg, op, payload, &t, &step, &err);
-	} else if (op != 'I' && op != 'A' && op != 'S') {
-		strbuf_appendf(&err, "unknown request %d", op);
-	}
+	if (ps_trusted(cfg, op, &err) == 0)
+		rc = ps_dispatch(cfg, op, payload, &t, &step, &err);
 	if (rc != 0 && strcmp(step, "helper") == 0)
 		strbuf_append(&err, " (refused by the privileged helper)");
 	int w = ps_reply(fd, rc, &t, step, strbuf_str(&err));
@@ -311,13 +345,6 @@ ps_serve(const struct agent_config *cfg, int fd)
 
 /* ---- start and drop ----------------------------------------------------- */
 
-static void
-ps_give(const char *path, uid_t uid, gid_t gid)
-{
-	if (chown(path, uid, gid) != 0 && errno != ENOENT)
-		log_warn("chown %s", path);
-}
-
 static noreturn void
 ps_drop_failed(const char *what)
 {
@@ -338,9 +365,10 @@ ps_drop(const char *user, uid_t uid, gid_t gid)
 }
 
 int
-privsep_start(const struct agent_config *cfg, int *fd, struct strbuf *err)
+privsep_start(struct agent_config *cfg, int *fd, struct strbuf *err)
 {
 	struct passwd *pw;
+	char *user_dir;
 	int sv[2];
 	pid_t pid;
 
@@ -355,26 +383,24 @@ privsep_start(const struct agent_config *cfg, int *fd, struct strbuf *err)
 	}
 	uid_t uid = pw->pw_uid;
 	gid_t gid = pw->pw_gid;
-	if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST) {
-		strbuf_appendf(err, "state_dir %s: %s", cfg->state_dir, strerror(errno));
+	if (ps_trusted(cfg, 0, err) != 0 ||
+	    (user_dir = statedir_prepare(cfg->state_dir, cfg->user, uid, gid, err)) == NULL)
 		return -1;
-	}
-	char *state = xasprintf("%s/state", cfg->state_dir), *copy = xasprintf("%s/transport", cfg->state_dir);
-	char *hold = xasprintf("%s/hold", cfg->state_dir);
-	ps_give(cfg->state_dir, uid, gid), ps_give(state, uid, gid), ps_give(copy, uid, gid);
-	ps_give(hold, uid, gid);
-	free(state), free(copy), free(hold);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || (pid = fork()) < 0) {
 		strbuf_appendf(err, "privsep: %s", strerror(errno));
+		free(user_dir);
 		return -1;
 	}
 	if (pid > 0) {
 		close(sv[1]);
+		free(user_dir);
 		privsep_child = pid;
 		ps_serve(cfg, sv[0]);
 	}
 	close(sv[0]);
 	ps_drop(cfg->user, uid, gid);
+	free(cfg->state_dir);   /* the unprivileged side keeps its state in STATE_DIR/user */
+	cfg->state_dir = user_dir;
 	*fd = sv[1];
 	return 0;
 }

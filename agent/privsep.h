@@ -28,8 +28,15 @@
  *	                    validate_sender.
  *
  *	It exits when the child closes the socket, with the child's exit
- *	status, and forwards SIGTERM, SIGINT and SIGHUP to the child. The
- *	state directory is given to the user before the fork.
+ *	status, and forwards SIGTERM, SIGINT and SIGHUP to the child.
+ *
+ *	Before the fork, state_dir is made root's with one directory of
+ *	the user's in it (statedir.h); in the child cfg->state_dir then
+ *	names STATE_DIR/user. Root never opens, chowns or renames by name
+ *	anything in a directory the user can write: the directories the
+ *	helper writes in or runs from (the maps' directories,
+ *	config_directory, command_directory) must be root's alone
+ *	(trustdir.h), checked at start and before every request.
  *
  *	privsep_install, privsep_activate, privsep_hold_install and
  *	privsep_hold_release are the child's calls; privsep_check_text is
@@ -37,7 +44,8 @@
  *
  * DIAGNOSTICS
  *	privsep_start returns -1 with the reason (not root, unknown user,
- *	fork); a failed privilege drop in the child is fatal. A refused
+ *	a directory another user could write, a refused state file, fork);
+ *	a failed privilege drop in the child is fatal. A refused
  *	request is answered with step "helper" and the reason.
  *
  * SECURITY
@@ -54,7 +62,7 @@
 #include "apply.h"
 #include "strbuf.h"
 
-int privsep_start(const struct agent_config *cfg, int *fd, struct strbuf *err);
+int privsep_start(struct agent_config *cfg, int *fd, struct strbuf *err);
 int privsep_install(int fd, const char *text, struct apply_times *t, const char **step,
     struct strbuf *err);
 int privsep_sweep(int fd, char **moved, size_t nmoved, struct apply_times *t,

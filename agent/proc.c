@@ -40,6 +40,37 @@ proc_result_release(struct proc_result *res)
 	strbuf_release(&res->err);
 }
 
+/* Closes every descriptor from lo to hi (inclusive) in a forked child:
+ * close_range(2), or one close per possible descriptor where the kernel
+ * lacks it (ENOSYS, before Linux 5.9). */
+static void
+proc_close_span(unsigned lo, unsigned hi)
+{
+	if (lo > hi)
+		return;
+	if (close_range(lo, hi, 0) == 0 || errno != ENOSYS)
+		return;
+	long max = sysconf(_SC_OPEN_MAX);
+	unsigned top = max > 0 && (unsigned long)max - 1 < hi ? (unsigned)max - 1 : hi;
+	if (max <= 0)
+		top = 65535 < hi ? 65535 : hi;
+	for (unsigned fd = lo; fd <= top; fd++)
+		close((int)fd);
+}
+
+/* Nothing the agent has open reaches the command: every descriptor above
+ * 2 is closed, but keep (the exec error report, close-on-exec), or -1. */
+static void
+proc_close_inherited(int keep)
+{
+	if (keep < 3) {
+		proc_close_span(3, ~0U);
+		return;
+	}
+	proc_close_span(3, (unsigned)keep - 1);
+	proc_close_span((unsigned)keep + 1, ~0U);
+}
+
 static void
 proc_child(char *const argv[], int in, int out, int err, int report)
 {
@@ -48,10 +79,7 @@ proc_child(char *const argv[], int in, int out, int err, int report)
 	dup2(in, 0);
 	dup2(out, 1);
 	dup2(err, 2);
-	for (int fd = 3; fd < 1024; fd++) {
-		if (fd != report)
-			close(fd);
-	}
+	proc_close_inherited(report);
 	execv(argv[0], argv);
 	int e = errno;
 	if (write(report, &e, sizeof(e)) < 0)
@@ -256,8 +284,7 @@ proc_spawn_quiet(char *const argv[])
 		setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
 		dup2(null, 0), dup2(null, 1), dup2(null, 2);
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
+		proc_close_inherited(-1);
 		execv(argv[0], argv);
 		_exit(127);
 	}

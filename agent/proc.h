@@ -24,7 +24,10 @@
  *	The agent runs Postfix commands as root: argv is built by the
  *	caller from validated values only, the child gets a closed stdin
  *	unless data is given, and no file descriptor of the agent other
- *	than the three standard ones survives the exec.
+ *	than the three standard ones survives the exec: the child closes
+ *	every descriptor above 2 (close_range(2), or a close() per possible
+ *	descriptor on a kernel without it), whatever its number and whether
+ *	or not it was opened close-on-exec.
  */
 #ifndef POSTROUTE_PROC_H
 #define POSTROUTE_PROC_H

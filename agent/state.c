@@ -22,22 +22,54 @@ state_release(struct state *st)
 	st->hold_text = NULL;
 }
 
+/*
+ * Opens a state file without following a link and without blocking (a
+ * FIFO would hang the agent): it must be a regular file with one link,
+ * owned by this process's user, else it is refused with what it is.
+ */
+static int
+state_open(const char *path, int *missing, struct strbuf *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat sb;
+
+	*missing = 0;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			*missing = 1;
+		else if (errno == ELOOP)
+			strbuf_appendf(err, "%s: a symbolic link: refused (state files are never "
+			    "followed)", path);
+		else
+			strbuf_appendf(err, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
+	    sb.st_uid != geteuid()) {
+		if (!S_ISREG(sb.st_mode))
+			strbuf_appendf(err, "%s: not a regular file: refused", path);
+		else if (sb.st_nlink != 1)
+			strbuf_appendf(err, "%s: a file with %lu hard links: refused", path,
+			    (unsigned long)sb.st_nlink);
+		else
+			strbuf_appendf(err, "%s: owned by uid %lu, not by uid %lu that writes the "
+			    "state: refused", path, (unsigned long)sb.st_uid, (unsigned long)geteuid());
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static char *
 state_read(const char *path, int *missing, struct strbuf *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char buf[65536];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = state_open(path, missing, err);
 
-	*missing = 0;
-	if (fd < 0) {
-		if (errno == ENOENT)
-			*missing = 1;
-		else
-			strbuf_appendf(err, "open %s: %s", path, strerror(errno));
+	if (fd < 0)
 		return NULL;
-	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		strbuf_appendn(&sb, buf, (size_t)n);
 	if (n < 0) {

@@ -17,7 +17,11 @@
  *	the held mail of senders taken off it released. It is written before
  *	the state file; a missing one is "no hold map applied" (NULL).
  *
- *	A missing state file is "nothing applied yet" (version -1).
+ *	A missing state file is "nothing applied yet" (version -1). A
+ *	state file is opened without following a link and without
+ *	blocking: a symbolic link, anything but a regular file (a FIFO
+ *	would hang the agent), a file with more than one link or one owned
+ *	by another user is refused with what it is.
  *
  * OWNERSHIP
  *	struct state owns text and hold_text: state_release.

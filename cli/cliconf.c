@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "secretfile.h"
 #include "xalloc.h"
 
 struct cliconf_ini {
@@ -32,28 +33,7 @@ const struct config_key cliconf_keys[] = {
 char *
 cliconf_read_token(const char *path, struct strbuf *err)
 {
-	char line[4096];
-	FILE *fp = fopen(path, "r");
-	size_t len;
-
-	if (fp == NULL) {
-		strbuf_appendf(err, "token file %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fgets(line, sizeof(line), fp) == NULL)
-		line[0] = '\0';
-	fclose(fp);
-	len = strlen(line);
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-	    line[len - 1] == ' ' || line[len - 1] == '\t'))
-		line[--len] = '\0';
-	if (len == 0) {
-		strbuf_appendf(err, "token file %s: the first line is empty", path);
-		return NULL;
-	}
-	char *tok = xstrdup(line);
-	explicit_bzero(line, sizeof(line));
-	return tok;
+	return secretfile_read_line(path, "token file", err);
 }
 
 /* The INI file to read, or NULL; *must_exist when it was asked for by name. */
@@ -124,17 +104,42 @@ cliconf_check_token(const char *tok, struct strbuf *err)
 	return 0;
 }
 
+/* --token VALUE is refused: argv is visible to every local user (ps,
+ * /proc/PID/cmdline) and lands in shell history. */
+static int
+cliconf_token_source(const struct args *a, const char **file, int *from_stdin,
+    struct strbuf *err)
+{
+	if (args_get(a, "token") != NULL) {
+		strbuf_append(err, "--token puts the API token where other local users can read it "
+		    "(ps, /proc) and into your shell history: refused. Use --token-file FILE "
+		    "(mode 0600), --token-stdin (the token on standard input) or the POSTROUTE_TOKEN "
+		    "environment variable");
+		return -1;
+	}
+	*file = args_get(a, "token-file");
+	*from_stdin = args_has(a, "token-stdin");
+	if (*file != NULL && *from_stdin) {
+		strbuf_append(err, "--token-file and --token-stdin are exclusive");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cliconf_token(struct cliconf *s, const struct args *a, const char *(*env)(const char *),
     const struct cliconf_ini *ini, struct strbuf *err)
 {
-	const char *tok = args_get(a, "token"), *file = args_get(a, "token-file");
+	const char *tok = NULL, *file;
+	int from_stdin;
 
-	if (tok != NULL && file != NULL) {
-		strbuf_append(err, "--token and --token-file are exclusive");
+	if (cliconf_token_source(a, &file, &from_stdin, err) != 0)
 		return -1;
+	if (from_stdin) {
+		s->token = secretfile_read_stream(stdin, "--token-stdin: standard input", err);
+		return s->token ? cliconf_check_token(s->token, err) : -1;
 	}
-	if (tok == NULL && file == NULL) {
+	if (file == NULL) {
 		tok = env("POSTROUTE_TOKEN");
 		if (tok == NULL || *tok == '\0') {
 			tok = NULL;
@@ -143,13 +148,13 @@ cliconf_token(struct cliconf *s, const struct args *a, const char *(*env)(const 
 				file = ini->token_file;
 		}
 	}
-	if (tok != NULL && *tok != '\0') {
+	if (tok != NULL) {
 		s->token = xstrdup(tok);
 		return cliconf_check_token(s->token, err);
 	}
 	if (file == NULL || *file == '\0') {
-		strbuf_append(err, "no API token: set POSTROUTE_TOKEN, or use --token-file FILE, "
-		    "or token_file in ~/.config/postroute/cli.ini");
+		strbuf_append(err, "no API token: set POSTROUTE_TOKEN, or use --token-file FILE "
+		    "or --token-stdin, or token_file in ~/.config/postroute/cli.ini");
 		return -1;
 	}
 	s->token = cliconf_read_token(file, err);

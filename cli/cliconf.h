@@ -2,7 +2,7 @@
  * cliconf.h: where the controller is and which token to send.
  *
  * Each setting is taken from the first place that has it: the command
- * line (--url, --token or --token-file, --ca-file), the environment
+ * line (--url, --token-file or --token-stdin, --ca-file), the environment
  * (POSTROUTE_URL, POSTROUTE_TOKEN, POSTROUTE_TOKEN_FILE, POSTROUTE_CA_FILE),
  * then the INI file: --config FILE, else $POSTROUTE_CONFIG, else
  * $XDG_CONFIG_HOME/postroute/cli.ini or ~/.config/postroute/cli.ini when it
@@ -11,9 +11,12 @@
  * Errors (no URL, no token, an unreadable token file, a bad INI file) are
  * returned as messages; the caller exits with a usage error.
  *
- * SECURITY: a token given with --token is visible to other local users in
- * the process list; the token file and the environment are not. The token
- * is read from the first line of its file. A token is refused unless it is
+ * SECURITY: --token VALUE is refused: the command line is visible to
+ * other local users (ps, /proc/PID/cmdline) and lands in shell history.
+ * The token comes from a file (its first line; the file must not be
+ * readable by group or others, nor be another user's symbolic link:
+ * common/secretfile.h), from standard input (--token-stdin, one line) or
+ * from POSTROUTE_TOKEN. A token is refused unless it is
  * visible ASCII: it goes into an HTTP header, where a line break would add
  * headers of its own.
  */

@@ -66,8 +66,8 @@ main_usage(FILE *fp)
 		for (const struct cli_verb *v = main_tables[t]; v->name != NULL; v++)
 			fprintf(fp, "  %-18s %s\n", v->name, v->summary);
 	fprintf(fp, "\n\"postroute VERB --help\" shows a verb's options and an example.\n"
-	    "Connection: $POSTROUTE_URL and $POSTROUTE_TOKEN, or --url, --token-file,\n"
-	    "or ~/.config/postroute/cli.ini ([cli] url, token_file, ca_file).\n\n"
+	    "Connection: $POSTROUTE_URL and $POSTROUTE_TOKEN, or --url, --token-file or\n"
+	    "--token-stdin, or ~/.config/postroute/cli.ini ([cli] url, token_file, ca_file).\n\n"
 	    "exit status: 0 ok, 1 the operation failed, 2 usage error, 3 cannot reach\n"
 	    "the controller or not authorised\n");
 }

@@ -8,8 +8,10 @@
 
 const struct args_opt verb_global_opts[] = {
 	{ "url", ARGS_VALUE, "URL", "controller URL (else $POSTROUTE_URL)" },
-	{ "token", ARGS_VALUE, "TOKEN", "API token (else $POSTROUTE_TOKEN; visible in ps)" },
-	{ "token-file", ARGS_VALUE, "FILE", "read the API token from FILE's first line" },
+	{ "token", ARGS_VALUE, "TOKEN", "refused: visible in ps; use --token-file, --token-stdin "
+	  "or $POSTROUTE_TOKEN" },
+	{ "token-file", ARGS_VALUE, "FILE", "read the API token from FILE's first line (mode 0600)" },
+	{ "token-stdin", ARGS_FLAG, NULL, "read the API token from standard input's first line" },
 	{ "ca-file", ARGS_VALUE, "FILE", "CA bundle to verify the controller's certificate" },
 	{ "config", ARGS_VALUE, "FILE", "INI file (default ~/.config/postroute/cli.ini)" },
 	{ "json", ARGS_FLAG, NULL, "print JSON (stable field names) instead of a table" },

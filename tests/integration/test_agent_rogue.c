@@ -594,7 +594,7 @@ test_privsep_hash(void **state)
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	await_reloads(e.pfx, 1);
 	/* the state was written by the unprivileged side, the map by the helper */
-	char *st = xasprintf("%s/state", e.agent->state_dir);
+	char *st = xasprintf("%s/user/state", e.agent->state_dir);
 	assert_int_equal(stat(st, &sb), 0);
 	assert_int_equal(sb.st_uid, nobody);
 	assert_int_equal(stat(e.pfx->transport, &sb), 0);
@@ -639,7 +639,7 @@ test_check_config(void **state)
 	const char *want2[] = { "[agent] node: must start with a lower-case letter or a digit",
 		"[agent] controller: \"ftp://x\" is not an http:// or https:// URL",
 		"[postfix] transport_file: \"relative\" is not an absolute path",
-		"[agent] token_file: /nonexistent: No such file or directory" };
+		"[agent] token_file: token file /nonexistent: No such file or directory" };
 	for (size_t i = 0; i < 4; i++) {
 		if (strstr(err, want2[i]) == NULL)
 			fail_msg("missing \"%s\" in:\n%s", want2[i], err);
@@ -649,6 +649,7 @@ test_check_config(void **state)
 	/* the logwatch thresholds and the hold map */
 	char *tok = xasprintf("%s/token", dir);
 	tl_write_file(tok, "secret\n");
+	chmod(tok, 0600);
 	char *text = xasprintf("[agent]\nnode = mx01\ncontroller = http://127.0.0.1:1\ntoken_file = %s\n"
 	    "[logwatch]\nfail_percent = 101\nwindow = 5s\nqueue_max = 0\nvolume_max_client_ips = 16\n", tok);
 	tl_write_file(conf, text);

@@ -222,7 +222,11 @@ test_usage_and_help(void **state)
 	assert_non_null(strstr(r.out, "  provider remove    remove a provider\n"));
 	clirun_free(&r);
 	/* common options before the verb */
-	clirun(&r, NULL, NULL, "--url", ctl->url, "--token", ctl->admin, "--json", "routes", NULL);
+	char *tokfile = xasprintf("%s/token-before-verb", dir), *tokline = xasprintf("%s\n", ctl->admin);
+	tl_write_file(tokfile, tokline);
+	chmod(tokfile, 0600);
+	clirun(&r, NULL, NULL, "--url", ctl->url, "--token-file", tokfile, "--json", "routes", NULL);
+	free(tokfile), free(tokline);
 	clirun_expect(&r, 0, "options before the verb");
 	assert_non_null(json_object_get(r.json, "routes"));
 	clirun_free(&r);

@@ -48,6 +48,7 @@ agentrun_config(struct agentrun *a, const char *urls, const char *token, const s
 	strbuf_release(&dflt);
 
 	tl_write_file(tok, tokline);
+	chmod(tok, 0600);   /* the agent refuses a token file others can read */
 	tl_write_file(a->conf, ini);
 	free(tok), free(tokline), free(ini);
 }

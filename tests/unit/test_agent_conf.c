@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "agentconf.h"
@@ -96,6 +97,7 @@ test_sample_loads(void **state)
 	char *text = xasprintf("%s%s%s", ini, tok, at + strlen("/etc/postroute/agent.token"));
 	tl_write_file(conf, text);
 	tl_write_file(tok, "secret-token\n");
+	chmod(tok, 0600);
 	if (agentconf_load(conf, &cfg, &err) != 0)
 		fail_msg("%s", strbuf_str(&err));
 	assert_int_equal(cfg.nurls, 2);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "cmd_history.h"
@@ -237,7 +238,8 @@ resolve(int argc, char **argv, struct cliconf *s, struct strbuf *err)
 {
 	static const struct args_opt opts[] = {
 		{ "url", ARGS_VALUE, "URL", "" }, { "token", ARGS_VALUE, "T", "" },
-		{ "token-file", ARGS_VALUE, "F", "" }, { "ca-file", ARGS_VALUE, "F", "" },
+		{ "token-file", ARGS_VALUE, "F", "" }, { "token-stdin", ARGS_FLAG, NULL, "" },
+		{ "ca-file", ARGS_VALUE, "F", "" },
 		{ "config", ARGS_VALUE, "F", "" }, { NULL, ARGS_FLAG, NULL, NULL },
 	};
 	const struct args_opt *const tables[] = { opts, NULL };
@@ -263,6 +265,7 @@ test_settings(void **state)
 
 	(void)state;
 	tl_write_file(tok, "secret-from-file  \n second line\n");
+	chmod(tok, 0600);
 	tl_write_file(ini, "[cli]\nurl = https://ini.example:8443\ntoken_file = /nonexistent\n");
 	tl_write_file(bad_ini, "[cli]\nurl = x\nfrob = 1\n");
 
@@ -305,13 +308,13 @@ test_settings(void **state)
 	assert_int_equal(resolve(2, a3, &s, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "bad.ini:3: [cli] frob: unknown key"));
 	strbuf_reset(&err);
-	char *a4[] = { "--url", "ftp://x", "--token", "t" };
+	char *a4[] = { "--url", "ftp://x", "--token-file", tok };
 	assert_int_equal(resolve(4, a4, &s, &err), -1);
 	assert_string_equal(strbuf_str(&err), "controller URL \"ftp://x\" must start with http:// or https://");
 	strbuf_reset(&err);
-	char *a5[] = { "--url", "http://x", "--token", "t", "--token-file", tok };
-	assert_int_equal(resolve(6, a5, &s, &err), -1);
-	assert_string_equal(strbuf_str(&err), "--token and --token-file are exclusive");
+	char *a5[] = { "--url", "http://x", "--token-stdin", "--token-file", tok };
+	assert_int_equal(resolve(5, a5, &s, &err), -1);
+	assert_string_equal(strbuf_str(&err), "--token-file and --token-stdin are exclusive");
 	strbuf_reset(&err);
 	fake_env[0] = NULL;
 	assert_int_equal(resolve(0, NULL, &s, &err), -1);
@@ -321,10 +324,12 @@ test_settings(void **state)
 	assert_int_equal(resolve(2, a6, &s, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "no API token"));
 	strbuf_reset(&err);
-	char *a8[] = { "--url", "http://x", "--token", "abc\r\nX-Injected: 1" };
-	assert_int_equal(resolve(4, a8, &s, &err), -1);
+	fake_env[0] = "POSTROUTE_TOKEN", fake_env[1] = "abc\r\nX-Injected: 1", fake_env[2] = NULL;
+	char *a8[] = { "--url", "http://x" };
+	assert_int_equal(resolve(2, a8, &s, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "the API token contains a space, a control character"));
 	strbuf_reset(&err);
+	fake_env[0] = NULL;
 	tl_write_file(tok, "\n");
 	char *a7[] = { "--url", "http://x", "--token-file", tok };
 	assert_int_equal(resolve(4, a7, &s, &err), -1);
