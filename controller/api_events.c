@@ -128,7 +128,7 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
     struct policy_event *ev)
 {
 	PGconn *c = db_acquire(app->pool);
-	struct change ch = { c, req->token.name, NULL, req->request_id, 0, NULL };
+	struct change ch = { c, req->token.name, NULL, req->request_id, 0, NULL, 0 };
 	struct strbuf summary = STRBUF_INIT, key = STRBUF_INIT;
 	PGresult *fail = NULL;
 	const char *p[] = { ev->node, ev->at };
