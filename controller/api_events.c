@@ -4,13 +4,17 @@
  * An event is validated, then handed to the policy inside one change:
  * block row, routes and history commit together, and the notification is
  * queued only after the commit. An agent token may report events about
- * its own node only.
+ * its own node only. Each token may send [server] events_per_minute
+ * events to this controller (ratelimit.h; more get 429), and what is
+ * stored of an event is capped (evidence.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_handlers.h"
 #include "change.h"
+#include "evidence.h"
+#include "metrics.h"
 #include "policy.h"
 
 static const char *const event_fields[] = { "type", "node", "provider", "class", "count",
@@ -38,21 +42,16 @@ api_token_text(const char *v, const char *field, size_t max, struct http_reply *
 	return 0;
 }
 
+/* samples and queue_ids: arrays of at most 20 strings (evidence.h). */
 static int
-api_samples(json_t *body, struct http_reply *rep)
+api_evidence_lists(json_t *body, struct http_reply *rep)
 {
-	json_t *a = json_object_get(body, "samples"), *v;
-	size_t i;
+	static const char *const lists[] = { "samples", "queue_ids" };
 
-	if (a == NULL)
-		return 0;
-	if (!json_is_array(a) || json_array_size(a) > 20) {
-		api_error(rep, 400, "samples: must be an array of at most 20 strings");
-		return -1;
-	}
-	json_array_foreach(a, i, v) {
-		if (!json_is_string(v) || json_string_length(v) > 2000) {
-			api_error(rep, 400, "samples[%zu]: must be a string of at most 2000 octets", i);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		const char *why = evidence_check_list(body, lists[i]);
+		if (why != NULL) {
+			api_error(rep, 400, "%s: %s", lists[i], why);
 			return -1;
 		}
 	}
@@ -104,7 +103,7 @@ api_event_parse(json_t *body, struct policy_event *ev, struct http_reply *rep)
 	if (api_string(body, "type", 1, &ev->type, rep) != 0 || api_string(body, "node", 1, &ev->node, rep) != 0 ||
 	    api_name(ev->node, "node", rep) != 0 || api_string(body, "at", 0, &ev->at, rep) != 0 ||
 	    api_int(body, "window_s", 0, 0, 7 * 86400, &ev->window_s, rep) != 0 ||
-	    api_samples(body, rep) != 0)
+	    api_evidence_lists(body, rep) != 0)
 		return -1;
 	if (strcmp(ev->type, "volume") == 0)
 		return api_event_volume(body, ev, rep);
@@ -165,20 +164,37 @@ out:
 	db_release(app->pool, c);
 }
 
+/* 0 when the token may send one more event now; else answers 429. */
+static int
+api_events_limited(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	long retry = 0;
+
+	if (ratelimit_take(app->event_limit, req->token.name, ratelimit_now(), &retry))
+		return 0;
+	metrics_count_events_rate_limited();
+	api_too_many(rep, retry, "events: token \"%s\" sent %lld events in the last minute, the"
+	    " most [server] events_per_minute allows; retry in %ld s", req->token.name,
+	    app->settings->events_per_minute, retry);
+	return -1;
+}
+
 enum api_result
 api_events(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	struct policy_event ev = { .reporter = req->token.name };
-	json_t *body = api_body(req, rep, event_fields);
+	json_t *body;
 	char *evidence = NULL;
 
-	if (body == NULL)
+	if (api_events_limited(app, req, rep) != 0)
+		return API_DONE;
+	if ((body = api_body(req, rep, event_fields)) == NULL)
 		return API_DONE;
 	if (api_event_parse(body, &ev, rep) == 0) {
 		if (req->token.role == ROLE_AGENT && strcmp(req->token.node, ev.node) != 0) {
 			api_error(rep, 403, "token \"%s\" is bound to node %s", req->token.name, req->token.node);
 		} else {
-			evidence = json_dumps(body, JSON_COMPACT);
+			evidence = evidence_text(body);
 			ev.evidence = evidence;
 			api_event_commit(app, req, rep, &ev);
 		}

@@ -13,6 +13,7 @@
 #include "longpoll.h"
 #include "notify.h"
 #include "presence.h"
+#include "ratelimit.h"
 #include "settings.h"
 
 struct app {
@@ -21,6 +22,7 @@ struct app {
 	struct longpoll *longpoll;
 	struct presence *presence;
 	struct notify *notify;
+	struct ratelimit *event_limit;   /* POST /v1/events per token name */
 	atomic_int stopping;
 };
 

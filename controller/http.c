@@ -118,6 +118,11 @@ http_send(struct http_request *req, struct http_reply *rep)
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (rep->allow[0])
 		MHD_add_response_header(r, "Allow", rep->allow);
+	if (rep->retry_after > 0) {
+		char secs[24];
+		snprintf(secs, sizeof(secs), "%ld", rep->retry_after);
+		MHD_add_response_header(r, "Retry-After", secs);
+	}
 	ret = MHD_queue_response(req->conn, (unsigned)rep->status, r);
 	MHD_destroy_response(r);
 	metrics_count_request(req->endpoint, rep->status);

@@ -182,6 +182,7 @@ serve(const struct settings *s)
 	app.longpoll = longpoll_new();
 	app.presence = presence_new();
 	app.notify = notify_start(s);
+	app.event_limit = ratelimit_new((unsigned)s->events_per_minute, 60.0, 65536);
 	struct listener *l = listener_start(&app);
 	struct MHD_Daemon *d = http_start(&app, &err);
 	if (d == NULL)
@@ -200,6 +201,7 @@ serve(const struct settings *s)
 	listener_stop(l);
 	notify_stop(app.notify);
 	presence_free(app.presence);
+	ratelimit_free(app.event_limit);
 	longpoll_free(app.longpoll);
 	db_pool_free(app.pool);
 	return 0;

@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 
 static const int metrics_codes[] = { 200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
-	413, 415, 500, 503 };
+	413, 415, 429, 500, 503 };
 #define NCODES ((int)(sizeof(metrics_codes) / sizeof(metrics_codes[0])))
 
 static const char *const *metrics_labels;
@@ -18,6 +18,7 @@ static int metrics_nlabels;
 static atomic_ulong metrics_requests[METRICS_MAX_ENDPOINTS][NCODES + 1];
 static atomic_ulong metrics_db_errors, metrics_db_reconnects, metrics_listen_reconnects;
 static atomic_ulong metrics_wakeups;
+static atomic_ulong metrics_events_rate_limited;
 static atomic_ulong metrics_token_cache_hits, metrics_token_db_lookups;
 static atomic_long metrics_waiting;
 static atomic_llong metrics_version;
@@ -46,6 +47,7 @@ void metrics_count_db_error(void) { atomic_fetch_add(&metrics_db_errors, 1); }
 void metrics_count_db_reconnect(void) { atomic_fetch_add(&metrics_db_reconnects, 1); }
 void metrics_count_listen_reconnect(void) { atomic_fetch_add(&metrics_listen_reconnects, 1); }
 void metrics_count_wakeups(unsigned long n) { atomic_fetch_add(&metrics_wakeups, n); }
+void metrics_count_events_rate_limited(void) { atomic_fetch_add(&metrics_events_rate_limited, 1); }
 void metrics_set_waiting(long n) { atomic_store(&metrics_waiting, n); }
 void metrics_set_version(long long v) { atomic_store(&metrics_version, v); }
 void metrics_set_db_up(int up) { atomic_store(&metrics_db_up, up); }
@@ -80,6 +82,8 @@ metrics_render(struct strbuf *out)
 	    "# TYPE postroute_feed_waiting gauge\npostroute_feed_waiting %ld\n"
 	    "# HELP postroute_feed_wakeups_total Waiting feed requests woken by a change.\n"
 	    "# TYPE postroute_feed_wakeups_total counter\npostroute_feed_wakeups_total %lu\n"
+	    "# HELP postroute_events_rate_limited_total Events refused (429) by [server] events_per_minute.\n"
+	    "# TYPE postroute_events_rate_limited_total counter\npostroute_events_rate_limited_total %lu\n"
 	    "# HELP postroute_db_errors_total Failed SQL statements.\n"
 	    "# TYPE postroute_db_errors_total counter\npostroute_db_errors_total %lu\n"
 	    "# HELP postroute_db_reconnects_total Database reconnections of the request pool.\n"
@@ -97,6 +101,7 @@ metrics_render(struct strbuf *out)
 	    "# HELP postroute_build_info Build information.\n"
 	    "# TYPE postroute_build_info gauge\npostroute_build_info{version=\"%s\"} 1\n",
 	    atomic_load(&metrics_waiting), atomic_load(&metrics_wakeups),
+	    atomic_load(&metrics_events_rate_limited),
 	    atomic_load(&metrics_db_errors), atomic_load(&metrics_db_reconnects),
 	    atomic_load(&metrics_listen_reconnects), atomic_load(&metrics_token_cache_hits),
 	    atomic_load(&metrics_token_db_lookups), atomic_load(&metrics_db_up),
