@@ -182,7 +182,9 @@ serve(const struct settings *s)
 	app.longpoll = longpoll_new();
 	app.presence = presence_new();
 	app.notify = notify_start(s);
-	app.event_limit = ratelimit_new((unsigned)s->events_per_minute, 60.0, 65536);
+	/* keys are token names: 4096 tokens sending events at once at most
+	 * before the least recently seen is forgotten */
+	app.event_limit = ratelimit_new((unsigned)s->events_per_minute, 60.0, 4096);
 	struct listener *l = listener_start(&app);
 	struct MHD_Daemon *d = http_start(&app, &err);
 	if (d == NULL)

@@ -17,8 +17,8 @@
 struct rl_entry {
 	struct rl_entry *next;    /* hash chain */
 	char *key;
-	double *times;            /* ring of limit accepted times, oldest at first */
-	unsigned first, count;
+	double *times;            /* ring of accepted times, oldest at first */
+	unsigned first, count, cap;   /* cap grows by doubling up to limit */
 	double last_seen;
 };
 
@@ -83,7 +83,7 @@ static void
 rl_expire(const struct ratelimit *rl, struct rl_entry *e, double now)
 {
 	while (e->count > 0 && e->times[e->first] <= now - rl->window) {
-		e->first = (e->first + 1) % rl->limit;
+		e->first = (e->first + 1) % e->cap;
 		e->count--;
 	}
 }
@@ -144,11 +144,28 @@ rl_find(struct ratelimit *rl, const char *key, double now)
 		rl_evict(rl, now);
 	e = xcalloc(1, sizeof(*e));
 	e->key = xstrdup(key);
-	e->times = xcalloc(rl->limit, sizeof(*e->times));
+	e->cap = rl->limit < 8 ? rl->limit : 8;
+	e->times = xcalloc(e->cap, sizeof(*e->times));
 	e->next = rl->buckets[b];
 	rl->buckets[b] = e;
 	rl->nkeys++;
 	return e;
+}
+
+/* Doubles a full ring (up to limit), oldest first again: a key costs
+ * memory for what it sends, not for what it may send. */
+static void
+rl_grow(const struct ratelimit *rl, struct rl_entry *e)
+{
+	unsigned cap = e->cap * 2 < rl->limit ? e->cap * 2 : rl->limit;
+	double *t = xcalloc(cap, sizeof(*t));
+
+	for (unsigned i = 0; i < e->count; i++)
+		t[i] = e->times[(e->first + i) % e->cap];
+	free(e->times);
+	e->times = t;
+	e->first = 0;
+	e->cap = cap;
 }
 
 int
@@ -163,7 +180,9 @@ ratelimit_take(struct ratelimit *rl, const char *key, double now, long *retry_s)
 	rl_expire(rl, e, now);
 	ok = e->count < rl->limit;
 	if (ok) {
-		e->times[(e->first + e->count) % rl->limit] = now;
+		if (e->count == e->cap)
+			rl_grow(rl, e);
+		e->times[(e->first + e->count) % e->cap] = now;
 		e->count++;
 	} else if (retry_s != NULL) {
 		double wait = e->times[e->first] + rl->window - now;

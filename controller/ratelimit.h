@@ -11,8 +11,9 @@
  *
  * Keys are any C strings (a token name, a client address). The table
  * holds at most max_keys of them: when it is full, keys whose window is
- * empty are forgotten first, then the key least recently seen. Memory is
- * therefore bounded by max_keys * N timestamps.
+ * empty are forgotten first, then the key least recently seen. A key's
+ * ring grows with what it sends (up to N), so memory is bounded by
+ * max_keys * N timestamps and is far less for keys that send little.
  *
  * State is in this process's memory only: with several controllers
  * behind a load balancer, each applies the limit on its own, so the

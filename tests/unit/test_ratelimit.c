@@ -43,6 +43,24 @@ test_limit_per_window(void **state)
 	ratelimit_free(rl);
 }
 
+/* A large limit: the ring grows as the key sends, in order. */
+static void
+test_large_limit(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(1000, 60, 4);
+	long retry = 0;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(ratelimit_take(rl, "t", 10.0 + i * 0.01, NULL), 1);
+	assert_int_equal(ratelimit_take(rl, "t", 20.0, &retry), 0);
+	assert_int_equal(retry, 50);   /* the first (at 10.0) leaves at 70.0 */
+	assert_int_equal(ratelimit_take(rl, "t", 70.0, NULL), 1);
+	assert_int_equal(ratelimit_take(rl, "t", 70.0, NULL), 0);
+	assert_int_equal(ratelimit_take(rl, "t", 70.011, NULL), 1);
+	ratelimit_free(rl);
+}
+
 static void
 test_keys_bounded(void **state)
 {
@@ -87,6 +105,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limit_per_window),
+		cmocka_unit_test(test_large_limit),
 		cmocka_unit_test(test_keys_bounded),
 		cmocka_unit_test(test_many_keys),
 	};
