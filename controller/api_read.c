@@ -67,13 +67,15 @@ api_positive(const char *v, const char *field, struct http_reply *rep)
 	"  AND ($9::bigint IS NULL OR id < $9)"
 
 /* The newest rows up to the caps: $8 is the rows wanted (capped), $10
- * the rows asked for, $11 the octets the rows may take. One row more is
- * read to know whether the cap left something out; the first row is
- * always served. */
+ * the rows asked for, $11 the octets the rows may take (each row's JSON
+ * text and the ", " that separates it). One row more is read to know
+ * whether the cap left something out; the first row is always served.
+ * The reply is PostgreSQL's text of this document as it stands, not
+ * re-serialised, so its size is the one counted here. */
 static const char history_sql[] =
     "WITH r AS (SELECT id, to_jsonb(x) AS doc FROM (" HISTORY_ROW
     "  ORDER BY id DESC LIMIT $8::int + 1) x),"
-    " s AS (SELECT id, doc, row_number() OVER w AS n, sum(octet_length(doc::text) + 1) OVER w AS total"
+    " s AS (SELECT id, doc, row_number() OVER w AS n, sum(octet_length(doc::text) + 2) OVER w AS total"
     "  FROM r WINDOW w AS (ORDER BY id DESC)),"
     " k AS (SELECT id, doc FROM s WHERE n <= $8::int AND (n = 1 OR total <= $11::bigint)),"
     " t AS (SELECT (SELECT count(*) FROM k) < $10::bigint"
@@ -119,8 +121,18 @@ api_history(struct app *app, struct http_request *req, struct http_reply *rep)
 		p[8] = before;
 	}
 	PGconn *c = db_acquire(app->pool);
-	if (api_check_time(c, p[5], "since", rep) == 0 && api_check_time(c, p[6], "until", rep) == 0)
-		api_reply_doc(c, rep, "history", history_sql, 11, p);
+	PGresult *fail = NULL;
+	char *doc = NULL;
+	if (api_check_time(c, p[5], "since", rep) == 0 && api_check_time(c, p[6], "until", rep) == 0) {
+		if (db_one(c, history_sql, 11, p, &doc, &fail) < 0 || doc == NULL) {
+			api_db_error(rep, c, fail, "history");
+		} else {
+			free(rep->body);
+			rep->status = 200;
+			rep->body = doc;   /* owned by the reply now */
+		}
+	}
+	PQclear(fail);
 	db_release(app->pool, c);
 	return API_DONE;
 }
