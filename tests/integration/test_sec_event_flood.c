@@ -11,7 +11,8 @@
  *   - an event's evidence is stored capped (20 items of 512 octets), and
  *     a block refreshed again and again stays within the cap;
  *   - GET /v1/history serves at most 1000 rows and 4 MiB whatever limit=
- *     says, and says where to go on; postroute history pages through.
+ *     says, and says where to go on; postroute history pages through;
+ *   - the agent's event queue keeps a rate-limited event to send later.
  */
 #include <curl/curl.h>
 #include <setjmp.h>
@@ -26,7 +27,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "agentconf.h"
 #include "clirun.h"
+#include "eventq.h"
+#include "httpc.h"
 #include "strbuf.h"
 #include "testlib.h"
 #include "xalloc.h"
@@ -469,6 +473,56 @@ test_history_capped(void **state)
 	clirun_free(&r);
 }
 
+struct queue_state {
+	struct eventq *q;
+	size_t sent;
+};
+
+/* The queue sent what it could and met a refusal it will retry. */
+static int
+queue_blocked(void *arg)
+{
+	struct queue_state *s = arg;
+	struct eventq_stats st;
+
+	eventq_stats(s->q, &st);
+	return st.sent >= s->sent && st.failures >= 1;
+}
+
+static void
+test_agent_keeps_limited_events(void **state)
+{
+	char *token = tl_token(ctl, "mx02", "agent", "mx02");
+	static const char *const providers[] = { "p1", "p2", "p3", "p4", "p5", "p6", "p7" };
+	struct agent_config cfg;
+	struct eventq_stats st;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.node = "mx02";
+	cfg.token = token;
+	cfg.urls = xcalloc(1, sizeof(char *));
+	cfg.urls[cfg.nurls++] = xstrdup(ctl->url);
+	cfg.connect_timeout_ms = 1000;
+	cfg.request_timeout_ms = 5000;
+	cfg.retry_min_ms = cfg.retry_max_ms = 60000;   /* no second try within the test */
+	cfg.lw_queue_max = 100;
+	struct eventq *q = eventq_start(&cfg);
+	/* seven distinct keys (no replacing), five allowed a minute */
+	for (size_t i = 0; i < 7; i++)
+		eventq_push(q, json_pack("{s:s, s:s, s:s}", "type", "clear", "node", "mx02",
+		    "provider", providers[i]));
+	struct queue_state s = { q, LIMIT };
+	if (!tl_wait_for(queue_blocked, &s, 20000))
+		fail_msg("the queue neither sent five events nor met the limit");
+	eventq_stats(q, &st);
+	assert_int_equal(st.sent, LIMIT);
+	assert_int_equal(st.refused, 0);     /* a 429 is not final */
+	assert_int_equal(st.queued, 7 - LIMIT);
+	assert_null(eventq_stop(q, 0));
+	free(cfg.urls[0]), free(cfg.urls), free(token);
+}
+
 int
 main(void)
 {
@@ -478,10 +532,9 @@ main(void)
 		cmocka_unit_test(test_evidence_capped),
 		cmocka_unit_test(test_block_refresh_stays_bounded),
 		cmocka_unit_test(test_history_capped),
+		cmocka_unit_test(test_agent_keeps_limited_events),
 	};
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	int rc = cmocka_run_group_tests(tests, setup, teardown);
-	curl_global_cleanup();
-	return rc;
+	httpc_global_init();
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
