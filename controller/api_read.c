@@ -159,7 +159,7 @@ api_status(struct app *app, struct http_request *req, struct http_reply *rep)
 	    "  'blocks', coalesce((SELECT jsonb_agg(jsonb_build_object('node', b.node,"
 	    "   'provider', b.provider, 'since', rfc3339(b.since), 'class', b.class,"
 	    "   'counts', b.counts, 'reporter', b.reporter) ORDER BY b.since)"
-	    "   FROM blocks b WHERE b.cleared_at IS NULL), '[]'),"
+	    "   FROM (SELECT * FROM blocks WHERE cleared_at IS NULL ORDER BY since DESC LIMIT 1000) b), '[]'),"
 	    "  'surges', coalesce((SELECT jsonb_agg(jsonb_build_object('at', rfc3339(h.at),"
 	    "   'node', h.node, 'sender', h.after->>'sender', 'rate', h.after->'rate',"
 	    "   'baseline', h.after->'baseline', 'client_ips', h.after->'client_ips') ORDER BY h.id DESC)"

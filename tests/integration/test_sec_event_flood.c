@@ -455,6 +455,17 @@ test_history_capped(void **state)
 	assert_true(json_is_true(json_object_get(j, "truncated")));
 	assert_non_null(json_object_get(j, "next_before_id"));
 	json_decref(j), free(raw), free(url);
+	/* blocks too: at most the newest 1000, cleared ones piling up or not */
+	free(sql("INSERT INTO blocks (node, provider, since, class, reporter, cleared_at)"
+	    " SELECT 'mx01', 'old' || g, now() - g * interval '1 minute', 'x', 'filler', now()"
+	    " FROM generate_series(1, 1200) g RETURNING 1"));
+	assert_int_equal(tl_api(ctl, "GET", "/v1/blocks?all=1", ctl->admin, NULL, &j), 200);
+	assert_int_equal(json_array_size(json_object_get(j, "blocks")), 1000);
+	assert_true(json_is_true(json_object_get(j, "truncated")));
+	json_decref(j);
+	assert_int_equal(tl_api(ctl, "GET", "/v1/blocks", ctl->admin, NULL, &j), 200);
+	assert_true(json_is_false(json_object_get(j, "truncated")));
+	json_decref(j);
 	/* bad values */
 	assert_int_equal(tl_api(ctl, "GET", "/v1/history?limit=-1", ctl->admin, NULL, NULL), 400);
 	assert_int_equal(tl_api(ctl, "GET", "/v1/history?before_id=x", ctl->admin, NULL, NULL), 400);
