@@ -152,6 +152,9 @@ eventq_post(struct eventq *q, json_t *ev, struct strbuf *err)
 	if (feed_call(&q->fc, "POST", "/v1/events", body, q->fc.request_timeout_ms, &resp, err) == 0) {
 		if (resp.status >= 200 && resp.status < 300) {
 			rc = 1;
+		} else if (resp.status == 429) {
+			feed_http_error(&resp, "event", err);
+			rc = -1;     /* over [server] events_per_minute: later */
 		} else {
 			feed_http_error(&resp, "event", err);
 			rc = 0;

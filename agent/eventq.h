@@ -11,9 +11,11 @@
  *	order, trying the controller URLs like the feed does (the one that
  *	answered last first, the others on a transport error or a 5xx).
  *
- *	Delivery: a 2xx removes the event. A transport error or a 5xx keeps
- *	it and waits retry_min, doubling up to retry_max, before trying
- *	again; so the queue survives a controller restart or a network cut.
+ *	Delivery: a 2xx removes the event. A transport error, a 5xx or a
+ *	429 (the token sent more than the controller's [server]
+ *	events_per_minute) keeps it and waits retry_min, doubling up to
+ *	retry_max, before trying again; so the queue survives a controller
+ *	restart, a network cut or a burst.
  *	Any other status (400, 401, 403, 404, 413) is final for that event:
  *	sending it again would give the same answer. It is dropped and the
  *	reason kept in the counters and the log.

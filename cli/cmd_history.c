@@ -1,9 +1,10 @@
 /*
  * cmd_history.c: the audit trail, filtered, as a table, CSV or JSON.
  *
- * The API returns at most 10000 rows per request, newest first; fetching
- * more pages by moving "until" back to the oldest row seen (rows already
- * seen are skipped by id).
+ * The API returns at most 1000 rows per request (fewer when they are
+ * large), newest first, and says "truncated" with "next_before_id" when
+ * it left out rows that were asked for; more pages are fetched with
+ * before_id=, which moves strictly back through the ids.
  */
 #include "cmd_history.h"
 
@@ -15,49 +16,54 @@
 #include "rows.h"
 #include "xalloc.h"
 
-#define HISTORY_PAGE 10000
+#define HISTORY_PAGE 1000
 
+/* One page of at most want rows matching query ("key=value&..." or ""),
+ * older than before (0: the newest); appends them to rows. *next is the
+ * before= of the following page, or 0 when the server has no more. */
 static int
-history_seen(const json_t *rows, json_int_t id)
-{
-	size_t i;
-	json_t *r;
-
-	/* pages overlap only at their boundary: look at the tail */
-	for (i = json_array_size(rows); i > 0 && i + HISTORY_PAGE > json_array_size(rows); i--) {
-		r = json_array_get(rows, i - 1);
-		if (json_integer_value(json_object_get(r, "id")) == id)
-			return 1;
-	}
-	return 0;
-}
-
-/* One page; appends the new rows; returns the exit status and the page size. */
-static int
-history_page(struct cli *cli, const char *query, const char *until, json_t *rows,
-    size_t *got, size_t *added, struct strbuf *err)
+history_page(struct cli *cli, const char *query, long long want, json_int_t before,
+    json_t *rows, json_int_t *next, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	json_t *doc = NULL, *r;
-	size_t i;
+	size_t i, got = 0;
 	int rc;
 
-	strbuf_appendf(&path, "/v1/history?%slimit=%d&until=", query, HISTORY_PAGE);
-	client_escape(&path, until);
+	strbuf_appendf(&path, "/v1/history?%slimit=%lld", query, want);
+	if (before > 0)
+		strbuf_appendf(&path, "&before_id=%lld", (long long)before);
 	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, &doc, NULL, err);
-	*got = *added = 0;
+	*next = 0;
 	if (rc == CLIENT_OK) {
 		const json_t *page = rows_array(doc, "history");
-		*got = json_array_size(page);
-		json_array_foreach(page, i, r) {
-			if (!history_seen(rows, json_integer_value(json_object_get(r, "id")))) {
-				json_array_append(rows, r);
-				(*added)++;
-			}
-		}
+		got = json_array_size(page);
+		json_array_foreach(page, i, r)
+			json_array_append(rows, r);
+		if (got > 0 && (json_is_true(json_object_get(doc, "truncated")) ||
+		    (long long)got == want))
+			*next = json_integer_value(json_object_get(json_array_get(page, got - 1), "id"));
 	}
 	json_decref(doc);
 	strbuf_release(&path);
+	return rc;
+}
+
+/* Up to limit rows (0: every one) matching query, page by page. */
+static int
+history_rows(struct cli *cli, const char *query, long long limit, json_t *rows,
+    struct strbuf *err)
+{
+	json_int_t before = 0;
+	int rc;
+
+	do {
+		long long want = HISTORY_PAGE;
+		if (limit > 0 && limit - (long long)json_array_size(rows) < want)
+			want = limit - (long long)json_array_size(rows);
+		rc = history_page(cli, query, want, before, rows, &before, err);
+	} while (rc == CLIENT_OK && before > 0 &&
+	    (limit == 0 || (long long)json_array_size(rows) < limit));
 	return rc;
 }
 
@@ -83,24 +89,15 @@ cmd_history_fetch(struct cli *cli, const char *query, const char *until, json_t 
 {
 	json_t *all = json_array();
 	char *mark = history_after(until);
-	size_t got, added;
+	struct strbuf q = STRBUF_INIT;
 	int rc;
 
-	for (;;) {
-		rc = history_page(cli, query, mark, all, &got, &added, err);
-		if (rc != CLIENT_OK || got < HISTORY_PAGE)
-			break;
-		if (added == 0) {
-			strbuf_appendf(err, "history: more than %d rows share the time %s",
-			    HISTORY_PAGE, mark);
-			rc = CLIENT_FAILED;
-			break;
-		}
-		free(mark);
-		mark = history_after(json_string_value(json_object_get(
-		    json_array_get(all, json_array_size(all) - 1), "at")));
-	}
+	strbuf_appendf(&q, "%suntil=", query);
+	client_escape(&q, mark);
+	strbuf_appendc(&q, '&');
+	rc = history_rows(cli, strbuf_str(&q), 0, all, err);
 	free(mark);
+	strbuf_release(&q);
 	if (rc != CLIENT_OK) {
 		json_decref(all);
 		return rc;
@@ -198,11 +195,11 @@ history_time(struct cli *cli, const struct args *a, const char *opt, struct strb
 	return 0;
 }
 
+/* The filters as "key=value&..." in q, and the row count in *n. */
 static int
-history_query(struct cli *cli, const struct args *a, struct strbuf *q)
+history_query(struct cli *cli, const struct args *a, struct strbuf *q, long long *n)
 {
 	const char *limit = args_get(a, "limit");
-	long long n;
 
 	if (history_filter(cli, a, "provider", 1, q) != 0 ||
 	    history_filter(cli, a, "node", 1, q) != 0 ||
@@ -211,13 +208,9 @@ history_query(struct cli *cli, const struct args *a, struct strbuf *q)
 	    history_filter(cli, a, "action", 0, q) != 0 ||
 	    history_time(cli, a, "since", q) != 0 || history_time(cli, a, "until", q) != 0)
 		return -1;
-	if (limit != NULL) {
-		if (check_int(cli, "--limit", limit, 1, 10000, &n) != 0)
-			return -1;
-		strbuf_appendf(q, "limit=%lld&", n);
-	}
-	if (q->len > 0)
-		q->buf[--q->len] = '\0';
+	*n = 100;
+	if (limit != NULL && check_int(cli, "--limit", limit, 1, 10000, n) != 0)
+		return -1;
 	return 0;
 }
 
@@ -262,27 +255,28 @@ history_print(struct cli *cli, const json_t *rows)
 static int
 history_run(struct cli *cli, const struct args *a)
 {
-	struct strbuf q = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT;
-	json_t *doc = NULL;
+	struct strbuf q = STRBUF_INIT, err = STRBUF_INIT;
+	json_t *rows = json_array();
+	long long n;
 	int rc;
 
-	if (history_query(cli, a, &q) != 0) {
+	if (history_query(cli, a, &q, &n) != 0) {
 		strbuf_release(&q);
+		json_decref(rows);
 		return CLIENT_USAGE;
 	}
-	strbuf_appendf(&path, "/v1/history%s%s", q.len ? "?" : "", strbuf_str(&q));
-	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, &doc, NULL, &err);
+	rc = history_rows(cli, strbuf_str(&q), n, rows, &err);
 	if (rc != CLIENT_OK) {
 		verb_fail(cli, rc, &err);
 	} else if (cli->format == OUTPUT_JSON) {
-		json_t *out = json_pack("{s:O}", "history", rows_array(doc, "history"));
+		json_t *out = json_pack("{s:O}", "history", rows);
 		output_json(cli->out, out);
 		json_decref(out);
 	} else {
-		history_print(cli, rows_array(doc, "history"));
+		history_print(cli, rows);
 	}
-	json_decref(doc);
-	strbuf_release(&q), strbuf_release(&err), strbuf_release(&path);
+	json_decref(rows);
+	strbuf_release(&q), strbuf_release(&err);
 	return rc;
 }
 

@@ -211,6 +211,19 @@ api_error(struct http_reply *rep, int status, const char *fmt, ...)
 }
 
 void
+api_too_many(struct http_reply *rep, long retry_s, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	rep->retry_after = retry_s > 0 ? retry_s : 1;
+	api_json(rep, 429, json_pack("{s:s, s:I}", "error", text, "retry_after", (json_int_t)rep->retry_after));
+}
+
+void
 api_json(struct http_reply *rep, int status, json_t *o)
 {
 	free(rep->body);

@@ -28,6 +28,9 @@ void api_metrics_init(void);
 
 void api_error(struct http_reply *rep, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Answers 429 with Retry-After: retry_s and the message as the error. */
+void api_too_many(struct http_reply *rep, long retry_s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Answers status with o as body (steals the reference). */
 void api_json(struct http_reply *rep, int status, json_t *o);
 /* Answers for a failed query: 503 when the database is down, 409 on a

@@ -6,14 +6,18 @@
  * queued only after the commit. An agent token may report events about
  * its own node only, a detector token about the nodes it is bound to
  * (token_may_report): any other node is 403, changes nothing, and on-call
- * is told (once per token per dedup window: notify.h).
+ * is told (once per token per dedup window: notify.h). Each token may send
+ * [server] events_per_minute events to this controller (ratelimit.h; more
+ * get 429), and what is stored of an event is capped (evidence.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_handlers.h"
 #include "change.h"
+#include "evidence.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "token.h"
 #include "xalloc.h"
@@ -43,21 +47,16 @@ api_token_text(const char *v, const char *field, size_t max, struct http_reply *
 	return 0;
 }
 
+/* samples and queue_ids: arrays of at most 20 strings (evidence.h). */
 static int
-api_samples(json_t *body, struct http_reply *rep)
+api_evidence_lists(json_t *body, struct http_reply *rep)
 {
-	json_t *a = json_object_get(body, "samples"), *v;
-	size_t i;
+	static const char *const lists[] = { "samples", "queue_ids" };
 
-	if (a == NULL)
-		return 0;
-	if (!json_is_array(a) || json_array_size(a) > 20) {
-		api_error(rep, 400, "samples: must be an array of at most 20 strings");
-		return -1;
-	}
-	json_array_foreach(a, i, v) {
-		if (!json_is_string(v) || json_string_length(v) > 2000) {
-			api_error(rep, 400, "samples[%zu]: must be a string of at most 2000 octets", i);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		const char *why = evidence_check_list(body, lists[i]);
+		if (why != NULL) {
+			api_error(rep, 400, "%s: %s", lists[i], why);
 			return -1;
 		}
 	}
@@ -109,7 +108,7 @@ api_event_parse(json_t *body, struct policy_event *ev, struct http_reply *rep)
 	if (api_string(body, "type", 1, &ev->type, rep) != 0 || api_string(body, "node", 1, &ev->node, rep) != 0 ||
 	    api_name(ev->node, "node", rep) != 0 || api_string(body, "at", 0, &ev->at, rep) != 0 ||
 	    api_int(body, "window_s", 0, 0, 7 * 86400, &ev->window_s, rep) != 0 ||
-	    api_samples(body, rep) != 0)
+	    api_evidence_lists(body, rep) != 0)
 		return -1;
 	if (strcmp(ev->type, "volume") == 0)
 		return api_event_volume(body, ev, rep);
@@ -133,7 +132,7 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
     struct policy_event *ev)
 {
 	PGconn *c = db_acquire(app->pool);
-	struct change ch = { c, req->token.name, NULL, req->request_id, 0, NULL };
+	struct change ch = { c, req->token.name, NULL, req->request_id, 0, NULL, 0 };
 	struct strbuf summary = STRBUF_INIT, key = STRBUF_INIT;
 	PGresult *fail = NULL;
 	const char *p[] = { ev->node, ev->at };
@@ -195,18 +194,35 @@ api_event_node_allowed(struct app *app, struct http_request *req, struct http_re
 	return rc == 1 ? 0 : -1;
 }
 
+/* 0 when the token may send one more event now; else answers 429. */
+static int
+api_events_limited(struct app *app, struct http_request *req, struct http_reply *rep)
+{
+	long retry = 0;
+
+	if (ratelimit_take(app->event_limit, req->token.name, ratelimit_now(), &retry))
+		return 0;
+	metrics_count_events_rate_limited();
+	api_too_many(rep, retry, "events: token \"%s\" sent %lld events in the last minute, the"
+	    " most [server] events_per_minute allows; retry in %ld s", req->token.name,
+	    app->settings->events_per_minute, retry);
+	return -1;
+}
+
 enum api_result
 api_events(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	struct policy_event ev = { .reporter = req->token.name };
-	json_t *body = api_body(req, rep, event_fields);
+	json_t *body;
 	char *evidence = NULL;
 
-	if (body == NULL)
+	if (api_events_limited(app, req, rep) != 0)
+		return API_DONE;
+	if ((body = api_body(req, rep, event_fields)) == NULL)
 		return API_DONE;
 	if (api_event_parse(body, &ev, rep) == 0) {
 		if (api_event_node_allowed(app, req, rep, ev.node) == 0) {
-			evidence = json_dumps(body, JSON_COMPACT);
+			evidence = evidence_text(body);
 			ev.evidence = evidence;
 			api_event_commit(app, req, rep, &ev);
 		}
@@ -223,11 +239,16 @@ api_blocks(struct app *app, struct http_request *req, struct http_reply *rep)
 	const char *p[] = { all && strcmp(all, "1") == 0 ? "t" : "f" };
 	PGconn *c = db_acquire(app->pool);
 
-	api_reply_doc(c, rep, "blocks", "SELECT jsonb_build_object('blocks', coalesce(jsonb_agg(jsonb_build_object("
+	/* the newest 1000 at most: cleared blocks pile up, and each carries
+	 * up to 20 samples */
+	api_reply_doc(c, rep, "blocks", "SELECT jsonb_build_object('blocks', coalesce(jsonb_agg(doc"
+	    " ORDER BY n) FILTER (WHERE n <= 1000), '[]'), 'truncated', count(*) > 1000)"
+	    " FROM (SELECT row_number() OVER (ORDER BY since DESC, id DESC) AS n, jsonb_build_object("
 	    "'id', id, 'node', node, 'provider', provider, 'since', rfc3339(since), 'class', class,"
 	    " 'counts', counts, 'samples', samples, 'reporter', reporter,"
-	    " 'cleared_at', rfc3339(cleared_at)) ORDER BY since DESC), '[]'))"
-	    " FROM blocks WHERE cleared_at IS NULL OR $1::boolean", 1, p);
+	    " 'cleared_at', rfc3339(cleared_at)) AS doc"
+	    " FROM blocks WHERE cleared_at IS NULL OR $1::boolean ORDER BY since DESC, id DESC LIMIT 1001) b",
+	    1, p);
 	db_release(app->pool, c);
 	return API_DONE;
 }

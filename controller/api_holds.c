@@ -69,7 +69,7 @@ api_hold_write(struct app *app, struct http_request *req, struct http_reply *rep
     const char *sender, const char *reason, int hold)
 {
 	PGconn *c = db_acquire(app->pool);
-	struct change ch = { c, req->token.name, reason, req->request_id, 0, NULL };
+	struct change ch = { c, req->token.name, reason, req->request_id, 0, NULL, 0 };
 	char *doc = NULL;
 	int rc;
 

@@ -94,7 +94,7 @@ api_put(struct app *app, struct http_request *req, struct http_reply *rep, const
 		return;
 	}
 	PGconn *c = db_acquire(app->pool);
-	struct change ch = { c, req->token.name, reason, req->request_id, 0, NULL };
+	struct change ch = { c, req->token.name, reason, req->request_id, 0, NULL, 0 };
 	PGresult *fail = NULL;
 	char *before = NULL, *after = NULL, *action = xasprintf("%s.put", k->name);
 
@@ -141,7 +141,7 @@ api_delete(struct app *app, struct http_request *req, struct http_reply *rep, co
 	if (api_name(name, k->name, rep) != 0 || api_reason(reason, 0, "reason", rep) != 0)
 		return;
 	PGconn *c = db_acquire(app->pool);
-	struct change ch = { c, req->token.name, reason, req->request_id, 0, NULL };
+	struct change ch = { c, req->token.name, reason, req->request_id, 0, NULL, 0 };
 	char *before = NULL, *action = xasprintf("%s.delete", k->name);
 	char *sql = xasprintf("DELETE FROM %s WHERE name = $1", k->table);
 	const char *p[] = { name };

@@ -4,12 +4,23 @@
  * Filters are SQL parameters in one fixed statement; times are checked by
  * PostgreSQL's own timestamptz parser first so a bad one is a 400 naming
  * its field.
+ *
+ * A history reply is capped whatever limit= asks: at most
+ * HISTORY_MAX_ROWS rows and HISTORY_MAX_BYTES octets of body. When the
+ * cap left out rows the request asked for, the reply says
+ * "truncated": true and "next_before_id": the id to pass as before_id=
+ * for the next page.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_handlers.h"
+
+#define HISTORY_MAX_ROWS 1000
+#define HISTORY_MAX_BYTES (4 * 1024 * 1024)
+/* What the rows may take of HISTORY_MAX_BYTES: the rest is the envelope. */
+#define HISTORY_ROW_BYTES (HISTORY_MAX_BYTES - 4096)
 
 static int
 api_check_time(PGconn *c, const char *v, const char *field, struct http_reply *rep)
@@ -31,13 +42,56 @@ api_check_time(PGconn *c, const char *v, const char *field, struct http_reply *r
 	return 0;
 }
 
+/* A positive integer query value; a huge one is LONG_MAX (capped later).
+ * -1 after answering 400. */
+static long
+api_positive(const char *v, const char *field, struct http_reply *rep)
+{
+	char *end = NULL;
+	long n;
+
+	if (strspn(v, "0123456789") != strlen(v) || *v == '\0' ||
+	    (n = strtol(v, &end, 10)) < 1) {
+		api_error(rep, 400, "%s: must be a positive integer", field);
+		return -1;
+	}
+	return n;
+}
+
+#define HISTORY_ROW "SELECT id, rfc3339(at) AS at, actor, action, object_type, object, provider," \
+	"  node, relay, before, after, reason, request_id, version FROM history" \
+	"  WHERE ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR node = $2)" \
+	"  AND ($3::text IS NULL OR relay = $3 OR before->>'relay' = $3 OR after->>'relay' = $3)" \
+	"  AND ($4::text IS NULL OR actor = $4) AND ($5::text IS NULL OR action = $5)" \
+	"  AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)" \
+	"  AND ($9::bigint IS NULL OR id < $9)"
+
+/* The newest rows up to the caps: $8 is the rows wanted (capped), $10
+ * the rows asked for, $11 the octets the rows may take (each row's JSON
+ * text and the ", " that separates it). One row more is read to know
+ * whether the cap left something out; the first row is always served.
+ * The reply is PostgreSQL's text of this document as it stands, not
+ * re-serialised, so its size is the one counted here. */
+static const char history_sql[] =
+    "WITH r AS (SELECT id, to_jsonb(x) AS doc FROM (" HISTORY_ROW
+    "  ORDER BY id DESC LIMIT $8::int + 1) x),"
+    " s AS (SELECT id, doc, row_number() OVER w AS n, sum(octet_length(doc::text) + 2) OVER w AS total"
+    "  FROM r WINDOW w AS (ORDER BY id DESC)),"
+    " k AS (SELECT id, doc FROM s WHERE n <= $8::int AND (n = 1 OR total <= $11::bigint)),"
+    " t AS (SELECT (SELECT count(*) FROM k) < $10::bigint"
+    "  AND (SELECT count(*) FROM s) > (SELECT count(*) FROM k) AS cut)"
+    " SELECT jsonb_build_object('history', coalesce((SELECT jsonb_agg(doc ORDER BY id DESC) FROM k), '[]'),"
+    "  'truncated', t.cut) || CASE WHEN t.cut THEN jsonb_build_object('next_before_id',"
+    "  (SELECT min(id) FROM k)) ELSE '{}' END FROM t";
+
 enum api_result
 api_history(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	static const char *const names[] = { "provider", "node", "relay", "actor" };
-	const char *p[8];
+	const char *p[11];
 	const char *limit = http_query(req, "limit");
-	char *end = NULL;
+	char want[32], asked[32], bytes[32], before[32];
+	long n, b;
 
 	for (int i = 0; i < 4; i++) {
 		p[i] = http_query(req, names[i]);
@@ -53,23 +107,32 @@ api_history(struct app *app, struct http_request *req, struct http_reply *rep)
 	}
 	p[5] = http_query(req, "since");
 	p[6] = http_query(req, "until");
-	p[7] = limit ? limit : "100";
-	long n = strtol(p[7], &end, 10);
-	if (*p[7] == '\0' || *end != '\0' || n < 1 || n > 10000) {
-		api_error(rep, 400, "limit: must be an integer between 1 and 10000");
+	if ((n = api_positive(limit ? limit : "100", "limit", rep)) < 0)
 		return API_DONE;
+	snprintf(asked, sizeof(asked), "%ld", n);
+	snprintf(want, sizeof(want), "%ld", n < HISTORY_MAX_ROWS ? n : HISTORY_MAX_ROWS);
+	snprintf(bytes, sizeof(bytes), "%d", HISTORY_ROW_BYTES);
+	p[7] = want, p[9] = asked, p[10] = bytes;
+	p[8] = http_query(req, "before_id");
+	if (p[8] != NULL) {
+		if ((b = api_positive(p[8], "before_id", rep)) < 0)
+			return API_DONE;
+		snprintf(before, sizeof(before), "%ld", b);
+		p[8] = before;
 	}
 	PGconn *c = db_acquire(app->pool);
-	if (api_check_time(c, p[5], "since", rep) == 0 && api_check_time(c, p[6], "until", rep) == 0)
-		api_reply_doc(c, rep, "history",
-		    "SELECT jsonb_build_object('history', coalesce(jsonb_agg(h ORDER BY h.id DESC), '[]'))"
-		    " FROM (SELECT id, rfc3339(at) AS at, actor, action, object_type, object, provider,"
-		    "  node, relay, before, after, reason, request_id, version FROM history"
-		    "  WHERE ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR node = $2)"
-		    "  AND ($3::text IS NULL OR relay = $3 OR before->>'relay' = $3 OR after->>'relay' = $3)"
-		    "  AND ($4::text IS NULL OR actor = $4) AND ($5::text IS NULL OR action = $5)"
-		    "  AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)"
-		    "  ORDER BY id DESC LIMIT $8::int) h", 8, p);
+	PGresult *fail = NULL;
+	char *doc = NULL;
+	if (api_check_time(c, p[5], "since", rep) == 0 && api_check_time(c, p[6], "until", rep) == 0) {
+		if (db_one(c, history_sql, 11, p, &doc, &fail) < 0 || doc == NULL) {
+			api_db_error(rep, c, fail, "history");
+		} else {
+			free(rep->body);
+			rep->status = 200;
+			rep->body = doc;   /* owned by the reply now */
+		}
+	}
+	PQclear(fail);
 	db_release(app->pool, c);
 	return API_DONE;
 }
@@ -96,11 +159,12 @@ api_status(struct app *app, struct http_request *req, struct http_reply *rep)
 	    "  'blocks', coalesce((SELECT jsonb_agg(jsonb_build_object('node', b.node,"
 	    "   'provider', b.provider, 'since', rfc3339(b.since), 'class', b.class,"
 	    "   'counts', b.counts, 'reporter', b.reporter) ORDER BY b.since)"
-	    "   FROM blocks b WHERE b.cleared_at IS NULL), '[]'),"
+	    "   FROM (SELECT * FROM blocks WHERE cleared_at IS NULL ORDER BY since DESC LIMIT 1000) b), '[]'),"
 	    "  'surges', coalesce((SELECT jsonb_agg(jsonb_build_object('at', rfc3339(h.at),"
 	    "   'node', h.node, 'sender', h.after->>'sender', 'rate', h.after->'rate',"
 	    "   'baseline', h.after->'baseline', 'client_ips', h.after->'client_ips') ORDER BY h.id DESC)"
-	    "   FROM history h WHERE h.action = 'volume.surge' AND h.at > now() - interval '24 hours'), '[]'),"
+	    "   FROM (SELECT * FROM history WHERE action = 'volume.surge' AND at > now() - interval '24 hours'"
+	    "    ORDER BY id DESC LIMIT 100) h), '[]'),"
 	    "  'holds', coalesce((SELECT jsonb_agg(doc ORDER BY sender COLLATE \"C\") FROM hold_json), '[]'))"
 	    " FROM v", 0, NULL);
 	db_release(app->pool, c);

@@ -150,7 +150,7 @@ api_route_write(struct app *app, struct http_request *req, struct http_reply *re
     const struct route_args *a)
 {
 	PGconn *c = db_acquire(app->pool);
-	struct change ch = { c, req->token.name, a->reason, req->request_id, 0, NULL };
+	struct change ch = { c, req->token.name, a->reason, req->request_id, 0, NULL, 0 };
 	struct snapshot *s0 = NULL, *s1 = NULL;
 	struct strbuf err = STRBUF_INIT;
 	char *before = NULL, *after = NULL;

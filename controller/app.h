@@ -15,6 +15,7 @@
 #include "longpoll.h"
 #include "notify.h"
 #include "presence.h"
+#include "ratelimit.h"
 #include "settings.h"
 
 struct app {
@@ -25,6 +26,7 @@ struct app {
 	struct notify *notify;
 	struct connguard *guard;       /* request deadlines ([server] request_timeout) */
 	struct addrlimit *authfail;    /* 401s per client address */
+	struct ratelimit *event_limit;   /* POST /v1/events per token name */
 	atomic_int stopping;
 };
 

@@ -23,29 +23,36 @@ change_begin(struct change *ch)
 	PGresult *r;
 
 	ch->version = 0;
+	ch->bumped = 0;
 	ch->error = NULL;
 	r = db_query(ch->conn, "BEGIN", 0, NULL);
 	if (!db_ok(r))
 		return change_fail(ch, r);
 	PQclear(r);
 	r = db_query(ch->conn, "SELECT version FROM routing_version FOR UPDATE", 0, NULL);
-	if (!db_ok(r)) {
+	if (!db_ok(r) || PQntuples(r) != 1) {
 		PQclear(PQexec(ch->conn, "ROLLBACK"));
 		return change_fail(ch, r);
 	}
+	ch->version = atoll(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
 }
 
-static int
-change_bump(struct change *ch)
+int
+change_feed(struct change *ch)
 {
-	PGresult *r = db_query(ch->conn,
+	PGresult *r;
+
+	if (ch->bumped)
+		return 0;
+	r = db_query(ch->conn,
 	    "UPDATE routing_version SET version = version + 1 RETURNING version", 0, NULL);
 
 	if (!db_ok(r) || PQntuples(r) != 1)
 		return change_fail(ch, r);
 	ch->version = atoll(PQgetvalue(r, 0, 0));
+	ch->bumped = 1;
 	PQclear(r);
 	return 0;
 }
@@ -53,11 +60,17 @@ change_bump(struct change *ch)
 int
 change_record(struct change *ch, const struct change_row *row)
 {
+	if (change_feed(ch) != 0)
+		return -1;
+	return change_note(ch, row);
+}
+
+int
+change_note(struct change *ch, const struct change_row *row)
+{
 	char version[32];
 	PGresult *r;
 
-	if (ch->version == 0 && change_bump(ch) != 0)
-		return -1;
 	snprintf(version, sizeof(version), "%lld", ch->version);
 	const char *p[] = { ch->actor, row->action, row->object_type, row->object, row->provider,
 		row->node, row->relay, row->before, row->after, ch->reason, ch->request_id, version };

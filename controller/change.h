@@ -5,6 +5,9 @@
  *                  so versions strictly increase and writers cannot deadlock)
  *   ...            the handler validates against and changes the model
  *   change_record  bump the version (first call) and append a history row
+ *   change_note    append a history row for something no feed carries
+ *                  (a block, a policy decision, a volume report): the
+ *                  version is left alone, so no agent wakes for it
  *   change_end     COMMIT (NOTIFY goes out with it), or ROLLBACK on failure
  *                  or for a dry run
  *
@@ -20,8 +23,9 @@ struct change {
 	const char *actor;
 	const char *reason;       /* may be NULL */
 	const char *request_id;   /* may be NULL */
-	long long version;        /* after change_record: the new version */
+	long long version;        /* the version in force; after change_record, the new one */
 	PGresult *error;          /* the failed statement's result, for api_db_error */
+	int bumped;               /* this change bumped the version */
 };
 
 int change_begin(struct change *ch);
@@ -35,6 +39,15 @@ struct change_row {
 };
 
 int change_record(struct change *ch, const struct change_row *row);
+/* Appends a history row without bumping the version: for changes that
+ * alter nothing a node's feed carries (routes, nodes, relays, providers,
+ * holds). The row's version is the change's new one when it bumped
+ * already, else the version in force. */
+int change_note(struct change *ch, const struct change_row *row);
+/* Bumps the version now (once per change): for a change that will alter
+ * a feed but records a note first, so that all its rows share the new
+ * version. */
+int change_feed(struct change *ch);
 /* commit: 1 to commit, 0 to roll back. Returns 0 or -1 (ch->error set). */
 int change_end(struct change *ch, int commit);
 /* Frees ch->error. */

@@ -129,8 +129,8 @@ http_send(struct http_request *req, struct http_reply *rep)
 	if (rep->allow[0])
 		MHD_add_response_header(r, "Allow", rep->allow);
 	if (rep->retry_after > 0) {
-		char secs[16];
-		snprintf(secs, sizeof(secs), "%d", rep->retry_after);
+		char secs[24];
+		snprintf(secs, sizeof(secs), "%ld", rep->retry_after);
 		MHD_add_response_header(r, "Retry-After", secs);
 	}
 	ret = MHD_queue_response(req->conn, (unsigned)rep->status, r);

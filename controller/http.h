@@ -55,7 +55,7 @@ struct http_reply {
 	char *body;                    /* owned; NULL = empty */
 	const char *content_type;      /* default application/json */
 	char allow[64];                /* Allow header for 405 */
-	int retry_after;               /* Retry-After seconds for 429, 0: none */
+	long retry_after;              /* > 0: Retry-After header, in seconds (429, 503) */
 };
 
 struct MHD_Daemon *http_start(struct app *app, struct strbuf *err);

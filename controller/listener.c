@@ -101,7 +101,7 @@ listener_try_connect(struct listener *l, double now)
 int
 listener_expire(PGconn *c)
 {
-	struct change ch = { c, "postrouted", "expired", NULL, 0, NULL };
+	struct change ch = { c, "postrouted", "expired", NULL, 0, NULL, 0 };
 	PGresult *r;
 	int n = 0;
 

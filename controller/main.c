@@ -212,6 +212,9 @@ serve(const struct settings *s)
 	warn_unbound_tokens(app.pool);
 	app.guard = connguard_new(s->request_timeout_ms);
 	app.authfail = addrlimit_new(s->auth_failures_per_minute);
+	/* keys are token names: 4096 tokens sending events at once at most
+	 * before the least recently seen is forgotten */
+	app.event_limit = ratelimit_new((unsigned)s->events_per_minute, 60.0, 4096);
 	struct listener *l = listener_start(&app);
 	struct MHD_Daemon *d = http_start(&app, &err);
 	if (d == NULL)
@@ -232,6 +235,7 @@ serve(const struct settings *s)
 	listener_stop(l);
 	notify_stop(app.notify);
 	presence_free(app.presence);
+	ratelimit_free(app.event_limit);
 	longpoll_free(app.longpoll);
 	db_pool_free(app.pool);
 	return 0;

@@ -18,6 +18,7 @@ static int metrics_nlabels;
 static atomic_ulong metrics_requests[METRICS_MAX_ENDPOINTS][NCODES + 1];
 static atomic_ulong metrics_db_errors, metrics_db_reconnects, metrics_listen_reconnects;
 static atomic_ulong metrics_wakeups, metrics_deadline_drops;
+static atomic_ulong metrics_events_rate_limited;
 static atomic_ulong metrics_token_cache_hits, metrics_token_db_lookups;
 static atomic_long metrics_waiting;
 static atomic_llong metrics_version;
@@ -47,6 +48,7 @@ void metrics_count_db_reconnect(void) { atomic_fetch_add(&metrics_db_reconnects,
 void metrics_count_listen_reconnect(void) { atomic_fetch_add(&metrics_listen_reconnects, 1); }
 void metrics_count_wakeups(unsigned long n) { atomic_fetch_add(&metrics_wakeups, n); }
 void metrics_count_deadline_drops(unsigned long n) { atomic_fetch_add(&metrics_deadline_drops, n); }
+void metrics_count_events_rate_limited(void) { atomic_fetch_add(&metrics_events_rate_limited, 1); }
 void metrics_set_waiting(long n) { atomic_store(&metrics_waiting, n); }
 void metrics_set_version(long long v) { atomic_store(&metrics_version, v); }
 void metrics_set_db_up(int up) { atomic_store(&metrics_db_up, up); }
@@ -83,6 +85,8 @@ metrics_render(struct strbuf *out)
 	    "# TYPE postroute_feed_wakeups_total counter\npostroute_feed_wakeups_total %lu\n"
 	    "# HELP postroute_http_deadline_drops_total Connections closed for not sending a whole request within request_timeout.\n"
 	    "# TYPE postroute_http_deadline_drops_total counter\npostroute_http_deadline_drops_total %lu\n"
+	    "# HELP postroute_events_rate_limited_total Events refused (429) by [server] events_per_minute.\n"
+	    "# TYPE postroute_events_rate_limited_total counter\npostroute_events_rate_limited_total %lu\n"
 	    "# HELP postroute_db_errors_total Failed SQL statements.\n"
 	    "# TYPE postroute_db_errors_total counter\npostroute_db_errors_total %lu\n"
 	    "# HELP postroute_db_reconnects_total Database reconnections of the request pool.\n"
@@ -101,6 +105,7 @@ metrics_render(struct strbuf *out)
 	    "# TYPE postroute_build_info gauge\npostroute_build_info{version=\"%s\"} 1\n",
 	    atomic_load(&metrics_waiting), atomic_load(&metrics_wakeups),
 	    atomic_load(&metrics_deadline_drops),
+	    atomic_load(&metrics_events_rate_limited),
 	    atomic_load(&metrics_db_errors), atomic_load(&metrics_db_reconnects),
 	    atomic_load(&metrics_listen_reconnects), atomic_load(&metrics_token_cache_hits),
 	    atomic_load(&metrics_token_db_lookups), atomic_load(&metrics_db_up),

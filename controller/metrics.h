@@ -19,6 +19,8 @@ void metrics_count_listen_reconnect(void);
 void metrics_count_wakeups(unsigned long n);
 /* Connections closed for missing [server] request_timeout. */
 void metrics_count_deadline_drops(unsigned long n);
+/* One POST /v1/events refused by [server] events_per_minute. */
+void metrics_count_events_rate_limited(void);
 /* One request's token: answered by the lookup cache (1) or the database (0). */
 void metrics_count_token_lookup(int cached);
 void metrics_set_waiting(long n);

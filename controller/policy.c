@@ -14,7 +14,8 @@
 #include "validate.h"
 #include "xalloc.h"
 
-/* Records a decision (or refusal) with its evidence; limit names the
+/* Records a decision (or refusal) with its evidence: a note, which bumps
+ * no version by itself (a flip's route.set did already); limit names the
  * [policy] key that refused, or NULL. */
 static int
 policy_decision(struct change *ch, const struct policy_event *ev, const char *action,
@@ -28,7 +29,7 @@ policy_decision(struct change *ch, const struct policy_event *ev, const char *ac
 		json_object_set_new(after, "limit", json_string(limit));
 	doc = json_dumps(after, JSON_COMPACT);
 	struct change_row row = { action, "policy", object, ev->provider, ev->node, relay, NULL, doc };
-	int rc = change_record(ch, &row);
+	int rc = change_note(ch, &row);
 
 	json_decref(after);
 	free(doc), free(object);
@@ -255,7 +256,7 @@ policy_open_block(struct change *ch, const struct policy_event *ev)
 	object = xasprintf("%s/%s", ev->node, ev->provider);
 	struct change_row row = { "block.open", "block", object, ev->provider, ev->node, NULL, NULL,
 		ev->evidence };
-	rc = change_record(ch, &row);
+	rc = change_note(ch, &row);   /* blocks are in no feed */
 	free(object);
 	return rc == 0 ? 1 : -1;
 }
@@ -465,7 +466,7 @@ policy_clear(struct change *ch, const struct policy_event *ev, struct strbuf *su
 	object = xasprintf("%s/%s", ev->node, ev->provider);
 	struct change_row row = { "block.clear", "block", object, ev->provider, ev->node, NULL, before,
 		ev->evidence };
-	rc = change_record(ch, &row);
+	rc = change_note(ch, &row);
 	strbuf_appendf(summary, ":white_check_mark: %s is no longer blocked on %s. Automatic routes"
 	    " revert when they expire.", ev->provider, ev->node);
 	strbuf_appendf(key, "clear/%s/%s", ev->node, ev->provider);
@@ -577,13 +578,36 @@ policy_volume_figures(const struct policy_event *ev, struct strbuf *out)
 	strbuf_append(out, ". ");
 }
 
+/* 1 when the surge will hold its sender (policy_hold): the feeds change,
+ * so the version is bumped before the surge is recorded and both rows
+ * share it; 0 when it will not; -1 on error. */
+static int
+policy_hold_due(struct change *ch, const struct settings *s, const struct policy_event *ev)
+{
+	char *doc = NULL;
+	int rc;
+
+	if (!s->hold_on_surge || strcmp(ev->sender, "*") == 0 || validate_sender(ev->sender) != NULL)
+		return 0;
+	rc = senderhold_find(ch, ev->sender, &doc);
+	if (rc == 0)
+		rc = doc == NULL;   /* not held yet */
+	free(doc);
+	return rc;
+}
+
 static int
 policy_volume(struct change *ch, const struct settings *s, const struct policy_event *ev,
     struct strbuf *summary, struct strbuf *key)
 {
 	char *object = xasprintf("%s/%s", ev->node, ev->sender);
 	struct change_row row = { "volume.surge", "sender", object, NULL, ev->node, NULL, NULL, ev->evidence };
-	int rc = change_record(ch, &row);
+	int rc = policy_hold_due(ch, s, ev);
+
+	if (rc == 1)
+		rc = change_feed(ch);
+	if (rc >= 0)
+		rc = change_note(ch, &row);   /* a surge alone changes no feed */
 
 	if (strcmp(ev->sender, "*") == 0) {
 		/* the node's total: many accounts at once, none over its own threshold */

@@ -37,7 +37,11 @@
  * and notified, never held.
  *
  * Runs inside the caller's change (change.h): the event, the block, the
- * routes, the hold and the history commit together.
+ * routes, the hold and the history commit together. Only what a feed
+ * carries bumps the routing version (an automatic route.set, a
+ * sender.hold); a block opened or refreshed, a clear, a decision without
+ * a route and a surge without a hold are history notes (change_note), so
+ * a stream of such events wakes no agent.
  */
 #ifndef POSTROUTE_POLICY_H
 #define POSTROUTE_POLICY_H

@@ -33,6 +33,8 @@ const struct config_key settings_keys[] = {
 	  "lowest level of log lines written to stderr" },
 	{ "server", "token_cache", CONFIG_DURATION, S(token_cache_ms), "10s", 0, 300 * 1000LL, 0, NULL,
 	  "how long a token found in the database is trusted without asking again (0: always ask)" },
+	{ "server", "events_per_minute", CONFIG_INT, S(events_per_minute), "120", 1, 10000, 0, NULL,
+	  "events (POST /v1/events) one token may send per minute to this controller; more get 429" },
 	{ "database", "conninfo", CONFIG_STRING, S(conninfo), NULL, 0, 0, 1, NULL,
 	  "libpq connection string of the PostgreSQL database" },
 	{ "database", "pool_size", CONFIG_INT, S(pool_size), "8", 1, 256, 0, NULL,

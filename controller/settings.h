@@ -23,6 +23,7 @@ struct settings {
 	long long max_waits_per_token;      /* [server] max_waits_per_token */
 	char *log_level;           /* [server] log_level */
 	long long token_cache_ms;  /* [server] token_cache: lifetime of a cached token lookup, 0 off */
+	long long events_per_minute; /* [server] events_per_minute: POST /v1/events per token */
 	char *conninfo;            /* [database] conninfo */
 	long long pool_size;       /* [database] pool_size */
 	long long statement_timeout_ms;
