@@ -19,7 +19,8 @@ struct settings {
 	long long max_wait_ms;     /* [server] max_wait: cap on a feed's wait */
 	char *log_level;           /* [server] log_level */
 	long long token_cache_ms;  /* [server] token_cache: lifetime of a cached token lookup, 0 off */
-	char *conninfo;            /* [database] conninfo */
+	char *conninfo;            /* [database] conninfo: the runtime role */
+	char *migrate_conninfo;    /* [database] migrate_conninfo: the owner role, "" = conninfo */
 	long long pool_size;       /* [database] pool_size */
 	long long statement_timeout_ms;
 	char *webhook_url;         /* [notify] webhook_url */
