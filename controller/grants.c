@@ -2,13 +2,14 @@
  * grants.c: the runtime role's privileges, set by `postrouted migrate`.
  *
  * Owns the list of tables that are not plainly mutable (append-only:
- * history; the owner's alone: schema_migrations, history_head) and the
+ * history; read-only: schema_migrations, history_head) and the
  * SQL that turns the catalogue into GRANT statements. Every other table a
  * migration creates, now or later, is mutable: SELECT, INSERT, UPDATE,
  * DELETE. Views: SELECT only (a simple view is updatable with its owner's
  * rights). Sequences: USAGE. Routines: EXECUTE, except SECURITY DEFINER
- * ones and audit_grant(). Never TRUNCATE, REFERENCES or TRIGGER, and the
- * runtime role owns nothing, so it can neither ALTER nor DROP a table.
+ * ones, audit_grant() and history_rechain(). Never TRUNCATE, REFERENCES
+ * or TRIGGER, and the runtime role owns nothing, so it can neither ALTER
+ * nor DROP a table.
  */
 #include "grants.h"
 
@@ -22,8 +23,8 @@
 #define GRANTS_LOCK "SELECT pg_advisory_xact_lock(7470001)"
 
 static const char *const append_only = "{history}";
-static const char *const owner_only = "{schema_migrations,history_head}";
-static const char *const no_execute = "{audit_grant}";
+static const char *const read_only = "{schema_migrations,history_head}";
+static const char *const no_execute = "{audit_grant,history_rechain}";
 
 static void
 grants_sqlerr(struct strbuf *err, const char *what, const PGresult *r)
@@ -164,16 +165,15 @@ grants_schema(PGconn *c, const char *role, struct strbuf *err)
 static int
 grants_grant(PGconn *c, const char *runtime, struct strbuf *err)
 {
-	const char *p[] = { runtime, append_only, owner_only, no_execute };
+	const char *p[] = { runtime, append_only, read_only, no_execute };
 	PGresult *r = db_query(c,
 	    "SELECT format('GRANT %s ON TABLE public.%I TO %I', k.privs, t.relname, $1::text)"
 	    " FROM pg_class t, LATERAL (SELECT CASE"
 	    "   WHEN t.relkind IN ('v', 'm') THEN 'SELECT'"
-	    "   WHEN t.relname = ANY ($3::text[]) THEN NULL"
+	    "   WHEN t.relname = ANY ($3::text[]) THEN 'SELECT'"
 	    "   WHEN t.relname = ANY ($2::text[]) THEN 'SELECT, INSERT'"
 	    "   ELSE 'SELECT, INSERT, UPDATE, DELETE' END AS privs) k"
 	    " WHERE t.relnamespace = 'public'::regnamespace AND t.relkind IN ('r', 'p', 'v', 'm', 'f')"
-	    "  AND k.privs IS NOT NULL"
 	    " UNION ALL"
 	    " SELECT format('GRANT USAGE ON SEQUENCE public.%I TO %I', s.relname, $1::text)"
 	    " FROM pg_class s WHERE s.relnamespace = 'public'::regnamespace AND s.relkind = 'S'"

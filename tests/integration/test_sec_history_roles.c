@@ -133,10 +133,11 @@ test_runtime_role_privileges(void **state)
 	/* a view is read only, even a simple (updatable) one over history */
 	q = xasprintf("SELECT has_table_privilege('%s', 'audit_history', 'SELECT')::text ||"
 	    " has_table_privilege('%s', 'audit_history', 'DELETE')::text ||"
-	    " has_table_privilege('%s', 'schema_migrations', 'SELECT')::text ||"
+	    " has_table_privilege('%s', 'schema_migrations', 'INSERT, UPDATE, DELETE')::text ||"
+	    " has_table_privilege('%s', 'history_head', 'INSERT, UPDATE, DELETE')::text ||"
 	    " has_schema_privilege('%s', 'public', 'CREATE')::text",
-	    runtime_role, runtime_role, runtime_role, runtime_role);
-	tl_expect_sql(su, q, "truefalsefalsefalse");
+	    runtime_role, runtime_role, runtime_role, runtime_role, runtime_role);
+	tl_expect_sql(su, q, "truefalsefalsefalsefalse");
 	free(q);
 	/* it owns nothing in the database, the database included */
 	q = xasprintf("SELECT count(*) FROM pg_shdepend WHERE deptype = 'o'"
@@ -154,6 +155,8 @@ static const char *const attacks[] = {
 	"DROP TABLE history CASCADE",
 	"ALTER TABLE history RENAME TO history_old",
 	"DELETE FROM audit_history",
+	"UPDATE history_head SET last_id = 0",
+	"SELECT history_rechain()",
 	"CREATE TRIGGER x BEFORE INSERT ON history FOR EACH ROW EXECUTE FUNCTION history_append_only()",
 	"DROP SCHEMA public CASCADE",
 };
