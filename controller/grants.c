@@ -269,3 +269,17 @@ grants_audit(PGconn *owner, const char *runtime, struct strbuf *warn)
 	PQclear(r);
 	return n;
 }
+
+int
+grants_history_writable(PGconn *c)
+{
+	PGresult *r = db_query(c, "SELECT pg_has_role(t.relowner, 'USAGE')"
+	    " OR has_table_privilege(t.oid, 'UPDATE, DELETE, TRUNCATE') FROM pg_class t"
+	    " WHERE t.oid = to_regclass('public.history')", 0, NULL);
+	int rc = -1;
+
+	if (db_ok(r))
+		rc = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return rc;
+}

@@ -39,4 +39,9 @@ int grants_apply(PGconn *owner, const char *runtime, struct strbuf *err);
  * Returns the number of reasons, or -1 when the check itself failed. */
 int grants_audit(PGconn *owner, const char *runtime, struct strbuf *warn);
 
+/* For the server at start: 1 when c's role may rewrite history (it owns
+ * the table, is a member of its owner or a superuser, or holds UPDATE,
+ * DELETE or TRUNCATE on it), 0 when not, -1 when the check failed. */
+int grants_history_writable(PGconn *c);
+
 #endif
