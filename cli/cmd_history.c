@@ -272,11 +272,16 @@ history_run(struct cli *cli, const struct args *a)
 		return CLIENT_USAGE;
 	}
 	if (args_has(a, "verify")) {
-		rc = q.len ? CLIENT_USAGE : chain_verify(cli);
+		rc = q.len ? CLIENT_USAGE : chain_verify(cli, args_get(a, "anchor"));
 		if (q.len)
 			verb_error(cli, "--verify checks the whole history: it takes no filter or --limit");
 		strbuf_release(&q);
 		return rc;
+	}
+	if (args_has(a, "anchor")) {
+		verb_error(cli, "--anchor goes with --verify");
+		strbuf_release(&q);
+		return CLIENT_USAGE;
 	}
 	strbuf_appendf(&path, "/v1/history%s%s", q.len ? "?" : "", strbuf_str(&q));
 	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, &doc, NULL, &err);
@@ -306,13 +311,15 @@ static const struct args_opt history_opts[] = {
 	{ "limit", ARGS_VALUE, "N", "at most N rows, 1-10000 (default 100)" },
 	{ "verify", ARGS_FLAG, NULL, "check the hash chain of the whole history instead: exit 0 "
 	  "when intact, 1 naming the first broken row" },
+	{ "anchor", ARGS_VALUE, "ID:HASH", "with --verify: row ID must still have HASH (as an "
+	  "earlier --verify printed it)" },
 	{ NULL, ARGS_FLAG, NULL, NULL },
 };
 
 const struct cli_verb cmd_history_verbs[] = {
 	{ "history", "[--provider P] [--node N] [--relay R] [--actor A] [--action X]\n"
 	  "       [--since T] [--until T] [--limit N] [--format csv]\n"
-	  "       postroute history --verify",
+	  "       postroute history --verify [--anchor ID:HASH]",
 	  "who changed what, when and why",
 	  "Lists the history, newest first: every change of routes, relays, providers\n"
 	  "and nodes, with who made it (the token's name), the reason, and the object\n"
@@ -321,12 +328,13 @@ const struct cli_verb cmd_history_verbs[] = {
 	  "--verify checks instead that no row was changed, removed or slipped in\n"
 	  "behind the controller's back: each row carries the SHA-256 of the row\n"
 	  "before it and of its own content. It prints the row count and the last\n"
-	  "hash (note it: a later run must extend it), or names the first broken row\n"
-	  "and exits 1.\n\n"
+	  "row's anchor, ID:HASH, or names the first broken row and exits 1. Keep\n"
+	  "the anchor elsewhere: --anchor ID:HASH later also catches rows removed\n"
+	  "from the end and a chain rewritten from some row on.\n\n"
 	  "examples:\n"
 	  "  postroute history --provider google --node mx07 --since 7d\n"
 	  "  postroute history --action route.set --since 2026-11-01 --format csv > nov.csv\n"
-	  "  postroute history --verify",
+	  "  postroute history --verify --anchor 1234:HASH",
 	  history_opts, 0, 0, history_run },
 	{ NULL, NULL, NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -3,9 +3,7 @@
  *
  * Each row's stored hash and the hash recomputed now from the row as stored
  * and the stored hash of the row before it (history_chain_rows() of
- * schema/0004_history_chain.sql), plus the chain head: the last row's id
- * and hash as the insert trigger left them. The client compares; rows and
- * head come from one statement, so one snapshot.
+ * schema/0004_history_chain.sql). The client compares.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +48,6 @@ api_history_chain(struct app *app, struct http_request *req, struct http_reply *
 	PGconn *c = db_acquire(app->pool);
 	api_reply_doc(c, rep, "history chain",
 	    "SELECT jsonb_build_object("
-	    " 'head', (SELECT jsonb_build_object('id', last_id, 'hash', encode(hash, 'hex'))"
-	    "  FROM history_head),"
 	    " 'chain', coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'at', rfc3339(r.at),"
 	    "  'action', r.action, 'hash', r.stored, 'computed', r.computed) ORDER BY r.id)"
 	    "  FROM history_chain_rows($1::bigint, $2::int) r), '[]'))", 2, p);

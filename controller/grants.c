@@ -2,7 +2,7 @@
  * grants.c: the runtime role's privileges, set by `postrouted migrate`.
  *
  * Owns the list of tables that are not plainly mutable (append-only:
- * history; read-only: schema_migrations, history_head) and the
+ * history; read-only: schema_migrations) and the
  * SQL that turns the catalogue into GRANT statements. Every other table a
  * migration creates, now or later, is mutable: SELECT, INSERT, UPDATE,
  * DELETE. Views: SELECT only (a simple view is updatable with its owner's
@@ -23,7 +23,7 @@
 #define GRANTS_LOCK "SELECT pg_advisory_xact_lock(7470001)"
 
 static const char *const append_only = "{history}";
-static const char *const read_only = "{schema_migrations,history_head}";
+static const char *const read_only = "{schema_migrations}";
 static const char *const no_execute = "{audit_grant,history_rechain}";
 
 static void
