@@ -77,7 +77,7 @@ grants_check(PGconn *owner, const char *runtime, struct strbuf *err)
 	    "  AND s.refclassid = 'pg_authid'::regclass"
 	    "  AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)"
 	    "  AND (s.dbid = d.oid OR (s.classid = 'pg_database'::regclass AND s.objid = d.oid)))"
-	    " SELECT count(*), string_agg(what, ', ' ORDER BY what), current_user, current_database()"
+	    " SELECT n.count, string_agg(what, ', ' ORDER BY what), current_user, current_database()"
 	    " FROM (SELECT what FROM o ORDER BY what LIMIT 5) f, (SELECT count(*) FROM o) n(count)"
 	    " GROUP BY n.count", 1, p);
 
