@@ -310,4 +310,7 @@ say
 say "$ postroute history --provider yahoo"
 "$bin/postroute" history --provider yahoo --format table || true
 say
+say "$ postroute history --verify     # the history's hash chain"
+"$bin/postroute" history --verify || true
+say
 say "logs and files: $var"
