@@ -26,6 +26,10 @@
 -- and the stored hash of the row before; the API (GET /v1/history/chain)
 -- serves it and the CLI compares.
 
+-- Chaining the rows that exist takes about 0.1 ms a row: more than
+-- [database] statement_timeout on a long history. This transaction only.
+SET LOCAL statement_timeout = 0;
+
 ALTER TABLE history ADD COLUMN chain_hash bytea;
 
 CREATE FUNCTION history_canonical(h history) RETURNS text

@@ -318,16 +318,19 @@ test_migration_chains_old_rows(void **state)
 	}
 	free(tl_sql(ci, "INSERT INTO history (actor, action, object_type, object, after)"
 	    " SELECT 'old', 'relay.put', 'relay', 'r' || g, jsonb_build_object('n', g)"
-	    " FROM generate_series(1, 50) g"));
-	ini = xasprintf("[database]\nconninfo = %s\n", ci);
+	    " FROM generate_series(1, 20000) g"));
+	/* chaining 20000 rows takes longer than the shortest statement_timeout */
+	ini = xasprintf("[database]\nconninfo = %s\nstatement_timeout = 100ms\n", ci);
 	tl_write_file(conf, ini);
 	if (tl_run(argv, &out, &err, 60) != 0)
 		fail_msg("migrate: %s%s", out, err);
-	tl_expect_sql(ci, "SELECT count(*) FROM history_chain_rows(0, 1000) WHERE stored = computed", "50");
+	tl_expect_sql(ci, "SELECT count(*) FROM history_chain_rows(0, 100000) WHERE stored = computed",
+	    "20000");
 	/* and a new row chains on */
 	free(tl_sql(ci, "INSERT INTO history (actor, action, object_type, object)"
-	    " VALUES ('new', 'relay.put', 'relay', 'r51')"));
-	tl_expect_sql(ci, "SELECT count(*) FROM history_chain_rows(0, 1000) WHERE stored = computed", "51");
+	    " VALUES ('new', 'relay.put', 'relay', 'r20001')"));
+	tl_expect_sql(ci, "SELECT count(*) FROM history_chain_rows(0, 100000) WHERE stored = computed",
+	    "20001");
 	/* a REPEATABLE READ snapshot could miss the row before: refused */
 	char *e = NULL;
 	assert_int_equal(tl_sql_try(ci, "BEGIN ISOLATION LEVEL REPEATABLE READ;"
@@ -335,7 +338,7 @@ test_migration_chains_old_rows(void **state)
 	    " COMMIT", &e), -1);
 	assert_non_null(strstr(e, "READ COMMITTED"));
 	free(e);
-	tl_expect_sql(ci, "SELECT count(*) FROM history", "51");
+	tl_expect_sql(ci, "SELECT count(*) FROM history", "20001");
 	free(dir), free(conf), free(pg), free(ci), free(ini), free(out), free(err), free(bin);
 }
 
