@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "check.h"
 #include "rows.h"
 #include "xalloc.h"
@@ -265,6 +266,20 @@ history_run(struct cli *cli, const struct args *a)
 		json_decref(rows);
 		return CLIENT_USAGE;
 	}
+	if (args_has(a, "verify")) {
+		rc = q.len ? CLIENT_USAGE : chain_verify(cli, args_get(a, "anchor"));
+		if (q.len)
+			verb_error(cli, "--verify checks the whole history: it takes no filter or --limit");
+		strbuf_release(&q);
+		json_decref(rows);
+		return rc;
+	}
+	if (args_has(a, "anchor")) {
+		verb_error(cli, "--anchor goes with --verify");
+		strbuf_release(&q);
+		json_decref(rows);
+		return CLIENT_USAGE;
+	}
 	rc = history_rows(cli, strbuf_str(&q), n, rows, &err);
 	if (rc != CLIENT_OK) {
 		verb_fail(cli, rc, &err);
@@ -290,20 +305,32 @@ static const struct args_opt history_opts[] = {
 	{ "since", ARGS_VALUE, "T", "at or after T (2026-11-01, 2026-11-27T18:00Z, or 30m, 2h, 7d ago)" },
 	{ "until", ARGS_VALUE, "T", "before T" },
 	{ "limit", ARGS_VALUE, "N", "at most N rows, 1-10000 (default 100)" },
+	{ "verify", ARGS_FLAG, NULL, "check the hash chain of the whole history instead: exit 0 "
+	  "when intact, 1 naming the first broken row" },
+	{ "anchor", ARGS_VALUE, "ID:HASH", "with --verify: row ID must still have HASH (as an "
+	  "earlier --verify printed it)" },
 	{ NULL, ARGS_FLAG, NULL, NULL },
 };
 
 const struct cli_verb cmd_history_verbs[] = {
 	{ "history", "[--provider P] [--node N] [--relay R] [--actor A] [--action X]\n"
-	  "       [--since T] [--until T] [--limit N] [--format csv]",
+	  "       [--since T] [--until T] [--limit N] [--format csv]\n"
+	  "       postroute history --verify [--anchor ID:HASH]",
 	  "who changed what, when and why",
 	  "Lists the history, newest first: every change of routes, relays, providers\n"
 	  "and nodes, with who made it (the token's name), the reason, and the object\n"
 	  "before and after (in --json and --format csv). Filters combine. T is\n"
 	  "ISO 8601 (UTC unless it carries an offset) or an age: 30m, 2h, 7d, 2w.\n\n"
+	  "--verify checks instead that no row was changed, removed or slipped in\n"
+	  "behind the controller's back: each row carries the SHA-256 of the row\n"
+	  "before it and of its own content. It prints the row count and the last\n"
+	  "row's anchor, ID:HASH, or names the first broken row and exits 1. Keep\n"
+	  "the anchor elsewhere: --anchor ID:HASH later also catches rows removed\n"
+	  "from the end and a chain rewritten from some row on.\n\n"
 	  "examples:\n"
 	  "  postroute history --provider google --node mx07 --since 7d\n"
-	  "  postroute history --action route.set --since 2026-11-01 --format csv > nov.csv",
+	  "  postroute history --action route.set --since 2026-11-01 --format csv > nov.csv\n"
+	  "  postroute history --verify --anchor 1234:HASH",
 	  history_opts, 0, 0, history_run },
 	{ NULL, NULL, NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -54,6 +54,7 @@ static const struct endpoint endpoints[] = {
 	{ "PUT", "/v1/holds/{}", WRITERS, -1, api_hold_put, NULL },
 	{ "DELETE", "/v1/holds/{}", WRITERS, -1, api_hold_delete, NULL },
 	{ "GET", "/v1/history", READERS, -1, api_history, NULL },
+	{ "GET", "/v1/history/chain", READERS, -1, api_history_chain, NULL },
 	{ "GET", "/v1/status", READERS, -1, api_status, NULL },
 	{ "POST", "/v1/events", R(ROLE_ADMIN) | R(ROLE_DETECTOR) | R(ROLE_AGENT), -1, api_events, NULL },
 	{ "GET", "/v1/blocks", READERS | R(ROLE_DETECTOR), -1, api_blocks, NULL },

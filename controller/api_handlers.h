@@ -3,7 +3,7 @@
  *
  * api_probe.c: healthz, readyz, metrics. api_feed.c: feed and report.
  * api_routes.c: routes. api_objects.c: relays, providers, nodes.
- * api_read.c: history and status. api_events.c: events and blocks.
+ * api_read.c: history and status. api_chain.c: the history's hash chain. api_events.c: events and blocks.
  * api_holds.c: held senders.
  */
 #ifndef POSTROUTE_API_HANDLERS_H
@@ -19,7 +19,7 @@ api_handler api_routes_list, api_route_put, api_route_delete;
 /* Relays, providers and nodes: the endpoint's argument is the kind. */
 api_handler api_object_list, api_object_get, api_object_put, api_object_delete;
 extern const void *const api_kind_relay, *const api_kind_provider, *const api_kind_node;
-api_handler api_history, api_status;
+api_handler api_history, api_status, api_history_chain;
 api_handler api_events, api_blocks;
 api_handler api_holds_list, api_hold_put, api_hold_delete;
 

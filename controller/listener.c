@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "change.h"
+#include "grants.h"
 #include "log.h"
 #include "metrics.h"
 #include "xalloc.h"
@@ -24,6 +25,7 @@ struct listener {
 	double backoff;
 	double next_connect;
 	unsigned long ticks;
+	int warned_roles;       /* the role warning was logged */
 };
 
 static int
@@ -42,6 +44,13 @@ listener_connect(struct listener *l)
 		return -1;
 	}
 	strbuf_release(&err);
+	if (!l->warned_roles && grants_history_writable(l->conn) == 1) {
+		log_warnx("database role \"%s\" may rewrite history (it owns the table or may update, "
+		    "delete or truncate it): history is protected only by its trigger; run postrouted "
+		    "migrate with [database] migrate_conninfo naming an owner role (postrouted(8), "
+		    "DATABASE ROLES)", PQuser(l->conn));
+		l->warned_roles = 1;
+	}
 	return 0;
 }
 

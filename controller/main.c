@@ -3,7 +3,8 @@
  *
  *   postrouted -c FILE                 serve the API
  *   postrouted -n -c FILE              check the configuration and exit
- *   postrouted migrate -c FILE         apply pending schema migrations
+ *   postrouted migrate -c FILE         apply pending schema migrations as the
+ *                                      owner role, then grant the runtime role
  *   postrouted token create --name NAME --role ROLE [--node NODE[,NODE...]|'*'] -c FILE
  *   postrouted token revoke --name NAME -c FILE
  *   postrouted token list -c FILE
@@ -24,6 +25,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "grants.h"
 #include "http.h"
 #include "listener.h"
 #include "log.h"
@@ -100,25 +102,50 @@ load_settings(const char *path, struct settings *s)
 }
 
 static PGconn *
-connect_or_die(const struct settings *s)
+connect_or_die(const struct settings *s, const char *conninfo)
 {
 	struct strbuf err = STRBUF_INIT;
-	PGconn *c = db_connect(s->conninfo, s->statement_timeout_ms, &err);
+	PGconn *c = db_connect(conninfo, s->statement_timeout_ms, &err);
 
 	if (c == NULL)
 		log_fatalx("database: %s", strbuf_str(&err));
 	return c;
 }
 
+/* The migrations as the owner role, then the runtime role's grants. */
+static int
+migrate_and_grant(const struct settings *s, PGconn *c, int *n, struct strbuf *err)
+{
+	struct strbuf warn = STRBUF_INIT;
+	int shared = 0, rc = -1;
+	char *runtime = grants_runtime_role(c, s->conninfo, s->statement_timeout_ms, &shared, err);
+
+	if (runtime == NULL)
+		return -1;
+	if ((shared || grants_check(c, runtime, err) == 0) && (*n = migrate_run(c, err)) >= 0 &&
+	    (shared || grants_apply(c, runtime, err) == 0)) {
+		rc = 0;
+		if (grants_audit(c, runtime, &warn) != 0)
+			for (char *l = strtok(warn.buf, "\n"); l != NULL; l = strtok(NULL, "\n"))
+				log_warnx("migrate: %s", l);
+		else
+			log_info("migrate: runtime role \"%s\" may read and append to history only",
+			    runtime);
+	}
+	strbuf_release(&warn);
+	free(runtime);
+	return rc;
+}
+
 static int
 cmd_migrate(const struct settings *s)
 {
 	struct strbuf err = STRBUF_INIT;
-	PGconn *c = connect_or_die(s);
-	int n = migrate_run(c, &err);
+	PGconn *c = connect_or_die(s, s->migrate_conninfo[0] ? s->migrate_conninfo : s->conninfo);
+	int n = 0, rc = migrate_and_grant(s, c, &n, &err);
 
 	PQfinish(c);
-	if (n < 0) {
+	if (rc != 0) {
 		fprintf(stderr, "postrouted: migrate: %s\n", strbuf_str(&err));
 		strbuf_release(&err);
 		return 1;
@@ -149,7 +176,7 @@ cmd_token(const struct settings *s, const char *verb, const struct opts *o)
 		usage(stderr);
 		return 2;
 	}
-	c = connect_or_die(s);
+	c = connect_or_die(s, s->conninfo);
 	local_actor(actor, sizeof(actor));
 	if (strcmp(verb, "list") == 0) {
 		struct strbuf out = STRBUF_INIT;

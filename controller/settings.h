@@ -24,7 +24,8 @@ struct settings {
 	char *log_level;           /* [server] log_level */
 	long long token_cache_ms;  /* [server] token_cache: lifetime of a cached token lookup, 0 off */
 	long long events_per_minute; /* [server] events_per_minute: POST /v1/events per token */
-	char *conninfo;            /* [database] conninfo */
+	char *conninfo;            /* [database] conninfo: the runtime role */
+	char *migrate_conninfo;    /* [database] migrate_conninfo: the owner role, "" = conninfo */
 	long long pool_size;       /* [database] pool_size */
 	long long statement_timeout_ms;
 	char *webhook_url;         /* [notify] webhook_url */

@@ -73,7 +73,10 @@ chmod 755 "$var"
 # --- PostgreSQL and the controller ------------------------------------------
 say "starting PostgreSQL in $var/pg"
 pg_start "$var/pg" || die "cannot start PostgreSQL"
-"$PGBIN/psql" -qX -c "CREATE ROLE postroute LOGIN" -c "CREATE DATABASE postroute OWNER postroute" >/dev/null
+# Two roles: postroute_owner owns the tables and migrates; the controller
+# runs as postroute, which may only read and append to history.
+"$PGBIN/psql" -qX -c "CREATE ROLE postroute_owner LOGIN" -c "CREATE ROLE postroute LOGIN" \
+	-c "CREATE DATABASE postroute OWNER postroute_owner" >/dev/null
 
 cport=$(free_port)
 url=http://127.0.0.1:$cport
@@ -84,6 +87,7 @@ listen = 127.0.0.1:$cport
 
 [database]
 conninfo = host=$PGHOST port=$PGPORT dbname=postroute user=postroute
+migrate_conninfo = host=$PGHOST port=$PGPORT dbname=postroute user=postroute_owner
 EOF
 "$bin/postrouted" migrate -c "$var/ctl/postrouted.ini" >/dev/null
 admin=$("$bin/postrouted" token create --name demo-sre --role admin -c "$var/ctl/postrouted.ini")
@@ -305,5 +309,8 @@ say "$ postroute status"
 say
 say "$ postroute history --provider yahoo"
 "$bin/postroute" history --provider yahoo --format table || true
+say
+say "$ postroute history --verify     # the history's hash chain"
+"$bin/postroute" history --verify || true
 say
 say "logs and files: $var"

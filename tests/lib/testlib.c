@@ -267,19 +267,21 @@ tl_controller_spawn(struct tl_controller *c)
 	fail_msg("postrouted did not answer /healthz; log:\n%s", tl_read_file(log));
 }
 
-struct tl_controller *
-tl_controller_start(const char *extra_ini)
+/* Writes c's INI file, migrates as the owner, makes the admin token and
+ * starts the controller as the runtime role (c->conninfo). */
+static void
+tl_controller_boot(struct tl_controller *c, const char *extra_ini)
 {
-	struct tl_controller *c = xcalloc(1, sizeof(*c));
 	char *out = NULL, *err = NULL;
 
 	c->dir = tl_mkdtemp("ctl");
-	c->conninfo = tl_db_create();
 	c->port = tl_free_port();
 	c->url = xasprintf("http://127.0.0.1:%d", c->port);
 	c->conf = xasprintf("%s/postrouted.ini", c->dir);
-	char *ini = xasprintf("[server]\nlisten = 127.0.0.1:%d\n\n[database]\nconninfo = %s\n%s",
-	    c->port, c->conninfo, extra_ini ? extra_ini : "");
+	char *ini = xasprintf("[server]\nlisten = 127.0.0.1:%d\n\n[database]\nconninfo = %s\n%s%s%s%s",
+	    c->port, c->conninfo, c->owner_conninfo ? "migrate_conninfo = " : "",
+	    c->owner_conninfo ? c->owner_conninfo : "", c->owner_conninfo ? "\n" : "",
+	    extra_ini ? extra_ini : "");
 	tl_write_file(c->conf, ini);
 	free(ini);
 	char *bin = xasprintf("%s/postrouted", tl_bindir());
@@ -289,6 +291,46 @@ tl_controller_start(const char *extra_ini)
 	free(out), free(err), free(bin);
 	c->admin = tl_token(c, "test-admin", "admin", NULL);
 	tl_controller_spawn(c);
+}
+
+struct tl_controller *
+tl_controller_start(const char *extra_ini)
+{
+	struct tl_controller *c = xcalloc(1, sizeof(*c));
+
+	c->conninfo = tl_db_create();
+	tl_controller_boot(c, extra_ini);
+	return c;
+}
+
+char *
+tl_conninfo(const char *dbname, const char *user)
+{
+	return tl_base_conninfo(dbname, user);
+}
+
+struct tl_controller *
+tl_controller_start_split(const char *owner, const char *runtime, const char *extra_ini)
+{
+	static int seq;
+	struct tl_controller *c = xcalloc(1, sizeof(*c));
+	char *admin = tl_base_conninfo("postgres", "postgres");
+	char *name = xasprintf("s%d_%d_%ld", (int)getpid(), ++seq, (long)time(NULL) % 100000);
+	const char *roles[] = { owner, runtime };
+
+	for (int i = 0; i < 2; i++) {
+		char *sql = xasprintf("CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE", roles[i]);
+		char *err = NULL;
+		tl_sql_try(admin, sql, &err);   /* may exist */
+		free(err), free(sql);
+	}
+	char *sql = xasprintf("CREATE DATABASE %s OWNER %s", name, owner);
+	free(tl_sql(admin, sql));
+	c->dbname = name;
+	c->conninfo = tl_base_conninfo(name, runtime);
+	c->owner_conninfo = tl_base_conninfo(name, owner);
+	free(sql), free(admin);
+	tl_controller_boot(c, extra_ini);
 	return c;
 }
 
@@ -340,6 +382,7 @@ tl_controller_free(struct tl_controller *c)
 		return;
 	tl_controller_stop(c);
 	free(c->dir), free(c->conf), free(c->conninfo), free(c->url), free(c->admin);
+	free(c->owner_conninfo), free(c->dbname);
 	free(c);
 }
 

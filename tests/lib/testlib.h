@@ -40,7 +40,9 @@ int tl_sql_try(const char *conninfo, const char *sql, char **err);
 struct tl_controller {
 	char *dir;          /* config file, log file */
 	char *conf;         /* path of its INI file */
-	char *conninfo;
+	char *conninfo;     /* the controller's: the runtime role */
+	char *owner_conninfo; /* migrate_conninfo (the owner role), or NULL: conninfo */
+	char *dbname;       /* set by tl_controller_start_split */
 	char *url;          /* http://127.0.0.1:PORT */
 	int port;
 	pid_t pid;
@@ -50,6 +52,14 @@ struct tl_controller {
 /* New database, migrate, admin token, start, wait until /healthz answers.
  * extra_ini is appended to the generated config (may be NULL). */
 struct tl_controller *tl_controller_start(const char *extra_ini);
+/* tl_controller_start with the roles split: owner and runtime (LOGIN, not
+ * superuser, created when missing) and a new database owned by owner;
+ * migrate runs as owner ([database] migrate_conninfo = c->owner_conninfo),
+ * the controller and `postrouted token` as runtime (c->conninfo). */
+struct tl_controller *tl_controller_start_split(const char *owner, const char *runtime,
+    const char *extra_ini);
+/* "host=... port=... dbname=DBNAME user=USER" on the tests' PostgreSQL. */
+char *tl_conninfo(const char *dbname, const char *user);
 /* Starts the same controller again (same database and port) after a stop. */
 void tl_controller_restart(struct tl_controller *c);
 /* SIGTERM and wait; 0 when it exited with status 0. Keeps c usable for
