@@ -14,9 +14,11 @@
 #include "notify.h"
 #include "presence.h"
 #include "settings.h"
+#include "tls.h"
 
 struct app {
 	const struct settings *settings;
+	const struct tls_server *tls;      /* NULL or off: cleartext HTTP */
 	struct db_pool *pool;
 	struct longpoll *longpoll;
 	struct presence *presence;

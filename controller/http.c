@@ -14,6 +14,7 @@
 #include "api.h"
 #include "log.h"
 #include "metrics.h"
+#include "tls.h"
 #include "xalloc.h"
 
 /* Per-connection memory pool of libmicrohttpd (request line and headers,
@@ -155,18 +156,23 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	if (req == NULL || *con_cls == &http_nul_url) {
 		req = http_request_new(app, conn, url, method);
 		req->nul_in_url = *con_cls == &http_nul_url;
+		req->tls_refused = tls_server_check_client(app->tls, conn);
 		*con_cls = req;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (req->body.len + *upload_data_size > HTTP_MAX_BODY)
+		if (req->tls_refused != NULL)
+			;   /* not kept */
+		else if (req->body.len + *upload_data_size > HTTP_MAX_BODY)
 			req->body_too_large = 1;
 		else
 			strbuf_appendn(&req->body, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (req->body_too_large) {
+	if (req->tls_refused != NULL) {
+		api_error(&rep, 403, "%s", req->tls_refused);
+	} else if (req->body_too_large) {
 		api_error(&rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
 	} else if (req->nul_in_url) {
 		api_error(&rep, 400, "URL: contains %%00 (an encoded NUL character)");
@@ -233,12 +239,14 @@ http_start(struct app *app, struct strbuf *err)
 	const struct settings *s = app->settings;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	struct MHD_OptionItem tls_opts[TLS_MHD_OPTIONS];
 	struct MHD_Daemon *d;
 
 	if (http_resolve(s->listen, &ss, err) != 0)
 		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	flags |= tls_server_mhd_options(app->tls, tls_opts);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, app,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -249,6 +257,7 @@ http_start(struct app *app, struct strbuf *err)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, app,
 	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_seen, app,
+	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_END);
 	if (d == NULL)
 		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted)", s->listen);
