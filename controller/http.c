@@ -260,7 +260,8 @@ http_start(struct app *app, struct strbuf *err)
 	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_END);
 	if (d == NULL)
-		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted)", s->listen);
+		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted%s)", s->listen,
+		    flags & MHD_USE_TLS ? "; or TLS could not be set up: see the line above" : "");
 	return d;
 }
 
