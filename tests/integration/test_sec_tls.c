@@ -137,9 +137,9 @@ test_https_agent_and_cli(void **state)
 
 	/* the CLI's own flags do the same as the environment */
 	tl_tls_client(NULL, NULL, NULL);
-	clirun(&r, mtls->url, operator, "status", "--ca-file", pki->ca, "--client-cert",
+	clirun(&r, mtls->url, operator, "routes", "--ca-file", pki->ca, "--client-cert",
 	    pki->client_cert, "--client-key", pki->client_key, NULL);
-	clirun_expect(&r, 0, "status with --ca-file, --client-cert, --client-key");
+	clirun_expect(&r, 0, "routes with --ca-file, --client-cert, --client-key");
 	clirun_free(&r);
 }
 
@@ -165,6 +165,20 @@ test_wrong_ca_fails(void **state)
 	expect_in(log, "check ca_file", "agent error");
 	free(log);
 	agentrun_free(a);
+
+	/* a CA file that cannot be read: a usage error, nothing is sent */
+	tl_tls_client(NULL, NULL, NULL);
+	char *missing = xasprintf("%s/missing-ca.pem", pki->dir);
+	clirun(&r, mtls->url, operator, "status", "--ca-file", missing, NULL);
+	clirun_expect(&r, 2, "status with a missing --ca-file");
+	expect_in(r.err, "missing-ca.pem: No such file or directory", "CLI error");
+	clirun_free(&r);
+	clirun(&r, mtls->url, operator, "status", "--ca-file", pki->ca, "--client-cert",
+	    pki->client_cert, NULL);
+	clirun_expect(&r, 2, "status with --client-cert alone");
+	expect_in(r.err, "client_cert is set without client_key", "CLI error");
+	clirun_free(&r);
+	free(missing);
 }
 
 /* mutual TLS: without a client certificate every request is refused. */
@@ -272,23 +286,23 @@ test_cleartext_remote_refused(void **state)
 	free(log);
 	agentrun_free(a);
 
-	clirun(&r, url, plain->admin, "status", NULL);
-	clirun_expect(&r, 2, "status over http to a host that is not loopback");
+	clirun(&r, url, plain->admin, "routes", NULL);
+	clirun_expect(&r, 2, "routes over http to a host that is not loopback");
 	expect_in(r.err, "is cleartext http:// to a host that is not loopback", "CLI error");
 	expect_in(r.err, "--insecure-http", "CLI error");
 	clirun_free(&r);
-	clirun(&r, url, plain->admin, "status", "--insecure-http", NULL);
-	clirun_expect(&r, 0, "status with --insecure-http");
+	clirun(&r, url, plain->admin, "routes", "--insecure-http", NULL);
+	clirun_expect(&r, 0, "routes with --insecure-http");
 	clirun_free(&r);
 	setenv("POSTROUTE_INSECURE_HTTP", "yes", 1);
-	char *words[] = { "status", NULL };
+	char *words[] = { "routes", NULL };
 	clirun_argv(&r, url, plain->admin, words);   /* clirun unsets the variable */
 	clirun_expect(&r, 2, "clirun resets POSTROUTE_INSECURE_HTTP");
 	clirun_free(&r);
 	unsetenv("POSTROUTE_INSECURE_HTTP");
 	/* loopback over http stays allowed */
-	clirun(&r, plain->url, plain->admin, "status", NULL);
-	clirun_expect(&r, 0, "status over http to 127.0.0.1");
+	clirun(&r, plain->url, plain->admin, "routes", NULL);
+	clirun_expect(&r, 0, "routes over http to 127.0.0.1");
 	clirun_free(&r);
 	free(bin), free(url);
 }
