@@ -5,7 +5,8 @@
  * the CLI verify the controller with ca_file and present client_cert and
  * client_key; an http:// controller URL to a host that is not loopback is
  * refused unless insecure_http; postrouted warns when it listens off
- * loopback without TLS. The CA and certificates are made with openssl at
+ * loopback without TLS; the agent's events outbox uses the same TLS
+ * settings as its feed. The CA and certificates are made with openssl at
  * test time (tests/lib/tlspki.h).
  */
 #include <setjmp.h>
@@ -17,8 +18,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "agentconf.h"
 #include "agentrun.h"
 #include "clirun.h"
+#include "eventq.h"
+#include "httpc.h"
 #include "pfx.h"
 #include "testlib.h"
 #include "tlspki.h"
@@ -54,6 +58,7 @@ static int
 setup(void **state)
 {
 	(void)state;
+	httpc_global_init();
 	pki = tl_pki_new();
 	good_client();
 	char *server = xasprintf("tls_cert = %s\ntls_key = %s\ntls_client_ca = %s\n",
@@ -417,6 +422,51 @@ test_agent_bad_tls_files(void **state)
 	agentrun_free(a);
 }
 
+static int
+eventq_done(void *arg)
+{
+	struct eventq_stats st;
+
+	eventq_stats(arg, &st);
+	return st.queued == 0 && st.sent + st.refused > 0;
+}
+
+/* The events outbox of the agent (the same client set-up as the feed)
+ * with the agent's config file: the client certificate goes with it, and
+ * without one the controller refuses the event. */
+static void
+test_events_outbox_over_mtls(void **state)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct agent_config cfg;
+	struct eventq_stats st;
+
+	(void)state;
+	for (int with_cert = 1; with_cert >= 0; with_cert--) {
+		tl_tls_client(pki->ca, with_cert ? pki->client_cert : NULL,
+		    with_cert ? pki->client_key : NULL);
+		struct agentrun *a = agentrun_new("mx01", mtls->url, agent_tok, mx, NULL, NULL);
+		if (agentconf_load(a->conf, &cfg, &err) != 0)
+			fail_msg("agent.ini: %s", strbuf_str(&err));
+		struct eventq *q = eventq_start(&cfg);
+		eventq_push(q, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i}", "type", "block",
+		    "node", "mx01", "provider", "google", "class", "reputation", "count", 7 + with_cert,
+		    "attempts", 9, "window_s", 300));
+		if (!tl_wait_for(eventq_done, q, 20000))
+			fail_msg("the event was neither sent nor refused");
+		eventq_stats(q, &st);
+		assert_int_equal(st.sent, with_cert ? 1 : 0);
+		assert_int_equal(st.refused, with_cert ? 0 : 1);
+		q = eventq_stop(q, 1000);
+		agentconf_free(&cfg);
+		agentrun_free(a);
+	}
+	/* only the event sent with the certificate arrived */
+	tl_expect_sql(mtls->conninfo, "SELECT string_agg(counts->>'count', ',') FROM blocks "
+	    "WHERE provider = 'google'", "8");
+	strbuf_release(&err);
+}
+
 int
 main(void)
 {
@@ -430,6 +480,7 @@ main(void)
 		cmocka_unit_test(test_controller_warns_cleartext_off_loopback),
 		cmocka_unit_test(test_controller_bad_tls_files),
 		cmocka_unit_test(test_agent_bad_tls_files),
+		cmocka_unit_test(test_events_outbox_over_mtls),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
