@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "secretfile.h"
+#include "httpc.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -26,7 +27,13 @@ const struct config_key agentconf_keys[] = {
 	{ "agent", "state_dir", CONFIG_STRING, AC(state_dir), "/var/lib/postroute-agent", 0, 0, 0, NULL,
 	  "directory for the applied version, checksum and a copy of the map" },
 	{ "agent", "ca_file", CONFIG_STRING, AC(ca_file), NULL, 0, 0, 0, NULL,
-	  "CA bundle for https controller URLs (default: the system's)" },
+	  "CA bundle (PEM) that verifies the controller's certificate; the only CA trusted when set (default: the system's store)" },
+	{ "agent", "client_cert", CONFIG_STRING, AC(client_cert), "", 0, 0, 0, NULL,
+	  "client certificate (PEM) for a controller that requires mutual TLS (tls_client_ca); read at start, as root" },
+	{ "agent", "client_key", CONFIG_STRING, AC(client_key), "", 0, 0, 0, NULL,
+	  "private key (PEM, no passphrase) of client_cert; read at start, as root" },
+	{ "agent", "insecure_http", CONFIG_BOOL, AC(insecure_http), "no", 0, 0, 0, NULL,
+	  "allow http:// controller URLs to hosts that are not loopback (token and routes in cleartext)" },
 	{ "agent", "user", CONFIG_STRING, AC(user), "", 0, 0, 0, NULL,
 	  "run HTTP, JSON and rendering as this user, with a root helper for postmap, reload and requeue (empty: one process)" },
 	{ "agent", "connect_timeout", CONFIG_DURATION, AC(connect_timeout_ms), "5s", 100, 120 * SEC, 0, NULL,
@@ -116,6 +123,10 @@ ac_split_urls(struct agent_config *cfg, const char *path, struct strbuf *err)
 		if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
 			strbuf_appendf(err, "%s: [agent] controller: \"%.200s\" is not an http:// or https:// URL\n",
 			    path, u);
+		else if (!cfg->insecure_http && httpc_url_cleartext_remote(u))
+			strbuf_appendf(err, "%s: [agent] controller: \"%.200s\" is cleartext http:// to a host "
+			    "that is not loopback (the token and the routes would cross the network "
+			    "unprotected): use https://, or set insecure_http = yes\n", path, u);
 		cfg->urls = xrealloc(cfg->urls, (cfg->nurls + 1) * sizeof(char *));
 		cfg->urls[cfg->nurls++] = u;
 		p += n;
@@ -142,6 +153,16 @@ ac_read_token(struct agent_config *cfg, const char *path, struct strbuf *err)
 	if (tok != NULL)
 		explicit_bzero(tok, strlen(tok));
 	free(tok);
+	strbuf_release(&e);
+}
+
+static void
+ac_read_tls(struct agent_config *cfg, const char *path, struct strbuf *err)
+{
+	struct strbuf e = STRBUF_INIT;
+
+	if (httpc_tls_load(&cfg->tls, cfg->ca_file, cfg->client_cert, cfg->client_key, &e) != 0)
+		strbuf_appendf(err, "%s: [agent] %s\n", path, strbuf_str(&e));
 	strbuf_release(&e);
 }
 
@@ -177,7 +198,11 @@ agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 		strbuf_appendf(err, "%s: [postfix] hold_map: is the transport_file\n", path);
 	if (cfg->retry_max_ms < cfg->retry_min_ms)
 		strbuf_appendf(err, "%s: [agent] retry_max: is less than retry_min\n", path);
+	ac_absolute(path, "agent", "ca_file", cfg->ca_file, err);
+	ac_absolute(path, "agent", "client_cert", cfg->client_cert, err);
+	ac_absolute(path, "agent", "client_key", cfg->client_key, err);
 	ac_read_token(cfg, path, err);
+	ac_read_tls(cfg, path, err);
 	return err->len > before ? -1 : 0;
 }
 
@@ -189,6 +214,7 @@ agentconf_free(struct agent_config *cfg)
 		free(cfg->urls[i]);
 	free(cfg->urls);
 	free(cfg->token);
+	httpc_tls_free(&cfg->tls);
 	cfg->urls = NULL;
 	cfg->nurls = 0;
 	cfg->token = NULL;

@@ -8,11 +8,14 @@
  *	One table (agentconf_keys) drives common/config.h: types, defaults,
  *	bounds and help. agentconf_load then checks what the table cannot:
  *	controller URLs (one or more, separated by spaces or commas, each
- *	http:// or https://), absolute paths, the node name, and reads the
- *	token from token_file (first line).
+ *	http:// or https://; http:// only to a loopback host unless
+ *	insecure_http), absolute paths, the node name, reads the token from
+ *	token_file (first line) and the TLS files (ca_file, client_cert,
+ *	client_key: httpc_tls.h), all before any privilege is dropped.
  *
  * OWNERSHIP
- *	struct agent_config owns every string and the URL array:
+ *	struct agent_config owns every string, the URL array and the TLS
+ *	material:
  *	agentconf_free.
  *
  * DIAGNOSTICS
@@ -25,6 +28,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "httpc_tls.h"
 #include "strbuf.h"
 
 struct agent_config {
@@ -34,6 +38,9 @@ struct agent_config {
 	char *token_file;
 	char *state_dir;
 	char *ca_file;
+	char *client_cert;
+	char *client_key;
+	int insecure_http;
 	char *user;
 	long long connect_timeout_ms;
 	long long request_timeout_ms;
@@ -64,6 +71,7 @@ struct agent_config {
 	char **urls;
 	size_t nurls;
 	char *token;
+	struct httpc_tls tls;
 };
 
 extern const struct config_key agentconf_keys[];

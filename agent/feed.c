@@ -27,7 +27,7 @@ feed_client_from_config(struct feed_client *fc, const struct agent_config *cfg,
 	fc->nurls = cfg->nurls;
 	fc->node = cfg->node;
 	fc->token = cfg->token;
-	fc->ca_file = cfg->ca_file;
+	fc->tls = &cfg->tls;
 	fc->connect_timeout_ms = (long)cfg->connect_timeout_ms;
 	fc->request_timeout_ms = (long)cfg->request_timeout_ms;
 	fc->abort_cb = abort_cb;
@@ -270,7 +270,7 @@ feed_try(struct feed_client *fc, size_t i, const char *method, const char *path,
 {
 	char *url = feed_url(fc, i, path);
 	struct httpc_request req = { .method = method, .url = url, .token = fc->token,
-	    .body = body, .ca_file = fc->ca_file, .connect_timeout_ms = fc->connect_timeout_ms,
+	    .body = body, .tls = fc->tls, .connect_timeout_ms = fc->connect_timeout_ms,
 	    .timeout_ms = timeout_ms, .abort_cb = fc->abort_cb, .abort_arg = fc->abort_arg };
 	struct strbuf e = STRBUF_INIT;
 	int final = 0;

@@ -54,7 +54,7 @@ struct feed_client {
 	size_t cur;                  /* index of the URL that answered last */
 	const char *node;
 	const char *token;
-	const char *ca_file;         /* or NULL */
+	const struct httpc_tls *tls; /* borrowed: the config's CA and client certificate */
 	long connect_timeout_ms;
 	long request_timeout_ms;     /* added to the wait for long-polls */
 	int (*abort_cb)(void *);     /* see httpc.h; may be NULL */

@@ -12,12 +12,16 @@
 
 #include "config.h"
 #include "secretfile.h"
+#include "httpc.h"
 #include "xalloc.h"
 
 struct cliconf_ini {
 	char *url;
 	char *token_file;
 	char *ca_file;
+	char *client_cert;
+	char *client_key;
+	int insecure_http;
 };
 
 const struct config_key cliconf_keys[] = {
@@ -26,7 +30,13 @@ const struct config_key cliconf_keys[] = {
 	{ "cli", "token_file", CONFIG_STRING, offsetof(struct cliconf_ini, token_file), NULL,
 	  0, 0, 0, NULL, "file whose first line is the API token" },
 	{ "cli", "ca_file", CONFIG_STRING, offsetof(struct cliconf_ini, ca_file), NULL, 0, 0,
-	  0, NULL, "CA bundle that verifies the controller's TLS certificate" },
+	  0, NULL, "CA bundle that verifies the controller's TLS certificate (the only CA trusted when set)" },
+	{ "cli", "client_cert", CONFIG_STRING, offsetof(struct cliconf_ini, client_cert), NULL,
+	  0, 0, 0, NULL, "client certificate for a controller that requires mutual TLS" },
+	{ "cli", "client_key", CONFIG_STRING, offsetof(struct cliconf_ini, client_key), NULL,
+	  0, 0, 0, NULL, "private key of client_cert (PEM, no passphrase)" },
+	{ "cli", "insecure_http", CONFIG_BOOL, offsetof(struct cliconf_ini, insecure_http), "no",
+	  0, 0, 0, NULL, "allow an http:// URL to a host that is not loopback (token in cleartext)" },
 	{ NULL, NULL, CONFIG_STRING, 0, NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -161,6 +171,35 @@ cliconf_token(struct cliconf *s, const struct args *a, const char *(*env)(const 
 	return s->token ? cliconf_check_token(s->token, err) : -1;
 }
 
+/* --insecure-http, else $POSTROUTE_INSECURE_HTTP (yes/no), else the INI. */
+static int
+cliconf_insecure(struct cliconf *s, const struct args *a, const char *(*env)(const char *),
+    const struct cliconf_ini *ini, struct strbuf *err)
+{
+	const char *v = env("POSTROUTE_INSECURE_HTTP");
+
+	s->insecure_http = ini->insecure_http;
+	if (args_has(a, "insecure-http")) {
+		s->insecure_http = 1;
+	} else if (v != NULL && *v != '\0') {
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+			s->insecure_http = 1;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+			s->insecure_http = 0;
+		else {
+			strbuf_appendf(err, "POSTROUTE_INSECURE_HTTP: \"%.50s\" is not yes or no", v);
+			return -1;
+		}
+	}
+	if (!s->insecure_http && httpc_url_cleartext_remote(s->url)) {
+		strbuf_appendf(err, "controller URL \"%s\" is cleartext http:// to a host that is not "
+		    "loopback (the token would cross the network unprotected): use https://, "
+		    "or --insecure-http", s->url);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cliconf_resolve(struct cliconf *s, const struct args *a,
     const char *(*env)(const char *), struct strbuf *err)
@@ -173,6 +212,9 @@ cliconf_resolve(struct cliconf *s, const struct args *a,
 		goto done;
 	s->url = cliconf_pick(a, "url", env, "POSTROUTE_URL", ini.url);
 	s->ca_file = cliconf_pick(a, "ca-file", env, "POSTROUTE_CA_FILE", ini.ca_file);
+	s->client_cert = cliconf_pick(a, "client-cert", env, "POSTROUTE_CLIENT_CERT",
+	    ini.client_cert);
+	s->client_key = cliconf_pick(a, "client-key", env, "POSTROUTE_CLIENT_KEY", ini.client_key);
 	if (s->url == NULL) {
 		strbuf_append(err, "no controller URL: set POSTROUTE_URL, or use --url, "
 		    "or url in ~/.config/postroute/cli.ini");
@@ -183,7 +225,9 @@ cliconf_resolve(struct cliconf *s, const struct args *a,
 		    s->url);
 		goto done;
 	}
-	rc = cliconf_token(s, a, env, &ini, err);
+	if (cliconf_token(s, a, env, &ini, err) != 0)
+		goto done;
+	rc = cliconf_insecure(s, a, env, &ini, err);
 done:
 	config_free(cliconf_keys, &ini);
 	if (rc != 0)
@@ -199,5 +243,7 @@ cliconf_free(struct cliconf *s)
 	free(s->url);
 	free(s->token);
 	free(s->ca_file);
+	free(s->client_cert);
+	free(s->client_key);
 	memset(s, 0, sizeof(*s));
 }

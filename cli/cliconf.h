@@ -2,11 +2,19 @@
  * cliconf.h: where the controller is and which token to send.
  *
  * Each setting is taken from the first place that has it: the command
- * line (--url, --token-file or --token-stdin, --ca-file), the environment
- * (POSTROUTE_URL, POSTROUTE_TOKEN, POSTROUTE_TOKEN_FILE, POSTROUTE_CA_FILE),
+ * line (--url, --token-file or --token-stdin, --ca-file, --client-cert,
+ * --client-key, --insecure-http), the environment (POSTROUTE_URL,
+ * POSTROUTE_TOKEN, POSTROUTE_TOKEN_FILE, POSTROUTE_CA_FILE,
+ * POSTROUTE_CLIENT_CERT, POSTROUTE_CLIENT_KEY, POSTROUTE_INSECURE_HTTP),
  * then the INI file: --config FILE, else $POSTROUTE_CONFIG, else
  * $XDG_CONFIG_HOME/postroute/cli.ini or ~/.config/postroute/cli.ini when it
- * exists, with keys [cli] url, token_file, ca_file (common/config.h).
+ * exists, with keys [cli] url, token_file, ca_file, client_cert,
+ * client_key, insecure_http (common/config.h).
+ *
+ * An http:// URL to a host that is not loopback is refused unless
+ * insecure_http is on: the token would cross the network in cleartext.
+ * The TLS files are only named here; the caller reads them
+ * (httpc_tls_load).
  *
  * Errors (no URL, no token, an unreadable token file, a bad INI file) are
  * returned as messages; the caller exits with a usage error.
@@ -27,13 +35,17 @@
 #include "config.h"
 #include "strbuf.h"
 
-/* The keys of cli.ini ([cli] url, token_file, ca_file), for docs and tests. */
+/* The keys of cli.ini ([cli] url, token_file, ca_file, client_cert,
+ * client_key, insecure_http), for docs and tests. */
 extern const struct config_key cliconf_keys[];
 
 struct cliconf {
 	char *url;
 	char *token;
 	char *ca_file;      /* NULL: the system's CA store */
+	char *client_cert;  /* NULL: no client certificate */
+	char *client_key;
+	int insecure_http;  /* http:// to a host that is not loopback allowed */
 };
 
 /* env is getenv or a stand-in for tests. Returns 0 or -1 with err set. */

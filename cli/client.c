@@ -16,11 +16,11 @@ struct client {
 	struct httpc *http;
 	char *url;         /* without a trailing '/' */
 	char *token;
-	char *ca_file;
+	struct httpc_tls tls;
 };
 
 struct client *
-client_new(const char *url, const char *token, const char *ca_file)
+client_new(const char *url, const char *token, struct httpc_tls *tls)
 {
 	struct client *c = xcalloc(1, sizeof(*c));
 	size_t len = strlen(url);
@@ -29,7 +29,8 @@ client_new(const char *url, const char *token, const char *ca_file)
 		len--;
 	c->url = xstrndup(url, len);
 	c->token = token ? xstrdup(token) : NULL;
-	c->ca_file = ca_file ? xstrdup(ca_file) : NULL;
+	if (tls != NULL)
+		httpc_tls_move(&c->tls, tls);
 	c->http = httpc_new();
 	return c;
 }
@@ -44,7 +45,7 @@ client_free(struct client *c)
 	if (c->token)
 		explicit_bzero(c->token, strlen(c->token));
 	free(c->token);
-	free(c->ca_file);
+	httpc_tls_free(&c->tls);
 	free(c);
 	return NULL;
 }
@@ -92,7 +93,7 @@ client_call(struct client *c, const char *method, const char *path,
 	char *url = xasprintf("%s%s", c->url, path);
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	struct httpc_request req = { .method = method, .url = url, .token = c->token,
-	    .body = text, .ca_file = c->ca_file, .connect_timeout_ms = 5000,
+	    .body = text, .tls = &c->tls, .connect_timeout_ms = 5000,
 	    .timeout_ms = 30000 };
 	int rc;
 

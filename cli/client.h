@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "httpc_tls.h"
 #include "strbuf.h"
 
 enum client_exit {
@@ -27,7 +28,8 @@ enum client_exit {
 
 struct client;
 
-struct client *client_new(const char *url, const char *token, const char *ca_file);
+/* Takes over tls's material (tls is left empty); tls may be NULL. */
+struct client *client_new(const char *url, const char *token, struct httpc_tls *tls);
 struct client *client_free(struct client *c);
 
 /*

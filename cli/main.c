@@ -67,7 +67,8 @@ main_usage(FILE *fp)
 			fprintf(fp, "  %-18s %s\n", v->name, v->summary);
 	fprintf(fp, "\n\"postroute VERB --help\" shows a verb's options and an example.\n"
 	    "Connection: $POSTROUTE_URL and $POSTROUTE_TOKEN, or --url, --token-file or\n"
-	    "--token-stdin, or ~/.config/postroute/cli.ini ([cli] url, token_file, ca_file).\n\n"
+	    "--token-stdin, or ~/.config/postroute/cli.ini ([cli] url, token_file, ca_file,\n"
+	    "client_cert, client_key, insecure_http).\n\n"
 	    "exit status: 0 ok, 1 the operation failed, 2 usage error, 3 cannot reach\n"
 	    "the controller or not authorised\n");
 }
@@ -146,6 +147,19 @@ main_check_pos(struct cli *cli, const struct cli_verb *v, const struct args *a)
 	return 0;
 }
 
+/* Reads the TLS files that s names; a bad one is a usage error. */
+static int
+main_tls(const struct cli *cli, const struct cliconf *s, struct httpc_tls *tls)
+{
+	struct strbuf err = STRBUF_INIT;
+	int rc = httpc_tls_load(tls, s->ca_file, s->client_cert, s->client_key, &err);
+
+	if (rc != 0)
+		verb_error(cli, "%s", strbuf_str(&err));
+	strbuf_release(&err);
+	return rc;
+}
+
 /* Parses, connects and runs v; returns the exit status. */
 static int
 main_run(const struct cli_verb *v, int argc, char **argv)
@@ -155,6 +169,7 @@ main_run(const struct cli_verb *v, int argc, char **argv)
 	    .tty_err = isatty(2), .now = (long long)time(NULL) };
 	struct strbuf err = STRBUF_INIT;
 	struct cliconf s;
+	struct httpc_tls tls;
 	struct args a;
 	int rc = CLIENT_USAGE;
 
@@ -176,7 +191,11 @@ main_run(const struct cli_verb *v, int argc, char **argv)
 		goto done;
 	}
 	httpc_global_init();
-	cli.api = client_new(s.url, s.token, s.ca_file);
+	if (main_tls(&cli, &s, &tls) != 0) {
+		cliconf_free(&s);
+		goto done;
+	}
+	cli.api = client_new(s.url, s.token, &tls);
 	cliconf_free(&s);
 	rc = v->run(&cli, &a);
 	cli.api = client_free(cli.api);

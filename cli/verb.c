@@ -13,6 +13,9 @@ const struct args_opt verb_global_opts[] = {
 	{ "token-file", ARGS_VALUE, "FILE", "read the API token from FILE's first line (mode 0600)" },
 	{ "token-stdin", ARGS_FLAG, NULL, "read the API token from standard input's first line" },
 	{ "ca-file", ARGS_VALUE, "FILE", "CA bundle to verify the controller's certificate" },
+	{ "client-cert", ARGS_VALUE, "FILE", "client certificate, for a controller with mutual TLS" },
+	{ "client-key", ARGS_VALUE, "FILE", "private key of --client-cert" },
+	{ "insecure-http", ARGS_FLAG, NULL, "allow an http:// URL to a host that is not loopback" },
 	{ "config", ARGS_VALUE, "FILE", "INI file (default ~/.config/postroute/cli.ini)" },
 	{ "json", ARGS_FLAG, NULL, "print JSON (stable field names) instead of a table" },
 	{ "format", ARGS_VALUE, "FMT", "table, plain, csv or json (default: table on a "

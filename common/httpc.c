@@ -3,14 +3,17 @@
  *
  * SECURITY: bodies from the network are accumulated only up to
  * HTTPC_MAX_BODY; redirects are not followed, so a token is only ever sent
- * to the URL it was configured for.
+ * to the URL it was configured for. TLS material comes from memory
+ * (httpc_tls.h): a configured CA replaces the system's store entirely.
  */
 #include "httpc.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "netaddr.h"
 #include "xalloc.h"
 
 struct httpc {
@@ -64,12 +67,58 @@ httpc_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ulto
 	return req->abort_cb(req->abort_arg) ? 1 : 0;
 }
 
+static void
+httpc_blob(CURL *c, CURLoption opt, char *data, size_t len)
+{
+	struct curl_blob blob = { .data = data, .len = len, .flags = CURL_BLOB_COPY };
+
+	curl_easy_setopt(c, opt, &blob);
+}
+
+static void
+httpc_set_tls(CURL *c, const struct httpc_tls *tls)
+{
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (tls == NULL)
+		return;
+	if (tls->ca_pem != NULL) {
+		httpc_blob(c, CURLOPT_CAINFO_BLOB, tls->ca_pem, tls->ca_len);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
+	if (tls->cert_pem != NULL) {
+		httpc_blob(c, CURLOPT_SSLCERT_BLOB, tls->cert_pem, tls->cert_len);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		httpc_blob(c, CURLOPT_SSLKEY_BLOB, tls->key_pem, tls->key_len);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+}
+
+/* "METHOD URL: reason", with libcurl's detail and a hint for the usual
+ * TLS mistakes. */
+static void
+httpc_error(const struct httpc_request *req, CURLcode rc, const char *detail,
+    struct strbuf *err)
+{
+	strbuf_appendf(err, "%s %s: %s", req->method, req->url,
+	    rc == CURLE_WRITE_ERROR ? "response too large" :
+	    rc == CURLE_ABORTED_BY_CALLBACK ? "aborted" : curl_easy_strerror(rc));
+	if (detail[0] != '\0' && rc != CURLE_WRITE_ERROR && rc != CURLE_ABORTED_BY_CALLBACK &&
+	    strcmp(detail, curl_easy_strerror(rc)) != 0)
+		strbuf_appendf(err, " (%s)", detail);
+	if ((rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR) && strncmp(req->url, "http://", 7) == 0)
+		strbuf_append(err, "; is the controller serving https://?");
+	if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		strbuf_append(err, "; check ca_file: it must hold the CA that signed the "
+		    "controller's certificate");
+}
+
 int
 httpc_do(struct httpc *h, const struct httpc_request *req,
     struct httpc_response *resp, struct strbuf *err)
 {
 	struct curl_slist *hdrs = NULL;
 	char *auth = NULL;
+	char detail[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	CURL *c = h->curl;
 
@@ -84,8 +133,8 @@ httpc_do(struct httpc *h, const struct httpc_request *req,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, httpc_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (req->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_file);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+	httpc_set_tls(c, req->tls);
 	if (req->abort_cb != NULL) {
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, httpc_progress);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)req);
@@ -105,16 +154,32 @@ httpc_do(struct httpc *h, const struct httpc_request *req,
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(c);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
 	free(auth);
 	if (rc != CURLE_OK) {
-		strbuf_appendf(err, "%s %s: %s", req->method, req->url,
-		    rc == CURLE_WRITE_ERROR ? "response too large" :
-		    rc == CURLE_ABORTED_BY_CALLBACK ? "aborted" : curl_easy_strerror(rc));
+		httpc_error(req, rc, detail, err);
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	return 0;
+}
+
+int
+httpc_url_cleartext_remote(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int remote = 0;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		remote = strcasecmp(scheme, "http") == 0 && !netaddr_is_loopback(host);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return remote;
 }
 
 void

@@ -10,6 +10,7 @@
 #ifndef POSTROUTE_HTTPC_H
 #define POSTROUTE_HTTPC_H
 
+#include "httpc_tls.h"
 #include "strbuf.h"
 
 #define HTTPC_MAX_BODY (64L * 1024 * 1024)
@@ -21,7 +22,7 @@ struct httpc_request {
 	const char *url;
 	const char *token;         /* bearer token or NULL */
 	const char *body;          /* JSON text or NULL */
-	const char *ca_file;       /* CA bundle for https, or NULL for the system's */
+	const struct httpc_tls *tls;   /* CA and client certificate, or NULL */
 	long connect_timeout_ms;
 	long timeout_ms;           /* whole request */
 	/* Optional: polled about once a second while the request runs; a
@@ -40,6 +41,14 @@ struct httpc *httpc_new(void);
 struct httpc *httpc_free(struct httpc *h);
 int httpc_do(struct httpc *h, const struct httpc_request *req,
     struct httpc_response *resp, struct strbuf *err);
+
+/*
+ * 1 when url is http:// (cleartext) to a host that is not loopback
+ * (netaddr.h): the token and the routes would cross a network unprotected.
+ * 0 for https://, for http:// to loopback, and for a URL that does not
+ * parse (the caller's own checks report that).
+ */
+int httpc_url_cleartext_remote(const char *url);
 
 /* Percent-encodes s for a URL path segment or query value. */
 void httpc_escape(struct strbuf *out, const char *s);

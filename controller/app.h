@@ -17,9 +17,11 @@
 #include "presence.h"
 #include "ratelimit.h"
 #include "settings.h"
+#include "tls.h"
 
 struct app {
 	const struct settings *settings;
+	const struct tls_server *tls;      /* NULL or off: cleartext HTTP */
 	struct db_pool *pool;
 	struct longpoll *longpoll;
 	struct presence *presence;

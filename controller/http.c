@@ -15,6 +15,7 @@
 #include "api.h"
 #include "log.h"
 #include "metrics.h"
+#include "tls.h"
 #include "xalloc.h"
 
 /* Per-connection memory pool of libmicrohttpd (request line and headers,
@@ -172,6 +173,10 @@ http_body_too_long(const struct http_request *req)
 static int
 http_admit(struct app *app, struct http_request *req, struct http_reply *rep)
 {
+	if (req->tls_refused != NULL) {
+		api_error(rep, 403, "%s", req->tls_refused);
+		return -1;
+	}
 	if (req->nul_in_url) {
 		api_error(rep, 400, "URL: contains %%00 (an encoded NUL character)");
 		return -1;
@@ -198,6 +203,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		/* Headers in, no body read yet: a refusal is answered now. */
 		req = http_request_new(app, conn, url, method);
 		req->nul_in_url = *con_cls == &http_nul_url;
+		req->tls_refused = tls_server_check_client(app->tls, conn);
 		*con_cls = req;
 		if (http_admit(app, req, &rep) != 0)
 			return http_send(req, &rep);
@@ -319,12 +325,14 @@ http_start(struct app *app, struct strbuf *err)
 	const struct settings *s = app->settings;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	struct MHD_OptionItem tls_opts[TLS_MHD_OPTIONS];
 	struct MHD_Daemon *d;
 
 	if (http_resolve(s->listen, &ss, err) != 0)
 		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	flags |= tls_server_mhd_options(app->tls, tls_opts);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, app,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -338,9 +346,11 @@ http_start(struct app *app, struct strbuf *err)
 	    /* hostile clients: per-address cap; request deadlines (connguard.h) */
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->max_connections_per_ip,
 	    MHD_OPTION_NOTIFY_CONNECTION, http_connection, app,
+	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_END);
 	if (d == NULL)
-		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted)", s->listen);
+		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted%s)", s->listen,
+		    flags & MHD_USE_TLS ? "; or TLS could not be set up: see the line above" : "");
 	return d;
 }
 

@@ -17,7 +17,9 @@
  * max_connections_per_ip connections (more are closed on accept); every response is JSON or plain text built by the server. A URL
  * with an encoded NUL (%00) is refused with 400: libmicrohttpd hands the
  * decoded path and query values over as C strings, so "a%00b" would
- * otherwise arrive as "a", a different and possibly valid name.
+ * otherwise arrive as "a", a different and possibly valid name. With
+ * mutual TLS (tls.h), a request whose client certificate does not verify
+ * is answered 403 and its body is not kept.
  */
 #ifndef POSTROUTE_HTTP_H
 #define POSTROUTE_HTTP_H
@@ -42,6 +44,7 @@ struct http_request {
 	struct strbuf body;
 	int body_too_large;
 	int nul_in_url;                /* the raw URL holds %00 */
+	const char *tls_refused;       /* why the client certificate is refused, or NULL */
 	int endpoint;                  /* metrics label index, -1 unknown */
 	const void *route_arg;         /* the endpoint's argument, for shared handlers */
 	char request_id[48];

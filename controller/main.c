@@ -31,6 +31,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "settings.h"
+#include "tls.h"
 #include "token.h"
 #include "xalloc.h"
 
@@ -217,10 +218,29 @@ warn_unbound_tokens(struct db_pool *pool)
 	strbuf_release(&err);
 }
 
+/* Reads the TLS files (fatal when bad) and warns about cleartext HTTP
+ * off loopback; for -n as for serving. */
 static int
-serve(const struct settings *s)
+load_tls(const struct settings *s, struct tls_server *tls)
 {
-	struct app app = { .settings = s };
+	struct strbuf err = STRBUF_INIT;
+
+	if (tls_server_load(tls, s, &err) != 0) {
+		log_warnx("%s", strbuf_str(&err));
+		strbuf_release(&err);
+		return -1;
+	}
+	if (tls_listen_exposed(s->listen, tls->on))
+		log_warnx("listening on %s without TLS: tokens and routes cross the network in "
+		    "cleartext; set [server] tls_cert and tls_key, or listen on loopback behind "
+		    "a TLS proxy", s->listen);
+	return 0;
+}
+
+static int
+serve(const struct settings *s, const struct tls_server *tls)
+{
+	struct app app = { .settings = s, .tls = tls };
 	struct strbuf err = STRBUF_INIT;
 	sigset_t set;
 	int sig;
@@ -246,7 +266,8 @@ serve(const struct settings *s)
 	struct MHD_Daemon *d = http_start(&app, &err);
 	if (d == NULL)
 		log_fatalx("%s", strbuf_str(&err));
-	log_info("listening on %s", s->listen);
+	log_info("listening on %s (%s)", s->listen, !tls->on ? "http" :
+	    tls->mutual ? "https, client certificates required" : "https");
 	do {
 		if (sigwait(&set, &sig) != 0)
 			sig = SIGTERM;
@@ -273,6 +294,7 @@ main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct settings s;
+	struct tls_server tls = { 0 };
 	const char *cmd = NULL, *verb = NULL;
 	int rc;
 
@@ -295,18 +317,21 @@ main(int argc, char **argv)
 	}
 	if (load_settings(o.config, &s) != 0)
 		return 1;
-	if (o.check) {
+	if ((o.check || cmd == NULL) && load_tls(&s, &tls) != 0) {
+		rc = 1;
+	} else if (o.check) {
 		printf("%s: configuration ok\n", o.config);
 		rc = 0;
 	} else if (cmd == NULL) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		rc = serve(&s);
+		rc = serve(&s, &tls);
 		curl_global_cleanup();
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(&s);
 	} else {
 		rc = cmd_token(&s, verb, &o);
 	}
+	tls_server_free(&tls);
 	settings_free(&s);
 	return rc;
 }

@@ -15,6 +15,12 @@
 const struct config_key settings_keys[] = {
 	{ "server", "listen", CONFIG_STRING, S(listen), "127.0.0.1:8470", 0, 0, 0, NULL,
 	  "address and port the HTTP API listens on" },
+	{ "server", "tls_cert", CONFIG_STRING, S(tls_cert), "", 0, 0, 0, NULL,
+	  "certificate chain (PEM) for HTTPS; with tls_key, the API is served over TLS only (empty: cleartext HTTP)" },
+	{ "server", "tls_key", CONFIG_STRING, S(tls_key), "", 0, 0, 0, NULL,
+	  "private key (PEM, no passphrase) of tls_cert; read at start" },
+	{ "server", "tls_client_ca", CONFIG_STRING, S(tls_client_ca), "", 0, 0, 0, NULL,
+	  "CA (PEM) whose signature every client certificate must carry: mutual TLS, requests without one get 403 (empty: off)" },
 	{ "server", "threads", CONFIG_INT, S(threads), "4", 1, 64, 0, NULL,
 	  "HTTP worker threads (long-polls do not hold a thread)" },
 	{ "server", "max_connections", CONFIG_INT, S(max_connections), "10000", 16, 1000000, 0, NULL,

@@ -14,6 +14,9 @@
 
 struct settings {
 	char *listen;              /* [server] listen: host:port */
+	char *tls_cert;            /* [server] tls_cert: PEM chain, "" = no TLS */
+	char *tls_key;             /* [server] tls_key */
+	char *tls_client_ca;       /* [server] tls_client_ca: "" = no client certificates */
 	long long threads;         /* [server] threads: HTTP worker threads */
 	long long max_connections; /* [server] max_connections */
 	long long max_wait_ms;     /* [server] max_wait: cap on a feed's wait */

@@ -10,7 +10,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libpq-dev libcurl4-openssl-dev libssl-dev \
-libinih-dev libcmocka-dev libmicrohttpd-dev libjansson-dev libpcre2-dev \
+libinih-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libpcre2-dev \
+openssl \
 postgresql postgresql-contrib postfix postfix-lmdb postfix-cdb curl \
 sasl2-bin libsasl2-modules"
 

@@ -9,6 +9,8 @@
 # Postfix instances (time to every agent applied, to the first and to the
 # last deferred message at the new relay), and `postroute-agent --once` for
 # maps of each size in SIZES and each map type (the agent's step durations).
+# AGENT_FLIP_TLS=1 (https) or =mutual (https with client certificates) is
+# passed on to BENCH; SIZES "none" skips the install-cost part.
 # Needs root (private Postfix instances). Prints Markdown tables; figures go
 # to BENCHMARKS.md by hand. Everything is stopped on exit, pass or fail.
 set -eu
@@ -34,5 +36,5 @@ trap 'exit 130' INT TERM
 
 pg_start "$tmp/pg" || { echo "agent.sh: cannot start PostgreSQL" >&2; exit 1; }
 export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
-echo "agent flip and install benchmark: $rounds rounds, sizes $sizes, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "agent flip and install benchmark: $rounds rounds, sizes $sizes, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)${AGENT_FLIP_TLS:+, TLS ($AGENT_FLIP_TLS)}"
 "$bench" "$rounds" "$sizes" | grep -v '^\[' 

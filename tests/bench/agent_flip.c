@@ -16,6 +16,11 @@
  * (hash, cdb, lmdb; reload = never, requeue = none): the agent's own step
  * durations from its report, median of 3 runs with alternating nexthops.
  *
+ * AGENT_FLIP_TLS=1 runs part 1 over https (a CA and certificates made with
+ * openssl at start, tests/lib/tlspki.h; the agents verify the controller
+ * with ca_file); AGENT_FLIP_TLS=mutual also sets tls_client_ca and gives
+ * the agents a client certificate. SIZES "none" skips part 2.
+ *
  * Prints Markdown tables for BENCHMARKS.md.
  */
 #include <setjmp.h>
@@ -36,11 +41,13 @@
 #include "pfx.h"
 #include "strbuf.h"
 #include "testlib.h"
+#include "tlspki.h"
 #include "xalloc.h"
 
 #define PER_NODE 5
 
 static int rounds = 10;
+static struct tl_pki *pki;   /* AGENT_FLIP_TLS */
 static const char *sizes = "10,1000,100000";
 
 static double
@@ -173,6 +180,25 @@ arrivals(const char *dir, double since, double *first, double *last)
 	return n;
 }
 
+/* The controller of part 1: http, or https as AGENT_FLIP_TLS asks. */
+static struct tl_controller *
+flip_controller(void)
+{
+	const char *tls = getenv("AGENT_FLIP_TLS");
+
+	if (tls == NULL || *tls == '\0')
+		return tl_controller_start(NULL);
+	int mutual = strcmp(tls, "mutual") == 0;
+	pki = tl_pki_new();
+	tl_tls_client(pki->ca, mutual ? pki->client_cert : NULL, mutual ? pki->client_key : NULL);
+	char *server = xasprintf("tls_cert = %s\ntls_key = %s\n%s%s\n", pki->server_cert,
+	    pki->server_key, mutual ? "tls_client_ca = " : "", mutual ? pki->ca : "");
+	struct tl_controller *c = tl_controller_start_https(server, NULL);
+	free(server);
+	printf("\ncontroller over https%s\n", mutual ? " with client certificates (mutual TLS)" : "");
+	return c;
+}
+
 static void
 bench_flip(void **state)
 {
@@ -184,7 +210,7 @@ bench_flip(void **state)
 	double *tc = xcalloc((size_t)rounds, sizeof(double)), *td = xcalloc((size_t)rounds, sizeof(double));
 
 	(void)state;
-	ctl = tl_controller_start(NULL);
+	ctl = flip_controller();
 	block = pfx_sink_start("127.0.0.2", "421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred");
 	good = pfx_sink_start("127.0.0.3", NULL);
 	char *b = xasprintf("{\"nexthop\": \"%s\"}", good->nexthop);
@@ -249,6 +275,9 @@ bench_flip(void **state)
 	}
 	pfx_sink_stop(block), pfx_sink_stop(good);
 	tl_controller_free(ctl);
+	tl_tls_client(NULL, NULL, NULL);
+	tl_pki_free(pki);
+	pki = NULL;
 	free(ta), free(tb), free(tc), free(td);
 }
 
@@ -320,6 +349,8 @@ static void
 bench_sizes(void **state)
 {
 	(void)state;
+	if (strcmp(sizes, "none") == 0)
+		return;
 	printf("\n| map | entries | render ms | master.cf ms | write ms | postmap ms | verify ms | install ms "
 	    "| state ms | total ms | --once wall ms | postmap share of total | render vs postmap |\n"
 	    "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");

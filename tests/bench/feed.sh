@@ -10,7 +10,10 @@
 # waiting feeds, one route change, time until every waiter has the new
 # version, for N = 20, 1000 and 5000; then N LISTEN connections and one
 # NOTIFY for N = 20 and 1000. FEED_SIZES, LISTEN_SIZES and ROUNDS override
-# the defaults. Prints Markdown tables; figures go to BENCHMARKS.md by hand.
+# the defaults. FEED_TLS=1 serves https ([server] tls_cert/tls_key, a CA and
+# a certificate for 127.0.0.1 made with openssl in the temp dir);
+# FEED_TLS=mutual also sets tls_client_ca, and every waiter presents a client
+# certificate. Prints Markdown tables; figures go to BENCHMARKS.md by hand.
 # The controller and PostgreSQL are stopped on exit, pass or fail.
 set -eu
 
@@ -46,6 +49,50 @@ POSTROUTE_PG_EXTRA_OPTS="-c max_connections=1200 ${POSTROUTE_PG_EXTRA_OPTS:-}" \
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
 	-c "CREATE ROLE postroute LOGIN" -c "CREATE DATABASE bench OWNER postroute" >/dev/null
 
+# TLS material (FEED_TLS): a CA, a server certificate for 127.0.0.1, a client one
+tls=${FEED_TLS:-}
+scheme=http
+tls_ini=
+curl_tls=()
+bench_tls=()
+if [ -n "$tls" ]; then
+	scheme=https
+	cat >"$tmp/openssl.cnf" <<-EOF
+	[req]
+	distinguished_name = dn
+	prompt = no
+	[dn]
+	CN = unused
+	[ca]
+	basicConstraints = critical, CA:true
+	keyUsage = critical, keyCertSign
+	[server]
+	basicConstraints = critical, CA:false
+	extendedKeyUsage = serverAuth
+	subjectAltName = IP:127.0.0.1
+	[client]
+	basicConstraints = critical, CA:false
+	extendedKeyUsage = clientAuth
+	EOF
+	mk() {   # ext subject name [ca]
+		timeout 60 openssl req -x509 -config "$tmp/openssl.cnf" -extensions "$1" -subj "$2" \
+			-newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -days 2 \
+			-keyout "$tmp/$3.key" -out "$tmp/$3.pem" ${4:+-CA "$tmp/$4.pem" -CAkey "$tmp/$4.key"} 2>/dev/null
+	}
+	mk ca "/CN=bench CA" ca && mk server "/CN=127.0.0.1" server ca && mk client "/CN=bench" client ca ||
+		{ echo "feed.sh: openssl could not make the certificates" >&2; exit 1; }
+	tls_ini="tls_cert = $tmp/server.pem
+tls_key = $tmp/server.key"
+	curl_tls=(--cacert "$tmp/ca.pem")
+	bench_tls=(--ca-file "$tmp/ca.pem")
+	if [ "$tls" = mutual ]; then
+		tls_ini="$tls_ini
+tls_client_ca = $tmp/ca.pem"
+		curl_tls+=(--cert "$tmp/client.pem" --key "$tmp/client.key")
+		bench_tls+=(--client-cert "$tmp/client.pem" --client-key "$tmp/client.key")
+	fi
+fi
+
 # postrouted on a free loopback port below the ephemeral range (the
 # benchmark's own 5,000 client connections take ephemeral ports); another
 # port when the one picked is taken after all
@@ -60,6 +107,7 @@ for _ in $(seq 10); do
 	log_level = warn
 	; every waiter of the bench comes from 127.0.0.1
 	max_connections_per_ip = 0
+	$tls_ini
 
 	[database]
 	conninfo = $conninfo
@@ -72,11 +120,11 @@ for _ in $(seq 10); do
 	"$bindir/postrouted" -c "$tmp/postrouted.ini" >"$tmp/postrouted.log" 2>&1 &
 	ctl=$!
 	for _ in $(seq 250); do
-		curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+		curl -fsS ${curl_tls[@]+"${curl_tls[@]}"} -o /dev/null "$scheme://127.0.0.1:$port/healthz" 2>/dev/null && break
 		kill -0 "$ctl" 2>/dev/null || break
 		sleep 0.02
 	done
-	curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+	curl -fsS ${curl_tls[@]+"${curl_tls[@]}"} -o /dev/null "$scheme://127.0.0.1:$port/healthz" 2>/dev/null && break
 	kill "$ctl" 2>/dev/null || true
 	wait "$ctl" 2>/dev/null || true
 	ctl=
@@ -84,9 +132,10 @@ done
 [ -n "$ctl" ] || { echo "feed.sh: postrouted did not start:" >&2; cat "$tmp/postrouted.log" >&2; exit 1; }
 
 echo "feed fan-out: $(nproc) CPUs, $(uname -sr), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
-	"PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'), libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null || echo '?')"
+	"PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'), libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null || echo '?')," \
+	"${tls:+TLS ($tls), }load $(cut -d' ' -f1-3 /proc/loadavg)"
 rc=0
-"$bench" --url "http://127.0.0.1:$port" --token "$admin" --conninfo "$conninfo" --pid "$ctl" \
+"$bench" --url "$scheme://127.0.0.1:$port" ${bench_tls[@]+"${bench_tls[@]}"} --token "$admin" --conninfo "$conninfo" --pid "$ctl" \
 	--sizes "${FEED_SIZES:-20,1000,5000}" --listen-sizes "${LISTEN_SIZES:-20,1000}" \
 	--rounds "${ROUNDS:-20}" || rc=$?
 if [ "$rc" -ne 0 ]; then

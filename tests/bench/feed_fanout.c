@@ -3,6 +3,11 @@
  *
  *   feed_fanout --url URL --token ADMIN --conninfo CONNINFO --pid PID
  *               [--sizes 20,1000,5000] [--rounds 20] [--listen-sizes 20,1000]
+ *               [--ca-file CA [--client-cert CERT --client-key KEY]]
+ *
+ * With an https URL, --ca-file verifies the controller and --client-cert
+ * and --client-key answer its tls_client_ca (every waiter is then one TLS
+ * connection with a client certificate).
  *
  * Against a running postrouted (URL, an admin token, the libpq conninfo of
  * its database and its process id), with everything on loopback:
@@ -55,6 +60,7 @@
 
 struct opts {
 	const char *url, *token, *conninfo;
+	const char *ca_file, *client_cert, *client_key;
 	long pid;
 	int sizes[MAX_SIZES], nsizes;
 	int listen_sizes[MAX_SIZES], nlisten;
@@ -141,6 +147,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->rounds = atoi(v);
 		else if (strcmp(a, "--sizes") == 0)
 			o->nsizes = parse_list(v, o->sizes);
+		else if (strcmp(a, "--ca-file") == 0)
+			o->ca_file = v;
+		else if (strcmp(a, "--client-cert") == 0)
+			o->client_cert = v;
+		else if (strcmp(a, "--client-key") == 0)
+			o->client_key = v;
 		else if (strcmp(a, "--listen-sizes") == 0)
 			o->nlisten = strcmp(v, "0") == 0 ? 0 : parse_list(v, o->listen_sizes);
 		else
@@ -149,7 +161,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (o->url == NULL || o->token == NULL || o->conninfo == NULL || o->pid <= 0 ||
 	    o->rounds < 1 || o->rounds > 1000)
 		die("usage: feed_fanout --url URL --token ADMIN --conninfo CONNINFO --pid PID"
-		    " [--sizes 20,1000,5000] [--rounds 20] [--listen-sizes 20,1000]");
+		    " [--sizes 20,1000,5000] [--rounds 20] [--listen-sizes 20,1000]"
+		    " [--ca-file CA [--client-cert CERT --client-key KEY]]");
+	tl_tls_client(o->ca_file, o->client_cert, o->client_key);
 }
 
 /* Raises this process's descriptor limit (the controller has its own). */
@@ -359,6 +373,18 @@ req_write(char *p, size_t s, size_t n, void *u)
 	return s * n;
 }
 
+/* The TLS files of tl_tls_client (parse_opts set them). */
+static void
+req_tls(CURL *h)
+{
+	if (tl_tls_ca() != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, tl_tls_ca());
+	if (tl_tls_cert() != NULL && tl_tls_key() != NULL) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, tl_tls_cert());
+		curl_easy_setopt(h, CURLOPT_SSLKEY, tl_tls_key());
+	}
+}
+
 static void
 req_init(struct req *r, const char *token)
 {
@@ -375,6 +401,7 @@ req_init(struct req *r, const char *token)
 	curl_easy_setopt(r->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->h, CURLOPT_TIMEOUT, (long)WAIT_S + 30);
 	curl_easy_setopt(r->h, CURLOPT_CONNECTTIMEOUT, 30L);
+	req_tls(r->h);
 }
 
 static void

@@ -22,6 +22,19 @@
 #include "testlib.h"
 #include "xalloc.h"
 
+/* The client identity of tl_tls_client, for the keys extra does not set. */
+static void
+agentrun_tls_lines(const char *extra, struct strbuf *out)
+{
+	const char *keys[] = { "ca_file", "client_cert", "client_key" };
+	const char *vals[] = { tl_tls_ca(), tl_tls_cert(), tl_tls_key() };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (vals[i] != NULL && (extra == NULL || strstr(extra, keys[i]) == NULL))
+			strbuf_appendf(out, "%s = %s\n", keys[i], vals[i]);
+	}
+}
+
 void
 agentrun_config(struct agentrun *a, const char *urls, const char *token, const struct pfx *p,
     const char *agent_extra, const char *postfix_extra)
@@ -40,6 +53,7 @@ agentrun_config(struct agentrun *a, const char *urls, const char *token, const s
 			strbuf_appendf(&dflt, "%s\n", defaults[i]);
 		free(key);
 	}
+	agentrun_tls_lines(agent_extra, &dflt);
 	char *ini = xasprintf(
 	    "[agent]\nnode = %s\ncontroller = %s\ntoken_file = %s\nstate_dir = %s\n%s%s\n"
 	    "[postfix]\nconfig_directory = %s\ntransport_file = %s\nmap_type = %s\n%s\n",

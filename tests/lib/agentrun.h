@@ -4,7 +4,8 @@
  * agentrun_new writes DIR/agent.ini ([agent] with the given controller
  * URLs and a token file, state in DIR/state, fast retries and a short
  * poll_wait; [postfix] pointing at the instance and its map type) plus
- * any extra lines per section. agentrun_once runs --once; agentrun_start
+ * any extra lines per section; ca_file, client_cert and client_key come
+ * from tl_tls_client unless the extra lines set them. agentrun_once runs --once; agentrun_start
  * runs the loop in the background with its log in DIR/agent.log.
  * The caller owns the struct: agentrun_free (which stops the agent).
  */

@@ -37,7 +37,10 @@ clirun_argv(struct clirun *r, const char *url, const char *token, char *const *w
 	clirun_env("HOME", home);
 	unsetenv("POSTROUTE_TOKEN_FILE");
 	unsetenv("POSTROUTE_CONFIG");
-	unsetenv("POSTROUTE_CA_FILE");
+	clirun_env("POSTROUTE_CA_FILE", tl_tls_ca());
+	clirun_env("POSTROUTE_CLIENT_CERT", tl_tls_cert());
+	clirun_env("POSTROUTE_CLIENT_KEY", tl_tls_key());
+	unsetenv("POSTROUTE_INSECURE_HTTP");
 	unsetenv("XDG_CONFIG_HOME");
 	argv[n++] = xasprintf("%s/postroute", tl_bindir());
 	for (size_t i = 0; words[i] != NULL && n < 63; i++)

@@ -2,7 +2,9 @@
  * clirun.h: running the real bin/postroute in integration tests.
  *
  * clirun sets POSTROUTE_URL and POSTROUTE_TOKEN in the environment the
- * child inherits (tests are single-threaded), points HOME at an empty
+ * child inherits (tests are single-threaded), and the TLS identity of
+ * tl_tls_client as POSTROUTE_CA_FILE, POSTROUTE_CLIENT_CERT and
+ * POSTROUTE_CLIENT_KEY (unset when not set there), points HOME at an empty
  * directory so that no user's ~/.config/postroute/cli.ini is read, runs
  * postroute with the given words and a timeout, and keeps its exit status,
  * stdout, stderr and stdout parsed as JSON (NULL when it is not JSON).

@@ -28,6 +28,41 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
+static char *tl_ca, *tl_cert, *tl_key;
+
+static void
+tl_set(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = v ? xstrdup(v) : NULL;
+}
+
+void
+tl_tls_client(const char *ca, const char *cert, const char *key)
+{
+	tl_set(&tl_ca, ca);
+	tl_set(&tl_cert, cert);
+	tl_set(&tl_key, key);
+}
+
+const char *
+tl_tls_ca(void)
+{
+	return tl_ca;
+}
+
+const char *
+tl_tls_cert(void)
+{
+	return tl_cert;
+}
+
+const char *
+tl_tls_key(void)
+{
+	return tl_key;
+}
+
 const char *
 tl_bindir(void)
 {
@@ -267,19 +302,22 @@ tl_controller_spawn(struct tl_controller *c)
 	fail_msg("postrouted did not answer /healthz; log:\n%s", tl_read_file(log));
 }
 
-/* Writes c's INI file, migrates as the owner, makes the admin token and
- * starts the controller as the runtime role (c->conninfo). */
+/* Writes c's INI file (server_ini goes into [server]), migrates as the
+ * owner, makes the admin token and starts the controller as the runtime
+ * role (c->conninfo), answering on scheme://127.0.0.1:PORT. */
 static void
-tl_controller_boot(struct tl_controller *c, const char *extra_ini)
+tl_controller_boot(struct tl_controller *c, const char *scheme, const char *server_ini,
+    const char *extra_ini)
 {
 	char *out = NULL, *err = NULL;
 
 	c->dir = tl_mkdtemp("ctl");
 	c->port = tl_free_port();
-	c->url = xasprintf("http://127.0.0.1:%d", c->port);
+	c->url = xasprintf("%s://127.0.0.1:%d", scheme, c->port);
 	c->conf = xasprintf("%s/postrouted.ini", c->dir);
-	char *ini = xasprintf("[server]\nlisten = 127.0.0.1:%d\n\n[database]\nconninfo = %s\n%s%s%s%s",
-	    c->port, c->conninfo, c->owner_conninfo ? "migrate_conninfo = " : "",
+	char *ini = xasprintf("[server]\nlisten = 127.0.0.1:%d\n%s\n[database]\nconninfo = %s\n%s%s%s%s",
+	    c->port, server_ini ? server_ini : "", c->conninfo,
+	    c->owner_conninfo ? "migrate_conninfo = " : "",
 	    c->owner_conninfo ? c->owner_conninfo : "", c->owner_conninfo ? "\n" : "",
 	    extra_ini ? extra_ini : "");
 	tl_write_file(c->conf, ini);
@@ -293,13 +331,13 @@ tl_controller_boot(struct tl_controller *c, const char *extra_ini)
 	tl_controller_spawn(c);
 }
 
-struct tl_controller *
-tl_controller_start(const char *extra_ini)
+static struct tl_controller *
+tl_controller_start_with(const char *scheme, const char *server_ini, const char *extra_ini)
 {
 	struct tl_controller *c = xcalloc(1, sizeof(*c));
 
 	c->conninfo = tl_db_create();
-	tl_controller_boot(c, extra_ini);
+	tl_controller_boot(c, scheme, server_ini, extra_ini);
 	return c;
 }
 
@@ -330,8 +368,20 @@ tl_controller_start_split(const char *owner, const char *runtime, const char *ex
 	c->conninfo = tl_base_conninfo(name, runtime);
 	c->owner_conninfo = tl_base_conninfo(name, owner);
 	free(sql), free(admin);
-	tl_controller_boot(c, extra_ini);
+	tl_controller_boot(c, "http", NULL, extra_ini);
 	return c;
+}
+
+struct tl_controller *
+tl_controller_start(const char *extra_ini)
+{
+	return tl_controller_start_with("http", NULL, extra_ini);
+}
+
+struct tl_controller *
+tl_controller_start_https(const char *server_ini, const char *extra_ini)
+{
+	return tl_controller_start_with("https", server_ini, extra_ini);
 }
 
 void
@@ -424,6 +474,12 @@ tl_http(const char *method, const char *url, const char *token, const char *body
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tl_curl_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+	if (tl_ca != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, tl_ca);
+	if (tl_cert != NULL && tl_key != NULL) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, tl_cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, tl_key);
+	}
 	if (token) {
 		auth = xasprintf("Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);

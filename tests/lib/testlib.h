@@ -37,13 +37,26 @@ void tl_expect_sql(const char *conninfo, const char *sql, const char *want);
 /* Runs sql; returns 0, or -1 with the server's message in *err. */
 int tl_sql_try(const char *conninfo, const char *sql, char **err);
 
+/*
+ * The TLS identity of the test's clients: tl_http (so tl_api and the start
+ * of a controller), clirun (POSTROUTE_CA_FILE, POSTROUTE_CLIENT_CERT,
+ * POSTROUTE_CLIENT_KEY) and agentrun_config ([agent] ca_file, client_cert,
+ * client_key, unless the caller's lines set them) use it. ca: the CA file
+ * that verifies the controller; cert and key: a client certificate. NULL:
+ * not set (the default). The strings are copied.
+ */
+void tl_tls_client(const char *ca, const char *cert, const char *key);
+const char *tl_tls_ca(void);
+const char *tl_tls_cert(void);
+const char *tl_tls_key(void);
+
 struct tl_controller {
 	char *dir;          /* config file, log file */
 	char *conf;         /* path of its INI file */
 	char *conninfo;     /* the controller's: the runtime role */
 	char *owner_conninfo; /* migrate_conninfo (the owner role), or NULL: conninfo */
 	char *dbname;       /* set by tl_controller_start_split */
-	char *url;          /* http://127.0.0.1:PORT */
+	char *url;          /* http://127.0.0.1:PORT, or https:// */
 	int port;
 	pid_t pid;
 	char *admin;        /* an admin token */
@@ -60,6 +73,10 @@ struct tl_controller *tl_controller_start_split(const char *owner, const char *r
     const char *extra_ini);
 /* "host=... port=... dbname=DBNAME user=USER" on the tests' PostgreSQL. */
 char *tl_conninfo(const char *dbname, const char *user);
+/* The same over https://127.0.0.1:PORT: server_ini goes into [server]
+ * (tls_cert, tls_key, tls_client_ca lines); the client identity of
+ * tl_tls_client must be able to talk to it. */
+struct tl_controller *tl_controller_start_https(const char *server_ini, const char *extra_ini);
 /* Starts the same controller again (same database and port) after a stop. */
 void tl_controller_restart(struct tl_controller *c);
 /* SIGTERM and wait; 0 when it exited with status 0. Keeps c usable for

@@ -272,7 +272,8 @@ test_settings(void **state)
 	/* flags win over the environment */
 	fake_env[0] = "POSTROUTE_URL", fake_env[1] = "http://env:1";
 	fake_env[2] = "POSTROUTE_TOKEN", fake_env[3] = "env-token";
-	fake_env[4] = "HOME", fake_env[5] = dir, fake_env[6] = NULL;
+	fake_env[4] = "HOME", fake_env[5] = dir;
+	fake_env[6] = "POSTROUTE_INSECURE_HTTP", fake_env[7] = "yes", fake_env[8] = NULL;
 	char *a1[] = { "--url", "http://flag:2", "--token-file", tok };
 	assert_int_equal(resolve(4, a1, &s, &err), 0);
 	assert_string_equal(s.url, "http://flag:2");
@@ -296,7 +297,8 @@ test_settings(void **state)
 	/* ~/.config/postroute/cli.ini when it exists */
 	char *mk = xasprintf("mkdir -p %s", home_ini_dir);
 	assert_int_equal(system(mk), 0);
-	char *text = xasprintf("[cli]\nurl = http://home:3/\ntoken_file = %s\nca_file = /ca.pem\n", tok);
+	char *text = xasprintf("[cli]\nurl = http://home:3/\ntoken_file = %s\nca_file = /ca.pem\n"
+	    "insecure_http = yes\n", tok);
 	tl_write_file(home_ini, text);
 	assert_int_equal(resolve(0, NULL, &s, &err), 0);
 	assert_string_equal(s.url, "http://home:3/");

@@ -1,0 +1,71 @@
+/*
+ * netaddr.c: the loopback decision (see netaddr.h).
+ */
+#include "netaddr.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static int
+netaddr_v4_is_loopback(const struct in_addr *a)
+{
+	return (ntohl(a->s_addr) >> 24) == 127;
+}
+
+static int
+netaddr_v6_is_loopback(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return 1;
+	return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+}
+
+int
+netaddr_sockaddr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return netaddr_v4_is_loopback(&((const struct sockaddr_in *)(const void *)sa)->sin_addr);
+	if (sa->sa_family == AF_INET6)
+		return netaddr_v6_is_loopback(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+	return 0;
+}
+
+int
+netaddr_is_loopback(const char *host)
+{
+	char buf[256];
+	size_t n = strlen(host);
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	if (strcasecmp(buf, "localhost") == 0 || strcasecmp(buf, "localhost.") == 0)
+		return 1;
+	if (inet_pton(AF_INET, buf, &a4) == 1)
+		return netaddr_v4_is_loopback(&a4);
+	if (inet_pton(AF_INET6, buf, &a6) == 1)
+		return netaddr_v6_is_loopback(&a6);
+	return 0;
+}
+
+int
+netaddr_listen_is_loopback(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	char host[256];
+
+	if (colon == NULL || colon == listen)
+		return 0;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+	return netaddr_is_loopback(host);
+}

@@ -1,0 +1,25 @@
+/*
+ * netaddr.h: is a host, an address or a listen string on this machine's
+ * loopback?
+ *
+ * The one place that decides what "loopback" means for postroute's
+ * cleartext rules (an http:// controller URL, a listen address without
+ * TLS): 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and the name
+ * "localhost" (any case, an optional final dot). Nothing is resolved:
+ * any other name, and the wildcards 0.0.0.0 and ::, are not loopback.
+ */
+#ifndef POSTROUTE_NETADDR_H
+#define POSTROUTE_NETADDR_H
+
+#include <sys/socket.h>
+
+/* 1 for a loopback address; 0 otherwise (other families included). */
+int netaddr_sockaddr_is_loopback(const struct sockaddr *sa);
+
+/* host: a name, a numeric IPv4 or IPv6 address, or [IPv6]. 1 or 0. */
+int netaddr_is_loopback(const char *host);
+
+/* listen: "host:port" or "[v6]:port", as [server] listen. 1 or 0. */
+int netaddr_listen_is_loopback(const char *listen);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * tls.c: the server's TLS files and the client-certificate check (tls.h).
+ */
+#include "tls.h"
+
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "log.h"
+#include "netaddr.h"
+#include "xalloc.h"
+
+#define TLS_MAX_FILE (1024 * 1024)
+/* TLS 1.2 and 1.3 only, GnuTLS's NORMAL suites otherwise. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+static char *
+tls_read(const char *key, const char *path, size_t *len, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[8192];
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL) {
+		strbuf_appendf(err, "[server] %s %s: %s", key, path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 && sb.len <= TLS_MAX_FILE)
+		strbuf_appendn(&sb, buf, n);
+	fclose(fp);
+	explicit_bzero(buf, sizeof(buf));
+	if (sb.len > TLS_MAX_FILE) {
+		strbuf_appendf(err, "[server] %s %s: larger than %d bytes", key, path, TLS_MAX_FILE);
+		explicit_bzero(sb.buf, sb.len);
+		strbuf_release(&sb);
+		return NULL;
+	}
+	*len = sb.len;
+	return strbuf_detach(&sb);
+}
+
+/* The PEM certificates of text; 0 or -1 with err set. With check_expiry,
+ * the first must not have expired. */
+static int
+tls_check_certs(const char *key, const char *path, const char *text, size_t len,
+    int check_expiry, struct strbuf *err)
+{
+	gnutls_datum_t d = { .data = (unsigned char *)(uintptr_t)text, .size = (unsigned)len };
+	gnutls_x509_crt_t *list = NULL;
+	unsigned n = 0;
+	int rc = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM, 0);
+
+	if (rc < 0 || n == 0) {
+		strbuf_appendf(err, "[server] %s %s: no PEM certificate in it (%s)", key, path,
+		    rc < 0 ? gnutls_strerror(rc) : "empty");
+		return -1;
+	}
+	time_t until = gnutls_x509_crt_get_expiration_time(list[0]);
+	if (check_expiry && until != (time_t)-1 && until < time(NULL)) {
+		char when[32];
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&until));
+		strbuf_appendf(err, "[server] %s %s: the certificate expired on %s", key, path, when);
+		rc = -1;
+	}
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(list[i]);
+	gnutls_free(list);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The key parses and matches the certificate. */
+static int
+tls_check_key(const struct tls_server *t, size_t cert_len, const struct settings *s,
+    struct strbuf *err)
+{
+	gnutls_datum_t c = { .data = (unsigned char *)t->cert_pem, .size = (unsigned)cert_len };
+	gnutls_datum_t k = { .data = (unsigned char *)t->key_pem, .size = (unsigned)t->key_len };
+	gnutls_x509_privkey_t pk = NULL;
+	gnutls_certificate_credentials_t cred = NULL;
+	int rc;
+
+	gnutls_x509_privkey_init(&pk);
+	rc = gnutls_x509_privkey_import2(pk, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls_x509_privkey_deinit(pk);
+	if (rc < 0) {
+		strbuf_appendf(err, "[server] tls_key %s: not a PEM private key, or protected by a "
+		    "passphrase (%s)", s->tls_key, gnutls_strerror(rc));
+		return -1;
+	}
+	gnutls_certificate_allocate_credentials(&cred);
+	rc = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls_certificate_free_credentials(cred);
+	if (rc < 0) {
+		strbuf_appendf(err, "[server] tls_key %s: %s the certificate in tls_cert %s (%s)",
+		    s->tls_key, rc == GNUTLS_E_CERTIFICATE_KEY_MISMATCH ? "does not match" :
+		    "cannot be used with", s->tls_cert, gnutls_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tls_set(const char *v)
+{
+	return v != NULL && v[0] != '\0';
+}
+
+static int
+tls_load_files(struct tls_server *t, const struct settings *s, struct strbuf *err)
+{
+	size_t cert_len, ca_len;
+
+	if ((t->cert_pem = tls_read("tls_cert", s->tls_cert, &cert_len, err)) == NULL ||
+	    tls_check_certs("tls_cert", s->tls_cert, t->cert_pem, cert_len, 1, err) != 0 ||
+	    (t->key_pem = tls_read("tls_key", s->tls_key, &t->key_len, err)) == NULL ||
+	    tls_check_key(t, cert_len, s, err) != 0)
+		return -1;
+	if (!t->mutual)
+		return 0;
+	if ((t->ca_pem = tls_read("tls_client_ca", s->tls_client_ca, &ca_len, err)) == NULL ||
+	    tls_check_certs("tls_client_ca", s->tls_client_ca, t->ca_pem, ca_len, 0, err) != 0)
+		return -1;
+	return 0;
+}
+
+int
+tls_server_load(struct tls_server *t, const struct settings *s, struct strbuf *err)
+{
+	memset(t, 0, sizeof(*t));
+	if (!tls_set(s->tls_cert) && !tls_set(s->tls_key)) {
+		if (!tls_set(s->tls_client_ca))
+			return 0;
+		strbuf_append(err, "[server] tls_client_ca: needs tls_cert and tls_key "
+		    "(client certificates are asked for over TLS only)");
+		return -1;
+	}
+	if (!tls_set(s->tls_cert) || !tls_set(s->tls_key)) {
+		strbuf_appendf(err, "[server] %s is set without %s",
+		    tls_set(s->tls_cert) ? "tls_cert" : "tls_key",
+		    tls_set(s->tls_cert) ? "tls_key" : "tls_cert");
+		return -1;
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		strbuf_append(err, "[server] tls_cert: this libmicrohttpd was built without TLS "
+		    "(MHD_FEATURE_TLS); install one built with GnuTLS, or leave TLS to a proxy");
+		return -1;
+	}
+	t->on = 1;
+	t->mutual = tls_set(s->tls_client_ca);
+	if (tls_load_files(t, s, err) != 0) {
+		tls_server_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+void
+tls_server_free(struct tls_server *t)
+{
+	if (t->key_pem != NULL)
+		explicit_bzero(t->key_pem, t->key_len);
+	free(t->cert_pem);
+	free(t->key_pem);
+	free(t->ca_pem);
+	memset(t, 0, sizeof(*t));
+}
+
+unsigned
+tls_server_mhd_options(const struct tls_server *t, struct MHD_OptionItem opts[TLS_MHD_OPTIONS])
+{
+	int n = 0;
+
+	if (t != NULL && t->on) {
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, t->cert_pem };
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, t->key_pem };
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		    (void *)(uintptr_t)TLS_PRIORITIES };
+		if (t->mutual)
+			opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, t->ca_pem };
+	}
+	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return t != NULL && t->on ? MHD_USE_TLS : 0;
+}
+
+static void
+tls_refusal(struct MHD_Connection *conn, const char *why)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char host[NI_MAXHOST] = "?";
+
+	if (ci != NULL && ci->client_addr != NULL)
+		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), host, sizeof(host),
+		    NULL, 0, NI_NUMERICHOST);
+	log_warnx("tls: refused a request from %s: %s", host, why);
+}
+
+const char *
+tls_server_check_client(const struct tls_server *t, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	gnutls_session_t sess;
+	unsigned status = 0;
+	int rc;
+
+	if (t == NULL || !t->mutual)
+		return NULL;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL) {
+		tls_refusal(conn, "no TLS session");
+		return "TLS: no TLS session";
+	}
+	sess = ci->tls_session;
+	rc = gnutls_certificate_verify_peers2(sess, &status);
+	if (rc == GNUTLS_E_NO_CERTIFICATE_FOUND || gnutls_certificate_get_peers(sess, NULL) == NULL) {
+		tls_refusal(conn, "no client certificate");
+		return "TLS: this controller requires a client certificate (mutual TLS): "
+		    "set client_cert and client_key";
+	}
+	if (rc < 0 || status != 0) {
+		gnutls_datum_t why = { NULL, 0 };
+		if (rc >= 0 && gnutls_certificate_verification_status_print(status,
+		    GNUTLS_CRT_X509, &why, 0) >= 0) {
+			tls_refusal(conn, (const char *)why.data);
+			gnutls_free(why.data);
+		} else {
+			tls_refusal(conn, rc < 0 ? gnutls_strerror(rc) : "client certificate not trusted");
+		}
+		return "TLS: the client certificate is not signed by this controller's "
+		    "tls_client_ca, or is not valid now";
+	}
+	return NULL;
+}
+
+int
+tls_listen_exposed(const char *listen, int tls_on)
+{
+	return !tls_on && !netaddr_listen_is_loopback(listen);
+}
