@@ -12,6 +12,7 @@
 #include "api_handlers.h"
 #include "change.h"
 #include "policy.h"
+#include "sanitize.h"
 
 static const char *const event_fields[] = { "type", "node", "provider", "class", "count",
 	"attempts", "window_s", "at", "samples", "sender", "rate", "baseline", "client_ips",
@@ -174,6 +175,7 @@ api_events(struct app *app, struct http_request *req, struct http_reply *rep)
 
 	if (body == NULL)
 		return API_DONE;
+	sanitize_json(body);    /* no control character is stored, logged or notified */
 	if (api_event_parse(body, &ev, rep) == 0) {
 		if (req->token.role == ROLE_AGENT && strcmp(req->token.node, ev.node) != 0) {
 			api_error(rep, 403, "token \"%s\" is bound to node %s", req->token.name, req->token.node);

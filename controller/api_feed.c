@@ -12,6 +12,7 @@
 
 #include "api_handlers.h"
 #include "log.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 /* Parses a non-negative integer query argument; -1 after answering 400. */
@@ -146,11 +147,16 @@ api_report(struct app *app, struct http_request *req, struct http_reply *rep)
 
 	if (body == NULL)
 		return API_DONE;
+	sanitize_json(body);    /* an agent's stderr may hold anything */
 	if (api_int(body, "version", 1, 0, 1LL << 53, &version, rep) != 0 ||
 	    api_string(body, "status", 1, &status, rep) != 0 ||
 	    api_string(body, "error", 0, &error, rep) != 0 ||
 	    api_string(body, "step", 0, &step, rep) != 0)
 		goto out;
+	if (step != NULL && !sanitize_step_known(step)) {
+		api_error(rep, 400, "step: must be one of %s", sanitize_step_list());
+		goto out;
+	}
 	if (strcmp(status, "applied") != 0 && strcmp(status, "failed") != 0) {
 		api_error(rep, 400, "status: must be \"applied\" or \"failed\"");
 		goto out;
