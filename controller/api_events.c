@@ -124,6 +124,28 @@ api_event_parse(json_t *body, struct policy_event *ev, struct http_reply *rep)
 	return 0;
 }
 
+/*
+ * The reporter's "at", clamped to now - 1 hour .. now + 1 minute: a
+ * reporter's clock (or a hostile one) may neither backdate a block by
+ * days nor date it in the future. *at is the clamped time (RFC 3339) that
+ * replaces ev->at; -1 after answering 400 (or 503).
+ */
+static int
+api_event_at(PGconn *c, struct policy_event *ev, char **at, struct http_reply *rep)
+{
+	const char *p[] = { ev->at };
+	PGresult *fail = NULL;
+
+	if (db_one(c, "SELECT rfc3339(greatest(least($1::timestamptz, now() + interval '1 minute'),"
+	    " now() - interval '1 hour'))", 1, p, at, &fail) < 0) {
+		api_error(rep, PQstatus(c) == CONNECTION_OK ? 400 : 503, "at: not a time (RFC 3339)");
+		PQclear(fail);
+		return -1;
+	}
+	ev->at = *at;
+	return 0;
+}
+
 static void
 api_event_commit(struct app *app, struct http_request *req, struct http_reply *rep,
     struct policy_event *ev)
@@ -133,12 +155,11 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
 	struct strbuf summary = STRBUF_INIT, key = STRBUF_INIT;
 	PGresult *fail = NULL;
 	const char *p[] = { ev->node, ev->at };
+	char *at = NULL;
 	int rc;
 
-	if (ev->at != NULL && db_one(c, "SELECT $2::timestamptz, $1::text", 2, p, NULL, &fail) < 0) {
-		api_error(rep, PQstatus(c) == CONNECTION_OK ? 400 : 503, "at: not a time (RFC 3339)");
+	if (ev->at != NULL && api_event_at(c, ev, &at, rep) != 0)
 		goto out;
-	}
 	if (change_begin(&ch) != 0) {
 		api_db_error(rep, c, ch.error, "event");
 		goto out;
@@ -159,6 +180,7 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
 	if (PQtransactionStatus(c) != PQTRANS_IDLE)
 		change_end(&ch, 0);
 out:
+	free(at);
 	PQclear(fail);
 	change_clear(&ch);
 	strbuf_release(&summary);

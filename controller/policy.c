@@ -306,7 +306,7 @@ policy_clear(struct change *ch, const struct policy_event *ev, struct strbuf *su
 {
 	const char *p[] = { ev->node, ev->provider, ev->at };
 	char *before = NULL, *object;
-	int rc = change_one(ch, "UPDATE blocks SET cleared_at = coalesce($3::timestamptz, now())"
+	int rc = change_one(ch, "UPDATE blocks SET cleared_at = greatest(coalesce($3::timestamptz, now()), since)"
 	    " WHERE node = $1 AND provider = $2 AND cleared_at IS NULL"
 	    " RETURNING jsonb_build_object('node', node, 'provider', provider, 'since', rfc3339(since),"
 	    " 'class', class, 'counts', counts)::text", 3, p, &before);
