@@ -80,6 +80,7 @@ sync_release(struct sync *s)
 	state_release(&s->st);
 	mastercf_release(&s->mc);
 	free(s->prev_text);
+	free(s->went_back);
 	if (s->sweep != NULL)
 		postfix_ids_free(s->sweep, s->nsweep);
 	sync_report_clear(&s->rep);
@@ -434,7 +435,9 @@ sync_apply(struct sync *s, const struct feed *f)
 		log_info("version %lld applied (%zu entries) in %ld ms: postmap %ld ms, verify %ld ms, "
 		    "reload %ld ms, requeue %ld ms", f->version, f->n, dur[D_TOTAL], dur[D_POSTMAP],
 		    dur[D_VERIFY], dur[D_RELOAD], dur[D_REQUEUE]);
-	sync_report_set(s, f->version, "applied", NULL, NULL, dur);
+	sync_report_set(s, f->version, "applied", NULL, s->went_back, dur);
+	free(s->went_back);
+	s->went_back = NULL;
 	sync_report_flush(s);
 	strbuf_release(&text);
 	strbuf_release(&hold);
@@ -559,6 +562,38 @@ sync_holds_due(struct sync *s, const struct feed *f)
 	return due;
 }
 
+/*
+ * f's version is below the applied one: the controller's database was
+ * restored, or its version reset, or this answer came from a controller
+ * that lags. A whole feed read again (after=-1, from the database's
+ * state) confirms it: when it is still below, that is the fleet's truth
+ * now and the agent applies it, loudly, rather than wait for a version
+ * above the old one for ever. Replaces *f with the second answer; 0, or
+ * -1 when the second read failed (retried later).
+ */
+static int
+sync_confirm_back(struct sync *s, struct feed *f, struct strbuf *err)
+{
+	struct feed g = { 0 };
+	long long was = s->st.version, first = f->version;
+
+	log_warnx("controller answered routing version %lld, below the applied %lld: reading"
+	    " the whole feed again to confirm", first, was);
+	if (feed_fetch(&s->fc, -1, 0, &g, err) != FEED_NEW) {
+		feed_release(&g);
+		return -1;
+	}
+	feed_release(f);
+	*f = g;
+	if (f->version >= was)
+		return 0;   /* a controller that lagged; the second answer is current */
+	free(s->went_back);
+	s->went_back = xasprintf("the controller's routing version went back from %lld to %lld"
+	    " (database restored?); applied its current routes", was, f->version);
+	log_errorx("%s", s->went_back);
+	return 0;
+}
+
 enum sync_result
 sync_once(struct sync *s, int wait_s)
 {
@@ -577,6 +612,12 @@ sync_once(struct sync *s, int wait_s)
 		r = s->pending_reload ? SYNC_FAILED : SYNC_CURRENT;
 		break;
 	case FEED_NEW:
+		if (s->st.version >= 0 && f.version < s->st.version &&
+		    sync_confirm_back(s, &f, &err) != 0) {
+			log_warnx("feed: %s", strbuf_str(&err));
+			r = SYNC_UNREACHABLE;
+			break;
+		}
 		s->fetched = 1;
 		if (s->on_feed != NULL)
 			s->on_feed(&f, s->on_feed_arg);

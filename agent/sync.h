@@ -109,6 +109,8 @@ struct sync {
 	unsigned failures;       /* consecutive, for the backoff */
 	unsigned rand_state;
 	int fetched;             /* a whole feed was read since start */
+	char *went_back;         /* "the controller's version went back ...": told
+	                          * in the next applied report, then freed */
 	char **sweep;            /* moved domains to requeue once more, or NULL */
 	size_t nsweep;
 	long sweep_at;           /* monotonic ms */
