@@ -17,7 +17,7 @@
 static const char *const event_fields[] = { "type", "node", "provider", "class", "count",
 	"attempts", "window_s", "at", "samples", "sender", "rate", "baseline", "client_ips",
 	"deferred", "bounced",
-	"queue_ids", NULL };
+	"queue_ids", "sender_kind", NULL };
 
 /* Printable ASCII without spaces: senders and classes. */
 static int
@@ -77,6 +77,21 @@ api_event_number(json_t *body, const char *key, double *out, struct http_reply *
 	return 1;
 }
 
+/* "sasl" (a SASL login) or "envelope" (an address anyone can forge);
+ * optional: an event that does not say is never held automatically. */
+static int
+api_sender_kind(json_t *body, struct policy_event *ev, struct http_reply *rep)
+{
+	if (api_string(body, "sender_kind", 0, &ev->sender_kind, rep) != 0)
+		return -1;
+	if (ev->sender_kind != NULL && strcmp(ev->sender_kind, "sasl") != 0 &&
+	    strcmp(ev->sender_kind, "envelope") != 0) {
+		api_error(rep, 400, "sender_kind: must be \"sasl\" or \"envelope\"");
+		return -1;
+	}
+	return 0;
+}
+
 /* The figures of a volume event: rate, baseline, client_ips, deferred, bounced. */
 static int
 api_event_volume(json_t *body, struct policy_event *ev, struct http_reply *rep)
@@ -85,6 +100,7 @@ api_event_volume(json_t *body, struct policy_event *ev, struct http_reply *rep)
 
 	if (api_string(body, "sender", 1, &ev->sender, rep) != 0 ||
 	    api_token_text(ev->sender, "sender", 320, rep) != 0 ||
+	    api_sender_kind(body, ev, rep) != 0 ||
 	    (ev->has_rate = api_event_number(body, "rate", &ev->rate, rep)) < 0 ||
 	    (ev->has_baseline = api_event_number(body, "baseline", &ev->baseline, rep)) < 0)
 		return -1;

@@ -377,8 +377,9 @@ policy_hold(struct change *ch, const struct settings *s, const struct policy_eve
 	const char *why = validate_sender(ev->sender), *actor = ch->actor;
 	char *doc = NULL, *reason = NULL, *word = policy_shell_word(ev->sender);
 	int rc = why ? 0 : senderhold_find(ch, ev->sender, &doc);
+	int login = ev->sender_kind != NULL && strcmp(ev->sender_kind, "sasl") == 0;
 
-	if (rc == 0 && why == NULL && doc == NULL && s->hold_on_surge) {
+	if (rc == 0 && why == NULL && doc == NULL && s->hold_on_surge && login) {
 		reason = policy_hold_reason(ev);
 		ch->actor = "policy";
 		rc = senderhold_add(ch, ev->sender, "auto", reason, &doc);
@@ -398,6 +399,11 @@ policy_hold(struct change *ch, const struct settings *s, const struct policy_eve
 		    json_string_value(json_object_get(h, "created_at")),
 		    json_string_value(json_object_get(h, "actor")), word);
 		json_decref(h);
+	} else if (s->hold_on_surge) {
+		strbuf_appendf(summary, "Not held: %s, which anyone can forge, so only a SASL login"
+		    " is held automatically; if the account is yours: postroute sender hold %s"
+		    " --reason TEXT", ev->sender_kind ? "an envelope address" :
+		    "the reporter did not say it is a SASL login", word);
 	} else {
 		strbuf_appendf(summary, "Nothing was held ([policy] hold_on_surge is off); to hold its"
 		    " new mail: postroute sender hold %s --reason TEXT", word);
