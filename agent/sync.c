@@ -59,7 +59,8 @@ sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
 		strbuf_appendf(err, "state_dir %s: %s", cfg->state_dir, strerror(errno));
 		return -1;
 	}
-	if (state_load(cfg->state_dir, &s->st, err) != 0)
+	if (state_load(cfg->state_dir, &s->st, err) != 0 ||
+	    holdsince_load(cfg->state_dir, &s->hs, err) != 0)
 		return -1;
 	feed_client_from_config(&s->fc, cfg, sync_abort_cb, s);
 	return 0;
@@ -81,6 +82,7 @@ sync_release(struct sync *s)
 	mastercf_release(&s->mc);
 	free(s->prev_text);
 	free(s->went_back);
+	holdsince_release(&s->hs);
 	if (s->sweep != NULL)
 		postfix_ids_free(s->sweep, s->nsweep);
 	sync_report_clear(&s->rep);
@@ -344,15 +346,39 @@ sync_release_holds(struct sync *s, const char *text, struct apply_times *t, cons
 	char **removed, **held;
 	size_t nremoved = holdmap_removed(s->st.hold_text, text, &removed);
 	size_t nheld = holdmap_senders(text, &held);
+	long long *since = xmalloc((nremoved ? nremoved : 1) * sizeof(*since));
 	int rc = 0;
 
+	for (size_t i = 0; i < nremoved; i++)
+		since[i] = holdsince_get(&s->hs, removed[i]);
 	if (nremoved > 0 && s->priv_fd >= 0)
-		rc = privsep_hold_release(s->priv_fd, removed, nremoved, held, nheld, t, step, err);
+		rc = privsep_hold_release(s->priv_fd, removed, since, nremoved, held, nheld, t, step,
+		    err);
 	else if (nremoved > 0)
-		rc = apply_hold_release(s->cfg, removed, nremoved, held, nheld, t, step, err);
+		rc = apply_hold_release(s->cfg, removed, since, nremoved, held, nheld, t, step, err);
+	free(since);
 	log_info("hold map: %zu sender(s) held, %zu taken off%s", nheld, nremoved,
 	    rc == 0 ? "" : ", release failed");
 	holdmap_senders_free(removed, nremoved);
+	holdmap_senders_free(held, nheld);
+	return rc;
+}
+
+/*
+ * Records when the senders of text went on the hold map: the new ones now,
+ * before the map that holds them is installed (so that every message the
+ * map holds arrived after it); before is 1 to keep the senders leaving
+ * the map until their release is done, 0 to drop them after it.
+ */
+static int
+sync_hold_starts(struct sync *s, const char *text, int before, struct strbuf *err)
+{
+	char **held;
+	size_t nheld = holdmap_senders(text, &held);
+	int rc;
+
+	holdsince_merge(&s->hs, held, nheld, (long long)time(NULL), before);
+	rc = holdsince_save(s->cfg->state_dir, &s->hs, err);
 	holdmap_senders_free(held, nheld);
 	return rc;
 }
@@ -374,12 +400,17 @@ sync_holds(struct sync *s, struct strbuf *text, long *dur, const char **step, st
 
 	if (!sync_holds_differ(s, strbuf_str(text)))
 		return 0;
-	if (s->priv_fd >= 0)
+	inner = "state";
+	rc = sync_hold_starts(s, strbuf_str(text), 1, &e);
+	inner = "install";
+	if (rc == 0 && s->priv_fd >= 0)
 		rc = privsep_hold_install(s->priv_fd, strbuf_str(text), &t, &inner, &e);
-	else
+	else if (rc == 0)
 		rc = apply_hold_install(s->cfg, strbuf_str(text), &t, &inner, &e);
 	if (rc == 0)
 		rc = sync_release_holds(s, strbuf_str(text), &t, &inner, &e);
+	if (rc == 0 && (rc = sync_hold_starts(s, strbuf_str(text), 0, &e)) != 0)
+		inner = "state";
 	if (rc != 0) {
 		*step = "hold";
 		strbuf_appendf(err, "%s: %s: %s", s->cfg->hold_map, inner, strbuf_str(&e));
