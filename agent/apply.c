@@ -58,8 +58,9 @@ apply_hold_install(const struct agent_config *cfg, const char *text, struct appl
 }
 
 int
-apply_hold_release(const struct agent_config *cfg, char **removed, size_t nremoved,
-    char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err)
+apply_hold_release(const struct agent_config *cfg, char **removed, const long long *since,
+    size_t nremoved, char **held, size_t nheld, struct apply_times *t, const char **step,
+    struct strbuf *err)
 {
 	struct postfix pf = { cfg->command_directory, cfg->config_directory,
 	    (long)cfg->command_timeout_ms };
@@ -68,7 +69,8 @@ apply_hold_release(const struct agent_config *cfg, char **removed, size_t nremov
 	int rc;
 
 	*step = "release";
-	rc = holdq_release(&pf, removed, nremoved, held, nheld, (size_t)cfg->requeue_max, &st, err);
+	rc = holdq_release(&pf, removed, since, nremoved, held, nheld, (size_t)cfg->requeue_max,
+	    &st, err);
 	t->release_ms = apply_now_ms() - t0;
 	return rc;
 }

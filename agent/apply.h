@@ -60,9 +60,11 @@ int apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 
 int apply_hold_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
     const char **step, struct strbuf *err);
-/* removed: senders taken off the map; held: those still on it (both
- * sorted, lower case). */
-int apply_hold_release(const struct agent_config *cfg, char **removed, size_t nremoved,
-    char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err);
+/* removed: senders taken off the map, since: when each one's hold began
+ * (0: unknown; only mail that arrived since is released, holdq.h); held:
+ * those still on it (both sorted, lower case). */
+int apply_hold_release(const struct agent_config *cfg, char **removed, const long long *since,
+    size_t nremoved, char **held, size_t nheld, struct apply_times *t, const char **step,
+    struct strbuf *err);
 
 #endif

@@ -41,6 +41,8 @@ struct classify {
 	struct classify_rule **rules;   /* trial order */
 	size_t nrules;
 	pcre2_match_data *md;
+	pcre2_match_context *mctx;      /* the match and depth limits */
+	unsigned long match_errors;     /* matches stopped by a limit (or failed) */
 	char *norm;                     /* MAILLOG_LINE_MAX + 1 */
 	char *lower;                    /* norm lower-cased, for the prefilter */
 	int prefilter;                  /* 1 unless a test turns it off */
@@ -97,8 +99,11 @@ classify_new(void)
 	struct classify *c = xcalloc(1, sizeof(*c));
 
 	c->md = pcre2_match_data_create(1, NULL);
-	if (c->md == NULL)
+	c->mctx = pcre2_match_context_create(NULL);
+	if (c->md == NULL || c->mctx == NULL)
 		log_fatalx("classify: out of memory");
+	pcre2_set_match_limit(c->mctx, CLASSIFY_MATCH_LIMIT);
+	pcre2_set_depth_limit(c->mctx, CLASSIFY_DEPTH_LIMIT);
 	c->norm = xmalloc(MAILLOG_LINE_MAX + 1);
 	c->lower = xmalloc(MAILLOG_LINE_MAX + 1);
 	c->prefilter = 1;
@@ -129,6 +134,7 @@ classify_free(struct classify *c)
 		rule_free(c->rules[i]);
 	free(c->rules);
 	pcre2_match_data_free(c->md);
+	pcre2_match_context_free(c->mctx);
 	free(c->norm);
 	free(c->lower);
 	free(c);
@@ -145,6 +151,12 @@ size_t
 classify_count(const struct classify *c)
 {
 	return c->nrules;
+}
+
+unsigned long
+classify_match_errors(const struct classify *c)
+{
+	return c->match_errors;
 }
 
 /* ---- loading ---- */
@@ -541,6 +553,20 @@ classify_fallback(const struct maillog_rec *rec, struct classify_result *res)
 		result_set(res, CLASS_POLICY, REROUTE_NO, "fallback");
 }
 
+/* A match that stopped on a limit (or another error) counts as no match;
+ * it is counted, and logged the first time and then every 1000th. */
+static void
+classify_match_error(struct classify *c, const struct classify_rule *r, int rc)
+{
+	PCRE2_UCHAR buf[128];
+
+	if (c->match_errors++ % 1000 != 0)
+		return;
+	pcre2_get_error_message(rc, buf, sizeof(buf));
+	log_warnx("classify: rule %s stopped on a reply: %s; counted as no match (%lu so far)",
+	    r->name, (char *)buf, c->match_errors);
+}
+
 void
 classify_delivery(struct classify *c, const struct maillog_rec *rec, const char *provider,
     struct classify_result *res)
@@ -565,10 +591,13 @@ classify_delivery(struct classify *c, const struct maillog_rec *rec, const char 
 			if (!relit_any(&r->lit, c->lower, n))
 				continue;   /* cannot match: none of its literals is there */
 		}
-		if (pcre2_match(r->re, (PCRE2_SPTR)c->norm, n, 0, 0, c->md, NULL) >= 0) {
+		int rc = pcre2_match(r->re, (PCRE2_SPTR)c->norm, n, 0, 0, c->md, c->mctx);
+		if (rc >= 0) {
 			result_set(res, r->cls, r->reroutable, r->name);
 			return;
 		}
+		if (rc != PCRE2_ERROR_NOMATCH)
+			classify_match_error(c, r, rc);
 	}
 	classify_fallback(rec, res);
 }

@@ -49,6 +49,15 @@
  *	reply buffers: use one per thread. Results point to static class
  *	names and to rule names owned by the classifier.
  *
+ * LIMITS
+ *	A remote reply is chosen by whoever runs the remote server, so a
+ *	rule with nested quantifiers could backtrack for minutes on a
+ *	hostile reply. Every match runs with a PCRE2 match limit
+ *	(CLASSIFY_MATCH_LIMIT, also enforced by the JIT) and depth limit
+ *	(CLASSIFY_DEPTH_LIMIT, for the interpreter); a match that hits one
+ *	is "no match" for that rule, the next rules are tried, and it is
+ *	counted (classify_match_errors) and logged.
+ *
  * DIAGNOSTICS
  *	classify_load collects every bad line ("FILE:LINE: message", with
  *	PCRE2's own message and offset for a bad pattern) and returns -1;
@@ -94,6 +103,9 @@ struct classify_result {
 	const char *rule;   /* the matching rule's name, or "sent", "fallback", ... */
 };
 
+#define CLASSIFY_MATCH_LIMIT 1000000
+#define CLASSIFY_DEPTH_LIMIT 10000
+
 struct classify;
 
 struct classify *classify_new(void);
@@ -111,6 +123,9 @@ void classify_set_prefilter(struct classify *c, int on);
 
 /* Number of active rules. */
 size_t classify_count(const struct classify *c);
+
+/* Matches stopped by a limit (or another PCRE2 error) so far. */
+unsigned long classify_match_errors(const struct classify *c);
 
 /* Classifies one MAILLOG_DELIVERY record; provider NULL means "other". */
 void classify_delivery(struct classify *c, const struct maillog_rec *rec,

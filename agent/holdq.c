@@ -58,6 +58,7 @@ holdq_select(const char *jsonl, struct holdq_msg **out, size_t *bad)
 		const char *q = json_string_value(json_object_get(rec, "queue_name"));
 		const char *id = json_string_value(json_object_get(rec, "queue_id"));
 		const char *from = json_string_value(json_object_get(rec, "sender"));
+		json_t *arrival = json_object_get(rec, "arrival_time");
 
 		if (len > 0 && !json_is_object(rec))
 			(*bad)++;
@@ -68,6 +69,7 @@ holdq_select(const char *jsonl, struct holdq_msg **out, size_t *bad)
 			v[n].sender = xstrdup_lower(from ? from : "");
 			v[n].login = NULL;
 			v[n].seen = 0;
+			v[n].arrival = json_is_integer(arrival) ? json_integer_value(arrival) : -1;
 			n++;
 		}
 		json_decref(rec);
@@ -122,17 +124,38 @@ holdq_bsearch_cmp(const void *key, const void *elem)
 	return strcmp(key, *(char *const *)elem);
 }
 
+/* The index of s in v[0..n), or -1. */
+static long
+holdq_index(const char *s, char **v, size_t n)
+{
+	char **hit = s != NULL && s[0] != '\0' ?
+	    bsearch(s, v, n, sizeof(char *), holdq_bsearch_cmp) : NULL;
+
+	return hit != NULL ? (long)(hit - v) : -1;
+}
+
 static int
 holdq_in(const char *s, char **v, size_t n)
 {
-	return s != NULL && s[0] != '\0' && bsearch(s, v, n, sizeof(char *), holdq_bsearch_cmp) != NULL;
+	return holdq_index(s, v, n) >= 0;
+}
+
+/* 1 when who is a removed sender whose hold began at or before m arrived. */
+static int
+holdq_ours(const struct holdq_msg *m, const char *who, char **removed, const long long *since,
+    size_t nremoved)
+{
+	long i = holdq_index(who, removed, nremoved);
+
+	return i >= 0 && (since == NULL || since[i] <= 0 || m->arrival >= since[i]);
 }
 
 int
-holdq_releasable(const struct holdq_msg *m, char **removed, size_t nremoved, char **held,
-    size_t nheld)
+holdq_releasable(const struct holdq_msg *m, char **removed, const long long *since,
+    size_t nremoved, char **held, size_t nheld)
 {
-	if (!holdq_in(m->login, removed, nremoved) && !holdq_in(m->sender, removed, nremoved))
+	if (!holdq_ours(m, m->login, removed, since, nremoved) &&
+	    !holdq_ours(m, m->sender, removed, since, nremoved))
 		return 0;
 	return !holdq_in(m->login, held, nheld) && !holdq_in(m->sender, held, nheld);
 }
@@ -201,8 +224,8 @@ holdq_unhold(const struct postfix *pf, char **ids, size_t n, size_t max,
 }
 
 int
-holdq_release(const struct postfix *pf, char **removed, size_t nremoved, char **held,
-    size_t nheld, size_t push_max, struct holdq_stats *st, struct strbuf *err)
+holdq_release(const struct postfix *pf, char **removed, const long long *since, size_t nremoved,
+    char **held, size_t nheld, size_t push_max, struct holdq_stats *st, struct strbuf *err)
 {
 	struct strbuf out = STRBUF_INIT;
 	struct holdq_msg *m = NULL;
@@ -221,7 +244,7 @@ holdq_release(const struct postfix *pf, char **removed, size_t nremoved, char **
 		goto done;
 	ids = xmalloc((n ? n : 1) * sizeof(*ids));
 	for (size_t i = 0; i < n; i++) {
-		if (m[i].seen && holdq_releasable(&m[i], removed, nremoved, held, nheld))
+		if (m[i].seen && holdq_releasable(&m[i], removed, since, nremoved, held, nheld))
 			ids[k++] = m[i].id;
 	}
 	if (k > 0 && holdq_unhold(pf, ids, k, push_max, st, err) != 0)

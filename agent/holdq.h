@@ -21,9 +21,13 @@
  *	                        postqueue -f above push_max ids.
  *
  *	A message is released when its SASL login or its envelope sender
- *	is one of the removed senders and neither is still held (compared
- *	without case, as Postfix looks access keys up). Nothing runs past
- *	postqueue -j when the hold queue is empty.
+ *	is one of the removed senders, it arrived (postqueue -j's
+ *	arrival_time) at or after that sender's hold began (since, from
+ *	holdsince.h; 0 or a NULL array: any time), and neither is still
+ *	held (compared without case, as Postfix looks access keys up).
+ *	Mail of the same sender that was in the hold queue before the hold
+ *	began was held by someone else (postsuper -h) and stays. Nothing
+ *	runs past postqueue -j when the hold queue is empty.
  *
  *	holdq_select, holdq_postcat_parse and holdq_releasable are the text
  *	parts, for tests.
@@ -55,6 +59,7 @@ struct holdq_msg {
 	char *sender;        /* envelope sender, lower case ("" for <>) */
 	char *login;         /* SASL login, lower case, or NULL */
 	int seen;            /* postcat showed its envelope */
+	long long arrival;   /* arrival_time (epoch seconds), or -1 */
 };
 
 struct holdq_stats {
@@ -65,15 +70,17 @@ struct holdq_stats {
 	size_t bad_lines;
 };
 
-int holdq_release(const struct postfix *pf, char **removed, size_t nremoved, char **held,
-    size_t nheld, size_t push_max, struct holdq_stats *st, struct strbuf *err);
+/* since[i]: when the hold of removed[i] began (0: unknown); may be NULL. */
+int holdq_release(const struct postfix *pf, char **removed, const long long *since,
+    size_t nremoved, char **held, size_t nheld, size_t push_max, struct holdq_stats *st,
+    struct strbuf *err);
 
 /* The messages of the hold queue in postqueue -j output. */
 size_t holdq_select(const char *jsonl, struct holdq_msg **out, size_t *bad);
 /* Sets login and seen of the messages that postcat -e output shows. */
 void holdq_postcat_parse(const char *out, struct holdq_msg *m, size_t n);
-int holdq_releasable(const struct holdq_msg *m, char **removed, size_t nremoved,
-    char **held, size_t nheld);
+int holdq_releasable(const struct holdq_msg *m, char **removed, const long long *since,
+    size_t nremoved, char **held, size_t nheld);
 void holdq_msgs_free(struct holdq_msg *m, size_t n);
 
 #endif

@@ -114,6 +114,8 @@ logwatch_volume_event(const struct volume_event *ev, void *arg)
 	for (int i = 0; i < ev->nqueue_ids; i++)
 		json_array_append_new(ids, json_string(ev->queue_ids[i]));
 	json_object_set_new(o, "queue_ids", ids);
+	if (ev->kind != VOLUME_NODE)
+		json_object_set_new(o, "sender_kind", json_string(ev->sasl ? "sasl" : "envelope"));
 	json_object_set_new(o, "at", logwatch_time(ev->at));
 	log_info("logwatch: volume surge of %s: %.0f recipients per interval, baseline %.1f, "
 	    "%d client IPs", ev->kind == VOLUME_NODE ? "the node's total" : ev->sender, ev->rate,

@@ -180,21 +180,38 @@ ps_domains(char *payload, char ***out, struct strbuf *err)
 	return (long)n;
 }
 
-/* "-sender" and "+sender" lines, each checked, into two sorted arrays
- * pointing into payload; -1 on a bad line. */
+/* The EPOCH of a "-sender<TAB>EPOCH" line (tab at tab); NULL when bad. */
+static const char *
+ps_since(char *tab, long long *since)
+{
+	char *end;
+
+	if (tab == NULL)
+		return "has no start time";
+	*tab = '\0';
+	errno = 0;
+	*since = strtoll(tab + 1, &end, 10);
+	return tab[1] < '0' || tab[1] > '9' || *end != '\0' || errno != 0 ? "bad start time" : NULL;
+}
+
+/* "-sender<TAB>EPOCH" and "+sender" lines, each checked, into two sorted
+ * arrays pointing into payload, and the start of each removed sender's
+ * hold (parallel to *rm); -1 on a bad line. */
 static int
-ps_senders(char *payload, char ***rm, size_t *nrm, char ***keep, size_t *nkeep,
-    struct strbuf *err)
+ps_senders(char *payload, char ***rm, long long **since, size_t *nrm, char ***keep,
+    size_t *nkeep, struct strbuf *err)
 {
 	char *save = NULL, **v[2];
 	size_t n[2] = { 0, 0 }, cap[2] = { 16, 16 }, no = 0;
-	const char *why;
+	const char *why = NULL;
+	long long t;
 
 	v[0] = xmalloc(cap[0] * sizeof(char *)), v[1] = xmalloc(cap[1] * sizeof(char *));
 	for (char *l = strtok_r(payload, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
 		int k = l[0] == '+';
 		no++;
-		if ((l[0] != '-' && l[0] != '+') || (why = validate_sender(l + 1)) != NULL) {
+		if ((l[0] != '-' && l[0] != '+') || (l[0] == '-' && (why = ps_since(strchr(l, '\t'), &t))) ||
+		    (why = validate_sender(l + 1)) != NULL) {
 			strbuf_appendf(err, "sender %zu: %s", no, l[0] != '-' && l[0] != '+' ?
 			    "is not marked - or +" : why);
 			free(v[0]), free(v[1]);
@@ -208,6 +225,9 @@ ps_senders(char *payload, char ***rm, size_t *nrm, char ***keep, size_t *nkeep,
 	}
 	qsort(v[0], n[0], sizeof(char *), ps_cmp);
 	qsort(v[1], n[1], sizeof(char *), ps_cmp);
+	*since = xmalloc((n[0] ? n[0] : 1) * sizeof(**since));
+	for (size_t i = 0; i < n[0]; i++)    /* checked above, after the sender's NUL */
+		(*since)[i] = strtoll(v[0][i] + strlen(v[0][i]) + 1, NULL, 10);
 	*rm = v[0], *nrm = n[0], *keep = v[1], *nkeep = n[1];
 	return 0;
 }
@@ -231,14 +251,15 @@ ps_handle_hold(const struct agent_config *cfg, char op, char *payload, struct ap
     const char **step, struct strbuf *err)
 {
 	char **rm = NULL, **keep = NULL;
+	long long *since = NULL;
 	size_t nrm, nkeep;
 	int rc = -1;
 
 	if (op == 'H' && holdmap_check_text(payload, err) == 0) {
 		rc = apply_hold_install(cfg, payload, t, step, err);
-	} else if (op == 'R' && ps_senders(payload, &rm, &nrm, &keep, &nkeep, err) == 0) {
-		rc = apply_hold_release(cfg, rm, nrm, keep, nkeep, t, step, err);
-		free(rm), free(keep);
+	} else if (op == 'R' && ps_senders(payload, &rm, &since, &nrm, &keep, &nkeep, err) == 0) {
+		rc = apply_hold_release(cfg, rm, since, nrm, keep, nkeep, t, step, err);
+		free(rm), free(keep), free(since);
 	}
 	return rc;
 }
@@ -481,14 +502,14 @@ privsep_hold_install(int fd, const char *text, struct apply_times *t, const char
 }
 
 int
-privsep_hold_release(int fd, char **removed, size_t nremoved, char **held, size_t nheld,
-    struct apply_times *t, const char **step, struct strbuf *err)
+privsep_hold_release(int fd, char **removed, const long long *since, size_t nremoved,
+    char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int rc;
 
 	for (size_t i = 0; i < nremoved; i++)
-		strbuf_appendf(&sb, "-%s\n", removed[i]);
+		strbuf_appendf(&sb, "-%s\t%lld\n", removed[i], since[i]);
 	for (size_t i = 0; i < nheld; i++)
 		strbuf_appendf(&sb, "+%s\n", held[i]);
 	rc = ps_call(fd, 'R', sb.buf ? sb.buf : "", t, step, err);

@@ -24,8 +24,9 @@
  *	                    again (holdmap_check_text: comments and
  *	                    "sender<TAB>HOLD" lines, nothing else);
  *	  release SENDERS   apply_hold_release: the senders taken off the
- *	                    map and those still on it, each checked with
- *	                    validate_sender.
+ *	                    map, each with the start of its hold (an
+ *	                    integer), and those still on it, each checked
+ *	                    with validate_sender.
  *
  *	It exits when the child closes the socket, with the child's exit
  *	status, and forwards SIGTERM, SIGINT and SIGHUP to the child.
@@ -71,8 +72,8 @@ int privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
     const char **step, struct strbuf *err);
 int privsep_hold_install(int fd, const char *text, struct apply_times *t, const char **step,
     struct strbuf *err);
-int privsep_hold_release(int fd, char **removed, size_t nremoved, char **held, size_t nheld,
-    struct apply_times *t, const char **step, struct strbuf *err);
+int privsep_hold_release(int fd, char **removed, const long long *since, size_t nremoved,
+    char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err);
 int privsep_check_text(const char *text, struct strbuf *err);
 
 #endif

@@ -283,6 +283,10 @@ out_volume(const struct volume_event *ev, void *arg)
 	out_cstr(o, ev->node);
 	OUT_LIT(o, ",\"sender\":");
 	out_cstr(o, ev->sender);
+	if (ev->kind != VOLUME_NODE) {
+		OUT_LIT(o, ",\"sender_kind\":");
+		out_cstr(o, ev->sasl ? "sasl" : "envelope");
+	}
 	OUT_LIT(o, ",\"reason\":");
 	out_cstr(o, ev->kind == VOLUME_RATE ? "rate" : ev->kind == VOLUME_NODE ? "node_total" :
 	    "client_ips");

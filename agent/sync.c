@@ -59,7 +59,8 @@ sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
 		strbuf_appendf(err, "state_dir %s: %s", cfg->state_dir, strerror(errno));
 		return -1;
 	}
-	if (state_load(cfg->state_dir, &s->st, err) != 0)
+	if (state_load(cfg->state_dir, &s->st, err) != 0 ||
+	    holdsince_load(cfg->state_dir, &s->hs, err) != 0)
 		return -1;
 	feed_client_from_config(&s->fc, cfg, sync_abort_cb, s);
 	return 0;
@@ -80,6 +81,8 @@ sync_release(struct sync *s)
 	state_release(&s->st);
 	mastercf_release(&s->mc);
 	free(s->prev_text);
+	free(s->went_back);
+	holdsince_release(&s->hs);
 	if (s->sweep != NULL)
 		postfix_ids_free(s->sweep, s->nsweep);
 	sync_report_clear(&s->rep);
@@ -343,15 +346,39 @@ sync_release_holds(struct sync *s, const char *text, struct apply_times *t, cons
 	char **removed, **held;
 	size_t nremoved = holdmap_removed(s->st.hold_text, text, &removed);
 	size_t nheld = holdmap_senders(text, &held);
+	long long *since = xmalloc((nremoved ? nremoved : 1) * sizeof(*since));
 	int rc = 0;
 
+	for (size_t i = 0; i < nremoved; i++)
+		since[i] = holdsince_get(&s->hs, removed[i]);
 	if (nremoved > 0 && s->priv_fd >= 0)
-		rc = privsep_hold_release(s->priv_fd, removed, nremoved, held, nheld, t, step, err);
+		rc = privsep_hold_release(s->priv_fd, removed, since, nremoved, held, nheld, t, step,
+		    err);
 	else if (nremoved > 0)
-		rc = apply_hold_release(s->cfg, removed, nremoved, held, nheld, t, step, err);
+		rc = apply_hold_release(s->cfg, removed, since, nremoved, held, nheld, t, step, err);
+	free(since);
 	log_info("hold map: %zu sender(s) held, %zu taken off%s", nheld, nremoved,
 	    rc == 0 ? "" : ", release failed");
 	holdmap_senders_free(removed, nremoved);
+	holdmap_senders_free(held, nheld);
+	return rc;
+}
+
+/*
+ * Records when the senders of text went on the hold map: the new ones now,
+ * before the map that holds them is installed (so that every message the
+ * map holds arrived after it); before is 1 to keep the senders leaving
+ * the map until their release is done, 0 to drop them after it.
+ */
+static int
+sync_hold_starts(struct sync *s, const char *text, int before, struct strbuf *err)
+{
+	char **held;
+	size_t nheld = holdmap_senders(text, &held);
+	int rc;
+
+	holdsince_merge(&s->hs, held, nheld, (long long)time(NULL), before);
+	rc = holdsince_save(s->cfg->state_dir, &s->hs, err);
 	holdmap_senders_free(held, nheld);
 	return rc;
 }
@@ -373,12 +400,17 @@ sync_holds(struct sync *s, struct strbuf *text, long *dur, const char **step, st
 
 	if (!sync_holds_differ(s, strbuf_str(text)))
 		return 0;
-	if (s->priv_fd >= 0)
+	inner = "state";
+	rc = sync_hold_starts(s, strbuf_str(text), 1, &e);
+	inner = "install";
+	if (rc == 0 && s->priv_fd >= 0)
 		rc = privsep_hold_install(s->priv_fd, strbuf_str(text), &t, &inner, &e);
-	else
+	else if (rc == 0)
 		rc = apply_hold_install(s->cfg, strbuf_str(text), &t, &inner, &e);
 	if (rc == 0)
 		rc = sync_release_holds(s, strbuf_str(text), &t, &inner, &e);
+	if (rc == 0 && (rc = sync_hold_starts(s, strbuf_str(text), 0, &e)) != 0)
+		inner = "state";
 	if (rc != 0) {
 		*step = "hold";
 		strbuf_appendf(err, "%s: %s: %s", s->cfg->hold_map, inner, strbuf_str(&e));
@@ -434,7 +466,9 @@ sync_apply(struct sync *s, const struct feed *f)
 		log_info("version %lld applied (%zu entries) in %ld ms: postmap %ld ms, verify %ld ms, "
 		    "reload %ld ms, requeue %ld ms", f->version, f->n, dur[D_TOTAL], dur[D_POSTMAP],
 		    dur[D_VERIFY], dur[D_RELOAD], dur[D_REQUEUE]);
-	sync_report_set(s, f->version, "applied", NULL, NULL, dur);
+	sync_report_set(s, f->version, "applied", NULL, s->went_back, dur);
+	free(s->went_back);
+	s->went_back = NULL;
 	sync_report_flush(s);
 	strbuf_release(&text);
 	strbuf_release(&hold);
@@ -559,6 +593,38 @@ sync_holds_due(struct sync *s, const struct feed *f)
 	return due;
 }
 
+/*
+ * f's version is below the applied one: the controller's database was
+ * restored, or its version reset, or this answer came from a controller
+ * that lags. A whole feed read again (after=-1, from the database's
+ * state) confirms it: when it is still below, that is the fleet's truth
+ * now and the agent applies it, loudly, rather than wait for a version
+ * above the old one for ever. Replaces *f with the second answer; 0, or
+ * -1 when the second read failed (retried later).
+ */
+static int
+sync_confirm_back(struct sync *s, struct feed *f, struct strbuf *err)
+{
+	struct feed g = { 0 };
+	long long was = s->st.version, first = f->version;
+
+	log_warnx("controller answered routing version %lld, below the applied %lld: reading"
+	    " the whole feed again to confirm", first, was);
+	if (feed_fetch(&s->fc, -1, 0, &g, err) != FEED_NEW) {
+		feed_release(&g);
+		return -1;
+	}
+	feed_release(f);
+	*f = g;
+	if (f->version >= was)
+		return 0;   /* a controller that lagged; the second answer is current */
+	free(s->went_back);
+	s->went_back = xasprintf("the controller's routing version went back from %lld to %lld"
+	    " (database restored?); applied its current routes", was, f->version);
+	log_errorx("%s", s->went_back);
+	return 0;
+}
+
 enum sync_result
 sync_once(struct sync *s, int wait_s)
 {
@@ -577,6 +643,12 @@ sync_once(struct sync *s, int wait_s)
 		r = s->pending_reload ? SYNC_FAILED : SYNC_CURRENT;
 		break;
 	case FEED_NEW:
+		if (s->st.version >= 0 && f.version < s->st.version &&
+		    sync_confirm_back(s, &f, &err) != 0) {
+			log_warnx("feed: %s", strbuf_str(&err));
+			r = SYNC_UNREACHABLE;
+			break;
+		}
 		s->fetched = 1;
 		if (s->on_feed != NULL)
 			s->on_feed(&f, s->on_feed_arg);

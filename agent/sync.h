@@ -71,6 +71,7 @@
 
 #include "agentconf.h"
 #include "feed.h"
+#include "holdsince.h"
 #include "mastercf.h"
 #include "state.h"
 #include "strbuf.h"
@@ -109,6 +110,9 @@ struct sync {
 	unsigned failures;       /* consecutive, for the backoff */
 	unsigned rand_state;
 	int fetched;             /* a whole feed was read since start */
+	struct holdsince hs;     /* when each held sender's hold began */
+	char *went_back;         /* "the controller's version went back ...": told
+	                          * in the next applied report, then freed */
 	char **sweep;            /* moved domains to requeue once more, or NULL */
 	size_t nsweep;
 	long sweep_at;           /* monotonic ms */

@@ -24,6 +24,7 @@ struct volume_sender {
 	int armed;
 	int born_in_warmup;       /* first seen while nobody had a baseline */
 	int is_node;              /* the node's total, not a sender */
+	int sasl;                 /* a SASL login, not an envelope address */
 	int explained;            /* node: a sender's surge this interval */
 	time_t ip_window_start, ip_reported;
 	uint32_t ips[VOLUME_IPS];
@@ -80,12 +81,14 @@ hash_bytes(uint64_t h, const char *p, size_t n)
 	return h;
 }
 
+/* A SASL login and an envelope address of the same spelling are two
+ * senders: anyone can forge the address, only the account's owner logs in. */
 static uint64_t
-key_hash(struct maillog_str node, const char *sender, size_t slen)
+key_hash(struct maillog_str node, int sasl, const char *sender, size_t slen)
 {
 	uint64_t h = hash_bytes(14695981039346656037ULL, node.p, node.len);
 
-	h = hash_bytes(h, "", 1);
+	h = hash_bytes(h, sasl ? "\1" : "", 1);
 	return hash_bytes(h, sender, slen) | 1;
 }
 
@@ -187,9 +190,10 @@ volume_find(struct volume *v, uint64_t h)
 
 /* The sender's entry, made (and the least recent evicted) if new. */
 static struct volume_sender *
-volume_get(struct volume *v, struct maillog_str node, const char *sender, size_t slen, time_t ts)
+volume_get(struct volume *v, struct maillog_str node, int sasl, const char *sender, size_t slen,
+    time_t ts)
 {
-	uint64_t h = key_hash(node, sender, slen);
+	uint64_t h = key_hash(node, sasl, sender, slen);
 	struct volume_sender *s = volume_find(v, h);
 
 	if (s != NULL) {
@@ -202,6 +206,7 @@ volume_get(struct volume *v, struct maillog_str node, const char *sender, size_t
 	size_t keylen = node.len + slen + 2;
 	s = xcalloc(1, sizeof(*s) + keylen);
 	s->hash = h;
+	s->sasl = sasl;
 	s->nodelen = node.len;
 	s->keylen = keylen;
 	memcpy(s->key, node.p, node.len);
@@ -287,6 +292,7 @@ static void
 volume_emit(struct volume *v, struct volume_sender *s, enum volume_kind kind, time_t ts)
 {
 	struct volume_event ev = { .kind = kind, .node = s->key, .sender = s->key + s->nodelen + 1,
+		.sasl = s->sasl,
 		.rate = s->count, .baseline = s->ewma, .client_ips = s->nips,
 		.deferred = s->deferred, .bounced = s->bounced, .nqueue_ids = s->nqids, .at = ts };
 
@@ -316,7 +322,8 @@ volume_client(struct volume *v, const struct maillog_rec *rec)
 	memcpy(q->user, rec->sasl_username.p, rec->sasl_username.len);
 	q->user[rec->sasl_username.len] = '\0';
 
-	struct volume_sender *s = volume_get(v, rec->host, q->user, rec->sasl_username.len, rec->ts);
+	struct volume_sender *s = volume_get(v, rec->host, 1, q->user, rec->sasl_username.len,
+	    rec->ts);
 	uint32_t ip = (uint32_t)hash_bytes(14695981039346656037ULL, rec->client_ip.p, rec->client_ip.len);
 	if (rec->ts - s->ip_window_start >= 3600)
 		s->ip_window_start = rec->ts, s->nips = 0;
@@ -360,14 +367,15 @@ volume_qmgr(struct volume *v, const struct maillog_rec *rec)
 	struct volume_qid *q = qid_slot(v, rec->host, rec->queue_id, &h);
 	const char *sender = rec->sender.p;
 	size_t slen = rec->sender.len;
+	int sasl = 0;
 
 	if (rec->nrcpt <= 0)
 		return;
 	if (q->hash == h && q->user[0] != '\0')
-		sender = q->user, slen = strlen(q->user);
+		sender = q->user, slen = strlen(q->user), sasl = 1;
 	if (slen == 0 || slen >= KEY_MAX)
 		return;
-	struct volume_sender *s = volume_get(v, rec->host, sender, slen, rec->ts);
+	struct volume_sender *s = volume_get(v, rec->host, sasl, sender, slen, rec->ts);
 	volume_roll(v, s, rec->ts);
 	if (q->hash != h) {
 		q->hash = h;

@@ -10,7 +10,10 @@
  *	IP; qmgr "from=<..>, nrcpt=N" lines then count N recipients for the
  *	sender: the SASL user when the queue id had one, else the envelope
  *	sender (the null sender of bounces is not counted). Delivery results
- *	count each sender's deferred and bounced recipients.
+ *	count each sender's deferred and bounced recipients. A SASL login
+ *	and an envelope address spelled alike are two senders, and each
+ *	event says which it is (sasl): only a login proves an account sent
+ *	the mail, since anyone can write any envelope address.
  *
  *	Rates are recipients per interval (60 s by default). Each sender's
  *	baseline is an exponentially weighted moving average of its
@@ -77,6 +80,8 @@ struct volume_event {
 	enum volume_kind kind;
 	const char *node;
 	const char *sender;
+	int sasl;                 /* sender is a SASL login (1) or an envelope
+	                           * address (0: anyone can forge it) */
 	double rate;              /* recipients in the interval so far */
 	double baseline;
 	int client_ips;

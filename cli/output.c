@@ -127,9 +127,22 @@ output_plain(FILE *fp, const struct table *t)
 	strbuf_release(&line);
 }
 
+/*
+ * SECURITY: a spreadsheet runs a cell starting with = + - @ (or a tab or
+ * CR before one) as a formula: a reason or a sender chosen by someone
+ * else could then run a command on the reader's machine. As OWASP's CSV
+ * injection advice says, such a cell gets a leading single quote, which
+ * spreadsheets show as text.
+ */
 static void
 output_csv_cell(struct strbuf *line, const char *s)
 {
+	if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL) {
+		char *defused = xasprintf("'%s", s);
+		output_csv_cell(line, defused);
+		free(defused);
+		return;
+	}
 	if (strpbrk(s, ",\"\r\n") == NULL) {
 		strbuf_append(line, s);
 		return;

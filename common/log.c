@@ -3,6 +3,9 @@
  *
  * Owns only the program name and the current level. Each line is written
  * with one fprintf call so lines from several threads do not interleave.
+ * Control characters in the formatted text (a newline in a reporter's
+ * field, an escape sequence) are written escaped (\n, \r, \t, \xHH), so
+ * no field can split a line or forge the next one.
  */
 #include "log.h"
 
@@ -45,17 +48,47 @@ log_level_parse(const char *name, enum log_level *out)
 	return -1;
 }
 
+size_t
+log_escape(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (size == 0)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+		char esc[5];
+		size_t n = 0;
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			esc[n++] = '\\';
+			esc[n++] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			esc[n++] = '\\', esc[n++] = 'x';
+			esc[n++] = hex[*p >> 4], esc[n++] = hex[*p & 15];
+		} else {
+			esc[n++] = (char)*p;
+		}
+		if (o + n >= size)
+			break;
+		memcpy(out + o, esc, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
 static void
 log_emit(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
 	static const char *tags[] = { "debug", "info", "warning", "error" };
-	char text[2048];
+	char text[2048], safe[4096];
 
 	if (level < log_min)
 		return;
 	vsnprintf(text, sizeof(text), fmt, ap);
+	log_escape(text, safe, sizeof(safe));
 	fprintf(stderr, "%s[%ld]: %s: %s%s%s\n", log_prog, (long)getpid(),
-	    tags[level], text, suffix ? ": " : "", suffix ? suffix : "");
+	    tags[level], safe, suffix ? ": " : "", suffix ? suffix : "");
 }
 
 #define LOG_BODY(level, suffix)                 \
@@ -67,6 +100,7 @@ log_emit(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 void log_debug(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_DEBUG, NULL); }
 void log_info(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_INFO, NULL); }
 void log_warnx(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_WARN, NULL); }
+void log_errorx(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_ERROR, NULL); }
 
 void
 log_warn(const char *fmt, ...)

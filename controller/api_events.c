@@ -19,13 +19,14 @@
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "sanitize.h"
 #include "token.h"
 #include "xalloc.h"
 
 static const char *const event_fields[] = { "type", "node", "provider", "class", "count",
 	"attempts", "window_s", "at", "samples", "sender", "rate", "baseline", "client_ips",
 	"deferred", "bounced",
-	"queue_ids", NULL };
+	"queue_ids", "sender_kind", NULL };
 
 /* Printable ASCII without spaces: senders and classes. */
 static int
@@ -80,6 +81,21 @@ api_event_number(json_t *body, const char *key, double *out, struct http_reply *
 	return 1;
 }
 
+/* "sasl" (a SASL login) or "envelope" (an address anyone can forge);
+ * optional: an event that does not say is never held automatically. */
+static int
+api_sender_kind(json_t *body, struct policy_event *ev, struct http_reply *rep)
+{
+	if (api_string(body, "sender_kind", 0, &ev->sender_kind, rep) != 0)
+		return -1;
+	if (ev->sender_kind != NULL && strcmp(ev->sender_kind, "sasl") != 0 &&
+	    strcmp(ev->sender_kind, "envelope") != 0) {
+		api_error(rep, 400, "sender_kind: must be \"sasl\" or \"envelope\"");
+		return -1;
+	}
+	return 0;
+}
+
 /* The figures of a volume event: rate, baseline, client_ips, deferred, bounced. */
 static int
 api_event_volume(json_t *body, struct policy_event *ev, struct http_reply *rep)
@@ -88,6 +104,7 @@ api_event_volume(json_t *body, struct policy_event *ev, struct http_reply *rep)
 
 	if (api_string(body, "sender", 1, &ev->sender, rep) != 0 ||
 	    api_token_text(ev->sender, "sender", 320, rep) != 0 ||
+	    api_sender_kind(body, ev, rep) != 0 ||
 	    (ev->has_rate = api_event_number(body, "rate", &ev->rate, rep)) < 0 ||
 	    (ev->has_baseline = api_event_number(body, "baseline", &ev->baseline, rep)) < 0)
 		return -1;
@@ -127,6 +144,28 @@ api_event_parse(json_t *body, struct policy_event *ev, struct http_reply *rep)
 	return 0;
 }
 
+/*
+ * The reporter's "at", clamped to now - 1 hour .. now + 1 minute: a
+ * reporter's clock (or a hostile one) may neither backdate a block by
+ * days nor date it in the future. *at is the clamped time (RFC 3339) that
+ * replaces ev->at; -1 after answering 400 (or 503).
+ */
+static int
+api_event_at(PGconn *c, struct policy_event *ev, char **at, struct http_reply *rep)
+{
+	const char *p[] = { ev->at };
+	PGresult *fail = NULL;
+
+	if (db_one(c, "SELECT rfc3339(greatest(least($1::timestamptz, now() + interval '1 minute'),"
+	    " now() - interval '1 hour'))", 1, p, at, &fail) < 0) {
+		api_error(rep, PQstatus(c) == CONNECTION_OK ? 400 : 503, "at: not a time (RFC 3339)");
+		PQclear(fail);
+		return -1;
+	}
+	ev->at = *at;
+	return 0;
+}
+
 static void
 api_event_commit(struct app *app, struct http_request *req, struct http_reply *rep,
     struct policy_event *ev)
@@ -136,12 +175,11 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
 	struct strbuf summary = STRBUF_INIT, key = STRBUF_INIT;
 	PGresult *fail = NULL;
 	const char *p[] = { ev->node, ev->at };
+	char *at = NULL;
 	int rc;
 
-	if (ev->at != NULL && db_one(c, "SELECT $2::timestamptz, $1::text", 2, p, NULL, &fail) < 0) {
-		api_error(rep, PQstatus(c) == CONNECTION_OK ? 400 : 503, "at: not a time (RFC 3339)");
+	if (ev->at != NULL && api_event_at(c, ev, &at, rep) != 0)
 		goto out;
-	}
 	if (change_begin(&ch) != 0) {
 		api_db_error(rep, c, ch.error, "event");
 		goto out;
@@ -162,6 +200,7 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
 	if (PQtransactionStatus(c) != PQTRANS_IDLE)
 		change_end(&ch, 0);
 out:
+	free(at);
 	PQclear(fail);
 	change_clear(&ch);
 	strbuf_release(&summary);
@@ -220,6 +259,7 @@ api_events(struct app *app, struct http_request *req, struct http_reply *rep)
 		return API_DONE;
 	if ((body = api_body(req, rep, event_fields)) == NULL)
 		return API_DONE;
+	sanitize_json(body);    /* no control character is stored, logged or notified */
 	if (api_event_parse(body, &ev, rep) == 0) {
 		if (api_event_node_allowed(app, req, rep, ev.node) == 0) {
 			evidence = evidence_text(body);

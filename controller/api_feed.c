@@ -12,6 +12,7 @@
 
 #include "api_handlers.h"
 #include "log.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 /* Retry-After of a wait refused over [server] max_waits_per_token: the
@@ -39,15 +40,17 @@ api_query_int(struct http_request *req, struct http_reply *rep, const char *key,
 	return 1;
 }
 
-/* Loads a fresh snapshot from the database and publishes it when newer. */
+/* Loads a fresh snapshot from the database and publishes it when newer;
+ * *loaded is the database's version, or -1 when it could not be read. */
 static struct snapshot *
-api_feed_refresh(struct app *app, struct snapshot *old)
+api_feed_refresh(struct app *app, struct snapshot *old, long long *loaded)
 {
 	struct strbuf err = STRBUF_INIT;
 	PGconn *c = db_acquire(app->pool);
 	struct snapshot *s = snapshot_load(c, &err);
 
 	db_release(app->pool, c);
+	*loaded = s != NULL ? s->version : -1;
 	if (s == NULL) {
 		log_warnx("feed: %s", strbuf_str(&err));
 		strbuf_release(&err);
@@ -78,7 +81,7 @@ api_feed_resumed(struct app *app, struct http_request *req, struct http_reply *r
 
 	if (req->waiter.state == LONGPOLL_SHUTDOWN)
 		api_error(rep, 503, "controller shutting down");
-	else if (s != NULL && s->version > req->waiter.after)
+	else if (s != NULL && s->version != req->waiter.after)
 		api_feed_reply(rep, s, req->segs[2]);
 	else
 		rep->status = 304;
@@ -90,7 +93,7 @@ enum api_result
 api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	const char *node = req->segs[2];
-	long long after = -1, wait = 0;
+	long long after = -1, wait = 0, loaded = 0;
 	int has_after;
 	struct snapshot *s;
 
@@ -103,8 +106,9 @@ api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 	s = longpoll_current(app->longpoll);
 	/* A plain read (no "after") is answered from the database's state. */
 	if (s == NULL || !has_after || snapshot_node(s, node) == NULL || after > s->version)
-		s = api_feed_refresh(app, s);
-	if (s == NULL) {
+		s = api_feed_refresh(app, s, &loaded);
+	if (s == NULL || (has_after && after > s->version && loaded < 0)) {
+		longpoll_release(app->longpoll, s);   /* ahead of us: only the database can say */
 		api_error(rep, 503, "database unavailable");
 		return API_DONE;
 	}
@@ -113,7 +117,9 @@ api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 	} else {
 		if (req->token.role == ROLE_AGENT)
 			presence_note(app->presence, node);
-		if (!has_after || s->version > after) {
+		/* a client ahead of the database (restored, or its version reset)
+		 * gets the database's routes at once, not a wait for ever */
+		if (!has_after || s->version != after) {
 			api_feed_reply(rep, s, node);
 		} else if (wait == 0) {
 			rep->status = 304;
@@ -157,11 +163,16 @@ api_report(struct app *app, struct http_request *req, struct http_reply *rep)
 
 	if (body == NULL)
 		return API_DONE;
+	sanitize_json(body);    /* an agent's stderr may hold anything */
 	if (api_int(body, "version", 1, 0, 1LL << 53, &version, rep) != 0 ||
 	    api_string(body, "status", 1, &status, rep) != 0 ||
 	    api_string(body, "error", 0, &error, rep) != 0 ||
 	    api_string(body, "step", 0, &step, rep) != 0)
 		goto out;
+	if (step != NULL && !sanitize_step_known(step)) {
+		api_error(rep, 400, "step: must be one of %s", sanitize_step_list());
+		goto out;
+	}
 	if (strcmp(status, "applied") != 0 && strcmp(status, "failed") != 0) {
 		api_error(rep, 400, "status: must be \"applied\" or \"failed\"");
 		goto out;
@@ -201,6 +212,8 @@ api_report(struct app *app, struct http_request *req, struct http_reply *rep)
 		PQclear(fail);
 	} else {
 		api_json(rep, 200, json_object());
+		if (strcmp(status, "applied") == 0 && error != NULL && *error != '\0')
+			log_warnx("node %s applied version %lld: %s", req->segs[2], version, error);
 		if (strcmp(status, "failed") == 0) {
 			char *key = xasprintf("failed/%s", req->segs[2]);
 			char *text = xasprintf(":warning: node %s failed to apply routing version %lld%s%s: %s",

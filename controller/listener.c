@@ -54,6 +54,28 @@ listener_connect(struct listener *l)
 	return 0;
 }
 
+/*
+ * 1 when the database's routing version is still below was: s (just
+ * loaded, below the published snapshot) is not a late load racing a
+ * newer one but a database restored or a version reset by hand.
+ */
+static int
+listener_went_back(struct listener *l, const struct snapshot *s, long long was)
+{
+	char *v = NULL;
+	PGresult *fail = NULL;
+	int back = db_one(l->conn, "SELECT version FROM routing_version", 0, NULL, &v, &fail) == 1 &&
+	    v != NULL && atoll(v) < was;
+
+	if (back)
+		log_errorx("listener: the routing version went back from %lld to %lld (database"
+		    " restored?): serving the database's routes; agents re-sync to them", was,
+		    s->version);
+	free(v);
+	PQclear(fail);
+	return back;
+}
+
 /* Reads the snapshot and publishes it; called after every notification
  * and every reconnection. */
 static void
@@ -66,7 +88,8 @@ listener_refresh(struct listener *l)
 		log_warnx("listener: %s", strbuf_str(&err));
 	} else {
 		struct snapshot *cur = longpoll_current(l->app->longpoll);
-		if (cur == NULL || s->version >= cur->version) {
+		if (cur == NULL || s->version >= cur->version ||
+		    listener_went_back(l, s, cur->version)) {
 			unsigned long woken = longpoll_publish(l->app->longpoll, s);
 			log_debug("listener: version %lld, woke %lu", s->version, woken);
 		} else {

@@ -161,7 +161,7 @@ longpoll_publish(struct longpoll *f, struct snapshot *s)
 	f->current = s;
 	for (struct longpoll_waiter *w = f->head.next, *next; w != &f->head; w = next) {
 		next = w->next;
-		if (s->version > w->after) {
+		if (s->version != w->after) {   /* newer, or back below a restored database */
 			feed_resume_locked(f, w, LONGPOLL_CHANGED);
 			woken++;
 		}
@@ -187,7 +187,7 @@ longpoll_wait(struct longpoll *f, struct longpoll_waiter *w, struct MHD_Connecti
 	o = *longpoll_owner_slot(f, owner);
 	if (f->shutting_down) {
 		rc = -1;
-	} else if (f->current != NULL && f->current->version > after) {
+	} else if (f->current != NULL && f->current->version != after) {
 		rc = 0;
 	} else if (o != NULL && o->n >= max_per_owner) {
 		rc = -2;

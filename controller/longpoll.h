@@ -44,12 +44,13 @@ struct snapshot *longpoll_current(struct longpoll *f);
 void longpoll_release(struct longpoll *f, struct snapshot *s);
 
 /* Installs s as the newest (taking the caller's reference) and resumes
- * the waiters it satisfies. Returns how many were woken. */
+ * the waiters whose version differs from it. Returns how many were woken. */
 unsigned long longpoll_publish(struct longpoll *f, struct snapshot *s);
 
-/* Parks w, on behalf of owner (a token's name), until a version above
- * after or the deadline. Returns 1 when suspended, 0 when a newer version
- * is already there (answer now), -1 when shutting down, -2 when owner has
+/* Parks w, on behalf of owner (a token's name), until a version other
+ * than after (above it; or below it after the database was restored) or
+ * the deadline. Returns 1 when suspended, 0 when such a version is already
+ * there (answer now), -1 when shutting down, -2 when owner has
  * max_per_owner requests waiting already (refuse it). */
 int longpoll_wait(struct longpoll *f, struct longpoll_waiter *w, struct MHD_Connection *conn,
     long long after, double deadline, const char *owner, long max_per_owner);

@@ -4,6 +4,12 @@
  * Owns the queued messages and the recent-key table. Delivery failures are
  * logged; a message that still fails after its last retry is dropped with
  * a warning (the history in PostgreSQL remains the record).
+ *
+ * SECURITY: texts name things a reporter chose (a sender, a class, a
+ * failed step's stderr). Slack reads <...> as a link or a mention
+ * (<!channel>, <https://evil|click here>), so every text is sent with &, <
+ * and > escaped as &amp; &lt; &gt;, as Slack's message formatting asks;
+ * Slack shows them as the characters they stand for.
  */
 #include "notify.h"
 
@@ -15,6 +21,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define NOTIFY_QUEUE_MAX 256
@@ -49,10 +56,29 @@ notify_discard(char *p, size_t s, size_t n, void *u)
 	return s * n;
 }
 
+char *
+notify_slack_escape(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '&')
+			strbuf_append(&sb, "&amp;");
+		else if (*p == '<')
+			strbuf_append(&sb, "&lt;");
+		else if (*p == '>')
+			strbuf_append(&sb, "&gt;");
+		else
+			strbuf_appendc(&sb, *p);
+	}
+	return strbuf_detach(&sb);
+}
+
 static int
 notify_post(const struct settings *s, const char *text)
 {
-	json_t *o = json_pack("{s:s}", "text", text);
+	char *escaped = notify_slack_escape(text);
+	json_t *o = json_pack("{s:s}", "text", escaped);
 	char *body = json_dumps(o, JSON_COMPACT);
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	CURL *c = curl_easy_init();
@@ -74,6 +100,7 @@ notify_post(const struct settings *s, const char *text)
 	curl_easy_cleanup(c);
 	curl_slist_free_all(h);
 	free(body);
+	free(escaped);
 	json_decref(o);
 	if (rc == CURLE_OK && (status < 200 || status > 299))
 		log_warnx("notify: webhook answered %ld", status);

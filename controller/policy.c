@@ -456,7 +456,7 @@ policy_clear(struct change *ch, const struct policy_event *ev, struct strbuf *su
 {
 	const char *p[] = { ev->node, ev->provider, ev->at };
 	char *before = NULL, *object;
-	int rc = change_one(ch, "UPDATE blocks SET cleared_at = coalesce($3::timestamptz, now())"
+	int rc = change_one(ch, "UPDATE blocks SET cleared_at = greatest(coalesce($3::timestamptz, now()), since)"
 	    " WHERE node = $1 AND provider = $2 AND cleared_at IS NULL"
 	    " RETURNING jsonb_build_object('node', node, 'provider', provider, 'since', rfc3339(since),"
 	    " 'class', class, 'counts', counts)::text", 3, p, &before);
@@ -527,8 +527,9 @@ policy_hold(struct change *ch, const struct settings *s, const struct policy_eve
 	const char *why = validate_sender(ev->sender), *actor = ch->actor;
 	char *doc = NULL, *reason = NULL, *word = policy_shell_word(ev->sender);
 	int rc = why ? 0 : senderhold_find(ch, ev->sender, &doc);
+	int login = ev->sender_kind != NULL && strcmp(ev->sender_kind, "sasl") == 0;
 
-	if (rc == 0 && why == NULL && doc == NULL && s->hold_on_surge) {
+	if (rc == 0 && why == NULL && doc == NULL && s->hold_on_surge && login) {
 		reason = policy_hold_reason(ev);
 		ch->actor = "policy";
 		rc = senderhold_add(ch, ev->sender, "auto", reason, &doc);
@@ -548,6 +549,11 @@ policy_hold(struct change *ch, const struct settings *s, const struct policy_eve
 		    json_string_value(json_object_get(h, "created_at")),
 		    json_string_value(json_object_get(h, "actor")), word);
 		json_decref(h);
+	} else if (s->hold_on_surge) {
+		strbuf_appendf(summary, "Not held: %s, which anyone can forge, so only a SASL login"
+		    " is held automatically; if the account is yours: postroute sender hold %s"
+		    " --reason TEXT", ev->sender_kind ? "an envelope address" :
+		    "the reporter did not say it is a SASL login", word);
 	} else {
 		strbuf_appendf(summary, "Nothing was held ([policy] hold_on_surge is off); to hold its"
 		    " new mail: postroute sender hold %s --reason TEXT", word);

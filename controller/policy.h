@@ -31,8 +31,11 @@
  * A volume event (a sender's sudden surge) is a history row
  * (volume.surge); with [policy] hold_on_surge it also holds the sender's
  * new mail (senderhold.h, origin "auto", actor "policy") when the sender
- * is a valid hold map key (validate_sender) and not held already. The
- * notification says whether the sender was held and how to release it.
+ * is a valid hold map key (validate_sender), a SASL login (sender_kind
+ * "sasl": an envelope address can be forged by anyone, so holding it
+ * would let an outsider freeze a customer's mail) and not held already.
+ * The notification says whether the sender was held and how to release
+ * it, or why it was not.
  * Sender "*" is the node's total volume (many senders at once): recorded
  * and notified, never held.
  *
@@ -60,6 +63,7 @@ struct policy_event {
 	const char *evidence;      /* the event as JSON text, samples included */
 	const char *reporter;      /* token name */
 	const char *sender;        /* volume */
+	const char *sender_kind;   /* volume: "sasl", "envelope", or NULL (not said) */
 	double rate, baseline;     /* volume, when has_rate / has_baseline */
 	long long client_ips;      /* volume, when has_client_ips */
 	long long deferred, bounced; /* volume: this interval's, or -1 */

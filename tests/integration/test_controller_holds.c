@@ -456,7 +456,8 @@ static json_t *
 volume_event(struct tl_controller *c, const char *token, const char *node, const char *sender)
 {
 	char *body = xasprintf("{\"type\":\"volume\",\"node\":\"%s\",\"sender\":\"%s\",\"rate\":900,"
-	    "\"baseline\":3,\"client_ips\":14,\"window_s\":60,\"queue_ids\":[\"4F2A71C0B3D\"]}",
+	    "\"baseline\":3,\"client_ips\":14,\"window_s\":60,\"queue_ids\":[\"4F2A71C0B3D\"],"
+	    "\"sender_kind\":\"sasl\"}",
 	    node, sender);
 	json_t *j = expect_on(c, "POST", "/v1/events", token, body, 200, NULL);
 

@@ -163,13 +163,13 @@ test_queue_select(void **state)
 	assert_string_equal(m[0].login, "alice@example.test");
 	assert_null(m[1].login);
 	/* by login, by envelope sender, neither */
-	assert_true(holdq_releasable(&m[0], removed, 1, held, 1));
-	assert_true(holdq_releasable(&m[1], removed, 1, held, 1));
-	assert_false(holdq_releasable(&m[2], removed, 1, held, 1));
+	assert_true(holdq_releasable(&m[0], removed, NULL, 1, held, 1));
+	assert_true(holdq_releasable(&m[1], removed, NULL, 1, held, 1));
+	assert_false(holdq_releasable(&m[2], removed, NULL, 1, held, 1));
 	/* not while its envelope sender is still held */
-	assert_false(holdq_releasable(&m[0], removed, 1, held_whoever, 1));
+	assert_false(holdq_releasable(&m[0], removed, NULL, 1, held_whoever, 1));
 	/* a message whose login is not released stays */
-	assert_false(holdq_releasable(&m[0], held, 1, removed, 1));
+	assert_false(holdq_releasable(&m[0], held, NULL, 1, removed, 1));
 	holdq_msgs_free(m, n);
 }
 

@@ -207,7 +207,8 @@ test_volume_events(void **state)
 		n++;
 	assert_int_equal(n, 1);
 	assert_non_null(strstr(out, "{\"type\":\"event\",\"event\":\"volume\",\"node\":\"mx07\","
-	    "\"sender\":\"info@shop.example.jp\",\"reason\":\"rate\",\"rate\":"));
+	    "\"sender\":\"info@shop.example.jp\",\"sender_kind\":\"envelope\",\"reason\":\"rate\","
+	    "\"rate\":"));
 	assert_null(strstr(out, "news@shop.example"));
 	free(out), free(err), free(dir);
 	strbuf_release(&log);
