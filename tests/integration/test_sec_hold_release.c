@@ -119,7 +119,9 @@ admin_hold_survives(const char *agent_extra)
 	/* postroute holds alice: her next message is held by the map */
 	set_feed(ctl, 2, "alice@example.test");
 	assert_int_equal(agentrun_once(a, NULL), 0);
-	char *since = xasprintf("%s/hold-since", a->state_dir);
+	/* with privilege separation the unprivileged side keeps its state in
+	 * the user-owned state_dir/user */
+	char *since = xasprintf("%s%s/hold-since", a->state_dir, agent_extra ? "/user" : "");
 	char *text = tl_read_file(since);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "\talice@example.test\n"));
