@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pemfile.h"
 #include "xalloc.h"
 
 static int
@@ -21,32 +22,6 @@ tls_set(const char *s)
 }
 
 /* The whole file, NUL-terminated; NULL with err set. */
-static char *
-tls_read(const char *key, const char *path, size_t *len, struct strbuf *err)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	FILE *fp = fopen(path, "r");
-
-	if (fp == NULL) {
-		strbuf_appendf(err, "%s %s: %s", key, path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 && sb.len <= HTTPC_TLS_MAX_FILE)
-		strbuf_appendn(&sb, buf, n);
-	fclose(fp);
-	explicit_bzero(buf, sizeof(buf));
-	if (sb.len > HTTPC_TLS_MAX_FILE) {
-		strbuf_appendf(err, "%s %s: larger than %d bytes", key, path, HTTPC_TLS_MAX_FILE);
-		explicit_bzero(sb.buf, sb.len);
-		strbuf_release(&sb);
-		return NULL;
-	}
-	*len = sb.len;
-	return strbuf_detach(&sb);
-}
-
 /* Number of PEM certificates in text; *first gets the first (or NULL). */
 static int
 tls_certs(const char *text, size_t len, X509 **first)
@@ -113,7 +88,7 @@ tls_load_ca(struct httpc_tls *t, const char *ca_file, struct strbuf *err)
 {
 	X509 *first;
 
-	if ((t->ca_pem = tls_read("ca_file", ca_file, &t->ca_len, err)) == NULL)
+	if ((t->ca_pem = pemfile_read("ca_file", ca_file, &t->ca_len, err)) == NULL)
 		return -1;
 	if (tls_certs(t->ca_pem, t->ca_len, &first) == 0) {
 		strbuf_appendf(err, "ca_file %s: no PEM certificate in it", ca_file);
@@ -138,8 +113,8 @@ httpc_tls_load(struct httpc_tls *t, const char *ca_file, const char *cert_file,
 	}
 	if (!tls_set(cert_file))
 		return 0;
-	if ((t->cert_pem = tls_read("client_cert", cert_file, &t->cert_len, err)) == NULL ||
-	    (t->key_pem = tls_read("client_key", key_file, &t->key_len, err)) == NULL ||
+	if ((t->cert_pem = pemfile_read("client_cert", cert_file, &t->cert_len, err)) == NULL ||
+	    (t->key_pem = pemfile_read("client_key", key_file, &t->key_len, err)) == NULL ||
 	    tls_check_pair(t, cert_file, key_file, err) != 0)
 		goto fail;
 	return 0;

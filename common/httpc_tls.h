@@ -23,8 +23,6 @@
 
 #include "strbuf.h"
 
-#define HTTPC_TLS_MAX_FILE (1024 * 1024)
-
 struct httpc_tls {
 	char *ca_pem;        /* NULL: the system's CA store */
 	size_t ca_len;

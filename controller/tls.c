@@ -16,37 +16,11 @@
 
 #include "log.h"
 #include "netaddr.h"
+#include "pemfile.h"
 #include "xalloc.h"
 
-#define TLS_MAX_FILE (1024 * 1024)
 /* TLS 1.2 and 1.3 only, GnuTLS's NORMAL suites otherwise. */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-
-static char *
-tls_read(const char *key, const char *path, size_t *len, struct strbuf *err)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	FILE *fp = fopen(path, "r");
-
-	if (fp == NULL) {
-		strbuf_appendf(err, "[server] %s %s: %s", key, path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 && sb.len <= TLS_MAX_FILE)
-		strbuf_appendn(&sb, buf, n);
-	fclose(fp);
-	explicit_bzero(buf, sizeof(buf));
-	if (sb.len > TLS_MAX_FILE) {
-		strbuf_appendf(err, "[server] %s %s: larger than %d bytes", key, path, TLS_MAX_FILE);
-		explicit_bzero(sb.buf, sb.len);
-		strbuf_release(&sb);
-		return NULL;
-	}
-	*len = sb.len;
-	return strbuf_detach(&sb);
-}
 
 /* The PEM certificates of text; 0 or -1 with err set. With check_expiry,
  * the first must not have expired. */
@@ -119,14 +93,14 @@ tls_load_files(struct tls_server *t, const struct settings *s, struct strbuf *er
 {
 	size_t cert_len, ca_len;
 
-	if ((t->cert_pem = tls_read("tls_cert", s->tls_cert, &cert_len, err)) == NULL ||
+	if ((t->cert_pem = pemfile_read("[server] tls_cert", s->tls_cert, &cert_len, err)) == NULL ||
 	    tls_check_certs("tls_cert", s->tls_cert, t->cert_pem, cert_len, 1, err) != 0 ||
-	    (t->key_pem = tls_read("tls_key", s->tls_key, &t->key_len, err)) == NULL ||
+	    (t->key_pem = pemfile_read("[server] tls_key", s->tls_key, &t->key_len, err)) == NULL ||
 	    tls_check_key(t, cert_len, s, err) != 0)
 		return -1;
 	if (!t->mutual)
 		return 0;
-	if ((t->ca_pem = tls_read("tls_client_ca", s->tls_client_ca, &ca_len, err)) == NULL ||
+	if ((t->ca_pem = pemfile_read("[server] tls_client_ca", s->tls_client_ca, &ca_len, err)) == NULL ||
 	    tls_check_certs("tls_client_ca", s->tls_client_ca, t->ca_pem, ca_len, 0, err) != 0)
 		return -1;
 	return 0;
