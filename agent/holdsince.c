@@ -5,9 +5,12 @@
 #include "holdsince.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "state.h"
 #include "validate.h"
@@ -45,18 +48,29 @@ int
 holdsince_load(const char *dir, struct holdsince *h, struct strbuf *err)
 {
 	char *path = xasprintf("%s/hold-since", dir), line[512];
-	FILE *fp = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	struct stat sb;
+	FILE *fp = NULL;
 	size_t no = 0;
 	int rc = 0;
 
 	memset(h, 0, sizeof(*h));
-	if (fp == NULL) {
-		if (errno != ENOENT) {
-			strbuf_appendf(err, "%s: %s", path, strerror(errno));
-			rc = -1;
-		}
+	if (fd < 0 && errno == ENOENT) {
 		free(path);
-		return rc;
+		return 0;
+	}
+	/* the reader's own regular file: no link, FIFO or file of another's */
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		if (fd >= 0 && fstat(fd, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid()))
+			strbuf_appendf(err, "%s: not a regular file of uid %lu: refused", path,
+			    (unsigned long)geteuid());
+		else
+			strbuf_appendf(err, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return -1;
 	}
 	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {
 		size_t len = strlen(line);

@@ -18,7 +18,12 @@
  *	lower case, sorted, written through a temp file and a rename. A
  *	missing file is empty; a sender with no line has an unknown start
  *	(0), and its release then takes all its held mail, as before this
- *	file existed.
+ *	file existed. It is read only when it is a regular file of the
+ *	reader's (never through a link, never a FIFO).
+ *
+ *	With privilege separation both sides keep one: the unprivileged
+ *	side in STATE_DIR/user, the root helper in the root-owned
+ *	STATE_DIR (privsep.c), and the helper releases by its own times.
  *
  * OWNERSHIP
  *	struct holdsince owns its arrays: holdsince_release.

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,9 +22,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "holdmap.h"
+#include "holdsince.h"
 #include "log.h"
 #include "maptext.h"
 #include "statedir.h"
@@ -245,6 +248,49 @@ ps_reply(int fd, int rc, const struct apply_times *t, const char *step, const ch
 	return 0;
 }
 
+/*
+ * The helper's own record of when each sender went on the hold map,
+ * STATE_DIR/hold-since in the root-owned state_dir (holdsince.h): the
+ * times the unprivileged side sends are its own to rewrite, so a release
+ * frees only mail that arrived after the later of the two, and none of a
+ * sender the helper never put on the map. held[0..n) sorted; keep_others
+ * as holdsince_merge.
+ */
+static int
+ps_hold_record(const struct agent_config *cfg, char **held, size_t n, int keep_others,
+    struct strbuf *err)
+{
+	struct holdsince h;
+	int rc;
+
+	if (holdsince_load(cfg->state_dir, &h, err) != 0)
+		return -1;
+	holdsince_merge(&h, held, n, (long long)time(NULL), keep_others);
+	rc = holdsince_save(cfg->state_dir, &h, err);
+	holdsince_release(&h);
+	return rc;
+}
+
+/* Raises since[i] to the helper's start of rm[i]'s hold; no start: never. */
+static int
+ps_hold_since(const struct agent_config *cfg, char **rm, long long *since, size_t nrm,
+    struct strbuf *err)
+{
+	struct holdsince h;
+
+	if (holdsince_load(cfg->state_dir, &h, err) != 0)
+		return -1;
+	for (size_t i = 0; i < nrm; i++) {
+		long long mine = holdsince_get(&h, rm[i]);
+		if (mine <= 0)
+			log_warnx("hold: %s: the privileged helper has no record of its hold: its "
+			    "held mail stays held (postsuper -H releases it by hand)", rm[i]);
+		since[i] = mine <= 0 ? LLONG_MAX : mine > since[i] ? mine : since[i];
+	}
+	holdsince_release(&h);
+	return 0;
+}
+
 /* The hold requests: 'H' installs a hold map, 'R' releases held mail. */
 static int
 ps_handle_hold(const struct agent_config *cfg, char op, char *payload, struct apply_times *t,
@@ -256,9 +302,14 @@ ps_handle_hold(const struct agent_config *cfg, char op, char *payload, struct ap
 	int rc = -1;
 
 	if (op == 'H' && holdmap_check_text(payload, err) == 0) {
-		rc = apply_hold_install(cfg, payload, t, step, err);
+		size_t n = holdmap_senders(payload, &keep);
+		if (ps_hold_record(cfg, keep, n, 1, err) == 0)   /* before the map holds anything */
+			rc = apply_hold_install(cfg, payload, t, step, err);
+		holdmap_senders_free(keep, n);
 	} else if (op == 'R' && ps_senders(payload, &rm, &since, &nrm, &keep, &nkeep, err) == 0) {
-		rc = apply_hold_release(cfg, rm, since, nrm, keep, nkeep, t, step, err);
+		if (ps_hold_since(cfg, rm, since, nrm, err) == 0 &&
+		    (rc = apply_hold_release(cfg, rm, since, nrm, keep, nkeep, t, step, err)) == 0)
+			rc = ps_hold_record(cfg, keep, nkeep, 0, err);   /* the released go */
 		free(rm), free(keep), free(since);
 	}
 	return rc;

@@ -112,6 +112,28 @@ httpc_error(const struct httpc_request *req, CURLcode rc, const char *detail,
 		    "controller's certificate");
 }
 
+/* 1 when url parses, *cleartext when it is http://, *loopback when its
+ * host is (netaddr.h). */
+static int
+httpc_url_kind(const char *url, int *cleartext, int *loopback)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int ok = 0;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		*cleartext = strcasecmp(scheme, "http") == 0;
+		*loopback = netaddr_is_loopback(host);
+		ok = 1;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 int
 httpc_do(struct httpc *h, const struct httpc_request *req,
     struct httpc_response *resp, struct strbuf *err)
@@ -119,6 +141,7 @@ httpc_do(struct httpc *h, const struct httpc_request *req,
 	struct curl_slist *hdrs = NULL;
 	char *auth = NULL;
 	char detail[CURL_ERROR_SIZE] = "";
+	int cleartext, loopback;
 	CURLcode rc;
 	CURL *c = h->curl;
 
@@ -134,6 +157,8 @@ httpc_do(struct httpc *h, const struct httpc_request *req,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+	if (httpc_url_kind(req->url, &cleartext, &loopback) && loopback)
+		curl_easy_setopt(c, CURLOPT_PROXY, "");   /* not via http_proxy: the token stays here */
 	httpc_set_tls(c, req->tls);
 	if (req->abort_cb != NULL) {
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, httpc_progress);
@@ -168,18 +193,9 @@ httpc_do(struct httpc *h, const struct httpc_request *req,
 int
 httpc_url_cleartext_remote(const char *url)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	int remote = 0;
+	int cleartext, loopback;
 
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		remote = strcasecmp(scheme, "http") == 0 && !netaddr_is_loopback(host);
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return remote;
+	return httpc_url_kind(url, &cleartext, &loopback) && cleartext && !loopback;
 }
 
 void

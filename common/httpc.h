@@ -6,6 +6,9 @@
  * failure (connect, TLS, timeout, oversized answer) returns -1 with a
  * message in err; any HTTP status, 4xx and 5xx included, returns 0 and the
  * caller reads resp->status. Response bodies are capped (HTTPC_MAX_BODY).
+ * A URL whose host is loopback is never sent through a proxy (http_proxy,
+ * all_proxy): the exemption from TLS for loopback (httpc_url_cleartext_remote)
+ * holds only while the request stays on this host.
  */
 #ifndef POSTROUTE_HTTPC_H
 #define POSTROUTE_HTTPC_H

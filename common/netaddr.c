@@ -49,7 +49,7 @@ netaddr_is_loopback(const char *host)
 		return 0;
 	memcpy(buf, host, n);
 	buf[n] = '\0';
-	if (strcasecmp(buf, "localhost") == 0 || strcasecmp(buf, "localhost.") == 0)
+	if (strcasecmp(buf, "localhost") == 0)   /* not "localhost.": libcurl asks DNS for it */
 		return 1;
 	if (inet_pton(AF_INET, buf, &a4) == 1)
 		return netaddr_v4_is_loopback(&a4);

@@ -9,7 +9,8 @@
  * each path the agent reads or root used to touch is refused with a
  * message saying what and why, the agent does not hang, and the stand-in
  * for main.cf keeps its owner, mode and content. A map directory another
- * user could write is refused by the root helper, at start and per request.
+ * user could write is refused by the root helper, at start and per request,
+ * and so is one reached through a link the user can replace.
  */
 #include <fcntl.h>
 #include <pwd.h>
@@ -301,6 +302,65 @@ test_map_dir_untrusted(void **state)
 	env_stop(&e);
 }
 
+/*
+ * The map's directory reached through a link that sits in a directory
+ * the user owns: the user can point the link elsewhere between the
+ * helper's check and its use, so the walk checks every directory a name
+ * is looked up in, not only where the link leads today. A link of the
+ * user's in a sticky directory is refused the same way.
+ */
+static void
+test_map_dir_via_user_link(void **state)
+{
+	struct env e;
+	struct pfx via;
+	char *err = NULL;
+
+	(void)state;
+	env_start(&e);
+	char *before = tl_read_file(e.pfx->transport);
+	char *udir = xasprintf("%s/nobodys", e.agent->dir), *link = xasprintf("%s/maps", udir);
+	assert_int_equal(mkdir(udir, 0755), 0);
+	assert_int_equal(chown(udir, e.nobody, e.nogroup), 0);
+	assert_int_equal(symlink(e.pfx->map_dir, link), 0);   /* root's link, the user's directory */
+	via = *e.pfx;
+	via.transport = xasprintf("%s/transport", link);
+	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, &via, "user = nobody", NULL);
+	assert_int_equal(agentrun_once(e.agent, &err), 1);
+	assert_contains(err, "[postfix] transport_file");
+	char *want = xasprintf("%s is owned by uid %lu, not root", udir, (unsigned long)e.nobody);
+	assert_contains(err, want);
+	free(err), free(want), free(via.transport);
+
+	/* a sticky directory anyone may write, root's: a link of the user's there */
+	char *sticky = xasprintf("%s/sticky", e.agent->dir), *slink = xasprintf("%s/maps", sticky);
+	assert_int_equal(mkdir(sticky, 0755), 0);
+	assert_int_equal(chmod(sticky, 01777), 0);
+	plant_symlink(e.pfx->map_dir, slink, e.nobody, e.nogroup);
+	via.transport = xasprintf("%s/transport", slink);
+	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, &via, "user = nobody", NULL);
+	err = NULL;
+	assert_int_equal(agentrun_once(e.agent, &err), 1);
+	want = xasprintf("%s is a symbolic link owned by uid %lu in a directory others can write",
+	    slink, (unsigned long)e.nobody);
+	assert_contains(err, want);
+	free(err), free(want), free(via.transport);
+
+	/* the same link made root's: accepted, the map installed through it */
+	assert_int_equal(lchown(slink, 0, 0), 0);
+	via.transport = xasprintf("%s/transport", slink);
+	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, &via, "user = nobody", NULL);
+	err = NULL;
+	if (agentrun_once(e.agent, &err) != 0)
+		fail_msg("root's link refused:\n%s", err);
+	free(err), free(via.transport);
+	char *after = tl_read_file(e.pfx->transport);
+	assert_non_null(strstr(after, "gmail.test"));
+	assert_null(strstr(before, "gmail.test"));
+	free(after), free(before), free(udir), free(link), free(sticky), free(slink);
+	env_stop(&e);
+}
+
 int
 main(void)
 {
@@ -308,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_old_layout_planted),
 		cmocka_unit_test(test_user_dir_planted),
 		cmocka_unit_test(test_map_dir_untrusted),
+		cmocka_unit_test(test_map_dir_via_user_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
  * requests without a client certificate signed by that CA; the agent and
  * the CLI verify the controller with ca_file and present client_cert and
  * client_key; an http:// controller URL to a host that is not loopback is
- * refused unless insecure_http; postrouted warns when it listens off
+ * refused unless insecure_http, and one to loopback is never sent through
+ * a proxy; postrouted warns when it listens off
  * loopback without TLS; the agent's events outbox uses the same TLS
  * settings as its feed. The CA and certificates are made with openssl at
  * test time (tests/lib/tlspki.h).
@@ -312,6 +313,34 @@ test_cleartext_remote_refused(void **state)
 	free(bin), free(url);
 }
 
+/* A loopback controller is reached directly even when the environment
+ * names a proxy: through one, the token would leave this host in
+ * cleartext, which the loopback exemption must not allow. The proxy here
+ * is a port nobody listens on, so a request sent through it fails. */
+static void
+test_loopback_not_proxied(void **state)
+{
+	struct clirun r;
+	char *log = NULL;
+
+	(void)state;
+	tl_tls_client(NULL, NULL, NULL);
+	char *proxy = xasprintf("http://127.0.0.1:%d", tl_free_port());
+	setenv("http_proxy", proxy, 1);
+	setenv("all_proxy", proxy, 1);
+	clirun(&r, plain->url, plain->admin, "routes", NULL);
+	clirun_expect(&r, 0, "routes over http to 127.0.0.1 with http_proxy set");
+	clirun_free(&r);
+	struct agentrun *a = agentrun_new("mx01", plain->url, plain_agent_tok, mx, NULL, NULL);
+	if (agentrun_once(a, &log) != 0)
+		fail_msg("agent --once with http_proxy set:\n%s", log);
+	free(log);
+	agentrun_free(a);
+	unsetenv("http_proxy");
+	unsetenv("all_proxy");
+	free(proxy);
+}
+
 /* postrouted -n with listen and TLS settings: the warning, or the error
  * naming the file. */
 static int
@@ -477,6 +506,7 @@ main(void)
 		cmocka_unit_test(test_mtls_client_cert_of_other_ca_fails),
 		cmocka_unit_test(test_plain_http_to_tls_port_fails),
 		cmocka_unit_test(test_cleartext_remote_refused),
+		cmocka_unit_test(test_loopback_not_proxied),
 		cmocka_unit_test(test_controller_warns_cleartext_off_loopback),
 		cmocka_unit_test(test_controller_bad_tls_files),
 		cmocka_unit_test(test_agent_bad_tls_files),

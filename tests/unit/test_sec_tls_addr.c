@@ -102,7 +102,10 @@ test_loopback_hosts(void **state)
 	assert_true(netaddr_is_loopback("[::1]"));
 	assert_true(netaddr_is_loopback("::ffff:127.0.0.1"));
 	assert_true(netaddr_is_loopback("localhost"));
-	assert_true(netaddr_is_loopback("LocalHost."));
+	assert_true(netaddr_is_loopback("LocalHost"));
+	/* libcurl answers "localhost" itself, but asks DNS for "localhost." */
+	assert_false(netaddr_is_loopback("localhost."));
+	assert_false(netaddr_is_loopback("LocalHost."));
 	assert_false(netaddr_is_loopback("0.0.0.0"));
 	assert_false(netaddr_is_loopback("::"));
 	assert_false(netaddr_is_loopback("[::]"));
@@ -127,6 +130,7 @@ test_cleartext_remote_urls(void **state)
 	assert_true(httpc_url_cleartext_remote("http://0.0.0.0:8470"));
 	assert_true(httpc_url_cleartext_remote("http://[2001:db8::1]:8470"));
 	assert_true(httpc_url_cleartext_remote("http://localhost.example.net:8470"));
+	assert_true(httpc_url_cleartext_remote("http://localhost.:8470"));
 	/* the host is what counts, not what the user part says */
 	assert_true(httpc_url_cleartext_remote("http://127.0.0.1@ctl.example.net:8470"));
 	assert_false(httpc_url_cleartext_remote("https://ctl.example.net:8443"));
