@@ -22,20 +22,40 @@ sf_owner_ok(uid_t uid)
 	return uid == geteuid() || uid == 0;
 }
 
-/* The link (if path is one) and the opened file: owner and mode. */
 static int
-sf_check(const char *path, const char *what, int fd, struct strbuf *err)
+sf_same(const struct stat *a, const struct stat *b)
 {
-	struct stat lsb, sb;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
 
-	if (lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode) && !sf_owner_ok(lsb.st_uid)) {
+/* The name before opening: a link must be the reader's or root's. */
+static int
+sf_check_name(const char *path, const char *what, const struct stat *lsb, struct strbuf *err)
+{
+	if (S_ISLNK(lsb->st_mode) && !sf_owner_ok(lsb->st_uid)) {
 		strbuf_appendf(err, "Symbolic link '%s' is owned by uid %lu, not by you (uid %lu) or "
 		    "root. It is required that your %s cannot be replaced by others. This %s is "
-		    "refused.", path, (unsigned long)lsb.st_uid, (unsigned long)geteuid(), what, what);
+		    "refused.", path, (unsigned long)lsb->st_uid, (unsigned long)geteuid(), what, what);
 		return -1;
 	}
+	return 0;
+}
+
+/* The opened file: the name still the one checked (lsb: before opening;
+ * a link swapped for a file, or a file for another, in between is
+ * refused), a regular file, its owner and mode. */
+static int
+sf_check(const char *path, const char *what, const struct stat *lsb, int fd, struct strbuf *err)
+{
+	struct stat now, sb;
+
 	if (fstat(fd, &sb) != 0) {
 		strbuf_appendf(err, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (lstat(path, &now) != 0 || !sf_same(lsb, &now) ||
+	    (!S_ISLNK(lsb->st_mode) && !sf_same(lsb, &sb))) {
+		strbuf_appendf(err, "%s %s: replaced while it was being opened: refused", what, path);
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
@@ -81,16 +101,23 @@ secretfile_read_stream(FILE *fp, const char *what, struct strbuf *err)
 char *
 secretfile_read_line(const char *path, const char *what, struct strbuf *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct strbuf name = STRBUF_INIT;
+	struct stat lsb;
 	FILE *fp;
 	char *s;
+	int fd;
 
-	if (fd < 0) {
+	if (lstat(path, &lsb) != 0) {
 		strbuf_appendf(err, "%s %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
-	if (sf_check(path, what, fd, err) != 0) {
+	if (sf_check_name(path, what, &lsb, err) != 0)
+		return NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0) {
+		strbuf_appendf(err, "%s %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	if (sf_check(path, what, &lsb, fd, err) != 0) {
 		close(fd);
 		return NULL;
 	}
