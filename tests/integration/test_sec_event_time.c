@@ -30,7 +30,7 @@ setup(void **state)
 	ctl = tl_controller_start(NULL);
 	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
 	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx02", ctl->admin, "{\"role\":\"server\"}"));
-	detector = tl_token(ctl, "detector-1", "detector", NULL);
+	detector = tl_token(ctl, "detector-1", "detector", "*");
 	return 0;
 }
 

@@ -42,7 +42,7 @@ setup(void **state)
 	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
 	json_decref(tl_api_ok(ctl, "PUT", "/v1/providers/google", ctl->admin,
 	    "{\"domains\":[\"gmail.com\"]}"));
-	detector = tl_token(ctl, "detector-1", "detector", NULL);
+	detector = tl_token(ctl, "detector-1", "detector", "*");
 	agent = tl_token(ctl, "mx01", "agent", "mx01");
 	return 0;
 }

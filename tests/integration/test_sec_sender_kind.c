@@ -34,7 +34,7 @@ setup(void **state)
 	(void)state;
 	ctl = tl_controller_start("\n[policy]\nhold_on_surge = yes\n");
 	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
-	detector = tl_token(ctl, "detector-1", "detector", NULL);
+	detector = tl_token(ctl, "detector-1", "detector", "*");
 	return 0;
 }
 
