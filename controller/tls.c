@@ -208,6 +208,10 @@ tls_refusal(struct MHD_Connection *conn, const char *why)
 const char *
 tls_server_check_client(const struct tls_server *t, struct MHD_Connection *conn)
 {
+	/* a certificate with an extendedKeyUsage must allow clientAuth: a
+	 * server's certificate from the same CA is not a client's */
+	gnutls_typed_vdata_st purpose = { .type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT };
 	const union MHD_ConnectionInfo *ci;
 	gnutls_session_t sess;
 	unsigned status = 0;
@@ -221,7 +225,7 @@ tls_server_check_client(const struct tls_server *t, struct MHD_Connection *conn)
 		return "TLS: no TLS session";
 	}
 	sess = ci->tls_session;
-	rc = gnutls_certificate_verify_peers2(sess, &status);
+	rc = gnutls_certificate_verify_peers(sess, &purpose, 1, &status);
 	if (rc == GNUTLS_E_NO_CERTIFICATE_FOUND || gnutls_certificate_get_peers(sess, NULL) == NULL) {
 		tls_refusal(conn, "no client certificate");
 		return "TLS: this controller requires a client certificate (mutual TLS): "
@@ -237,7 +241,7 @@ tls_server_check_client(const struct tls_server *t, struct MHD_Connection *conn)
 			tls_refusal(conn, rc < 0 ? gnutls_strerror(rc) : "client certificate not trusted");
 		}
 		return "TLS: the client certificate is not signed by this controller's "
-		    "tls_client_ca, or is not valid now";
+		    "tls_client_ca, is not valid now, or is not for client authentication";
 	}
 	return NULL;
 }

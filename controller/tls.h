@@ -17,7 +17,8 @@
  *	With tls_client_ca, libmicrohttpd asks every client for a
  *	certificate but does not refuse one without; tls_server_check_client
  *	does, per request: the peer's certificate must verify against the
- *	client CA (signature, validity dates).
+ *	client CA (signature, validity dates) and, when it names its purposes
+ *	(extendedKeyUsage), allow client authentication.
  *
  *	tls_listen_exposed is the start-up warning's decision: cleartext
  *	HTTP on an address that is not loopback.

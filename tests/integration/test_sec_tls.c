@@ -244,6 +244,29 @@ test_mtls_client_cert_of_other_ca_fails(void **state)
 	free(clog);
 }
 
+/* A certificate of the same CA that is not for client authentication (the
+ * controller's own server certificate, extendedKeyUsage serverAuth) is
+ * refused like none: a CA that also signs servers' certificates must not
+ * turn every server's key into a client identity. */
+static void
+test_mtls_server_cert_as_client_fails(void **state)
+{
+	json_t *j = NULL;
+
+	(void)state;
+	tl_tls_client(pki->ca, pki->server_cert, pki->server_key);
+	assert_int_equal(tl_api(mtls, "GET", "/v1/routes", mtls->admin, NULL, &j), 403);
+	expect_in(json_string_value(json_object_get(j, "error")), "is not for client authentication",
+	    "403 body");
+	json_decref(j);
+	char *clog = ctl_log(mtls);
+	expect_in(clog, "does not match the intended purpose", "controller log");
+	free(clog);
+	/* the fleet's client certificate still works */
+	good_client();
+	assert_int_equal(tl_api(mtls, "GET", "/v1/routes", mtls->admin, NULL, NULL), 200);
+}
+
 /* Cleartext HTTP to the TLS port gets no answer. */
 static void
 test_plain_http_to_tls_port_fails(void **state)
@@ -475,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_wrong_ca_fails),
 		cmocka_unit_test(test_mtls_without_client_cert_fails),
 		cmocka_unit_test(test_mtls_client_cert_of_other_ca_fails),
+		cmocka_unit_test(test_mtls_server_cert_as_client_fails),
 		cmocka_unit_test(test_plain_http_to_tls_port_fails),
 		cmocka_unit_test(test_cleartext_remote_refused),
 		cmocka_unit_test(test_controller_warns_cleartext_off_loopback),
