@@ -29,7 +29,9 @@
  *
  * DIAGNOSTICS
  *	tls_server_load: -1 with "[server] KEY FILE: reason". A refused
- *	client gets a reason for its 403 and a warning in the log.
+ *	client gets a reason for its 403 and a warning in the log (at most
+ *	20 such warnings in 10 seconds, then one line saying how many were
+ *	not logged).
  */
 #ifndef POSTROUTE_TLS_H
 #define POSTROUTE_TLS_H

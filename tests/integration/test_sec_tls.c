@@ -219,6 +219,41 @@ test_mtls_without_client_cert_fails(void **state)
 	free(clog);
 }
 
+static int
+count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* A client without a certificate may send requests as fast as it likes,
+ * and needs no token to: its refusals cannot flood the controller's log
+ * (at most 20 lines in 10 s: more than 80 for 100 requests would take
+ * the requests over 30 s, which a flood does not). */
+static void
+test_mtls_refusals_do_not_flood_the_log(void **state)
+{
+	char *clog;
+	int before, after;
+
+	(void)state;
+	clog = ctl_log(mtls);
+	before = count_of(clog, "tls: refused a request");
+	free(clog);
+	tl_tls_client(pki->ca, NULL, NULL);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(tl_api(mtls, "GET", "/healthz", NULL, NULL, NULL), 403);
+	good_client();
+	clog = ctl_log(mtls);
+	after = count_of(clog, "tls: refused a request");
+	free(clog);
+	if (after - before > 4 * 20)
+		fail_msg("%d refusals logged for 100 requests", after - before);
+}
+
 /* A client certificate from another CA is refused like none. */
 static void
 test_mtls_client_cert_of_other_ca_fails(void **state)
@@ -499,6 +534,7 @@ main(void)
 		cmocka_unit_test(test_mtls_without_client_cert_fails),
 		cmocka_unit_test(test_mtls_client_cert_of_other_ca_fails),
 		cmocka_unit_test(test_mtls_server_cert_as_client_fails),
+		cmocka_unit_test(test_mtls_refusals_do_not_flood_the_log),
 		cmocka_unit_test(test_plain_http_to_tls_port_fails),
 		cmocka_unit_test(test_cleartext_remote_refused),
 		cmocka_unit_test(test_controller_warns_cleartext_off_loopback),
