@@ -642,7 +642,7 @@ dial6(const char *src)
 	struct timeval tv = { 15, 0 };
 
 	inet_pton(AF_INET6, src, &a.sin6_addr);
-	inet_pton(AF_INET6, "fd00:5ec::1", &d.sin6_addr);
+	inet_pton(AF_INET6, "fd00:5ed::1", &d.sin6_addr);
 	d.sin6_port = htons((uint16_t)ctl6->port);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -709,10 +709,12 @@ test_ipv6_prefix_is_one_client(void **state)
 	if (home < 0 || unshare(CLONE_NEWNET) != 0)
 		fail_msg("cannot make a network namespace: %s", strerror(errno));
 	ip("link", "set", "lo", "up", NULL, NULL, NULL);
-	const char *addrs[] = { "fd00:5ec::1/64", "fd00:5ec::a/64", "fd00:5ec::b/64", "fd00:5ed::1/64" };
+	/* the controller on fd00:5ed::1, where its own readiness checks come
+	 * from too; the client's /64 is fd00:5ec::/64 */
+	const char *addrs[] = { "fd00:5ed::1/64", "fd00:5ec::a/64", "fd00:5ec::b/64" };
 	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
 		ip("-6", "addr", "add", addrs[i], "dev", "lo", "nodad");
-	tl_controller_host("fd00:5ec::1");
+	tl_controller_host("fd00:5ed::1");
 	ctl6 = tl_controller_start("[server]\nmax_connections_per_ip = 2\nrequest_timeout = 60s\n");
 	tl_controller_host(NULL);
 
