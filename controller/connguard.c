@@ -46,7 +46,7 @@ struct connguard {
 	unsigned long dropped, unlogged;
 	double logged_at;
 	unsigned long per_prefix;    /* connections per IPv6 /64; 0: no cap */
-	unsigned long prefix_refused, prefix_unlogged;
+	unsigned long prefix_unlogged;  /* closed over the cap, not logged yet */
 	struct prefix_count *prefixes[CONNGUARD_PREFIX_BUCKETS];
 };
 
@@ -243,7 +243,6 @@ connguard_notify(struct connguard *g, struct MHD_Connection *conn, void **socket
 			shutdown(c->fd, SHUT_RDWR);
 			c->deadline = 0;
 			c->dropped = 1;
-			g->prefix_refused++;
 			g->prefix_unlogged++;
 		}
 		c->next = &g->head;
