@@ -14,7 +14,11 @@
  * freed at _CLOSED) and a sweeper thread that, four times a second, shuts
  * down (shutdown(2), never close) the socket of each connection past its
  * deadline; libmicrohttpd then sees the end of the stream and closes the
- * connection itself. The record list and every deadline are under one
+ * connection itself. It also counts the open connections of each IPv6
+ * /64 (a table of the /64s that have one open, so bounded by the
+ * connections) and shuts down at once one over [server]
+ * max_connections_per_ip: libmicrohttpd's own cap counts each IPv6
+ * address apart. The record list and every deadline are under one
  * mutex; libmicrohttpd closes a socket only after its _CLOSED
  * notification, which takes that mutex, so the sweeper never touches a
  * descriptor that is gone.
@@ -26,8 +30,10 @@
 
 struct connguard;
 
-/* Starts the sweeper; timeout_ms is the deadline. */
-struct connguard *connguard_new(long long timeout_ms);
+/* Starts the sweeper; timeout_ms is the deadline; per_prefix caps the
+ * connections of one IPv6 /64 ([server] max_connections_per_ip; 0: none):
+ * one more is shut down as soon as it starts. */
+struct connguard *connguard_new(long long timeout_ms, long long per_prefix);
 /* Stops the sweeper; call after the daemon is stopped. */
 void connguard_free(struct connguard *g);
 

@@ -257,7 +257,7 @@ serve(const struct settings *s, const struct tls_server *tls)
 	app.presence = presence_new();
 	app.notify = notify_start(s);
 	warn_unbound_tokens(app.pool);
-	app.guard = connguard_new(s->request_timeout_ms);
+	app.guard = connguard_new(s->request_timeout_ms, s->max_connections_per_ip);
 	app.authfail = addrlimit_new(s->auth_failures_per_minute);
 	/* keys are token names: 4096 tokens sending events at once at most
 	 * before the least recently seen is forgotten */

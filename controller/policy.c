@@ -586,14 +586,16 @@ policy_volume_figures(const struct policy_event *ev, struct strbuf *out)
 
 /* 1 when the surge will hold its sender (policy_hold): the feeds change,
  * so the version is bumped before the surge is recorded and both rows
- * share it; 0 when it will not; -1 on error. */
+ * share it; 0 when it will not (policy_hold's conditions: a SASL login
+ * not held yet); -1 on error. */
 static int
 policy_hold_due(struct change *ch, const struct settings *s, const struct policy_event *ev)
 {
 	char *doc = NULL;
 	int rc;
 
-	if (!s->hold_on_surge || strcmp(ev->sender, "*") == 0 || validate_sender(ev->sender) != NULL)
+	if (!s->hold_on_surge || strcmp(ev->sender, "*") == 0 || validate_sender(ev->sender) != NULL ||
+	    ev->sender_kind == NULL || strcmp(ev->sender_kind, "sasl") != 0)
 		return 0;
 	rc = senderhold_find(ch, ev->sender, &doc);
 	if (rc == 0)

@@ -28,7 +28,8 @@ const struct config_key settings_keys[] = {
 	{ "server", "max_wait", CONFIG_DURATION, S(max_wait_ms), "300s", 1000, 3600 * 1000LL, 0, NULL,
 	  "longest a feed request may wait for a change" },
 	{ "server", "max_connections_per_ip", CONFIG_INT, S(max_connections_per_ip), "256", 0, 1000000, 0,
-	  NULL, "concurrent HTTP connections from one client address (0: no cap); more are closed at once" },
+	  NULL, "concurrent HTTP connections from one client address, an IPv6 /64 counting as one (0: no cap);"
+	  " more are closed at once" },
 	{ "server", "request_timeout", CONFIG_DURATION, S(request_timeout_ms), "10s", 1000, 600 * 1000LL, 0,
 	  NULL, "time a client has to send a whole request (line, headers, body) after connecting or after its previous answer" },
 	{ "server", "auth_failures_per_minute", CONFIG_INT, S(auth_failures_per_minute), "30", 0, 100000, 0,

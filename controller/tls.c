@@ -7,6 +7,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,13 +166,55 @@ tls_server_mhd_options(const struct tls_server *t, struct MHD_OptionItem opts[TL
 	return t != NULL && t->on ? MHD_USE_TLS : 0;
 }
 
+/* Refusals logged, at most TLS_LOG_BURST per TLS_LOG_WINDOW seconds: a
+ * client without a certificate needs no token to send requests as fast as
+ * it likes, and each must not cost a log line (401s cost none). */
+#define TLS_LOG_BURST 20
+#define TLS_LOG_WINDOW 10.0
+
+static pthread_mutex_t tls_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static double tls_log_window = -TLS_LOG_WINDOW;
+static unsigned long tls_log_count, tls_log_dropped;
+
+/* 1 when this refusal may be logged; *dropped, those not logged in the
+ * window that just ended (to be said first). */
+static int
+tls_log_allowed(unsigned long *dropped)
+{
+	struct timespec ts;
+	double now;
+	int show;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	*dropped = 0;
+	pthread_mutex_lock(&tls_log_lock);
+	if (now - tls_log_window >= TLS_LOG_WINDOW) {
+		*dropped = tls_log_dropped;
+		tls_log_window = now;
+		tls_log_count = tls_log_dropped = 0;
+	}
+	show = tls_log_count++ < TLS_LOG_BURST;
+	if (!show)
+		tls_log_dropped++;
+	pthread_mutex_unlock(&tls_log_lock);
+	return show;
+}
+
 static void
 tls_refusal(struct MHD_Connection *conn, const char *why)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci;
 	char host[NI_MAXHOST] = "?";
+	unsigned long dropped;
+	int show = tls_log_allowed(&dropped);
 
+	if (dropped > 0)
+		log_warnx("tls: %lu more refused request(s) not logged in the last %.0f s", dropped,
+		    TLS_LOG_WINDOW);
+	if (!show)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL)
 		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
 		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), host, sizeof(host),
@@ -182,6 +225,10 @@ tls_refusal(struct MHD_Connection *conn, const char *why)
 const char *
 tls_server_check_client(const struct tls_server *t, struct MHD_Connection *conn)
 {
+	/* a certificate with an extendedKeyUsage must allow clientAuth: a
+	 * server's certificate from the same CA is not a client's */
+	gnutls_typed_vdata_st purpose = { .type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT };
 	const union MHD_ConnectionInfo *ci;
 	gnutls_session_t sess;
 	unsigned status = 0;
@@ -195,7 +242,7 @@ tls_server_check_client(const struct tls_server *t, struct MHD_Connection *conn)
 		return "TLS: no TLS session";
 	}
 	sess = ci->tls_session;
-	rc = gnutls_certificate_verify_peers2(sess, &status);
+	rc = gnutls_certificate_verify_peers(sess, &purpose, 1, &status);
 	if (rc == GNUTLS_E_NO_CERTIFICATE_FOUND || gnutls_certificate_get_peers(sess, NULL) == NULL) {
 		tls_refusal(conn, "no client certificate");
 		return "TLS: this controller requires a client certificate (mutual TLS): "
@@ -211,7 +258,7 @@ tls_server_check_client(const struct tls_server *t, struct MHD_Connection *conn)
 			tls_refusal(conn, rc < 0 ? gnutls_strerror(rc) : "client certificate not trusted");
 		}
 		return "TLS: the client certificate is not signed by this controller's "
-		    "tls_client_ca, or is not valid now";
+		    "tls_client_ca, is not valid now, or is not for client authentication";
 	}
 	return NULL;
 }

@@ -17,7 +17,8 @@
  *	With tls_client_ca, libmicrohttpd asks every client for a
  *	certificate but does not refuse one without; tls_server_check_client
  *	does, per request: the peer's certificate must verify against the
- *	client CA (signature, validity dates).
+ *	client CA (signature, validity dates) and, when it names its purposes
+ *	(extendedKeyUsage), allow client authentication.
  *
  *	tls_listen_exposed is the start-up warning's decision: cleartext
  *	HTTP on an address that is not loopback.
@@ -28,7 +29,9 @@
  *
  * DIAGNOSTICS
  *	tls_server_load: -1 with "[server] KEY FILE: reason". A refused
- *	client gets a reason for its 403 and a warning in the log.
+ *	client gets a reason for its 403 and a warning in the log (at most
+ *	20 such warnings in 10 seconds, then one line saying how many were
+ *	not logged).
  */
 #ifndef POSTROUTE_TLS_H
 #define POSTROUTE_TLS_H

@@ -21,10 +21,16 @@
  *     closed: the per-address cap closes all but 64 on accept, the deadline
  *     the others; then, while they keep reconnecting, the CLI flips and the
  *     agent applies three times. The controller's RSS and the flips' times
- *     are printed.
+ *     are printed;
+ *   - in a network namespace of its own (the test runs as root), a second
+ *     controller on IPv6 with max_connections_per_ip = 2: a third
+ *     connection from another address of the same /64 is closed on
+ *     accept, one from another /64 is served, and once the two close the
+ *     /64 is served again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -36,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -58,6 +65,7 @@
 #define REOPEN_AFTER 1.0            /* a closed attacker reconnects after this */
 
 static struct tl_controller *ctl;
+static struct tl_controller *ctl6;   /* test_ipv6_prefix_is_one_client's */
 static struct pfx *mx;
 static struct agentrun *agent;
 static char *agent_mx01, *agent_mx02;
@@ -248,6 +256,10 @@ teardown(void **state)
 	if (agent != NULL)
 		agentrun_free(agent);
 	pfx_stop(mx);
+	if (ctl6 != NULL) {   /* its test failed half-way */
+		tl_controller_stop(ctl6);
+		tl_controller_free(ctl6);
+	}
 	assert_int_equal(tl_controller_stop(ctl), 0);
 	tl_controller_free(ctl);
 	free(agent_mx01), free(agent_mx02);
@@ -619,6 +631,120 @@ test_slow_clients_do_not_stop_sync(void **state)
 	free(a);
 }
 
+/* ---- one IPv6 /64 is one client ---- */
+
+/* A blocking connection from src to ctl6 (both IPv6 literals). */
+static int
+dial6(const char *src)
+{
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6 }, d = { .sin6_family = AF_INET6 };
+	struct timeval tv = { 15, 0 };
+
+	inet_pton(AF_INET6, src, &a.sin6_addr);
+	inet_pton(AF_INET6, "fd00:5ed::1", &d.sin6_addr);
+	d.sin6_port = htons((uint16_t)ctl6->port);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    connect(fd, (struct sockaddr *)&d, sizeof(d)) != 0)
+		fail_msg("connect from %s: %s", src, strerror(errno));
+	return fd;
+}
+
+/* GET /healthz on fd, kept alive; the status (0: closed unanswered). */
+static int
+healthz6(int fd)
+{
+	const char *q = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	if (send(fd, q, strlen(q), MSG_NOSIGNAL) != (ssize_t)strlen(q))
+		return 0;
+	return read_reply(fd, NULL);
+}
+
+static int
+served6(void *src)
+{
+	int fd = dial6(src), st = healthz6(fd);
+
+	close(fd);
+	return st == 200;
+}
+
+static int
+ctl6_logged_cap(void *arg)
+{
+	char *path = xasprintf("%s/postrouted.log", ctl6->dir), *log = tl_read_file(path);
+	int found = log != NULL && strstr(log, "closed 1 connection(s) on accept: their IPv6 /64"
+	    " had [server] max_connections_per_ip (2) open") != NULL;
+
+	(void)arg;
+	free(path), free(log);
+	return found;
+}
+
+static void
+ip(const char *a1, const char *a2, const char *a3, const char *a4, const char *a5,
+    const char *a6, const char *a7)
+{
+	char *argv[] = { "/sbin/ip", (char *)a1, (char *)a2, (char *)a3, (char *)a4, (char *)a5,
+		(char *)a6, (char *)a7, NULL };
+	char *out = NULL, *err = NULL;
+
+	if (tl_run(argv, &out, &err, 10) != 0)
+		fail_msg("ip %s %s %s: %s", a1, a2, a3, err);
+	free(out), free(err);
+}
+
+static void
+test_ipv6_prefix_is_one_client(void **state)
+{
+	int home, held[2];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();    /* a network namespace of its own needs root */
+	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0 || unshare(CLONE_NEWNET) != 0)
+		fail_msg("cannot make a network namespace: %s", strerror(errno));
+	ip("link", "set", "lo", "up", NULL, NULL, NULL);
+	/* the controller on fd00:5ed::1, where its own readiness checks come
+	 * from too; the client's /64 is fd00:5ec::/64 */
+	const char *addrs[] = { "fd00:5ed::1/64", "fd00:5ec::a/64", "fd00:5ec::b/64" };
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
+		ip("-6", "addr", "add", addrs[i], "dev", "lo", "nodad");
+	tl_controller_host("fd00:5ed::1");
+	ctl6 = tl_controller_start("[server]\nmax_connections_per_ip = 2\nrequest_timeout = 60s\n");
+	tl_controller_host(NULL);
+
+	/* two kept-alive connections from one address, each answered */
+	for (int i = 0; i < 2; i++) {
+		held[i] = dial6("fd00:5ec::a");
+		assert_int_equal(healthz6(held[i]), 200);
+	}
+	/* a third from another address of the same /64: closed unanswered */
+	int fd = dial6("fd00:5ec::b");
+	assert_int_equal(healthz6(fd), 0);
+	close(fd);
+	if (!tl_wait_for(ctl6_logged_cap, NULL, 10000))
+		fail_msg("the controller did not log the closed connection");
+	/* another /64 is another client */
+	assert_true(served6("fd00:5ed::1"));
+	/* the two close: the /64 is served again (its count went back down) */
+	close(held[0]);
+	close(held[1]);
+	if (!tl_wait_for(served6, "fd00:5ec::b", 10000))
+		fail_msg("fd00:5ec::b not served after the /64's connections closed");
+
+	assert_int_equal(tl_controller_stop(ctl6), 0);
+	tl_controller_free(ctl6);
+	ctl6 = NULL;
+	if (setns(home, CLONE_NEWNET) != 0)
+		fail_msg("cannot go back to the network namespace: %s", strerror(errno));
+	close(home);
+}
+
 int
 main(void)
 {
@@ -627,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_auth_failures_throttled),
 		cmocka_unit_test(test_big_body_refused_before_reading),
 		cmocka_unit_test(test_slow_clients_do_not_stop_sync),
+		cmocka_unit_test(test_ipv6_prefix_is_one_client),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

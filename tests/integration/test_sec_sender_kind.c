@@ -144,8 +144,10 @@ static void
 test_only_logins_are_held(void **state)
 {
 	json_t *j;
+	char *v;
 
 	(void)state;
+	v = tl_sql(ctl->conninfo, "SELECT version::text FROM routing_version");
 	j = surge("ceo@customer.example", "envelope", 200);
 	assert_non_null(strstr(outcome(j), "Not held: an envelope address, which anyone can forge,"
 	    " so only a SASL login is held automatically; if the account is yours: postroute sender"
@@ -156,6 +158,11 @@ test_only_logins_are_held(void **state)
 	json_decref(j);
 	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM holds", "0");
 	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM history WHERE action = 'volume.surge'", "2");
+	/* nothing held, no feed changed: no agent is woken (finding 4) */
+	tl_expect_sql(ctl->conninfo, "SELECT version::text FROM routing_version", v);
+	tl_expect_sql(ctl->conninfo, "SELECT string_agg(DISTINCT version::text, ',') FROM history"
+	    " WHERE action = 'volume.surge'", v);
+	free(v);
 	j = surge("ceo@customer.example", "bogus", 400);
 	assert_string_equal(json_string_value(json_object_get(j, "error")),
 	    "sender_kind: must be \"sasl\" or \"envelope\"");

@@ -220,6 +220,41 @@ test_mtls_without_client_cert_fails(void **state)
 	free(clog);
 }
 
+static int
+count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* A client without a certificate may send requests as fast as it likes,
+ * and needs no token to: its refusals cannot flood the controller's log
+ * (at most 20 lines in 10 s: more than 80 for 100 requests would take
+ * the requests over 30 s, which a flood does not). */
+static void
+test_mtls_refusals_do_not_flood_the_log(void **state)
+{
+	char *clog;
+	int before, after;
+
+	(void)state;
+	clog = ctl_log(mtls);
+	before = count_of(clog, "tls: refused a request");
+	free(clog);
+	tl_tls_client(pki->ca, NULL, NULL);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(tl_api(mtls, "GET", "/healthz", NULL, NULL, NULL), 403);
+	good_client();
+	clog = ctl_log(mtls);
+	after = count_of(clog, "tls: refused a request");
+	free(clog);
+	if (after - before > 4 * 20)
+		fail_msg("%d refusals logged for 100 requests", after - before);
+}
+
 /* A client certificate from another CA is refused like none. */
 static void
 test_mtls_client_cert_of_other_ca_fails(void **state)
@@ -243,6 +278,29 @@ test_mtls_client_cert_of_other_ca_fails(void **state)
 	char *clog = ctl_log(mtls);
 	expect_in(clog, "The certificate issuer is unknown", "controller log");
 	free(clog);
+}
+
+/* A certificate of the same CA that is not for client authentication (the
+ * controller's own server certificate, extendedKeyUsage serverAuth) is
+ * refused like none: a CA that also signs servers' certificates must not
+ * turn every server's key into a client identity. */
+static void
+test_mtls_server_cert_as_client_fails(void **state)
+{
+	json_t *j = NULL;
+
+	(void)state;
+	tl_tls_client(pki->ca, pki->server_cert, pki->server_key);
+	assert_int_equal(tl_api(mtls, "GET", "/v1/routes", mtls->admin, NULL, &j), 403);
+	expect_in(json_string_value(json_object_get(j, "error")), "is not for client authentication",
+	    "403 body");
+	json_decref(j);
+	char *clog = ctl_log(mtls);
+	expect_in(clog, "does not match the intended purpose", "controller log");
+	free(clog);
+	/* the fleet's client certificate still works */
+	good_client();
+	assert_int_equal(tl_api(mtls, "GET", "/v1/routes", mtls->admin, NULL, NULL), 200);
 }
 
 /* Cleartext HTTP to the TLS port gets no answer. */
@@ -504,6 +562,8 @@ main(void)
 		cmocka_unit_test(test_wrong_ca_fails),
 		cmocka_unit_test(test_mtls_without_client_cert_fails),
 		cmocka_unit_test(test_mtls_client_cert_of_other_ca_fails),
+		cmocka_unit_test(test_mtls_server_cert_as_client_fails),
+		cmocka_unit_test(test_mtls_refusals_do_not_flood_the_log),
 		cmocka_unit_test(test_plain_http_to_tls_port_fails),
 		cmocka_unit_test(test_cleartext_remote_refused),
 		cmocka_unit_test(test_loopback_not_proxied),

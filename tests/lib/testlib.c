@@ -302,21 +302,31 @@ tl_controller_spawn(struct tl_controller *c)
 	fail_msg("postrouted did not answer /healthz; log:\n%s", tl_read_file(log));
 }
 
+static const char *tl_listen_host = "127.0.0.1";
+
+void
+tl_controller_host(const char *host)
+{
+	tl_listen_host = host ? host : "127.0.0.1";
+}
+
 /* Writes c's INI file (server_ini goes into [server]), migrates as the
  * owner, makes the admin token and starts the controller as the runtime
- * role (c->conninfo), answering on scheme://127.0.0.1:PORT. */
+ * role (c->conninfo), answering on scheme://HOST:PORT (tl_controller_host). */
 static void
 tl_controller_boot(struct tl_controller *c, const char *scheme, const char *server_ini,
     const char *extra_ini)
 {
 	char *out = NULL, *err = NULL;
+	int v6 = strchr(tl_listen_host, ':') != NULL;
 
 	c->dir = tl_mkdtemp("ctl");
 	c->port = tl_free_port();
-	c->url = xasprintf("%s://127.0.0.1:%d", scheme, c->port);
+	c->url = xasprintf("%s://%s%s%s:%d", scheme, v6 ? "[" : "", tl_listen_host, v6 ? "]" : "",
+	    c->port);
 	c->conf = xasprintf("%s/postrouted.ini", c->dir);
-	char *ini = xasprintf("[server]\nlisten = 127.0.0.1:%d\n%s\n[database]\nconninfo = %s\n%s%s%s%s",
-	    c->port, server_ini ? server_ini : "", c->conninfo,
+	char *ini = xasprintf("[server]\nlisten = %s%s%s:%d\n%s\n[database]\nconninfo = %s\n%s%s%s%s",
+	    v6 ? "[" : "", tl_listen_host, v6 ? "]" : "", c->port, server_ini ? server_ini : "", c->conninfo,
 	    c->owner_conninfo ? "migrate_conninfo = " : "",
 	    c->owner_conninfo ? c->owner_conninfo : "", c->owner_conninfo ? "\n" : "",
 	    extra_ini ? extra_ini : "");

@@ -77,6 +77,9 @@ char *tl_conninfo(const char *dbname, const char *user);
  * (tls_cert, tls_key, tls_client_ca lines); the client identity of
  * tl_tls_client must be able to talk to it. */
 struct tl_controller *tl_controller_start_https(const char *server_ini, const char *extra_ini);
+/* The address the controllers started from now on listen on and are
+ * reached at: an IPv4 or IPv6 literal; NULL: 127.0.0.1 (the default). */
+void tl_controller_host(const char *host);
 /* Starts the same controller again (same database and port) after a stop. */
 void tl_controller_restart(struct tl_controller *c);
 /* SIGTERM and wait; 0 when it exited with status 0. Keeps c usable for
