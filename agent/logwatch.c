@@ -330,22 +330,24 @@ logwatch_main(void *arg)
 static void
 logwatch_load(struct logwatch *lw, struct strbuf *err)
 {
-	char *rules = datafile_find("rules.conf");
+	struct strbuf miss = STRBUF_INIT;
+	char *rules = datafile_find("rules.conf", &miss);
 	const struct agent_config *cfg = lw->cfg;
 
 	if (rules == NULL)
-		strbuf_appendf(err, "logwatch: no default rules.conf (looked in %s)\n", DATAFILE_PLACES);
+		strbuf_appendf(err, "logwatch: %s\n", strbuf_str(&miss));
 	else
 		classify_load(lw->cls, rules, err);
 	if (cfg->logwatch_rules[0] != '\0')
 		classify_load(lw->cls, cfg->logwatch_rules, err);
+	strbuf_reset(&miss);
 	lw->providers_file = cfg->logwatch_providers[0] != '\0' ?
-	    xstrdup(cfg->logwatch_providers) : datafile_find("providers.conf");
+	    xstrdup(cfg->logwatch_providers) : datafile_find("providers.conf", &miss);
 	if (lw->providers_file == NULL)
-		strbuf_appendf(err, "logwatch: no default providers.conf (looked in %s)\n",
-		    DATAFILE_PLACES);
+		strbuf_appendf(err, "logwatch: %s\n", strbuf_str(&miss));
 	else
 		catalogue_load(lw->cat, lw->providers_file, err);
+	strbuf_release(&miss);
 	free(rules);
 }
 

@@ -498,20 +498,21 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 static int
 scan_setup(struct scan *s, const struct scan_args *a)
 {
-	struct strbuf err = STRBUF_INIT;
-	char *rules = datafile_find("rules.conf");
-	char *prov = a->providers ? NULL : datafile_find("providers.conf");
+	struct strbuf err = STRBUF_INIT, rmiss = STRBUF_INIT, pmiss = STRBUF_INIT;
+	char *rules = datafile_find("rules.conf", &rmiss);
+	char *prov = a->providers ? NULL : datafile_find("providers.conf", &pmiss);
 	int bad = 0;
 
 	if (rules == NULL)
-		log_warnx("scan: no default rules.conf (looked in %s)", DATAFILE_PLACES);
-	else if (classify_load(s->cls, rules, &err) != 0)
+		log_warnx("scan: %s", strbuf_str(&rmiss));
+	else if (classify_load(s->cls, rules, &err) != 0) {
 		bad = 1;
+	}
 	for (int i = 0; i < a->nrules; i++)
 		if (classify_load(s->cls, a->rules[i], &err) != 0)
 			bad = 1;
 	if (a->providers == NULL && prov == NULL) {
-		log_warnx("scan: no providers.conf (looked in %s)", DATAFILE_PLACES);
+		log_warnx("scan: %s", strbuf_str(&pmiss));
 		bad = 1;
 	} else if (catalogue_load(s->cat, a->providers ? a->providers : prov, &err) != 0) {
 		bad = 1;
@@ -519,6 +520,8 @@ scan_setup(struct scan *s, const struct scan_args *a)
 	if (err.len > 0)
 		fputs(err.buf, stderr);
 	strbuf_release(&err);
+	strbuf_release(&rmiss);
+	strbuf_release(&pmiss);
 	free(rules);
 	free(prov);
 	return bad ? -1 : 0;

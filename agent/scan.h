@@ -31,7 +31,9 @@
  *	default providers.conf. Defaults are looked up in
  *	$POSTROUTE_DATADIR, then the compiled-in POSTROUTE_DATADIR
  *	(PREFIX/share/postroute after make install), then ../share/postroute
- *	next to the program (an install under another PREFIX), then ./deploy.
+ *	next to the program (an install under another PREFIX), then deploy/
+ *	in the source tree the program sits in (see datafile.h); never in
+ *	the working directory.
  *
  *	--set changes a detector threshold for the run (window, fail_count,
  *	fail_share, min_definite, conn_count, conn_share, clear_successes,

@@ -5,7 +5,8 @@
  *
  * The fixture's block episode uses RFC 3339 timestamps so that the events'
  * "at" does not depend on the year inferred for syslog timestamps.
- * Defaults come from $POSTROUTE_SRCDIR/deploy through POSTROUTE_DATADIR.
+ * Defaults come from $POSTROUTE_SRCDIR/deploy through POSTROUTE_DATADIR,
+ * except in test_defaults_from_any_cwd, which checks the lookup without it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "datafile.h"
 #include "strbuf.h"
 #include "testlib.h"
 
@@ -214,6 +216,68 @@ test_volume_events(void **state)
 	strbuf_release(&log);
 }
 
+/*
+ * Without $POSTROUTE_DATADIR and from a directory with no deploy/ in it,
+ * the real binary finds rules.conf and providers.conf in the source tree
+ * it was built in (bin/.. or build/asan/bin/../../..) and prints the same
+ * as from the source tree. A copy of the program outside any source tree
+ * and install exits 2 naming every place it looked.
+ */
+static void
+test_defaults_from_any_cwd(void **state)
+{
+	char *dir = tl_mkdtemp("scancwd");
+	char here[4096], exe[4096], log[4096], copy[4200], bindir[4096];
+	char *out = NULL, *err = NULL, *want = tl_read_file(golden);
+	char *saved = getenv("POSTROUTE_DATADIR") ? strdup(getenv("POSTROUTE_DATADIR")) : NULL;
+
+	(void)state;
+	assert_non_null(want);
+	assert_non_null(realpath(agent, exe));
+	assert_non_null(realpath(logpath, log));
+	assert_non_null(getcwd(here, sizeof(here)));
+	unsetenv("POSTROUTE_DATADIR");
+	assert_int_equal(chdir(dir), 0);
+
+	char *a1[] = { exe, "scan", log, NULL };
+	int rc = tl_run(a1, &out, &err, 60);
+	if (rc != 0)
+		printf("stderr: %s", err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, want);
+	free(out), free(err);
+
+	/* the same program, copied where no data files are (unless installed here) */
+	if (access(POSTROUTE_DATADIR "/rules.conf", F_OK) == 0) {
+		printf("skip the copy: %s is installed on this machine\n", POSTROUTE_DATADIR);
+		goto out;
+	}
+	snprintf(bindir, sizeof(bindir), "%s/a/b/c/bin", dir);
+	snprintf(copy, sizeof(copy), "%s/postroute-agent", bindir);
+	char *mk[] = { "/bin/mkdir", "-p", bindir, NULL };
+	assert_int_equal(tl_run(mk, &out, &err, 30), 0);
+	free(out), free(err);
+	char *cp[] = { "/bin/cp", exe, copy, NULL };
+	assert_int_equal(tl_run(cp, &out, &err, 30), 0);
+	free(out), free(err);
+	char *a2[] = { copy, "scan", log, NULL };
+	assert_int_equal(tl_run(a2, &out, &err, 60), 2);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "scan: no rules.conf (looked in " POSTROUTE_DATADIR "/rules.conf, "));
+	assert_non_null(strstr(err, "scan: no providers.conf (looked in " POSTROUTE_DATADIR "/providers.conf, "));
+	assert_non_null(strstr(err, "/a/b/c/bin/../share/postroute/providers.conf, "));
+	assert_non_null(strstr(err, "/a/b/c/bin/../deploy/providers.conf, "));
+	assert_non_null(strstr(err, "/a/b/c/bin/../../../deploy/providers.conf)"));
+	free(out), free(err);
+out:
+	assert_int_equal(chdir(here), 0);
+	if (saved != NULL)
+		setenv("POSTROUTE_DATADIR", saved, 1);
+	free(saved);
+	free(want);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -223,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_two_files),
 		cmocka_unit_test(test_local_rules_and_errors),
 		cmocka_unit_test(test_reader_edges),
+		cmocka_unit_test(test_defaults_from_any_cwd),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
