@@ -1,10 +1,10 @@
 /*
  * main.c: postroute-agent's entry point.
  *
- *	postroute-agent -c FILE [-n] [--once] [-v]
+ *	postroute-agent [-c FILE] [-n] [--once] [-v]
  *	postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...
  *
- * -c FILE runs the sync loop until SIGTERM or SIGINT; -n checks the
+ * -c FILE (default /etc/postroute/agent.ini, confpath.h) runs the sync loop until SIGTERM or SIGINT; -n checks the
  * configuration and exits (0 good, 1 with every error printed); --once
  * syncs once without waiting and exits 0 when the node is applied or
  * already current, 1 otherwise. SIGHUP wakes the loop to re-check the
@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "agentconf.h"
+#include "confpath.h"
 #include "httpc.h"
 #include "eventq.h"
 #include "log.h"
@@ -60,8 +61,9 @@ main_signals(void)
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: postroute-agent -c FILE [-n] [--once] [-v]\n"
-	    "       postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...\n");
+	fprintf(fp, "usage: postroute-agent [-c FILE] [-n] [--once] [-v]\n"
+	    "       postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...\n"
+	    "FILE defaults to " CONFPATH_AGENT "\n");
 }
 
 struct main_args {
@@ -87,7 +89,7 @@ main_parse(int argc, char **argv, struct main_args *a)
 		else
 			return -1;
 	}
-	return a->conf == NULL ? -1 : 0;
+	return 0;
 }
 
 /* The sync thread hands each new feed to the logwatch. */
@@ -147,6 +149,11 @@ main(int argc, char **argv)
 	}
 	if (a.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
+	if ((a.conf = confpath_pick(a.conf, CONFPATH_AGENT, &err)) == NULL) {
+		fprintf(stderr, "postroute-agent: %s\n", strbuf_str(&err));
+		strbuf_release(&err);
+		return 2;
+	}
 	if (agentconf_load(a.conf, &cfg, &err) != 0) {
 		fputs(strbuf_str(&err), stderr);
 		agentconf_free(&cfg);

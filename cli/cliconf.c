@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "confpath.h"
 #include "secretfile.h"
 #include "httpc.h"
 #include "xalloc.h"
@@ -46,11 +47,13 @@ cliconf_read_token(const char *path, struct strbuf *err)
 	return secretfile_read_line(path, "token file", err);
 }
 
-/* The INI file to read, or NULL; *must_exist when it was asked for by name. */
+/* The INI file to read; *must_exist when it was asked for by name. Else
+ * the user's own file, or the system-wide one when the user has none. */
 static char *
 cliconf_ini_path(const struct args *a, const char *(*env)(const char *), int *must_exist)
 {
 	const char *p;
+	char *user = NULL;
 
 	*must_exist = 1;
 	if ((p = args_get(a, "config")) != NULL)
@@ -59,10 +62,13 @@ cliconf_ini_path(const struct args *a, const char *(*env)(const char *), int *mu
 		return xstrdup(p);
 	*must_exist = 0;
 	if ((p = env("XDG_CONFIG_HOME")) != NULL && *p != '\0')
-		return xasprintf("%s/postroute/cli.ini", p);
-	if ((p = env("HOME")) != NULL && *p != '\0')
-		return xasprintf("%s/.config/postroute/cli.ini", p);
-	return NULL;
+		user = xasprintf("%s/postroute/cli.ini", p);
+	else if ((p = env("HOME")) != NULL && *p != '\0')
+		user = xasprintf("%s/.config/postroute/cli.ini", p);
+	if (user != NULL && access(user, F_OK) == 0)
+		return user;
+	free(user);
+	return xstrdup(CONFPATH_CLI);
 }
 
 static int

@@ -16,7 +16,7 @@ const struct args_opt verb_global_opts[] = {
 	{ "client-cert", ARGS_VALUE, "FILE", "client certificate, for a controller with mutual TLS" },
 	{ "client-key", ARGS_VALUE, "FILE", "private key of --client-cert" },
 	{ "insecure-http", ARGS_FLAG, NULL, "allow an http:// URL to a host that is not loopback" },
-	{ "config", ARGS_VALUE, "FILE", "INI file (default ~/.config/postroute/cli.ini)" },
+	{ "config", ARGS_VALUE, "FILE", "INI file (default ~/.config/postroute/cli.ini, else /etc/postroute/cli.ini)" },
 	{ "json", ARGS_FLAG, NULL, "print JSON (stable field names) instead of a table" },
 	{ "format", ARGS_VALUE, "FMT", "table, plain, csv or json (default: table on a "
 	  "terminal, plain otherwise)" },

@@ -8,6 +8,7 @@
  *   postrouted token create --name NAME --role ROLE [--node NODE[,NODE...]|'*'] -c FILE
  *   postrouted token revoke --name NAME -c FILE
  *   postrouted token list -c FILE
+ * Without -c, FILE is /etc/postroute/postrouted.ini (confpath.h).
  *
  * Signals are blocked in every thread and taken by the main thread with
  * sigwait: SIGTERM and SIGINT stop the server cleanly (waiting feeds are
@@ -25,6 +26,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "confpath.h"
 #include "grants.h"
 #include "http.h"
 #include "listener.h"
@@ -39,11 +41,12 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: postrouted [-n] -c FILE\n"
-	    "       postrouted migrate -c FILE\n"
-	    "       postrouted token create --name NAME --role ROLE [--node NODE] -c FILE\n"
-	    "       postrouted token revoke --name NAME -c FILE\n"
-	    "       postrouted token list -c FILE\n"
+	    "usage: postrouted [-n] [-c FILE]\n"
+	    "       postrouted migrate [-c FILE]\n"
+	    "       postrouted token create --name NAME --role ROLE [--node NODE] [-c FILE]\n"
+	    "       postrouted token revoke --name NAME [-c FILE]\n"
+	    "       postrouted token list [-c FILE]\n"
+	    "FILE defaults to " CONFPATH_CONTROLLER "\n"
 	    "roles: admin, operator, viewer, agent (--node NODE: its node),\n"
 	    "       detector (--node NODE,NODE...: the nodes it may report for, or --node '*')\n");
 }
@@ -63,6 +66,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct strbuf err = STRBUF_INIT;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:nhV", longopts, NULL)) != -1) {
@@ -77,8 +81,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		default: usage(stderr); return -1;
 		}
 	}
-	if (o->config == NULL) {
-		fprintf(stderr, "postrouted: -c FILE is required\n");
+	if ((o->config = confpath_pick(o->config, CONFPATH_CONTROLLER, &err)) == NULL) {
+		fprintf(stderr, "postrouted: %s\n", strbuf_str(&err));
+		strbuf_release(&err);
 		return -1;
 	}
 	return 0;
