@@ -93,7 +93,10 @@ defcat_load(PGconn *c, struct strbuf *err)
 		goto out;
 	if (change_begin(&ch) != 0)
 		goto fail;
-	if ((any = change_one(&ch, "SELECT 1 FROM providers LIMIT 1", 0, NULL, NULL)) < 0)
+	/* a new database only: providers an operator deleted on purpose do
+	 * not come back at the next upgrade */
+	if ((any = change_one(&ch, "SELECT 1 FROM providers UNION ALL"
+	    " SELECT 1 FROM history WHERE object_type = 'provider' LIMIT 1", 0, NULL, NULL)) < 0)
 		goto fail;
 	for (; any == 0 && catalogue_provider(cat, n, &e) == 0; n++)
 		if (defcat_put(&ch, &e, err) != 0)
