@@ -27,6 +27,7 @@
 #include "api.h"
 #include "app.h"
 #include "confpath.h"
+#include "defcat.h"
 #include "grants.h"
 #include "http.h"
 #include "listener.h"
@@ -148,8 +149,10 @@ cmd_migrate(const struct settings *s)
 {
 	struct strbuf err = STRBUF_INIT;
 	PGconn *c = connect_or_die(s, s->migrate_conninfo[0] ? s->migrate_conninfo : s->conninfo);
-	int n = 0, rc = migrate_and_grant(s, c, &n, &err);
+	int n = 0, loaded = 0, rc = migrate_and_grant(s, c, &n, &err);
 
+	if (rc == 0 && (loaded = defcat_load(c, &err)) < 0)
+		rc = -1;
 	PQfinish(c);
 	if (rc != 0) {
 		fprintf(stderr, "postrouted: migrate: %s\n", strbuf_str(&err));
@@ -157,6 +160,8 @@ cmd_migrate(const struct settings *s)
 		return 1;
 	}
 	printf("%d migration(s) applied; schema at %s\n", n, migrate_latest());
+	if (loaded > 0)
+		printf("loaded %d providers of the default catalogue\n", loaded);
 	return 0;
 }
 

@@ -223,7 +223,8 @@ start_postfix mx02 lmdb "$relay01"
 # --- objects ------------------------------------------------------------------
 "$bin/postroute" relay add relay01 --nexthop "$relay01" --reason "demo: default relay" >/dev/null
 "$bin/postroute" relay add relay02 --nexthop "$relay02" --reason "demo: spare relay" >/dev/null
-"$bin/postroute" provider add yahoo --domain yahoo.test --domain ymail.test \
+# migrate loaded the default catalogue; yahoo gets the demo's test domains
+"$bin/postroute" provider set yahoo --domain yahoo.test --domain ymail.test \
 	--mx-pattern '*.yahoodns.test' --subdomains no --reason "demo" >/dev/null
 start_agent mx01 hash nobody
 start_agent mx02 lmdb

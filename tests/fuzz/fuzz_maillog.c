@@ -9,7 +9,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
  *       -Icommon -Iagent -o build/fuzz/fuzz_maillog tests/fuzz/fuzz_maillog.c \
-  *       agent/maillog.c agent/catalogue.c agent/classify.c agent/relit.c agent/detector.c \
+  *       agent/maillog.c common/catalogue.c agent/classify.c agent/relit.c agent/detector.c \
  *       common/xalloc.c common/strbuf.c common/log.c common/validate.c -lpcre2-8
  *   build/fuzz/fuzz_maillog -max_total_time=60 build/fuzz/corpus-maillog
  */

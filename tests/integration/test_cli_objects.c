@@ -22,6 +22,7 @@ setup(void **state)
 {
 	(void)state;
 	ctl = tl_controller_start(NULL);
+	tl_providers_clear(ctl);
 	viewer = tl_token(ctl, "vera", "viewer", NULL);
 	operator = tl_token(ctl, "otto", "operator", NULL);
 	return 0;

@@ -69,6 +69,7 @@ setup(void **state)
 	/* every case also tries a missing and a wrong token: many 401s from
 	 * one address, which test_sec_dos checks are throttled by default */
 	ctl = tl_controller_start("[server]\nauth_failures_per_minute = 0\n");
+	tl_providers_clear(ctl);
 	seed();
 	return 0;
 }

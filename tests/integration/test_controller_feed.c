@@ -52,6 +52,7 @@ setup(void **state)
 {
 	(void)state;
 	ctl = tl_controller_start(NULL);
+	tl_providers_clear(ctl);
 	put("/v1/relays/relay01", "{\"nexthop\":\"smtp:[127.0.0.2]:2601\"}");
 	put("/v1/relays/relay02", "{\"nexthop\":\"smtp:[127.0.0.3]:2602\"}");
 	put("/v1/providers/google", "{\"domains\":[\"gmail.com\",\"googlemail.com\"],\"include_subdomains\":true}");
@@ -282,9 +283,11 @@ test_concurrent_flips(void **state)
 	    " ORDER BY version DESC LIMIT 1");
 	char *cur = tl_sql(ctl->conninfo, "SELECT relay FROM routes WHERE provider = 'google' AND scope = '*'");
 	assert_string_equal(last, cur);
-	/* versions strictly increase with history order */
+	/* versions strictly increase with history order (the rows of migrate's
+	 * default catalogue are one change and share one version) */
 	char *mono = tl_sql(ctl->conninfo, "SELECT bool_and(version > prev) FROM (SELECT version,"
-	    " lag(version) OVER (ORDER BY id) AS prev FROM history WHERE version IS NOT NULL) x WHERE prev IS NOT NULL");
+	    " lag(version) OVER (ORDER BY id) AS prev FROM history WHERE version IS NOT NULL"
+	    " AND actor <> 'migrate') x WHERE prev IS NOT NULL");
 	assert_string_equal(mono, "t");
 	free(sql), free(n), free(last), free(cur), free(mono);
 }

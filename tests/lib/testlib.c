@@ -539,6 +539,20 @@ tl_api_ok(struct tl_controller *c, const char *method, const char *path, const c
 	return j;
 }
 
+void
+tl_providers_clear(struct tl_controller *c)
+{
+	json_t *j = tl_api_ok(c, "GET", "/v1/providers", c->admin, NULL), *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "providers"), i, p) {
+		char *path = xasprintf("/v1/providers/%s", json_string_value(json_object_get(p, "name")));
+		json_decref(tl_api_ok(c, "DELETE", path, c->admin, NULL));
+		free(path);
+	}
+	json_decref(j);
+}
+
 int
 tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms)
 {

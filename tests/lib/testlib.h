@@ -104,6 +104,11 @@ long tl_api(struct tl_controller *c, const char *method, const char *path,
 json_t *tl_api_ok(struct tl_controller *c, const char *method, const char *path,
     const char *token, const char *body);
 
+/* Deletes every provider through the API: migrate loads the default
+ * catalogue into a new database; a test that needs an exact set of
+ * providers starts from none. */
+void tl_providers_clear(struct tl_controller *c);
+
 /* Polls cond every 20 ms up to timeout_ms; returns 1 when it held. */
 int tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms);
 

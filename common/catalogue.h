@@ -1,6 +1,9 @@
 /*
  * catalogue.h: which mailbox provider a delivery went to.
  *
+ * Shared: the agent attributes deliveries with it, the controller parses
+ * its compiled-in default catalogue with it (postrouted migrate).
+ *
  * NAME
  *	catalogue - provider names, recipient domains and MX host patterns
  *
@@ -61,6 +64,10 @@ struct catalogue *catalogue_free(struct catalogue *cat);
 
 /* Adds the providers of a file. */
 int catalogue_load(struct catalogue *cat, const char *path, struct strbuf *errors);
+/* The same from text in memory (the controller's compiled-in copy of
+ * deploy/providers.conf); name stands for the file in messages. */
+int catalogue_load_text(struct catalogue *cat, const char *name, const char *text,
+    struct strbuf *errors);
 
 /* Adds or replaces one provider (the controller's entry). */
 int catalogue_merge(struct catalogue *cat, const char *name,
@@ -88,5 +95,16 @@ const char *catalogue_match(struct catalogue *cat, const char *mx, size_t mxlen,
 
 /* Number of providers. */
 size_t catalogue_count(const struct catalogue *cat);
+
+/* Provider i (0 .. count-1) in the order first seen, domains and patterns
+ * normalised (lower case); borrowed until the next load/merge or free. */
+struct catalogue_entry {
+	const char *name;
+	const char *const *domains;
+	size_t ndomains;
+	const char *const *mx_patterns;
+	size_t nmx;
+};
+int catalogue_provider(const struct catalogue *cat, size_t i, struct catalogue_entry *out);
 
 #endif

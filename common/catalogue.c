@@ -373,33 +373,72 @@ cat_adopt(struct catalogue *cat, const struct catalogue *src)
 	}
 }
 
-int
-catalogue_load(struct catalogue *cat, const char *path, struct strbuf *errors)
+/* Reads fp (named where for messages) into cat; a file with errors adds nothing. */
+static int
+cat_load_fp(struct catalogue *cat, FILE *fp, const char *name, struct strbuf *errors)
 {
-	FILE *fp = fopen(path, "r");
-	struct catalogue *tmp;
+	struct catalogue *tmp = catalogue_new();
 	char *line = NULL, where[512];
 	size_t cap = 0, lineno = 0;
 	int bad = 0;
 
-	if (fp == NULL) {
-		strbuf_appendf(errors, "%s: cannot open: %s\n", path, strerror(errno));
-		return -1;
-	}
-	tmp = catalogue_new();
 	while (getline(&line, &cap, fp) > 0) {
-		snprintf(where, sizeof(where), "%s:%zu: ", path, ++lineno);
+		snprintf(where, sizeof(where), "%s:%zu: ", name, ++lineno);
 		if (cat_load_line(tmp, line, where, errors) != 0)
 			bad = 1;
 	}
 	free(line);
-	fclose(fp);
 	if (!bad) {
 		cat_adopt(cat, tmp);
 		cat_index_build(cat);
 	}
 	catalogue_free(tmp);
 	return bad ? -1 : 0;
+}
+
+int
+catalogue_load(struct catalogue *cat, const char *path, struct strbuf *errors)
+{
+	FILE *fp = fopen(path, "r");
+	int rc;
+
+	if (fp == NULL) {
+		strbuf_appendf(errors, "%s: cannot open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	rc = cat_load_fp(cat, fp, path, errors);
+	fclose(fp);
+	return rc;
+}
+
+int
+catalogue_load_text(struct catalogue *cat, const char *name, const char *text,
+    struct strbuf *errors)
+{
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	int rc;
+
+	if (fp == NULL) {
+		strbuf_appendf(errors, "%s: cannot read: %s\n", name, strerror(errno));
+		return -1;
+	}
+	rc = cat_load_fp(cat, fp, name, errors);
+	fclose(fp);
+	return rc;
+}
+
+int
+catalogue_provider(const struct catalogue *cat, size_t i, struct catalogue_entry *out)
+{
+	if (i >= cat->nprovs)
+		return -1;
+	const struct cat_provider *pv = &cat->provs[i];
+	out->name = pv->name;
+	out->domains = (const char *const *)pv->domains;
+	out->ndomains = pv->ndomains;
+	out->mx_patterns = (const char *const *)pv->mx;
+	out->nmx = pv->nmx;
+	return 0;
 }
 
 static long
