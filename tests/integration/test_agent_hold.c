@@ -139,30 +139,6 @@ secs_since(const struct timespec *a)
 	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
 }
 
-struct queue_wait {
-	const struct pfx *p;
-	const char *queue;
-	int n;
-};
-
-static int
-queue_has(void *arg)
-{
-	struct queue_wait *w = arg;
-
-	return pfx_queue_count(w->p, w->queue) == w->n;
-}
-
-static void
-await_queue(const struct pfx *p, const char *queue, int n)
-{
-	struct queue_wait w = { p, queue, n };
-
-	if (!tl_wait_for(queue_has, &w, 10000))
-		fail_msg("%d message(s) in the %s queue, wanted %d (log: %s)",
-		    pfx_queue_count(p, queue), queue, n, p->maillog);
-}
-
 static void
 submit(const struct env *e, const char *login)
 {
@@ -222,7 +198,7 @@ round_trip(const char *agent_extra)
 	submit(&e, "alice@example.test");
 	submit(&e, "carol@example.test");
 	submit_bob_delivered(&e, &at_sink);
-	await_queue(e.pfx, "hold", 3);
+	pfx_await_queue(e.pfx, "hold", 3, 10000);
 	assert_int_equal(pfx_log_count(e.pfx, "SASL login name triggers HOLD action"), 3);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -235,7 +211,7 @@ round_trip(const char *agent_extra)
 	at_sink += 2;
 	await_report(&e, 2, "version 2");
 	assert_report(&e, 2, "applied", NULL, NULL);
-	await_queue(e.pfx, "hold", 1);   /* carol's stays */
+	pfx_await_queue(e.pfx, "hold", 1, 10000);   /* carol's stays */
 	assert_int_equal(pfx_log_count(e.pfx, "released from hold"), 2);
 	/* alice is not held any more: new mail goes straight through */
 	submit(&e, "alice@example.test");
@@ -251,7 +227,7 @@ round_trip(const char *agent_extra)
 	    secs_since(&t0));
 	await_report(&e, 3, "version 3");
 	assert_report(&e, 3, "applied", NULL, NULL);
-	await_queue(e.pfx, "hold", 0);
+	pfx_await_queue(e.pfx, "hold", 0, 10000);
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	env_stop(&e);
 }
@@ -285,7 +261,7 @@ test_restart_then_release(void **state)
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
 	submit(&e, "alice@example.test");
 	submit_bob_delivered(&e, &at_sink);
-	await_queue(e.pfx, "hold", 1);
+	pfx_await_queue(e.pfx, "hold", 1, 10000);
 	/* same version again after a restart: nothing to do */
 	size_t reports = fakectl_report_count(e.ctl);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
@@ -295,7 +271,7 @@ test_restart_then_release(void **state)
 	assert_report(&e, 2, "applied", NULL, NULL);
 	if (!pfx_sink_wait(sink, at_sink + 1, 15000))
 		fail_msg("held mail not released after a restart");
-	await_queue(e.pfx, "hold", 0);
+	pfx_await_queue(e.pfx, "hold", 0, 10000);
 	env_stop(&e);
 }
 
@@ -335,7 +311,7 @@ test_hostile_holds(void **state)
 	int at_sink = pfx_sink_count(sink);
 	submit(&e, "alice@example.test");
 	submit_bob_delivered(&e, &at_sink);
-	await_queue(e.pfx, "hold", 1);
+	pfx_await_queue(e.pfx, "hold", 1, 10000);
 	free(good);
 	env_stop(&e);
 }
@@ -426,7 +402,7 @@ test_hold_map_off(void **state)
 	assert_int_equal(access(copy, F_OK), 0);
 	submit(&e, "alice@example.test");
 	submit_bob_delivered(&e, &at_sink);
-	await_queue(e.pfx, "hold", 1);
+	pfx_await_queue(e.pfx, "hold", 1, 10000);
 	free(extra), free(copy);
 	env_stop(&e);
 }
@@ -454,7 +430,7 @@ test_hand_edit_restored(void **state)
 	int at_sink = pfx_sink_count(sink);
 	submit(&e, "alice@example.test");
 	submit_bob_delivered(&e, &at_sink);
-	await_queue(e.pfx, "hold", 1);
+	pfx_await_queue(e.pfx, "hold", 1, 10000);
 	free(good);
 	env_stop(&e);
 }

@@ -63,30 +63,6 @@ set_feed(struct fakectl *ctl, long long version, const char *sender)
 	free(body);
 }
 
-struct queue_wait {
-	const struct pfx *p;
-	const char *queue;
-	int n;
-};
-
-static int
-queue_has(void *arg)
-{
-	struct queue_wait *w = arg;
-
-	return pfx_queue_count(w->p, w->queue) == w->n;
-}
-
-static void
-await_queue(const struct pfx *p, const char *queue, int n)
-{
-	struct queue_wait w = { p, queue, n };
-
-	if (!tl_wait_for(queue_has, &w, 15000))
-		fail_msg("%d message(s) in the %s queue, wanted %d (log: %s)",
-		    pfx_queue_count(p, queue), queue, n, p->maillog);
-}
-
 static int
 clock_past(void *arg)
 {
@@ -110,10 +86,10 @@ admin_hold_survives(const char *agent_extra)
 	/* alice's first message waits in the deferred queue; the admin holds it */
 	assert_int_equal(pfx_submit(p, "alice@example.test", PASSWORD, "alice@example.test",
 	    "x@slow.test", "first"), 0);
-	await_queue(p, "deferred", 1);
+	pfx_await_queue(p, "deferred", 1, 15000);
 	char *argv[] = { "/usr/sbin/postsuper", "-c", p->conf_dir, "-h", "ALL", "deferred", NULL };
 	assert_int_equal(tl_run(argv, NULL, NULL, 30), 0);
-	await_queue(p, "hold", 1);
+	pfx_await_queue(p, "hold", 1, 15000);
 	time_t before = time(NULL);
 	assert_true(tl_wait_for(clock_past, &before, 3000));   /* arrival_time has 1 s steps */
 
@@ -129,7 +105,7 @@ admin_hold_survives(const char *agent_extra)
 	free(text);
 	assert_int_equal(pfx_submit(p, "alice@example.test", PASSWORD, "alice@example.test",
 	    "someone@dest.test", "second"), 0);
-	await_queue(p, "hold", 2);
+	pfx_await_queue(p, "hold", 2, 15000);
 	assert_int_equal(pfx_log_count(p, "SASL login name triggers HOLD action"), 1);
 
 	/* with privilege separation, a compromised unprivileged side forgets
@@ -143,7 +119,7 @@ admin_hold_survives(const char *agent_extra)
 	assert_int_equal(agentrun_once(a, NULL), 0);
 	if (!pfx_sink_wait(sink, at_sink + 1, 15000))
 		fail_msg("alice's held message not released (log: %s)", p->maillog);
-	await_queue(p, "hold", 1);
+	pfx_await_queue(p, "hold", 1, 15000);
 	assert_int_equal(pfx_log_count(p, "released from hold"), 1);
 	assert_int_equal(pfx_sink_count(sink), at_sink + 1);
 	text = tl_read_file(since);

@@ -117,28 +117,6 @@ await_map(const char *login, int want)
 		    tl_read_file(agent->log));
 }
 
-struct inqueue {
-	const char *queue;
-	int n;
-};
-
-static int
-queue_has(void *arg)
-{
-	struct inqueue *q = arg;
-
-	return pfx_queue_count(mx, q->queue) == q->n;
-}
-
-static void
-await_queue(const char *queue, int n)
-{
-	struct inqueue q = { queue, n };
-
-	if (!tl_wait_for(queue_has, &q, 10000))
-		fail_msg("%s queue: %d messages, want %d", queue, pfx_queue_count(mx, queue), n);
-}
-
 static void
 submit(const char *login, const char *subject)
 {
@@ -159,7 +137,7 @@ test_cli_hold_and_release(void **state)
 	clirun_free(&r);
 	await_map("bob@example.test", 1);
 	submit("bob@example.test", "while held");
-	await_queue("hold", 1);
+	pfx_await_queue(mx, "hold", 1, 10000);
 	usleep(500000);
 	assert_int_equal(pfx_sink_count(sink), at_sink);
 	clirun(&r, ctl->url, ctl->admin, "sender", "release", "bob@example.test", "--reason",
@@ -168,7 +146,7 @@ test_cli_hold_and_release(void **state)
 	clirun_free(&r);
 	if (!pfx_sink_wait(sink, at_sink + 1, 10000))
 		fail_msg("bob's held mail was not delivered:\n%s", tl_read_file(agent->log));
-	await_queue("hold", 0);
+	pfx_await_queue(mx, "hold", 0, 10000);
 	clirun(&r, ctl->url, ctl->admin, "history", "--json", NULL);
 	clirun_expect(&r, 0, "history");
 	assert_non_null(strstr(r.out, "sender.hold"));
@@ -205,7 +183,7 @@ test_surge_holds_by_itself(void **state)
 	/* her next message waits; the burst itself went out before the hold */
 	int at_sink = pfx_sink_count(sink);
 	submit("alice@example.test", "after the hold");
-	await_queue("hold", 1);
+	pfx_await_queue(mx, "hold", 1, 10000);
 	/* on-call is told, with the way back */
 	int found = 0;
 	for (int t = 0; t < 200 && !found; t++) {
@@ -228,7 +206,7 @@ test_surge_holds_by_itself(void **state)
 	clirun_free(&r);
 	if (!pfx_sink_wait(sink, at_sink + 1, 10000))
 		fail_msg("alice's held mail was not delivered");
-	await_queue("hold", 0);
+	pfx_await_queue(mx, "hold", 0, 10000);
 	await_map("alice@example.test", 0);
 }
 

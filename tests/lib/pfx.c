@@ -617,3 +617,27 @@ pfx_lookup(const struct pfx *p, const char *key)
 	out[strcspn(out, "\n")] = '\0';
 	return out;
 }
+
+struct pfx_queue_wait {
+	const struct pfx *p;
+	const char *queue;
+	int n;
+};
+
+static int
+pfx_queue_has(void *arg)
+{
+	struct pfx_queue_wait *w = arg;
+
+	return pfx_queue_count(w->p, w->queue) == w->n;
+}
+
+void
+pfx_await_queue(const struct pfx *p, const char *queue_name, int n, int timeout_ms)
+{
+	struct pfx_queue_wait w = { p, queue_name, n };
+
+	if (!tl_wait_for(pfx_queue_has, &w, timeout_ms))
+		fail_msg("%d message(s) in the %s queue, wanted %d (log: %s)",
+		    pfx_queue_count(p, queue_name), queue_name, n, p->maillog);
+}

@@ -68,6 +68,9 @@ int pfx_submit(const struct pfx *p, const char *login, const char *password, con
     const char *rcpt, const char *subject);
 /* Messages in queue_name ("hold", "deferred", ...) per postqueue -j. */
 int pfx_queue_count(const struct pfx *p, const char *queue_name);
+/* Waits (up to timeout_ms) until queue_name holds exactly n messages;
+ * fails the test, naming the count and the maillog, if it never does. */
+void pfx_await_queue(const struct pfx *p, const char *queue_name, int n, int timeout_ms);
 void pfx_stop(struct pfx *p);
 
 struct pfx_sink *pfx_sink_start(const char *ip, const char *reject_reply);
