@@ -24,16 +24,6 @@ netaddr_v6_is_loopback(const struct in6_addr *a)
 }
 
 int
-netaddr_sockaddr_is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return netaddr_v4_is_loopback(&((const struct sockaddr_in *)(const void *)sa)->sin_addr);
-	if (sa->sa_family == AF_INET6)
-		return netaddr_v6_is_loopback(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-	return 0;
-}
-
-int
 netaddr_is_loopback(const char *host)
 {
 	char buf[256];

@@ -13,9 +13,6 @@
 
 #include <sys/socket.h>
 
-/* 1 for a loopback address; 0 otherwise (other families included). */
-int netaddr_sockaddr_is_loopback(const struct sockaddr *sa);
-
 /* host: a name, a numeric IPv4 or IPv6 address, or [IPv6]. 1 or 0. */
 int netaddr_is_loopback(const char *host);
 

@@ -43,7 +43,7 @@ struct connguard {
 	int stop;
 	double timeout;              /* seconds */
 	struct guarded head;         /* circular list sentinel */
-	unsigned long dropped, unlogged;
+	unsigned long unlogged;       /* dropped, not logged yet */
 	double logged_at;
 	unsigned long per_prefix;    /* connections per IPv6 /64; 0: no cap */
 	unsigned long prefix_unlogged;  /* closed over the cap, not logged yet */
@@ -73,7 +73,6 @@ connguard_sweep_locked(struct connguard *g, double now)
 		c->dropped = 1;
 		n++;
 	}
-	g->dropped += n;
 	g->unlogged += n;
 	metrics_count_deadline_drops(n);
 	if ((g->unlogged > 0 || g->prefix_unlogged > 0) && now - g->logged_at >= CONNGUARD_LOG_EVERY) {
@@ -308,15 +307,4 @@ connguard_rearm(struct connguard *g, struct MHD_Connection *conn)
 	if (!c->dropped && c->fd >= 0)
 		c->deadline = longpoll_now() + g->timeout;
 	pthread_mutex_unlock(&g->lock);
-}
-
-unsigned long
-connguard_dropped(struct connguard *g)
-{
-	unsigned long n;
-
-	pthread_mutex_lock(&g->lock);
-	n = g->dropped;
-	pthread_mutex_unlock(&g->lock);
-	return n;
 }

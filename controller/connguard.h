@@ -49,7 +49,4 @@ int connguard_dropped_conn(struct connguard *g, struct MHD_Connection *conn);
 /* An answer is done: the next request on the connection gets a new deadline. */
 void connguard_rearm(struct connguard *g, struct MHD_Connection *conn);
 
-/* Connections dropped for a missed deadline since start. */
-unsigned long connguard_dropped(struct connguard *g);
-
 #endif
