@@ -6,6 +6,8 @@
  *   postrouted migrate -c FILE         apply pending schema migrations as the
  *                                      owner role, then grant the runtime role
  *   postrouted token create --name NAME --role ROLE [--node NODE[,NODE...]|'*'] -c FILE
+ *   postrouted token create --batch FILE|- --role agent|detector --out-dir DIR
+ *                           [--name-suffix SUFFIX] -c FILE
  *   postrouted token revoke --name NAME -c FILE
  *   postrouted token list -c FILE
  * Without -c, FILE is /etc/postroute/postrouted.ini (confpath.h).
@@ -14,6 +16,7 @@
  * sigwait: SIGTERM and SIGINT stop the server cleanly (waiting feeds are
  * resumed first, as libmicrohttpd requires).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
@@ -36,6 +39,7 @@
 #include "settings.h"
 #include "tls.h"
 #include "token.h"
+#include "tokenbatch.h"
 #include "xalloc.h"
 
 static void
@@ -45,16 +49,21 @@ usage(FILE *fp)
 	    "usage: postrouted [-n] [-c FILE]\n"
 	    "       postrouted migrate [-c FILE]\n"
 	    "       postrouted token create --name NAME --role ROLE [--node NODE] [-c FILE]\n"
+	    "       postrouted token create --batch FILE|- --role agent|detector --out-dir DIR\n"
+	    "                               [--name-suffix SUFFIX] [-c FILE]\n"
 	    "       postrouted token revoke --name NAME [-c FILE]\n"
 	    "       postrouted token list [-c FILE]\n"
 	    "FILE defaults to " CONFPATH_CONTROLLER "\n"
 	    "roles: admin, operator, viewer, agent (--node NODE: its node),\n"
-	    "       detector (--node NODE,NODE...: the nodes it may report for, or --node '*')\n");
+	    "       detector (--node NODE,NODE...: the nodes it may report for, or --node '*')\n"
+	    "--batch: one token per node name of FILE (- standard input), each written\n"
+	    "       to DIR/NODE.token (mode 0600), all or nothing\n");
 }
 
 struct opts {
 	const char *config;
 	const char *name, *role, *node;
+	const char *batch, *out_dir, *suffix;
 	int check;
 };
 
@@ -64,6 +73,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "name", required_argument, NULL, 'N' },
 		{ "role", required_argument, NULL, 'R' }, { "node", required_argument, NULL, 'D' },
+		{ "batch", required_argument, NULL, 'B' }, { "out-dir", required_argument, NULL, 'O' },
+		{ "name-suffix", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -77,6 +88,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'N': o->name = optarg; break;
 		case 'R': o->role = optarg; break;
 		case 'D': o->node = optarg; break;
+		case 'B': o->batch = optarg; break;
+		case 'O': o->out_dir = optarg; break;
+		case 'S': o->suffix = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("postrouted %s\n", POSTROUTE_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -174,14 +188,73 @@ local_actor(char *buf, size_t len)
 	return buf;
 }
 
+/* Why the --batch options do not fit verb and the others, or NULL. */
+static const char *
+batch_misuse(const char *verb, const struct opts *o)
+{
+	if (o->batch == NULL)
+		return o->out_dir != NULL || o->suffix != NULL
+		    ? "--out-dir and --name-suffix go with token create --batch" : NULL;
+	if (strcmp(verb, "create") != 0)
+		return "--batch goes with token create only";
+	if (o->name != NULL || o->node != NULL)
+		return "--batch takes no --name or --node: each node of the list gives its token's"
+		    " name and is the node it is bound to";
+	if (o->role == NULL)
+		return "--batch needs --role agent or --role detector";
+	if (o->out_dir == NULL)
+		return "--batch needs --out-dir DIR, where each token is written to NODE.token";
+	return NULL;
+}
+
+/* token create --batch: the list and the out-dir are checked before the
+ * database is asked; the secrets go to the files only. */
+static int
+cmd_token_batch(const struct settings *s, const struct opts *o)
+{
+	struct token_batch b = { .role = o->role, .suffix = o->suffix, .out_dir = o->out_dir,
+		.dirfd = -1 };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	int from_stdin = strcmp(o->batch, "-") == 0, rc = -1;
+	FILE *fp = from_stdin ? stdin : fopen(o->batch, "re");
+	char actor[80];
+
+	if (fp == NULL) {
+		strbuf_appendf(&err, "--batch %s: %s", o->batch, strerror(errno));
+	} else if (token_batch_read(&b, fp, from_stdin ? "standard input" : o->batch, &err) == 0 &&
+	    token_batch_check(&b, &err) == 0) {
+		PGconn *c = connect_or_die(s, s->conninfo);
+		rc = token_batch_create(c, &b, local_actor(actor, sizeof(actor)), &out, &err);
+		PQfinish(c);
+	}
+	if (fp != NULL && !from_stdin)
+		fclose(fp);
+	fputs(strbuf_str(&out), stdout);
+	if (rc != 0)
+		fprintf(stderr, "postrouted: token create --batch: %s; nothing was created\n",
+		    strbuf_str(&err));
+	token_batch_free(&b);
+	strbuf_release(&out);
+	strbuf_release(&err);
+	return rc == 0 ? 0 : 1;
+}
+
 static int
 cmd_token(const struct settings *s, const char *verb, const struct opts *o)
 {
 	struct strbuf err = STRBUF_INIT;
 	char secret[80], actor[80];
+	const char *misuse = batch_misuse(verb, o);
 	PGconn *c;
 	int rc;
 
+	if (misuse != NULL) {
+		fprintf(stderr, "postrouted: token %s: %s\n", verb, misuse);
+		usage(stderr);
+		return 2;
+	}
+	if (o->batch != NULL)
+		return cmd_token_batch(s, o);
 	if (strcmp(verb, "list") == 0 ? o->name != NULL || o->role != NULL || o->node != NULL
 	    : o->name == NULL || (strcmp(verb, "create") == 0 && o->role == NULL)) {
 		usage(stderr);
