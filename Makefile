@@ -140,6 +140,8 @@ install: all
 	install -m 0644 deploy/rules.conf deploy/providers.conf $(DESTDIR)$(PREFIX)/share/postroute/
 	if [ -d docs/man ]; then for s in 1 8; do install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	  for f in docs/man/*.$$s; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; done; fi
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 deploy/bash-completion/postroute $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/postroute/examples
 	cp deploy/*.ini deploy/*.service $(DESTDIR)$(PREFIX)/share/doc/postroute/examples/ 2>/dev/null || true
 
