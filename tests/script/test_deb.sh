@@ -44,6 +44,7 @@ deb_files()
 
 # ---------------------------------------------------------------- build once
 build_log=$work/build.log
+git -C "$src" status --porcelain --ignored=no >"$work/tree.before" 2>&1
 if [ "$(id -u)" != 0 ]; then
 	echo "test_deb: dpkg --root needs root" >"$build_log"
 	built=0
@@ -52,6 +53,7 @@ elif env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$src" deb >"$build_log" 2>
 else
 	built=0
 fi
+git -C "$src" status --porcelain --ignored=no >"$work/tree.after" 2>&1
 need_build()
 {
 	[ "$built" = 1 ] || { tail -40 "$build_log" | sed 's/^/      | /'; st_fail "make deb failed"; }
@@ -77,6 +79,14 @@ t_version()
 	fi
 	st_contains "make deb on a version mismatch" "$work/mismatch.log" \
 	    "debian/changelog says $version, VERSION says 99.0.0"
+}
+
+# make deb builds in a copy: the tree has no new or changed file
+t_tree_untouched()
+{
+	need_build
+	diff -u "$work/tree.before" "$work/tree.after" >"$work/tree.diff" ||
+	    { sed 's/^/      | /' "$work/tree.diff"; st_fail "make deb changed the source tree (git status)"; }
 }
 
 # ------------------------------------------------------------- file lists
@@ -521,6 +531,7 @@ t_lintian()
 }
 
 st_case t_version
+st_case t_tree_untouched
 st_case t_files_controller
 st_case t_files_agent
 st_case t_files_cli
