@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # shtest.sh: test cases for the shell tests in tests/script/, sourced.
 #
 # st_case FUNC runs the function FUNC in a subshell and prints cmocka's
@@ -9,7 +10,6 @@
 # failed.
 
 st_failed=0
-st_cases=""
 
 st_fail()
 {
