@@ -370,6 +370,13 @@ check_unit()
 	dpkg-deb -x "$(deb_of "$p")" "$x" || st_fail "dpkg-deb -x $p"
 	u=$x/lib/systemd/system/$unit
 	[ -f "$u" ] || st_fail "$p has no /lib/systemd/system/$unit"
+	# systemd's own parser: an unknown key or a bad value is "FILE:LINE: ..."
+	# (it also says the binaries are missing here: they are checked below)
+	systemd-analyze verify --man=no "$u" >"$work/verify" 2>&1
+	if grep -F "$u:" "$work/verify" >"$work/verify.bad"; then
+		sed 's/^/      | /' "$work/verify.bad"
+		st_fail "$unit: systemd does not parse it cleanly"
+	fi
 	grep -v '^#' "$u" >"$work/unit.nocomment"
 	st_lacks "$unit" "$work/unit.nocomment" "/usr/local"
 	grep -q '^ExecStart=/usr/sbin/' "$u" || st_fail "$unit: ExecStart is not in /usr/sbin"
