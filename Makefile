@@ -2,10 +2,15 @@
 #
 #   make            bin/postrouted bin/postroute-agent bin/postroute
 #   make check      install missing packages, build, run every test, then the
-#                   same suite built with -fsanitize=address,undefined
+#                   same suite built with -fsanitize=address,undefined, then
+#                   the shell tests of tests/script once (test_deb.sh runs
+#                   make deb and checks the packages)
 #   make bench      benchmarks (results go to BENCHMARKS.md by hand)
 #   make demo       the whole stack on loopback, with a failover timeline
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb        Debian 12 packages postroute-controller, postroute-agent
+#                   and postroute into build/deb/ (dpkg-buildpackage -b in a
+#                   scratch copy of the tree, build/deb-work/; see debian/)
 #
 # O is the object directory, BINDIR where binaries go. SAN=1 adds the
 # sanitizers (make check does that in build/asan on its own).
@@ -32,7 +37,7 @@ DEFS     = -D_GNU_SOURCE -DPOSTROUTE_VERSION=\"$(VERSION)\" \
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
-ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) $(SANFLAGS) -Icommon -Itests/lib $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Icommon -Itests/lib $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
@@ -57,7 +62,7 @@ PROGS = $(BINDIR)/postrouted $(BINDIR)/postroute-agent $(BINDIR)/postroute
 TESTS = $(patsubst tests/%.c,$(O)/tests/%,$(UNIT_SRC) $(INTEG_SRC))
 
 .SECONDARY:
-.PHONY: all tests check check-build deps bench demo install clean fuzz format
+.PHONY: all tests check check-build deps bench demo install deb clean fuzz format
 all: $(PROGS)
 
 $(O)/obj/%.o: %.c
@@ -140,8 +145,36 @@ install: all
 	install -m 0644 deploy/rules.conf deploy/providers.conf $(DESTDIR)$(PREFIX)/share/postroute/
 	if [ -d docs/man ]; then for s in 1 8; do install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	  for f in docs/man/*.$$s; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; done; fi
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 deploy/bash-completion/postroute $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/postroute/examples
 	cp deploy/*.ini deploy/*.service $(DESTDIR)$(PREFIX)/share/doc/postroute/examples/ 2>/dev/null || true
+
+# Debian packages. The tree (without .git and build outputs) is copied into
+# build/deb-work/postroute with its files' times, and that copy's own build/
+# is kept between runs, so a second `make deb` recompiles only what changed
+# (dpkg-buildpackage -nc); the three .deb files land in build/deb/ with the
+# .changes and .buildinfo. DEB_BUILD_OPTIONS=nocheck (without noautodbgsym)
+# adds the -dbgsym packages. debian/changelog's version must be VERSION's.
+DEB_WORK = build/deb-work
+DEB_BUILD_OPTIONS ?= nocheck noautodbgsym
+deb:
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+	  { echo "make deb: debian/changelog says $$v, VERSION says $(VERSION): add a changelog entry (dch -v $(VERSION))" >&2; exit 1; }
+	@mkdir -p $(DEB_WORK)/postroute build/deb
+	@# objects built for another version or other flags are not reused
+	@stamp="$(VERSION) $(DEB_BUILD_OPTIONS) $$(dpkg-buildflags --export=cmdline)"; \
+	  [ "$$(cat $(DEB_WORK)/stamp 2>/dev/null)" = "$$stamp" ] || rm -rf $(DEB_WORK)/postroute/build; \
+	  echo "$$stamp" > $(DEB_WORK)/stamp
+	find $(DEB_WORK)/postroute -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
+	tar -cf - --anchored --exclude=./.git --exclude=./build --exclude=./bin --exclude=./var \
+	  --exclude='./build-*' . | tar -xf - -C $(DEB_WORK)/postroute
+	rm -f $(DEB_WORK)/*.deb $(DEB_WORK)/*.changes $(DEB_WORK)/*.buildinfo
+	cd $(DEB_WORK)/postroute && DEB_BUILD_OPTIONS="parallel=$$(nproc) $(DEB_BUILD_OPTIONS)" \
+	  dpkg-buildpackage -us -uc -b -nc
+	rm -f build/deb/*.deb build/deb/*.changes build/deb/*.buildinfo
+	mv $(DEB_WORK)/*.deb $(DEB_WORK)/*.changes $(DEB_WORK)/*.buildinfo build/deb/
+	@ls -l build/deb/*.deb
 
 # Coverage-guided fuzzing with clang's libFuzzer (not part of check):
 #   make fuzz FUZZ=validate|api_body|maillog|relit|feed FUZZ_SECONDS=60

@@ -6,6 +6,12 @@
 # /etc/postfix/main.cf is written and no system instance starts; every test and
 # the demo run private instances with their own -c directory.
 #
+# debhelper, dpkg-dev, fakeroot and lintian build and check the Debian
+# packages (make deb, tests/script/test_deb.sh, which also needs systemd's
+# systemd-sysusers and systemd-tmpfiles and init-system-helpers'
+# deb-systemd-helper for its scratch-root install); bash-completion loads
+# the CLI's completion in tests/script/test_completion.sh.
+#
 # Needs root for apt-get; as another user it only reports what is missing.
 set -eu
 
@@ -13,7 +19,9 @@ PKGS="build-essential pkg-config libpq-dev libcurl4-openssl-dev libssl-dev \
 libinih-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libpcre2-dev \
 openssl iproute2 \
 postgresql postgresql-contrib postfix postfix-lmdb postfix-cdb curl \
-sasl2-bin libsasl2-modules"
+sasl2-bin libsasl2-modules \
+libsystemd-dev \
+debhelper dpkg-dev fakeroot lintian systemd init-system-helpers bash-completion"
 
 missing=""
 for p in $PKGS; do

@@ -6,8 +6,12 @@
 # Starts one throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir,
 # unix socket only, as the postgres user when run as root), runs each test
 # binary of each TESTDIR with POSTROUTE_BINDIR=BINDIR, and stops the cluster
-# on exit, pass or fail. Prints "N passed, N failed" last; exits non-zero on
-# any failure or crash.
+# on exit, pass or fail. Then runs each script test (tests/script/test_*,
+# executables printing cmocka's "[ RUN      ]" and "[       OK ]" lines,
+# helpers in tests/lib/shtest.sh) once, with the first pair's BINDIR: they
+# test what does not change with the build (packages, shell completion).
+# TESTS=FRAGMENT runs only the tests whose name contains it. Prints
+# "N passed, N failed" last; exits non-zero on any failure or crash.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,36 +44,52 @@ pg_start "$tmp/pg" || { echo "run.sh: cannot start PostgreSQL" >&2; exit 1; }
 passed=0 failed=0 bad_bins=""
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# run_test FILE NAME LABEL: runs one test, counts its cases, prints a line.
+run_test() {
+	local t=$1 name=$2 label=$3 log start rc ok ran ko secs
+	if [ -n "${TESTS:-}" ] && ! [[ "$name" == *$TESTS* ]]; then
+		return
+	fi
+	log="$tmp/$(echo "$label-$name" | tr '/:' '__').log"
+	start=$EPOCHREALTIME
+	timeout -k 10 600 "$t" >"$log" 2>&1
+	rc=$?
+	ok=$(grep -c '^\[       OK \]' "$log")
+	ran=$(grep -c '^\[ RUN      \]' "$log")
+	ko=$((ran - ok))
+	secs=$(awk "BEGIN { print $EPOCHREALTIME - $start }")
+	if [ "$rc" -ne 0 ] && [ "$ko" -eq 0 ]; then
+		ko=1
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + ko))
+	printf '%-50s %3d ok %3d failed  %6.1fs  (%s)\n' "$name" "$ok" "$ko" "$secs" "$label"
+	if [ "$rc" -ne 0 ] || [ "$ko" -ne 0 ]; then
+		bad_bins="$bad_bins $name"
+		sed 's/^/    | /' "$log" | tail -60
+	fi
+}
+
 for pair in "$@"; do
 	bindir=$(cd "${pair%%:*}" && pwd)
 	testdir=${pair#*:}
 	export POSTROUTE_BINDIR=$bindir
 	for t in "$testdir"/unit/test_* "$testdir"/integration/test_*; do
 		[ -x "$t" ] || continue
-		name=${t#"$testdir"/}
-		if [ -n "${TESTS:-}" ] && ! [[ "$name" == *$TESTS* ]]; then
-			continue
-		fi
-		log="$tmp/$(echo "$pair-$name" | tr '/:' '__').log"
-		start=$EPOCHREALTIME
-		timeout -k 10 600 "$t" >"$log" 2>&1
-		rc=$?
-		ok=$(grep -c '^\[       OK \]' "$log")
-		ran=$(grep -c '^\[ RUN      \]' "$log")
-		ko=$((ran - ok))
-		secs=$(awk "BEGIN { print $EPOCHREALTIME - $start }")
-		if [ "$rc" -ne 0 ] && [ "$ko" -eq 0 ]; then
-			ko=1
-		fi
-		passed=$((passed + ok))
-		failed=$((failed + ko))
-		printf '%-50s %3d ok %3d failed  %6.1fs  (%s)\n' "$name" "$ok" "$ko" "$secs" "${pair%%:*}"
-		if [ "$rc" -ne 0 ] || [ "$ko" -ne 0 ]; then
-			bad_bins="$bad_bins $name"
-			sed 's/^/    | /' "$log" | tail -60
-		fi
+		run_test "$t" "${t#"$testdir"/}" "${pair%%:*}"
 	done
 done
+
+# Script tests: once, with the first pair's programs.
+if [ $# -gt 0 ]; then
+	first=$1
+	POSTROUTE_BINDIR=$(cd "${first%%:*}" && pwd)
+	export POSTROUTE_BINDIR
+	for t in "$here"/script/test_*; do
+		[ -x "$t" ] || continue
+		run_test "$t" "script/${t##*/}" "${first%%:*}"
+	done
+fi
 
 [ -z "$bad_bins" ] || echo "failing:$bad_bins"
 echo "$passed passed, $failed failed"
