@@ -119,7 +119,7 @@ t_files_controller()
 		echo /usr/lib/tmpfiles.d/postroute-controller.conf
 		echo /usr/share/man/man8/postrouted.8.gz
 		for f in "$src"/schema/*.sql; do echo "/usr/share/postroute/schema/${f##*/}"; done
-		for f in README.md.gz api.md.gz audit.md.gz security.md.gz changelog.gz copyright \
+		for f in README.md.gz api.md.gz audit.md.gz deploy.md.gz security.md.gz changelog.gz copyright \
 		    examples/postrouted.ini examples/prometheus-alerts.yml \
 		    examples/grafana-dashboard.json; do
 			echo "$d/$f"
@@ -141,7 +141,7 @@ t_files_agent()
 		echo /usr/share/man/man8/postroute-agent.8.gz
 		echo /usr/share/postroute/rules.conf
 		echo /usr/share/postroute/providers.conf
-		for f in README.md.gz security.md.gz detector.md.gz changelog.gz copyright \
+		for f in README.md.gz deploy.md.gz security.md.gz detector.md.gz changelog.gz copyright \
 		    examples/agent.ini; do
 			echo "$d/$f"
 		done
