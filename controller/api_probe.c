@@ -5,6 +5,7 @@
 
 #include "api_handlers.h"
 #include "metrics.h"
+#include "metricsdb.h"
 #include "xalloc.h"
 
 static void
@@ -43,8 +44,12 @@ api_metrics(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	(void)app, (void)req;
+	PGconn *c = db_acquire(app->pool);
+
+	(void)req;
 	metrics_render(&sb);
+	metricsdb_render(c, &sb);
+	db_release(app->pool, c);
 	api_text(rep, 200, strbuf_detach(&sb));
 	rep->content_type = "text/plain; version=0.0.4";
 	return API_DONE;
