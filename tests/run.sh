@@ -40,35 +40,50 @@ pg_start "$tmp/pg" || { echo "run.sh: cannot start PostgreSQL" >&2; exit 1; }
 passed=0 failed=0 bad_bins=""
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# run_one TEST NAME WHERE: runs one test, counts its "[ RUN ]" and
+# "[ OK ]" lines (cmocka's; scripted tests print the same), prints its log
+# when it fails.
+run_one() {
+	local t=$1 name=$2 where=$3 log rc ok ran ko start secs
+	if [ -n "${TESTS:-}" ] && ! [[ "$name" == *$TESTS* ]]; then
+		return
+	fi
+	log="$tmp/$(echo "$where-$name" | tr '/:' '__').log"
+	start=$EPOCHREALTIME
+	timeout -k 10 600 "$t" >"$log" 2>&1
+	rc=$?
+	ok=$(grep -c '^\[       OK \]' "$log")
+	ran=$(grep -c '^\[ RUN      \]' "$log")
+	ko=$((ran - ok))
+	secs=$(awk "BEGIN { print $EPOCHREALTIME - $start }")
+	if [ "$rc" -ne 0 ] && [ "$ko" -eq 0 ]; then
+		ko=1
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + ko))
+	printf '%-50s %3d ok %3d failed  %6.1fs  (%s)\n' "$name" "$ok" "$ko" "$secs" "$where"
+	if [ "$rc" -ne 0 ] || [ "$ko" -ne 0 ]; then
+		bad_bins="$bad_bins $name"
+		sed 's/^/    | /' "$log" | tail -60
+	fi
+}
+
 for pair in "$@"; do
 	bindir=$(cd "${pair%%:*}" && pwd)
 	testdir=${pair#*:}
 	export POSTROUTE_BINDIR=$bindir
 	for t in "$testdir"/unit/test_* "$testdir"/integration/test_*; do
 		[ -x "$t" ] || continue
-		name=${t#"$testdir"/}
-		if [ -n "${TESTS:-}" ] && ! [[ "$name" == *$TESTS* ]]; then
-			continue
-		fi
-		log="$tmp/$(echo "$pair-$name" | tr '/:' '__').log"
-		start=$EPOCHREALTIME
-		timeout -k 10 600 "$t" >"$log" 2>&1
-		rc=$?
-		ok=$(grep -c '^\[       OK \]' "$log")
-		ran=$(grep -c '^\[ RUN      \]' "$log")
-		ko=$((ran - ok))
-		secs=$(awk "BEGIN { print $EPOCHREALTIME - $start }")
-		if [ "$rc" -ne 0 ] && [ "$ko" -eq 0 ]; then
-			ko=1
-		fi
-		passed=$((passed + ok))
-		failed=$((failed + ko))
-		printf '%-50s %3d ok %3d failed  %6.1fs  (%s)\n' "$name" "$ok" "$ko" "$secs" "${pair%%:*}"
-		if [ "$rc" -ne 0 ] || [ "$ko" -ne 0 ]; then
-			bad_bins="$bad_bins $name"
-			sed 's/^/    | /' "$log" | tail -60
-		fi
+		run_one "$t" "${t#"$testdir"/}" "${pair%%:*}"
 	done
+done
+
+# Scripted tests of the tree itself (tests/DIR/test_*.sh: alert rules,
+# dashboard): once, not once per binary directory.
+for t in "$here"/*/test_*.sh; do
+	[ -x "$t" ] || continue
+	run_one "$t" "${t#"$here"/}" "script"
 done
 
 [ -z "$bad_bins" ] || echo "failing:$bad_bins"
