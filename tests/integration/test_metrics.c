@@ -44,6 +44,7 @@ static struct pfx_sink *sink_block, *sink_good;
 static struct pfx *mx1;
 static struct agentrun *ag1;
 static char *ctl_metrics, *agent_metrics;   /* URLs */
+static char *viewer;                        /* a viewer token's secret */
 
 static void
 api(const char *method, const char *path, const char *body)
@@ -61,12 +62,13 @@ api_version(const char *method, const char *path, const char *body)
 	return v;
 }
 
-/* The text of GET url (fails the test unless 200). */
+/* The text of GET url (fails the test unless 200); the controller's with
+ * a viewer token, as a Prometheus server configured for it sends. */
 static char *
 scrape(const char *url)
 {
 	char *raw = NULL;
-	long st = tl_http("GET", url, NULL, NULL, NULL, &raw);
+	long st = tl_http("GET", url, strcmp(url, ctl_metrics) == 0 ? viewer : NULL, NULL, NULL, &raw);
 
 	if (st != 200)
 		fail_msg("GET %s: %ld", url, st);
@@ -156,6 +158,7 @@ group_setup(void **state)
 	api("PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
 	api("PUT", "/v1/nodes/mx02", "{\"role\": \"server\"}");
 	ctl_metrics = xasprintf("%s/metrics", ctl->url);
+	viewer = tl_token(ctl, "prometheus", "viewer", NULL);
 
 	int port = tl_free_port();
 	char *tok = tl_token(ctl, "mx01", "agent", "mx01");
@@ -182,7 +185,7 @@ group_teardown(void **state)
 	pfx_sink_stop(sink_block), pfx_sink_stop(sink_good);
 	assert_int_equal(tl_controller_stop(ctl), 0);
 	tl_controller_free(ctl);
-	free(ctl_metrics), free(agent_metrics);
+	free(ctl_metrics), free(agent_metrics), free(viewer);
 	return 0;
 }
 
@@ -215,6 +218,18 @@ test_controller_basics(void **state)
 	assert_true(sample(t, "postroute_history_write_failures_total") == 0);
 	assert_true(sample(t, "postroute_blocks_open") == 0);
 	free(t);
+	/* without a token: the process's series only; a bad token: 401 */
+	char *raw = NULL;
+	assert_int_equal(tl_http("GET", ctl_metrics, NULL, NULL, NULL, &raw), 200);
+	assert_non_null(strstr(raw, "postroute_routing_version "));
+	assert_null(strstr(raw, "postroute_node_"));
+	assert_null(strstr(raw, "postroute_state_up"));
+	free(raw), raw = NULL;
+	assert_int_equal(tl_http("GET", ctl_metrics, "not-a-token", NULL, NULL, &raw), 401);
+	free(raw), raw = NULL;
+	char *agent_tok = tl_token(ctl, "mx02-agent", "agent", "mx02");
+	assert_int_equal(tl_http("GET", ctl_metrics, agent_tok, NULL, NULL, &raw), 403);
+	free(raw), free(agent_tok);
 	/* mx01's agent is connected and current */
 	await_sample(ctl_metrics, "postroute_node_connected{node=\"mx01\"}", 1, 0);
 	await_sample(ctl_metrics, "postroute_node_versions_behind{node=\"mx01\"}", 0, 0);
