@@ -12,7 +12,7 @@
  *   a route to a relay whose service is not in master.cf makes mx01's
  *   apply fail (apply_failed 1 on both sides), the next flip clears it;
  *   an event for an unknown provider is a refusal and a block not
- *   rerouted; the agent's listener answers only GET /metrics, refuses a
+ *   rerouted; a history row the database refuses is counted; the agent's listener answers only GET /metrics, refuses a
  *   bad address at -n, and runs as [agent] user, not root.
  *
  * Last, every postroute_* name used by deploy/prometheus-alerts.yml,
@@ -375,6 +375,33 @@ test_refusal_counted(void **state)
 	free(t);
 }
 
+/* A history row the database refuses (a trigger stands in for a full disk
+ * or a broken table): the change is rolled back, the failure counted. */
+static void
+test_history_failure_counted(void **state)
+{
+	long long before = (long long)scrape_sample(ctl_metrics, "postroute_routing_version");
+	json_t *j = NULL;
+
+	(void)state;
+	tl_sql(ctl->conninfo, "CREATE FUNCTION metrics_test_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+	    " $$ BEGIN RAISE EXCEPTION 'history refused for the test'; END $$");
+	tl_sql(ctl->conninfo, "CREATE TRIGGER metrics_test_refuse BEFORE INSERT ON history FOR EACH ROW"
+	    " WHEN (NEW.reason = 'refuse me') EXECUTE FUNCTION metrics_test_refuse()");
+	long st = tl_api(ctl, "PUT", "/v1/routes/yahoo", ctl->admin,
+	    "{\"relay\": \"r-good\", \"reason\": \"refuse me\"}", &j);
+	json_decref(j);
+	tl_sql(ctl->conninfo, "DROP TRIGGER metrics_test_refuse ON history");
+	tl_sql(ctl->conninfo, "DROP FUNCTION metrics_test_refuse()");
+	assert_int_equal(st, 500);
+	char *t = scrape(ctl_metrics);
+	assert_true(sample(t, "postroute_history_write_failures_total") == 1);
+	assert_true(sample(t, "postroute_routing_version") == (double)before);   /* rolled back */
+	assert_true(sample(t, "postroute_route_info{provider=\"yahoo\",scope=\"*\",relay=\"r-good\","
+	    "origin=\"manual\"}") != 1);
+	free(t);
+}
+
 /* The agent's listener: GET /metrics only; a bad address fails -n. */
 static void
 test_agent_listener(void **state)
@@ -550,6 +577,7 @@ main(void)
 		cmocka_unit_test(test_flip_behind_then_caught_up),
 		cmocka_unit_test(test_apply_failed_then_cleared),
 		cmocka_unit_test(test_refusal_counted),
+		cmocka_unit_test(test_history_failure_counted),
 		cmocka_unit_test(test_agent_listener),
 		cmocka_unit_test(test_listener_unprivileged),
 		cmocka_unit_test(test_docs_use_exposed_names),
