@@ -30,6 +30,7 @@
 #include "log.h"
 #include "logwatch.h"
 #include "metricsserve.h"
+#include "netaddr.h"
 #include "privsep.h"
 #include "scan.h"
 #include "sync.h"
@@ -118,6 +119,10 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 		if ((ms = metricsserve_start(cfg->metrics_listen, &err)) == NULL)
 			log_fatalx("%s", strbuf_str(&err));
 		log_info("metrics: serving GET /metrics on %s", cfg->metrics_listen);
+		if (strchr(cfg->metrics_listen, ':') != NULL &&
+		    !netaddr_listen_is_loopback(cfg->metrics_listen))
+			log_warnx("metrics: %s is not loopback: anyone who reaches it reads this node's"
+			    " providers, relays and counters (no token)", cfg->metrics_listen);
 	}
 	if (!once && cfg->logwatch_file[0] != '\0') {
 		if ((q = eventq_start(cfg)) == NULL)

@@ -15,6 +15,9 @@ openssl iproute2 \
 postgresql postgresql-contrib postfix postfix-lmdb postfix-cdb curl \
 sasl2-bin libsasl2-modules \
 prometheus python3"
+# prometheus: for promtool (tests/alerts/test_alert_rules.sh); on a host
+# run by systemd, installing it also starts a Prometheus server on :9090
+# (systemctl disable --now prometheus if it is not wanted).
 
 missing=""
 for p in $PKGS; do
