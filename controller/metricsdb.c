@@ -13,6 +13,7 @@
 #include "db.h"
 
 #define LIMIT_SQL " LIMIT 2001"   /* METRICSDB_MAX_ROWS + 1: tells truncation */
+_Static_assert(METRICSDB_MAX_ROWS == 2000, "LIMIT_SQL and the help text say 2000");
 
 /* A node counts as connected when its agent fetched its feed or reported
  * in the last 90 s, as GET /v1/status says "connected". */

@@ -6,11 +6,13 @@
  * them: these series (nodes, routes, open blocks) come from the database,
  * not from the process, so every controller reports the same values and
  * alert rules may take max() or any one instance. The cost of a scrape is
- * bounded: three indexed queries, each at most METRICSDB_MAX_ROWS rows
+ * bounded: four indexed reads in one read-only snapshot, the lists at most
+ * METRICSDB_MAX_ROWS rows each
  * (the per-item series beyond that are left out; the totals
  * postroute_nodes, postroute_routes and postroute_blocks_open are always
  * whole, and postroute_state_truncated says when something was left
- * out). No history is read.
+ * out). No history is read. api_probe.c adds them to a scrape that
+ * carries a reader's token only: they list the whole fleet.
  *
  * Series (docs/api.md, "Metrics"):
  *   postroute_node_applied_version{node}          absent until a first apply
