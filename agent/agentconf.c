@@ -11,6 +11,7 @@
 
 #include "secretfile.h"
 #include "httpc.h"
+#include "metricsserve.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -46,6 +47,8 @@ const struct config_key agentconf_keys[] = {
 	  "first delay after a failure (doubles, with jitter)" },
 	{ "agent", "retry_max", CONFIG_DURATION, AC(retry_max_ms), "30s", 10, 3600 * SEC, 0, NULL,
 	  "longest delay between retries" },
+	{ "agent", "metrics_listen", CONFIG_STRING, AC(metrics_listen), "", 0, 0, 0, NULL,
+	  "serve GET /metrics on PORT (127.0.0.1) or HOST:PORT (numeric); empty: off" },
 	{ "postfix", "config_directory", CONFIG_STRING, AC(config_directory), "/etc/postfix", 0, 0, 0, NULL,
 	  "Postfix configuration directory (postfix -c, postmap -c)" },
 	{ "postfix", "command_directory", CONFIG_STRING, AC(command_directory), "/usr/sbin", 0, 0, 0, NULL,
@@ -173,6 +176,17 @@ ac_absolute(const char *path, const char *sec, const char *key, const char *v, s
 		strbuf_appendf(err, "%s: [%s] %s: \"%.200s\" is not an absolute path\n", path, sec, key, v);
 }
 
+static void
+ac_metrics_listen(const struct agent_config *cfg, const char *path, struct strbuf *err)
+{
+	struct sockaddr_storage ss;
+	struct strbuf e = STRBUF_INIT;
+
+	if (cfg->metrics_listen[0] != '\0' && metricsserve_listen(cfg->metrics_listen, &ss, &e) != 0)
+		strbuf_appendf(err, "%s: %s\n", path, strbuf_str(&e));
+	strbuf_release(&e);
+}
+
 int
 agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 {
@@ -201,6 +215,7 @@ agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 	ac_absolute(path, "agent", "ca_file", cfg->ca_file, err);
 	ac_absolute(path, "agent", "client_cert", cfg->client_cert, err);
 	ac_absolute(path, "agent", "client_key", cfg->client_key, err);
+	ac_metrics_listen(cfg, path, err);
 	ac_read_token(cfg, path, err);
 	ac_read_tls(cfg, path, err);
 	return err->len > before ? -1 : 0;

@@ -47,6 +47,7 @@ struct agent_config {
 	long long poll_wait_ms;
 	long long retry_min_ms;
 	long long retry_max_ms;
+	char *metrics_listen;     /* "" off, "PORT" (loopback) or "HOST:PORT" */
 	/* [postfix] */
 	char *config_directory;
 	char *command_directory;

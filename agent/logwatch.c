@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "agentmetrics.h"
 #include "catalogue.h"
 #include "classify.h"
 #include "datafile.h"
@@ -75,6 +76,7 @@ static void
 logwatch_emit(struct logwatch *lw, json_t *ev)
 {
 	lw->mine.events++;
+	agentmetrics_event_queued();
 	eventq_push(lw->q, ev);
 }
 
@@ -153,7 +155,9 @@ logwatch_line(const char *line, size_t len, void *arg)
 		return;
 	if (atomic_load_explicit(&lw->gen, memory_order_relaxed) != lw->applied_gen)
 		logwatch_rebuild_catalogue(lw);   /* a new feed: before this line */
-	switch (delivery_read(line, len, &lw->clk, lw->vol, lw->cat, lw->cls, &d)) {
+	enum maillog_kind kind = delivery_read(line, len, &lw->clk, lw->vol, lw->cat, lw->cls, &d);
+	agentmetrics_line(kind == MAILLOG_REJECT ? 0 : d.rec.ts);
+	switch (kind) {
 	case MAILLOG_REJECT:
 		lw->mine.rejected++;
 		return;
@@ -163,6 +167,8 @@ logwatch_line(const char *line, size_t len, void *arg)
 		return;
 	}
 	lw->mine.deliveries++;
+	agentmetrics_delivery(d.provider, maillog_status_name(d.rec.status),
+	    classify_class_name(d.res.cls));
 	if (d.how != CATALOGUE_NONE && logwatch_via_route(lw, &d.rec))
 		d.how = CATALOGUE_ELSEWHERE;
 	if (d.rec.status != MAILLOG_STATUS_SENT)

@@ -23,11 +23,14 @@
 #include <string.h>
 
 #include "agentconf.h"
+#include "agentmetrics.h"
 #include "confpath.h"
 #include "httpc.h"
 #include "eventq.h"
 #include "log.h"
 #include "logwatch.h"
+#include "metricsserve.h"
+#include "netaddr.h"
 #include "privsep.h"
 #include "scan.h"
 #include "sync.h"
@@ -106,13 +109,25 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 	struct strbuf err = STRBUF_INIT;
 	struct eventq *q = NULL;
 	struct logwatch *lw = NULL;
+	struct metricsserve *ms = NULL;
 	int rc = 0;
 
 	if (sync_init(&s, cfg, priv_fd, &main_stop, &main_wake, &err) != 0)
 		log_fatalx("state: %s", strbuf_str(&err));
+	/* after privsep_start: the listener runs in the unprivileged process */
+	if (!once && cfg->metrics_listen[0] != '\0') {
+		if ((ms = metricsserve_start(cfg->metrics_listen, &err)) == NULL)
+			log_fatalx("%s", strbuf_str(&err));
+		log_info("metrics: serving GET /metrics on %s", cfg->metrics_listen);
+		if (strchr(cfg->metrics_listen, ':') != NULL &&
+		    !netaddr_listen_is_loopback(cfg->metrics_listen))
+			log_warnx("metrics: %s is not loopback: anyone who reaches it reads this node's"
+			    " providers, relays and counters (no token)", cfg->metrics_listen);
+	}
 	if (!once && cfg->logwatch_file[0] != '\0') {
 		if ((q = eventq_start(cfg)) == NULL)
 			log_fatalx("logwatch: cannot start");
+		agentmetrics_set_eventq(q);
 		if ((lw = logwatch_start(cfg, q, &err)) == NULL)
 			log_fatalx("%s", strbuf_str(&err));
 		s.on_feed = main_on_feed;
@@ -123,6 +138,8 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 		rc = r == SYNC_APPLIED || r == SYNC_CURRENT ? 0 : 1;
 	} else {
 		sync_run(&s);
+		ms = metricsserve_stop(ms);
+		agentmetrics_set_eventq(NULL);
 		lw = logwatch_stop(lw);
 		q = eventq_stop(q, 2000);
 		log_info("stopped");

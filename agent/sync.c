@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentmetrics.h"
 #include "apply.h"
 #include "holdmap.h"
 #include "log.h"
@@ -63,6 +64,7 @@ sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
 	    holdsince_load(cfg->state_dir, &s->hs, err) != 0)
 		return -1;
 	feed_client_from_config(&s->fc, cfg, sync_abort_cb, s);
+	agentmetrics_set_applied(s->st.version);
 	return 0;
 }
 
@@ -131,6 +133,7 @@ sync_report_set(struct sync *s, long long version, const char *status, const cha
 	s->rep.error = error ? sync_clean(error) : NULL;
 	for (int i = 0; i < D_COUNT; i++)
 		s->rep.dur[i] = dur ? dur[i] : -1;
+	agentmetrics_apply(status, s->st.version, sync_dur_names, dur, D_COUNT);
 }
 
 /* Sends the report still owed; 0 when none is left. */

@@ -4,6 +4,7 @@
 #include "netaddr.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,4 +59,32 @@ netaddr_listen_is_loopback(const char *listen)
 		return 0;
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
 	return netaddr_is_loopback(host);
+}
+
+int
+netaddr_listen_resolve(const char *listen, const char *what, struct sockaddr_storage *ss,
+    struct strbuf *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	size_t hl;
+
+	if (colon == NULL || colon == listen) {
+		strbuf_appendf(err, "%s: \"%s\" is not host:port", what, listen);
+		return -1;
+	}
+	hl = (size_t)(colon - listen);
+	if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)hl - 2, listen + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hl, listen);
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL) {
+		strbuf_appendf(err, "%s: \"%s\" is not a numeric address and port", what, listen);
+		return -1;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return 0;
 }

@@ -13,10 +13,17 @@
 
 #include <sys/socket.h>
 
+#include "strbuf.h"
+
 /* host: a name, a numeric IPv4 or IPv6 address, or [IPv6]. 1 or 0. */
 int netaddr_is_loopback(const char *host);
 
 /* listen: "host:port" or "[v6]:port", as [server] listen. 1 or 0. */
 int netaddr_listen_is_loopback(const char *listen);
+
+/* listen: numeric "host:port" or "[v6]:port" into *ss (nothing resolved by
+ * name). 0, or -1 with "WHAT: ..." in err. */
+int netaddr_listen_resolve(const char *listen, const char *what, struct sockaddr_storage *ss,
+    struct strbuf *err);
 
 #endif

@@ -19,6 +19,9 @@
 #define READERS (R(ROLE_ADMIN) | R(ROLE_OPERATOR) | R(ROLE_VIEWER))
 #define WRITERS (R(ROLE_ADMIN) | R(ROLE_OPERATOR))
 #define PUBLIC 0u
+/* No token needed; one that is sent is checked against the roles, and the
+ * handler then gives more (GET /metrics: the routing state). */
+#define TOKEN_OPTIONAL (1u << 30)
 
 struct endpoint {
 	const char *method;
@@ -32,7 +35,7 @@ struct endpoint {
 static const struct endpoint endpoints[] = {
 	{ "GET", "/healthz", PUBLIC, -1, api_healthz, NULL },
 	{ "GET", "/readyz", PUBLIC, -1, api_readyz, NULL },
-	{ "GET", "/metrics", PUBLIC, -1, api_metrics, NULL },
+	{ "GET", "/metrics", TOKEN_OPTIONAL | READERS, -1, api_metrics, NULL },
 	{ "GET", "/v1/nodes/{}/transport", READERS | R(ROLE_AGENT), 2, api_feed, NULL },
 	{ "POST", "/v1/nodes/{}/report", R(ROLE_ADMIN) | R(ROLE_AGENT), 2, api_report, NULL },
 	{ "GET", "/v1/routes", READERS, -1, api_routes_list, NULL },
@@ -115,7 +118,7 @@ api_authorize(struct app *app, struct http_request *req, const struct endpoint *
 	double now = longpoll_now();
 	int found, wait;
 
-	if (e->roles == PUBLIC)
+	if (e->roles == PUBLIC || ((e->roles & TOKEN_OPTIONAL) && api_bearer(req) == NULL))
 		return 0;
 	if ((wait = addrlimit_blocked(app->authfail, addr, now)) > 0) {
 		api_error(rep, 429, "Authorization: too many refused tokens from this address;"

@@ -174,12 +174,14 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
 	struct change ch = { c, req->token.name, NULL, req->request_id, 0, NULL, 0 };
 	struct strbuf summary = STRBUF_INIT, key = STRBUF_INIT;
 	PGresult *fail = NULL;
+	struct policy_outcome outcome = { NULL, NULL };
 	const char *p[] = { ev->node, ev->at };
 	char *at = NULL;
 	int rc;
 
 	if (ev->at != NULL && api_event_at(c, ev, &at, rep) != 0)
 		goto out;
+	ev->outcome = &outcome;
 	if (change_begin(&ch) != 0) {
 		api_db_error(rep, c, ch.error, "event");
 		goto out;
@@ -192,6 +194,8 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
 	else if (policy_handle(&ch, app->settings, ev, &summary, &key) != 0 || change_end(&ch, 1) != 0)
 		api_db_error(rep, c, ch.error, "event");
 	else {
+		if (outcome.action != NULL)
+			metrics_count_policy(outcome.action, outcome.reason);
 		if (summary.len > 0)
 			notify_send(app->notify, strbuf_str(&key), strbuf_str(&summary));
 		api_json(rep, 200, json_pack("{s:I, s:s}", "version", (json_int_t)ch.version,

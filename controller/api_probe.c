@@ -1,10 +1,12 @@
 /*
- * api_probe.c: /healthz, /readyz and /metrics (no token needed).
+ * api_probe.c: /healthz, /readyz and /metrics (no token needed; with a
+ * reader's token, /metrics adds the routing state: metricsdb.h).
  */
 #include <stdlib.h>
 
 #include "api_handlers.h"
 #include "metrics.h"
+#include "metricsdb.h"
 #include "xalloc.h"
 
 static void
@@ -43,8 +45,12 @@ api_metrics(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	(void)app, (void)req;
 	metrics_render(&sb);
+	if (req->token.name[0] != '\0') {   /* a reader's token: the routing state too */
+		PGconn *c = db_acquire(app->pool);
+		metricsdb_render(c, &sb);
+		db_release(app->pool, c);
+	}
 	api_text(rep, 200, strbuf_detach(&sb));
 	rep->content_type = "text/plain; version=0.0.4";
 	return API_DONE;

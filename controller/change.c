@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "metrics.h"
 
 static int
 change_fail(struct change *ch, PGresult *r)
@@ -79,8 +80,10 @@ change_note(struct change *ch, const struct change_row *row)
 	    " before, after, reason, request_id, version)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, nullif($10, ''), $11, $12)",
 	    12, p);
-	if (!db_ok(r))
+	if (!db_ok(r)) {
+		metrics_count_history_failure();
 		return change_fail(ch, r);
+	}
 	PQclear(r);
 	return 0;
 }
@@ -90,8 +93,11 @@ change_end(struct change *ch, int commit)
 {
 	PGresult *r = db_query(ch->conn, commit ? "COMMIT" : "ROLLBACK", 0, NULL);
 
-	if (!db_ok(r) || (commit && strcmp(PQcmdStatus(r), "COMMIT") != 0))
+	if (!db_ok(r) || (commit && strcmp(PQcmdStatus(r), "COMMIT") != 0)) {
+		if (commit)
+			metrics_count_history_failure();   /* every change writes history */
 		return change_fail(ch, r);
+	}
 	PQclear(r);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "api.h"
 #include "log.h"
 #include "metrics.h"
+#include "netaddr.h"
 #include "tls.h"
 #include "xalloc.h"
 
@@ -94,6 +95,7 @@ http_request_new(struct app *app, struct MHD_Connection *conn, const char *url,
 	req->app = app;
 	req->conn = conn;
 	req->endpoint = -1;
+	req->started = longpoll_now();
 	snprintf(req->method, sizeof(req->method), "%s", method);
 	req->path = xstrdup(url);
 	http_split(req);
@@ -136,7 +138,7 @@ http_send(struct http_request *req, struct http_reply *rep)
 	}
 	ret = MHD_queue_response(req->conn, (unsigned)rep->status, r);
 	MHD_destroy_response(r);
-	metrics_count_request(req->endpoint, rep->status);
+	metrics_observe_request(req->endpoint, rep->status, longpoll_now() - req->started);
 	return ret;
 }
 
@@ -291,33 +293,6 @@ http_log(void *cls, const char *fmt, va_list ap)
 	log_warnx("http: %s", text);
 }
 
-static int
-http_resolve(const char *listen, struct sockaddr_storage *ss, struct strbuf *err)
-{
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai = NULL;
-	char host[256];
-	const char *colon = strrchr(listen, ':');
-	size_t hl;
-
-	if (colon == NULL || colon == listen) {
-		strbuf_appendf(err, "[server] listen: \"%s\" is not host:port", listen);
-		return -1;
-	}
-	hl = (size_t)(colon - listen);
-	if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']')
-		snprintf(host, sizeof(host), "%.*s", (int)hl - 2, listen + 1);
-	else
-		snprintf(host, sizeof(host), "%.*s", (int)hl, listen);
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL) {
-		strbuf_appendf(err, "[server] listen: \"%s\" is not a numeric address and port", listen);
-		return -1;
-	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	return 0;
-}
-
 struct MHD_Daemon *
 http_start(struct app *app, struct strbuf *err)
 {
@@ -328,7 +303,7 @@ http_start(struct app *app, struct strbuf *err)
 	struct MHD_OptionItem tls_opts[TLS_MHD_OPTIONS];
 	struct MHD_Daemon *d;
 
-	if (http_resolve(s->listen, &ss, err) != 0)
+	if (netaddr_listen_resolve(s->listen, "[server] listen", &ss, err) != 0)
 		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

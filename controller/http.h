@@ -46,6 +46,7 @@ struct http_request {
 	int nul_in_url;                /* the raw URL holds %00 */
 	const char *tls_refused;       /* why the client certificate is refused, or NULL */
 	int endpoint;                  /* metrics label index, -1 unknown */
+	double started;                /* longpoll_now() at arrival, for its duration */
 	const void *route_arg;         /* the endpoint's argument, for shared handlers */
 	char request_id[48];
 	struct token_info token;

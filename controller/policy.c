@@ -16,11 +16,18 @@
 
 /* Records a decision (or refusal) with its evidence: a note, which bumps
  * no version by itself (a flip's route.set did already); limit names the
- * [policy] key that refused, or NULL. */
+ * [policy] key that refused, or NULL. why is the reason the metrics count
+ * it under (metrics.h) when no limit refused. */
 static int
 policy_decision(struct change *ch, const struct policy_event *ev, const char *action,
-    const char *text, const char *relay, const char *limit)
+    const char *text, const char *relay, const char *limit, const char *why)
 {
+	int flip = strcmp(action, "policy.flip") == 0;
+
+	if (ev->outcome != NULL) {
+		ev->outcome->action = flip ? "flip" : "refused";
+		ev->outcome->reason = limit != NULL && !flip ? limit : why;
+	}
 	json_t *evidence = json_loads(ev->evidence ? ev->evidence : "null", JSON_DECODE_ANY, NULL);
 	json_t *after = json_pack("{s:s, s:o?}", "decision", text, "evidence", evidence);
 	char *doc, *object = xasprintf("%s/%s", ev->node, ev->provider);
@@ -282,7 +289,8 @@ policy_on_server(struct change *ch, const struct settings *s, const struct polic
 		    origin ? origin : "a", ev->provider, json_string_value(json_object_get(r, "relay")));
 		json_decref(r);
 		free(route);
-		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL, NULL);
+		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL, NULL,
+		    "route_exists");
 	}
 	if ((rc = policy_guards(ch, s, ev->provider, &why, &limit)) == 0 &&
 	    (relay = policy_pick_relay(ch, s, ev->provider, NULL, &why, &limit, &rc)) == NULL &&
@@ -296,14 +304,16 @@ policy_on_server(struct change *ch, const struct settings *s, const struct polic
 		strbuf_appendf(summary, "%s; no change made%s.", strbuf_str(&why),
 		    limit ? ", act by hand" : "");
 		strbuf_release(&why);
-		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL, limit);
+		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL, limit,
+		    "no_healthy_relay");
 	}
 	strbuf_release(&why);
 	rc = policy_route(ch, s, ev, ev->node, relay, NULL, &ttl);
 	if (rc == 0) {
 		strbuf_appendf(summary, "failed over: %s on %s now goes through relay %s for %lldh%02lldm.",
 		    ev->provider, ev->node, relay, ttl / 3600, ttl % 3600 / 60);
-		rc = policy_decision(ch, ev, "policy.flip", strbuf_str(summary), relay, NULL);
+		rc = policy_decision(ch, ev, "policy.flip", strbuf_str(summary), relay, NULL,
+		    "server_block");
 	}
 	free(relay);
 	return rc;
@@ -344,11 +354,12 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 {
 	const char *p[] = { ev->provider, blocked }, *limit = NULL;
 	PGresult *r;
-	int rc = policy_relay_unconfirmed(ch, s, ev, blocked, summary), moved = 0;
+	int rc = policy_relay_unconfirmed(ch, s, ev, blocked, summary), moved = 0, manual = 0;
+	int stuck = 0;
 
 	if (rc != 0)
 		return rc < 0 ? -1 : policy_decision(ch, ev, "policy.refused", strbuf_str(summary),
-		    blocked, "relay_block_reporters");
+		    blocked, "relay_block_reporters", NULL);
 	r = db_query(ch->conn, "SELECT scope, origin, doc::text FROM route_json"
 	    " WHERE provider = $1 AND relay = $2 ORDER BY scope", 2, p);
 	if (!db_ok(r)) {
@@ -363,6 +374,7 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 		if (strcmp(PQgetvalue(r, i, 1), "manual") == 0) {
 			strbuf_appendf(summary, "manual route %s/%s via %s left as it is: move it by hand. ",
 			    ev->provider, scope, blocked);
+			manual++;
 			continue;
 		}
 		if ((rc = policy_guards(ch, s, ev->provider, &why, &lim)) != 0) {
@@ -376,6 +388,7 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 		char *relay = policy_pick_relay(ch, s, ev->provider, blocked, &why, &lim, &rc);
 		limit = limit ? limit : lim;
 		if (rc == 0 && relay == NULL) {
+			stuck++;
 			if (lim != NULL)
 				strbuf_appendf(summary, "%s/%s stays on %s: %s. ", ev->provider, scope, blocked,
 				    strbuf_str(&why));
@@ -395,7 +408,8 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 	if (summary->len == 0)
 		strbuf_appendf(summary, "no route of %s goes through %s; nothing to move.", ev->provider, blocked);
 	return policy_decision(ch, ev, moved ? "policy.flip" : "policy.refused", strbuf_str(summary),
-	    blocked, limit);
+	    blocked, limit, moved ? "relay_block" : stuck ? "no_healthy_relay" :
+	    manual ? "manual_route" : "nothing_to_move");
 }
 
 /*
@@ -437,7 +451,8 @@ policy_block(struct change *ch, const struct settings *s, const struct policy_ev
 		strbuf_appendf(&what, "provider %s is not configured in the controller: add it"
 		    " (postroute provider add) so that automation can route it; no change made.",
 		    ev->provider);
-		rc = policy_decision(ch, ev, "policy.refused", strbuf_str(&what), NULL, NULL);
+		rc = policy_decision(ch, ev, "policy.refused", strbuf_str(&what), NULL, NULL,
+		    "unknown_provider");
 	} else if (relay != NULL && relay[0] != '\0')
 		rc = policy_on_relay(ch, s, ev, relay, &what);
 	else
@@ -534,6 +549,8 @@ policy_hold(struct change *ch, const struct settings *s, const struct policy_eve
 		ch->actor = "policy";
 		rc = senderhold_add(ch, ev->sender, "auto", reason, &doc);
 		ch->actor = actor;
+		if (rc == 1 && ev->outcome != NULL)
+			ev->outcome->action = "hold", ev->outcome->reason = "surge";
 	}
 	if (rc < 0)
 		goto out;

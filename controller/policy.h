@@ -53,6 +53,13 @@
 #include "settings.h"
 #include "strbuf.h"
 
+/* What the policy decided about one event, for the metrics
+ * (metrics_count_policy): action "flip", "refused" or "hold" and its
+ * reason, static strings; action NULL when it decided nothing. */
+struct policy_outcome {
+	const char *action, *reason;
+};
+
 struct policy_event {
 	const char *type;          /* "block", "clear", "volume" */
 	const char *node;
@@ -68,6 +75,7 @@ struct policy_event {
 	long long client_ips;      /* volume, when has_client_ips */
 	long long deferred, bounced; /* volume: this interval's, or -1 */
 	int has_rate, has_baseline, has_client_ips;
+	struct policy_outcome *outcome;   /* may be NULL: else told the decision */
 };
 
 /* Applies the event. Appends to summary what on-call should read ("" when

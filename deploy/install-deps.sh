@@ -21,7 +21,11 @@ openssl iproute2 \
 postgresql postgresql-contrib postfix postfix-lmdb postfix-cdb curl \
 sasl2-bin libsasl2-modules \
 libsystemd-dev \
-debhelper dpkg-dev fakeroot lintian systemd init-system-helpers bash-completion"
+debhelper dpkg-dev fakeroot lintian systemd init-system-helpers bash-completion \
+prometheus python3"
+# prometheus: for promtool (tests/script/test_alert_rules.sh); on a host
+# run by systemd, installing it also starts a Prometheus server on :9090
+# (systemctl disable --now prometheus if it is not wanted).
 
 missing=""
 for p in $PKGS; do

@@ -266,7 +266,7 @@ test_probes_and_paths(void **state)
 	expect("GET", "/healthz", NULL, NULL, 200, NULL);
 	expect("GET", "/readyz", NULL, NULL, 200, NULL);
 	assert_int_equal(tl_http("GET", url, NULL, NULL, NULL, &raw), 200);
-	assert_non_null(strstr(raw, "postroute_http_requests_total{endpoint=\"GET /healthz\",status=\"200\"}"));
+	assert_non_null(strstr(raw, "postroute_http_requests_total{endpoint=\"GET /healthz\",code=\"200\"}"));
 	assert_non_null(strstr(raw, "postroute_routing_version "));
 	assert_non_null(strstr(raw, "postroute_build_info{version="));
 	free(raw), free(url);

@@ -196,7 +196,7 @@ test_rate_limit_per_token(void **state)
 	assert_int_equal(tl_http("GET", url, NULL, NULL, NULL, &raw), 200);
 	if (strstr(raw, "\npostroute_events_rate_limited_total 3\n") == NULL)
 		fail_msg("/metrics lacks postroute_events_rate_limited_total 3:\n%s", raw);
-	if (strstr(raw, "endpoint=\"POST /v1/events\",status=\"429\"} 3\n") == NULL)
+	if (strstr(raw, "endpoint=\"POST /v1/events\",code=\"429\"} 3\n") == NULL)
 		fail_msg("/metrics does not count the 429s of POST /v1/events:\n%s", raw);
 	free(raw), free(url), free(a), free(b);
 }
