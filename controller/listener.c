@@ -26,17 +26,39 @@ struct listener {
 	double next_connect;
 	unsigned long ticks;
 	int warned_roles;       /* the role warning was logged */
+	unsigned long seen_connects;   /* db_pool_connects at the last attempt */
+	char last_error[512];   /* the last reason logged for not listening */
+	double logged_at;
 };
+
+/* Logs why the LISTEN connection could not be made, unless the same
+ * reason was logged within the last 30 s (the retries go on quietly). */
+static void
+listener_connect_failed(struct listener *l, const char *why)
+{
+	double now = longpoll_now();
+
+	if (strcmp(why, l->last_error) == 0 && now - l->logged_at < 30.0)
+		return;
+	log_warnx("listener: cannot listen: %s (retrying; feeds wait on the last version read)", why);
+	snprintf(l->last_error, sizeof(l->last_error), "%s", why);
+	l->logged_at = now;
+}
 
 static int
 listener_connect(struct listener *l)
 {
 	struct strbuf err = STRBUF_INIT;
 	const struct settings *s = l->app->settings;
+	int failed;
 
+	l->seen_connects = db_pool_connects(l->app->pool);
 	l->conn = db_connect(s->conninfo, s->statement_timeout_ms, &err);
-	if (l->conn == NULL || db_exec(l->conn, "LISTEN postroute_version", 0, NULL) != 0) {
-		log_warnx("listener: cannot listen: %s", l->conn ? PQerrorMessage(l->conn) : strbuf_str(&err));
+	failed = l->conn == NULL || db_exec(l->conn, "LISTEN postroute_version", 0, NULL) != 0;
+	if (failed && l->conn != NULL)
+		db_error_line(l->conn, &err);
+	if (failed) {
+		listener_connect_failed(l, strbuf_str(&err));
 		if (l->conn != NULL)
 			PQfinish(l->conn);
 		l->conn = NULL;
@@ -44,6 +66,7 @@ listener_connect(struct listener *l)
 		return -1;
 	}
 	strbuf_release(&err);
+	l->last_error[0] = '\0';
 	if (!l->warned_roles && grants_history_writable(l->conn) == 1) {
 		log_warnx("database role \"%s\" may rewrite history (it owns the table or may update, "
 		    "delete or truncate it): history is protected only by its trigger; run postrouted "
@@ -103,7 +126,11 @@ listener_refresh(struct listener *l)
 static void
 listener_lost(struct listener *l, double now)
 {
-	log_warnx("listener: database connection lost: %s", PQerrorMessage(l->conn));
+	struct strbuf err = STRBUF_INIT;
+
+	db_error_line(l->conn, &err);
+	log_warnx("listener: database connection lost: %s", strbuf_str(&err));
+	strbuf_release(&err);
 	PQfinish(l->conn);
 	l->conn = NULL;
 	metrics_set_db_up(0);
@@ -111,10 +138,19 @@ listener_lost(struct listener *l, double now)
 	l->backoff = 0.1;
 }
 
+/*
+ * Tries to listen again when the backoff allows, or at once when the
+ * request pool has connected since the last attempt (the database, or a
+ * promoted standby, answers again). Once listening, the snapshot is read
+ * again and every waiting feed whose version differs from it is woken:
+ * notifications sent while nobody listened are lost, versions are not.
+ */
 static void
 listener_try_connect(struct listener *l, double now)
 {
-	if (now < l->next_connect)
+	char where[300];
+
+	if (now < l->next_connect && db_pool_connects(l->app->pool) == l->seen_connects)
 		return;
 	if (listener_connect(l) != 0) {
 		l->backoff = l->backoff < 0.1 ? 0.1 : l->backoff * 2 > 5 ? 5 : l->backoff * 2;
@@ -123,7 +159,8 @@ listener_try_connect(struct listener *l, double now)
 	}
 	if (l->backoff > 0) {
 		metrics_count_listen_reconnect();
-		log_info("listener: database connection re-established");
+		log_info("listener: database connection re-established (%s); re-reading the routing"
+		    " version", db_server(l->conn, where, sizeof(where)));
 	}
 	l->backoff = 0;
 	metrics_set_db_up(1);
@@ -259,7 +296,8 @@ listener_main(void *arg)
 			listener_try_connect(l, now);
 		if (l->conn != NULL) {
 			struct pollfd p = { PQsocket(l->conn), POLLIN, 0 };
-			if (poll(&p, 1, 100) > 0 && PQconsumeInput(l->conn) == 0)
+			if (poll(&p, 1, 100) > 0 &&
+			    (PQconsumeInput(l->conn) == 0 || PQstatus(l->conn) != CONNECTION_OK))
 				listener_lost(l, now);
 			else
 				listener_drain(l);

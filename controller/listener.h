@@ -10,9 +10,12 @@
  * wake-up.
  *
  * A lost connection is noticed (PQconsumeInput fails, or the socket
- * closes), re-established with exponential backoff up to 5 s, and treated
- * as "something may have changed": the snapshot is re-read and waiters it
- * satisfies are woken.
+ * closes; TCP keepalives for a server that vanished without closing it),
+ * re-established with exponential backoff up to 5 s, or at once when the
+ * request pool connected meanwhile (the database, or a standby promoted in
+ * its place, answers again), and treated as "something may have changed":
+ * notifications sent while nobody listened are lost, so the snapshot is
+ * re-read and the waiters whose version differs from it are woken.
  */
 #ifndef POSTROUTE_LISTENER_H
 #define POSTROUTE_LISTENER_H
