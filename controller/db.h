@@ -81,7 +81,7 @@ void db_release(struct db_pool *p, PGconn *c);
  * a change tells another thread that the database answers again. */
 unsigned long db_pool_connects(struct db_pool *p);
 
-#define DB_RETRY_MS 200
+#define DB_RETRY_MS 100
 
 /* PQexecParams in text mode; never NULL (libpq returns an error result). */
 PGresult *db_query(PGconn *c, const char *sql, int nparams, const char *const *params);
