@@ -149,6 +149,13 @@ pgpair_promote(struct pgpair *p)
 	    "promote", NULL);
 }
 
+void
+pgpair_promote_start(struct pgpair *p)
+{
+	pgpair_run(p->log[PGPAIR_STANDBY], "pg_ctl", "-D", p->data[PGPAIR_STANDBY], "-W", "promote",
+	    NULL);
+}
+
 struct pgpair_replay {
 	char *standby;
 	char *sql;

@@ -36,6 +36,9 @@ struct pgpair {
 struct pgpair *pgpair_start(void);
 void pgpair_kill_primary(struct pgpair *p);
 void pgpair_promote(struct pgpair *p);
+/* Only signals the promotion (pg_ctl promote -W): the caller watches for
+ * its end itself (pg_is_in_recovery() turning false). */
+void pgpair_promote_start(struct pgpair *p);
 void pgpair_await_replay(struct pgpair *p);
 void pgpair_free(struct pgpair *p);
 
