@@ -29,6 +29,8 @@ struct listener {
 	unsigned long seen_connects;   /* db_pool_connects at the last attempt */
 	char last_error[512];   /* the last reason logged for not listening */
 	double logged_at;
+	long long ahead;        /* housekeeper: a version above the published one, last second */
+	atomic_int relisten;    /* the housekeeper asks for a new LISTEN connection */
 };
 
 /* Logs why the LISTEN connection could not be made, unless the same
@@ -123,6 +125,17 @@ listener_refresh(struct listener *l)
 	strbuf_release(&err);
 }
 
+/* Closes the LISTEN connection; the next loop connects again. */
+static void
+listener_drop(struct listener *l, double now)
+{
+	PQfinish(l->conn);
+	l->conn = NULL;
+	metrics_set_db_up(0);
+	l->next_connect = now;
+	l->backoff = 0.1;
+}
+
 static void
 listener_lost(struct listener *l, double now)
 {
@@ -131,11 +144,7 @@ listener_lost(struct listener *l, double now)
 	db_error_line(l->conn, &err);
 	log_warnx("listener: database connection lost: %s", strbuf_str(&err));
 	strbuf_release(&err);
-	PQfinish(l->conn);
-	l->conn = NULL;
-	metrics_set_db_up(0);
-	l->next_connect = now;
-	l->backoff = 0.1;
+	listener_drop(l, now);
 }
 
 /*
@@ -292,6 +301,8 @@ listener_main(void *arg)
 
 	while (!atomic_load(&l->stop)) {
 		double now = longpoll_now();
+		if (atomic_exchange(&l->relisten, 0) && l->conn != NULL)
+			listener_drop(l, now);
 		if (l->conn == NULL)
 			listener_try_connect(l, now);
 		if (l->conn != NULL) {
@@ -309,7 +320,47 @@ listener_main(void *arg)
 	return NULL;
 }
 
-/* Expiry, presence and stale nodes, once a second, on a pool connection. */
+/*
+ * The net under notifications, once a second on a pool connection: a
+ * database version above the published one twice in a row (the first time
+ * its notification may be on its way) means notifications are not
+ * arriving, e.g. the LISTEN connection hangs on a server that vanished
+ * without closing it while the pool moved to a promoted standby. The
+ * snapshot is then read and published from here, and the listener told to
+ * connect again.
+ */
+static void
+listener_watch_version(struct listener *l)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct snapshot *cur = longpoll_current(l->app->longpoll), *s = NULL;
+	PGconn *c = db_acquire(l->app->pool);
+	PGresult *fail = NULL;
+	char *v = NULL;
+	long long db = -1;
+
+	if (db_one(c, "SELECT version FROM routing_version", 0, NULL, &v, &fail) == 1 && v != NULL)
+		db = atoll(v);
+	if (cur != NULL && db > cur->version && l->ahead > cur->version) {
+		log_warnx("listener: routing version %lld was not notified within a second: reading it"
+		    " without the notification and listening again", db);
+		if ((s = snapshot_load(c, &err)) != NULL && s->version > cur->version)
+			longpoll_publish(l->app->longpoll, s);
+		else
+			snapshot_free(s);
+		atomic_store(&l->relisten, 1);
+		db = -1;
+	}
+	l->ahead = cur != NULL && db > cur->version ? db : -1;
+	db_release(l->app->pool, c);
+	longpoll_release(l->app->longpoll, cur);
+	PQclear(fail);
+	free(v);
+	strbuf_release(&err);
+}
+
+/* Expiry, presence and stale nodes, and the version check, once a second,
+ * on pool connections. */
 static void *
 listener_housekeeper(void *arg)
 {
@@ -320,6 +371,7 @@ listener_housekeeper(void *arg)
 		if (now >= l->next_housekeeping) {
 			l->next_housekeeping = now + 1.0;
 			listener_housekeeping(l);
+			listener_watch_version(l);
 		}
 		poll(NULL, 0, 100);
 	}

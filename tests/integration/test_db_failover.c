@@ -11,7 +11,8 @@
  * waiting feed wakes and the agent applies the new version, and the
  * history chain still verifies. While no primary answers, a flip is a
  * prompt 503. A controller given only the standby refuses writes with a
- * 503 that says so, and writes nothing.
+ * 503 that says so, and writes nothing. A version committed without its
+ * notification still wakes the waiting agent.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -400,6 +401,47 @@ test_failover(void **state)
 	clirun_free(&r);
 }
 
+struct applied_arg {
+	long long version;
+};
+
+static int
+node_applied(void *arg)
+{
+	struct applied_arg *a = arg;
+	json_t *j = NULL;
+	int ok = tl_api(ctl, "GET", "/v1/nodes/mx01", ctl->admin, NULL, &j) == 200 &&
+	    json_integer_value(json_object_get(j, "applied_version")) >= a->version;
+
+	json_decref(j);
+	return ok;
+}
+
+/* Versions, not notifications: a version committed without its NOTIFY
+ * (triggers off for the session, as replication would apply it) still
+ * reaches the waiting agent, through the once-a-second version check. */
+static void
+test_missed_notification(void **state)
+{
+	json_t *j = tl_api_ok(ctl, "GET", "/v1/routes", ctl->admin, NULL);
+	struct applied_arg a = { json_integer_value(json_object_get(j, "version")) + 1 };
+	char *su = xasprintf("host=127.0.0.1 port=%d dbname=" DB " user=postgres",
+	    pair->port[PGPAIR_STANDBY]);     /* the primary since test_failover */
+
+	(void)state;
+	json_decref(j);
+	assert_true(tl_wait_for(feed_waiting, NULL, 15000));
+	long wakeups = metric(ctl, "postroute_feed_wakeups_total");
+	free(tl_sql(su, "SET session_replication_role = replica;"
+	    " UPDATE routing_version SET version = version + 1"));
+	if (!tl_wait_for(node_applied, &a, 20000))
+		fail_msg("version %lld, committed without a notification, was not applied; log:\n%s",
+		    a.version, ctl_log(ctl));
+	assert_true(metric(ctl, "postroute_feed_wakeups_total") > wakeups);
+	expect_in_log(ctl, "was not notified within a second");
+	free(su);
+}
+
 int
 main(void)
 {
@@ -408,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_standby_only_read_write),
 		cmocka_unit_test(test_standby_only_any),
 		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_missed_notification),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
