@@ -130,7 +130,8 @@ check: deps
 	tests/run.sh $(BINDIR):$(O)/tests build/asan/bin:build/asan/tests
 
 bench: deps
-	$(MAKE) all tests $(O)/bench/feed_fanout $(O)/bench/agent_flip $(O)/bench/failover
+	$(MAKE) all tests $(O)/bench/feed_fanout $(O)/bench/agent_flip $(O)/bench/failover \
+	    $(O)/bench/dbfailover
 	tests/bench/run.sh
 
 demo: deps

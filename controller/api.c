@@ -134,6 +134,7 @@ api_authorize(struct app *app, struct http_request *req, const struct endpoint *
 	found = token_authenticate(app->pool, secret, app->settings->token_cache_ms, &req->token);
 	if (found < 0) {
 		api_error(rep, 503, "database unavailable");
+		rep->retry_after = 1;
 		return -1;
 	}
 	if (found == 0) {
@@ -246,6 +247,14 @@ api_db_error(struct http_reply *rep, PGconn *c, PGresult *r, const char *what)
 	switch (db_class(c, r)) {
 	case DB_DOWN:
 		api_error(rep, 503, "database unavailable");
+		rep->retry_after = 1;
+		break;
+	case DB_READONLY:
+		/* a string without target_session_attrs=read-write reached a standby */
+		log_warnx("%s: %.*s", what, (int)strcspn(m, "\n"), m);
+		api_error(rep, 503, "%s: the database server is read-only (a standby?); writes wait"
+		    " for a primary", what);
+		rep->retry_after = 1;
 		break;
 	case DB_CONFLICT:
 		api_error(rep, 409, "%s: conflicting change, try again", what);

@@ -110,6 +110,7 @@ api_feed(struct app *app, struct http_request *req, struct http_reply *rep)
 	if (s == NULL || (has_after && after > s->version && loaded < 0)) {
 		longpoll_release(app->longpoll, s);   /* ahead of us: only the database can say */
 		api_error(rep, 503, "database unavailable");
+		rep->retry_after = 1;
 		return API_DONE;
 	}
 	if (snapshot_node(s, node) == NULL) {

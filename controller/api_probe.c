@@ -30,11 +30,14 @@ api_readyz(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	PGconn *c = db_acquire(app->pool);
 	int ok = db_exec(c, "SELECT 1", 0, NULL) == 0;
+	int ro = ok && db_read_only(c) == 1;
 
 	(void)req;
 	db_release(app->pool, c);
 	if (ok && app->stopping)
 		api_text(rep, 503, xstrdup("stopping\n"));
+	else if (ro)   /* writes would fail: not ready */
+		api_text(rep, 503, xstrdup("database read-only (a standby)\n"));
 	else
 		api_text(rep, ok ? 200 : 503, xstrdup(ok ? "ready\n" : "database unavailable\n"));
 	return API_DONE;

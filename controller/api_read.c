@@ -34,6 +34,7 @@ api_check_time(PGconn *c, const char *v, const char *field, struct http_reply *r
 		PQclear(fail);
 		if (PQstatus(c) != CONNECTION_OK) {
 			api_error(rep, 503, "database unavailable");
+			rep->retry_after = 1;
 			return -1;
 		}
 		api_error(rep, 400, "%s: not a time (use RFC 3339, e.g. 2026-11-27T18:00:00Z)", field);

@@ -26,17 +26,41 @@ struct listener {
 	double next_connect;
 	unsigned long ticks;
 	int warned_roles;       /* the role warning was logged */
+	unsigned long seen_connects;   /* db_pool_connects at the last attempt */
+	char last_error[512];   /* the last reason logged for not listening */
+	double logged_at;
+	long long ahead;        /* housekeeper: a version above the published one, last second */
+	atomic_int relisten;    /* the housekeeper asks for a new LISTEN connection */
 };
+
+/* Logs why the LISTEN connection could not be made, unless the same
+ * reason was logged within the last 30 s (the retries go on quietly). */
+static void
+listener_connect_failed(struct listener *l, const char *why)
+{
+	double now = longpoll_now();
+
+	if (strcmp(why, l->last_error) == 0 && now - l->logged_at < 30.0)
+		return;
+	log_warnx("listener: cannot listen: %s (retrying; feeds wait on the last version read)", why);
+	snprintf(l->last_error, sizeof(l->last_error), "%s", why);
+	l->logged_at = now;
+}
 
 static int
 listener_connect(struct listener *l)
 {
 	struct strbuf err = STRBUF_INIT;
 	const struct settings *s = l->app->settings;
+	int failed;
 
+	l->seen_connects = db_pool_connects(l->app->pool);
 	l->conn = db_connect(s->conninfo, s->statement_timeout_ms, &err);
-	if (l->conn == NULL || db_exec(l->conn, "LISTEN postroute_version", 0, NULL) != 0) {
-		log_warnx("listener: cannot listen: %s", l->conn ? PQerrorMessage(l->conn) : strbuf_str(&err));
+	failed = l->conn == NULL || db_exec(l->conn, "LISTEN postroute_version", 0, NULL) != 0;
+	if (failed && l->conn != NULL)
+		db_error_line(l->conn, &err);
+	if (failed) {
+		listener_connect_failed(l, strbuf_str(&err));
 		if (l->conn != NULL)
 			PQfinish(l->conn);
 		l->conn = NULL;
@@ -44,6 +68,7 @@ listener_connect(struct listener *l)
 		return -1;
 	}
 	strbuf_release(&err);
+	l->last_error[0] = '\0';
 	if (!l->warned_roles && grants_history_writable(l->conn) == 1) {
 		log_warnx("database role \"%s\" may rewrite history (it owns the table or may update, "
 		    "delete or truncate it): history is protected only by its trigger; run postrouted "
@@ -100,10 +125,10 @@ listener_refresh(struct listener *l)
 	strbuf_release(&err);
 }
 
+/* Closes the LISTEN connection; the next loop connects again. */
 static void
-listener_lost(struct listener *l, double now)
+listener_drop(struct listener *l, double now)
 {
-	log_warnx("listener: database connection lost: %s", PQerrorMessage(l->conn));
 	PQfinish(l->conn);
 	l->conn = NULL;
 	metrics_set_db_up(0);
@@ -112,9 +137,29 @@ listener_lost(struct listener *l, double now)
 }
 
 static void
+listener_lost(struct listener *l, double now)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	db_error_line(l->conn, &err);
+	log_warnx("listener: database connection lost: %s", strbuf_str(&err));
+	strbuf_release(&err);
+	listener_drop(l, now);
+}
+
+/*
+ * Tries to listen again when the backoff allows, or at once when the
+ * request pool has connected since the last attempt (the database, or a
+ * promoted standby, answers again). Once listening, the snapshot is read
+ * again and every waiting feed whose version differs from it is woken:
+ * notifications sent while nobody listened are lost, versions are not.
+ */
+static void
 listener_try_connect(struct listener *l, double now)
 {
-	if (now < l->next_connect)
+	char where[300];
+
+	if (now < l->next_connect && db_pool_connects(l->app->pool) == l->seen_connects)
 		return;
 	if (listener_connect(l) != 0) {
 		l->backoff = l->backoff < 0.1 ? 0.1 : l->backoff * 2 > 5 ? 5 : l->backoff * 2;
@@ -123,7 +168,8 @@ listener_try_connect(struct listener *l, double now)
 	}
 	if (l->backoff > 0) {
 		metrics_count_listen_reconnect();
-		log_info("listener: database connection re-established");
+		log_info("listener: database connection re-established (%s); re-reading the routing"
+		    " version", db_server(l->conn, where, sizeof(where)));
 	}
 	l->backoff = 0;
 	metrics_set_db_up(1);
@@ -255,11 +301,14 @@ listener_main(void *arg)
 
 	while (!atomic_load(&l->stop)) {
 		double now = longpoll_now();
+		if (atomic_exchange(&l->relisten, 0) && l->conn != NULL)
+			listener_drop(l, now);
 		if (l->conn == NULL)
 			listener_try_connect(l, now);
 		if (l->conn != NULL) {
 			struct pollfd p = { PQsocket(l->conn), POLLIN, 0 };
-			if (poll(&p, 1, 100) > 0 && PQconsumeInput(l->conn) == 0)
+			if (poll(&p, 1, 100) > 0 &&
+			    (PQconsumeInput(l->conn) == 0 || PQstatus(l->conn) != CONNECTION_OK))
 				listener_lost(l, now);
 			else
 				listener_drain(l);
@@ -271,7 +320,47 @@ listener_main(void *arg)
 	return NULL;
 }
 
-/* Expiry, presence and stale nodes, once a second, on a pool connection. */
+/*
+ * The net under notifications, once a second on a pool connection: a
+ * database version above the published one twice in a row (the first time
+ * its notification may be on its way) means notifications are not
+ * arriving, e.g. the LISTEN connection hangs on a server that vanished
+ * without closing it while the pool moved to a promoted standby. The
+ * snapshot is then read and published from here, and the listener told to
+ * connect again.
+ */
+static void
+listener_watch_version(struct listener *l)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct snapshot *cur = longpoll_current(l->app->longpoll), *s = NULL;
+	PGconn *c = db_acquire(l->app->pool);
+	PGresult *fail = NULL;
+	char *v = NULL;
+	long long db = -1;
+
+	if (db_one(c, "SELECT version FROM routing_version", 0, NULL, &v, &fail) == 1 && v != NULL)
+		db = atoll(v);
+	if (cur != NULL && db > cur->version && l->ahead > cur->version) {
+		log_warnx("listener: routing version %lld was not notified within a second: reading it"
+		    " without the notification and listening again", db);
+		if ((s = snapshot_load(c, &err)) != NULL && s->version > cur->version)
+			longpoll_publish(l->app->longpoll, s);
+		else
+			snapshot_free(s);
+		atomic_store(&l->relisten, 1);
+		db = -1;
+	}
+	l->ahead = cur != NULL && db > cur->version ? db : -1;
+	db_release(l->app->pool, c);
+	longpoll_release(l->app->longpoll, cur);
+	PQclear(fail);
+	free(v);
+	strbuf_release(&err);
+}
+
+/* Expiry, presence and stale nodes, and the version check, once a second,
+ * on pool connections. */
 static void *
 listener_housekeeper(void *arg)
 {
@@ -282,6 +371,7 @@ listener_housekeeper(void *arg)
 		if (now >= l->next_housekeeping) {
 			l->next_housekeeping = now + 1.0;
 			listener_housekeeping(l);
+			listener_watch_version(l);
 		}
 		poll(NULL, 0, 100);
 	}

@@ -5,14 +5,20 @@
  * notification it loads a snapshot and publishes it to the feed, which
  * wakes the waiting requests. It also resumes feeds whose deadline passed
  * (every 100 ms). The other, on pool connections, expires routes whose
- * expires_at passed, records which nodes polled their feed and tells
- * on-call about stale nodes (every second), so none of that delays a
- * wake-up.
+ * expires_at passed, records which nodes polled their feed, tells
+ * on-call about stale nodes and checks the version (every second), so
+ * none of that delays a wake-up.
  *
  * A lost connection is noticed (PQconsumeInput fails, or the socket
- * closes), re-established with exponential backoff up to 5 s, and treated
- * as "something may have changed": the snapshot is re-read and waiters it
- * satisfies are woken.
+ * closes; TCP keepalives for a server that vanished without closing it),
+ * re-established with exponential backoff up to 5 s, or at once when the
+ * request pool connected meanwhile (the database, or a standby promoted in
+ * its place, answers again), and treated as "something may have changed":
+ * notifications sent while nobody listened are lost, so the snapshot is
+ * re-read and the waiters whose version differs from it are woken. The
+ * housekeeper also reads the version through the pool every second: one
+ * that stays unpublished for a second is published from there and the
+ * LISTEN connection made again (notifications are not arriving).
  */
 #ifndef POSTROUTE_LISTENER_H
 #define POSTROUTE_LISTENER_H

@@ -163,7 +163,15 @@ cmd_migrate(const struct settings *s)
 {
 	struct strbuf err = STRBUF_INIT;
 	PGconn *c = connect_or_die(s, s->migrate_conninfo[0] ? s->migrate_conninfo : s->conninfo);
-	int n = 0, loaded = 0, rc = migrate_and_grant(s, c, &n, &err);
+	int n = 0, loaded = 0, rc = -1;
+	char where[300];
+
+	/* a multi-host string without target_session_attrs may land on a standby */
+	if (db_read_only(c) == 1)
+		strbuf_appendf(&err, "%s is read-only (a standby): migrate on the primary (list every"
+		    " server with target_session_attrs=read-write)", db_server(c, where, sizeof(where)));
+	else
+		rc = migrate_and_grant(s, c, &n, &err);
 
 	if (rc == 0 && (loaded = defcat_load(c, &err)) < 0)
 		rc = -1;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "db.h"
+
 #define S(f) offsetof(struct settings, f)
 #define DAY_MS (86400LL * 1000)
 
@@ -43,7 +45,8 @@ const struct config_key settings_keys[] = {
 	{ "server", "events_per_minute", CONFIG_INT, S(events_per_minute), "120", 1, 10000, 0, NULL,
 	  "events (POST /v1/events) one token may send per minute to this controller; more get 429" },
 	{ "database", "conninfo", CONFIG_STRING, S(conninfo), NULL, 0, 0, 1, NULL,
-	  "libpq connection string of the PostgreSQL database, as the server's runtime role" },
+	  "libpq connection string of the PostgreSQL database, as the server's runtime role;"
+	  " several hosts with target_session_attrs=read-write follow the primary" },
 	{ "database", "migrate_conninfo", CONFIG_STRING, S(migrate_conninfo), "", 0, 0, 0, NULL,
 	  "libpq connection string of the owner role that postrouted migrate uses (empty: conninfo)" },
 	{ "database", "pool_size", CONFIG_INT, S(pool_size), "8", 1, 256, 0, NULL,
@@ -82,11 +85,36 @@ const struct config_key settings_keys[] = {
 	{ NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL },
 };
 
+/* A connection string libpq would refuse is an error now, not at the
+ * first connection: its syntax, and host and port lists that do not
+ * match (a multi-host string lists one port, or one per host). */
+static int
+settings_check_conninfo(const char *path, const char *key, const char *conninfo,
+    struct strbuf *errors)
+{
+	struct strbuf why = STRBUF_INIT;
+	int rc = 0;
+
+	if (conninfo != NULL && *conninfo != '\0' && db_conninfo_check(conninfo, &why) != 0) {
+		strbuf_appendf(errors, "%s: [database] %s: %s\n", path, key, strbuf_str(&why));
+		rc = -1;
+	}
+	strbuf_release(&why);
+	return rc;
+}
+
 int
 settings_load(struct settings *s, const char *path, struct strbuf *errors)
 {
+	int rc;
+
 	memset(s, 0, sizeof(*s));
-	return config_load(settings_keys, s, path, errors);
+	rc = config_load(settings_keys, s, path, errors);
+	if (settings_check_conninfo(path, "conninfo", s->conninfo, errors) != 0)
+		rc = -1;
+	if (settings_check_conninfo(path, "migrate_conninfo", s->migrate_conninfo, errors) != 0)
+		rc = -1;
+	return rc;
 }
 
 void

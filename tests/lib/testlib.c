@@ -310,14 +310,12 @@ tl_controller_host(const char *host)
 	tl_listen_host = host ? host : "127.0.0.1";
 }
 
-/* Writes c's INI file (server_ini goes into [server]), migrates as the
- * owner, makes the admin token and starts the controller as the runtime
- * role (c->conninfo), answering on scheme://HOST:PORT (tl_controller_host). */
+/* Writes c's INI file (server_ini goes into [server]) in a new directory,
+ * on a new port: scheme://HOST:PORT (tl_controller_host). */
 static void
-tl_controller_boot(struct tl_controller *c, const char *scheme, const char *server_ini,
+tl_controller_write_conf(struct tl_controller *c, const char *scheme, const char *server_ini,
     const char *extra_ini)
 {
-	char *out = NULL, *err = NULL;
 	int v6 = strchr(tl_listen_host, ':') != NULL;
 
 	c->dir = tl_mkdtemp("ctl");
@@ -332,6 +330,17 @@ tl_controller_boot(struct tl_controller *c, const char *scheme, const char *serv
 	    extra_ini ? extra_ini : "");
 	tl_write_file(c->conf, ini);
 	free(ini);
+}
+
+/* Writes c's INI file, migrates as the owner, makes the admin token and
+ * starts the controller as the runtime role (c->conninfo). */
+static void
+tl_controller_boot(struct tl_controller *c, const char *scheme, const char *server_ini,
+    const char *extra_ini)
+{
+	char *out = NULL, *err = NULL;
+
+	tl_controller_write_conf(c, scheme, server_ini, extra_ini);
 	char *bin = xasprintf("%s/postrouted", tl_bindir());
 	char *argv[] = { bin, "migrate", "-c", c->conf, NULL };
 	if (tl_run(argv, &out, &err, 60) != 0)
@@ -339,6 +348,28 @@ tl_controller_boot(struct tl_controller *c, const char *scheme, const char *serv
 	free(out), free(err), free(bin);
 	c->admin = tl_token(c, "test-admin", "admin", NULL);
 	tl_controller_spawn(c);
+}
+
+struct tl_controller *
+tl_controller_start_on(const char *conninfo, const char *owner_conninfo, const char *extra_ini)
+{
+	struct tl_controller *c = xcalloc(1, sizeof(*c));
+
+	c->conninfo = xstrdup(conninfo);
+	c->owner_conninfo = owner_conninfo ? xstrdup(owner_conninfo) : NULL;
+	tl_controller_boot(c, "http", NULL, extra_ini);
+	return c;
+}
+
+struct tl_controller *
+tl_controller_start_plain(const char *conninfo, const char *extra_ini)
+{
+	struct tl_controller *c = xcalloc(1, sizeof(*c));
+
+	c->conninfo = xstrdup(conninfo);
+	tl_controller_write_conf(c, "http", NULL, extra_ini);
+	tl_controller_spawn(c);
+	return c;
 }
 
 static struct tl_controller *

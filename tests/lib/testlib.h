@@ -71,6 +71,14 @@ struct tl_controller *tl_controller_start(const char *extra_ini);
  * the controller and `postrouted token` as runtime (c->conninfo). */
 struct tl_controller *tl_controller_start_split(const char *owner, const char *runtime,
     const char *extra_ini);
+/* tl_controller_start on a database of the caller's (another PostgreSQL,
+ * a multi-host string): migrate as owner_conninfo (NULL: conninfo), the
+ * admin token, start as conninfo. The strings are copied. */
+struct tl_controller *tl_controller_start_on(const char *conninfo, const char *owner_conninfo,
+    const char *extra_ini);
+/* Only starts a controller on conninfo, a database migrated already: no
+ * migrate, no token (admin is NULL), not even a connection made first. */
+struct tl_controller *tl_controller_start_plain(const char *conninfo, const char *extra_ini);
 /* "host=... port=... dbname=DBNAME user=USER" on the tests' PostgreSQL. */
 char *tl_conninfo(const char *dbname, const char *user);
 /* The same over https://127.0.0.1:PORT: server_ini goes into [server]
