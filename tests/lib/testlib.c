@@ -314,10 +314,9 @@ tl_controller_host(const char *host)
  * owner, makes the admin token and starts the controller as the runtime
  * role (c->conninfo), answering on scheme://HOST:PORT (tl_controller_host). */
 static void
-tl_controller_boot(struct tl_controller *c, const char *scheme, const char *server_ini,
+tl_controller_write_ini(struct tl_controller *c, const char *scheme, const char *server_ini,
     const char *extra_ini)
 {
-	char *out = NULL, *err = NULL;
 	int v6 = strchr(tl_listen_host, ':') != NULL;
 
 	c->dir = tl_mkdtemp("ctl");
@@ -332,6 +331,15 @@ tl_controller_boot(struct tl_controller *c, const char *scheme, const char *serv
 	    extra_ini ? extra_ini : "");
 	tl_write_file(c->conf, ini);
 	free(ini);
+}
+
+static void
+tl_controller_boot(struct tl_controller *c, const char *scheme, const char *server_ini,
+    const char *extra_ini)
+{
+	char *out = NULL, *err = NULL;
+
+	tl_controller_write_ini(c, scheme, server_ini, extra_ini);
 	char *bin = xasprintf("%s/postrouted", tl_bindir());
 	char *argv[] = { bin, "migrate", "-c", c->conf, NULL };
 	if (tl_run(argv, &out, &err, 60) != 0)
@@ -392,6 +400,30 @@ struct tl_controller *
 tl_controller_start_https(const char *server_ini, const char *extra_ini)
 {
 	return tl_controller_start_with("https", server_ini, extra_ini);
+}
+
+struct tl_controller *
+tl_controller_start_peer(const struct tl_controller *first, const char *extra_ini)
+{
+	struct tl_controller *c = xcalloc(1, sizeof(*c));
+
+	c->conninfo = xstrdup(first->conninfo);
+	c->owner_conninfo = first->owner_conninfo ? xstrdup(first->owner_conninfo) : NULL;
+	c->dbname = first->dbname ? xstrdup(first->dbname) : NULL;
+	c->admin = xstrdup(first->admin);
+	tl_controller_write_ini(c, "http", NULL, extra_ini);
+	tl_controller_spawn(c);
+	return c;
+}
+
+void
+tl_controller_kill(struct tl_controller *c)
+{
+	if (c == NULL || c->pid <= 0)
+		return;
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	c->pid = 0;
 }
 
 void
