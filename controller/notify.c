@@ -214,7 +214,7 @@ notify_one(struct notify *n, const struct settings *s)
 
 	if (db_exec(c, "BEGIN", 0, NULL) != 0)
 		return 0;
-	r = db_query(c, "SELECT id, key, action, coalesce(incident, key || '#' || id), severity, source,"
+	r = db_query(c, "SELECT id, key, action, coalesce(incident, left(key, 200) || '#' || id), severity, source,"
 	    " text, delivered::text, attempts FROM notify_outbox"
 	    " WHERE state = 'pending' AND next_try_at <= now() ORDER BY id LIMIT 1"
 	    " FOR UPDATE SKIP LOCKED", 0, NULL);

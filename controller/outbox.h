@@ -13,7 +13,8 @@
  * change happens: the change itself happens once. A message without an
  * incident (a refused report, a failed apply, a surge) is dropped when a
  * message with the same key was queued within the last ten minutes
- * (notify_recent), by any controller.
+ * (notify_recent), by any controller; PagerDuty gets it as an alert of its
+ * own (dedup_key KEY#ID, so a second copy of that row folds into it).
  */
 #ifndef POSTROUTE_OUTBOX_H
 #define POSTROUTE_OUTBOX_H
