@@ -38,13 +38,15 @@ outbox_put(PGconn *c, const struct notice *n, struct strbuf *err)
 	log_info("notify: %s", n->text);
 	/* The window's row is taken with ON CONFLICT: of two controllers
 	 * queueing the same key at once, one waits for the other's commit
-	 * and then sees its row. */
-	rc = db_one(c, "WITH fresh AS (INSERT INTO notify_recent (key, at) SELECT $1, now()"
-	    "  WHERE $3::text IS NULL"
+	 * and then sees its row. A resolve ends the window of its incident's
+	 * trigger: a block that opens again after its clear is told again. */
+	rc = db_one(c, "WITH gone AS (DELETE FROM notify_recent WHERE $2 = 'resolve' AND key = $3"
+	    "  RETURNING 1),"
+	    " fresh AS (INSERT INTO notify_recent (key, at) SELECT $1, now() WHERE $2 = 'trigger'"
 	    "  ON CONFLICT (key) DO UPDATE SET at = now()"
 	    "  WHERE notify_recent.at < now() - interval '600 seconds' RETURNING 1)"
 	    " INSERT INTO notify_outbox (key, action, incident, severity, source, text)"
-	    " SELECT $1, $2, $3, $4, $5, $6 WHERE $3::text IS NOT NULL OR EXISTS (SELECT 1 FROM fresh)"
+	    " SELECT $1, $2, $3, $4, $5, $6 WHERE $2 = 'resolve' OR EXISTS (SELECT 1 FROM fresh)"
 	    " RETURNING id", 6, p, &id, &fail);
 	if (rc < 0)
 		strbuf_appendf(err, "notification outbox: %s", PQresultErrorMessage(fail));

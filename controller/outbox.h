@@ -9,12 +9,14 @@
  * A message with an incident is one step of an incident's life: a
  * trigger (a block opens, a node goes stale) or the resolve that ends it
  * (the block clears, the node catches up); the incident is PagerDuty's
- * dedup_key, shared by the two. Such a message is queued whenever the
- * change happens: the change itself happens once. A message without an
- * incident (a refused report, a failed apply, a surge) is dropped when a
- * message with the same key was queued within the last ten minutes
- * (notify_recent), by any controller; PagerDuty gets it as an alert of its
- * own (dedup_key KEY#ID, so a second copy of that row folds into it).
+ * dedup_key, shared by the two. A trigger is dropped when a trigger with
+ * the same key was queued within the last ten minutes (notify_recent), by
+ * any controller: a block reported again and refused again is told once.
+ * A resolve is always queued, and ends that window for its incident's
+ * trigger (keyed by the incident), so a block that opens again after its
+ * clear is told again. A trigger without an incident (a refused report, a
+ * failed apply, a surge) is an alert of its own in PagerDuty (dedup_key
+ * KEY#ID, so a second copy of that row folds into it).
  */
 #ifndef POSTROUTE_OUTBOX_H
 #define POSTROUTE_OUTBOX_H

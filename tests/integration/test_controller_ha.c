@@ -235,7 +235,8 @@ test_failed_post_is_retried_not_duplicated(void **state)
 }
 
 /* A block then its clear: a PagerDuty trigger and a resolve with one
- * dedup_key, in PagerDuty's Events v2 format, and a Slack message each. */
+ * dedup_key, in PagerDuty's Events v2 format, and a Slack message each;
+ * the block opening again is a new trigger. */
 static void
 test_pagerduty_trigger_then_resolve(void **state)
 {
@@ -264,6 +265,10 @@ test_pagerduty_trigger_then_resolve(void **state)
 		free(b);
 	}
 	assert_int_equal(count_bodies(pd, "\"dedup_key\":\"block/mx04/yahoo\"", NULL), 2);
+	/* the clear ended the ten-minute window: the block opening again is told again */
+	block_on(ctl[1], "block", "mx04", "yahoo");
+	wait_bodies(pd, "\"event_action\":\"trigger\"", "\"dedup_key\":\"block/mx04/yahoo\"", 2);
+	wait_bodies(slack, "yahoo is blocked on mx04", NULL, 2);
 }
 
 static int
