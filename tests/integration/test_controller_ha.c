@@ -380,6 +380,34 @@ test_disagreeing_ini_warns(void **state)
 	free(ini), free(extra), free(path), free(log);
 }
 
+/* A routing key file others may read is refused by postrouted -n, in the
+ * token file's words, and the file is left as it was. */
+static void
+test_pagerduty_key_file_rules(void **state)
+{
+	char *dir = tl_mkdtemp("pdkey"), *key = xasprintf("%s/routing-key", dir);
+	char *conf = xasprintf("%s/postrouted.ini", dir), *bin = xasprintf("%s/postrouted", tl_bindir());
+	char *ini = xasprintf("[database]\nconninfo = %s\n[notify]\npagerduty_routing_key_file = %s\n",
+	    ctl[0]->conninfo, key);
+	char *argv[] = { bin, "-n", "-c", conf, NULL };
+	char *out = NULL, *err = NULL;
+	struct stat st;
+
+	(void)state;
+	tl_write_file(key, PD_KEY "\n");
+	chmod(key, 0644);
+	tl_write_file(conf, ini);
+	assert_int_equal(tl_run(argv, &out, &err, 30), 1);
+	assert_non_null(strstr(err, "pagerduty_routing_key_file: Permissions 0644"));
+	assert_non_null(strstr(err, "are too open"));
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	free(out), free(err);
+	chmod(key, 0600);
+	assert_int_equal(tl_run(argv, &out, &err, 30), 0);
+	free(out), free(err), free(dir), free(key), free(conf), free(bin), free(ini);
+}
+
 static double
 now_ms(void)
 {
@@ -423,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_stale_node_comes_back),
 		cmocka_unit_test(test_settings_set),
 		cmocka_unit_test(test_disagreeing_ini_warns),
+		cmocka_unit_test(test_pagerduty_key_file_rules),
 		cmocka_unit_test(test_leader_killed_other_takes_over),
 	};
 
