@@ -47,7 +47,7 @@ const struct config_key settings_keys[] = {
 	{ "database", "migrate_conninfo", CONFIG_STRING, S(migrate_conninfo), "", 0, 0, 0, NULL,
 	  "libpq connection string of the owner role that postrouted migrate uses (empty: conninfo)" },
 	{ "database", "pool_size", CONFIG_INT, S(pool_size), "8", 1, 256, 0, NULL,
-	  "database connections for requests (plus one for LISTEN)" },
+	  "database connections for requests (plus three: LISTEN, the leader lock and the notification sender)" },
 	{ "database", "statement_timeout", CONFIG_DURATION, S(statement_timeout_ms), "10s", 100,
 	  600 * 1000LL, 0, NULL, "longest a single SQL statement may run" },
 	{ "notify", "webhook_url", CONFIG_STRING, S(webhook_url), "", 0, 0, 0, NULL,
