@@ -237,7 +237,7 @@ cmd_settings(const struct settings *s, const char *verb, char **args, int nargs)
 	c = connect_or_die(s, s->conninfo);
 	if (strcmp(verb, "set") == 0) {
 		local_actor(actor, sizeof(actor));
-		rc = sharedset_set(c, args[0], args[1], actor, &err);
+		rc = sharedset_set(c, args[0], args[1], actor, NULL, &err);
 	} else {
 		PGresult *r = db_query(c, "SELECT section || '.' || key, value, updated_by,"
 		    " rfc3339(updated_at) FROM shared_settings ORDER BY 1", 0, NULL);

@@ -170,10 +170,10 @@ sharedset_check(const struct config_key *k, const char *name, const char *value,
 
 int
 sharedset_set(PGconn *c, const char *name, const char *value, const char *actor,
-    struct strbuf *err)
+    const char *request_id, struct strbuf *err)
 {
 	const struct config_key *k = sharedset_key(name);
-	struct change ch = { c, actor, NULL, NULL, 0, NULL, 0 };
+	struct change ch = { c, actor, NULL, request_id, 0, NULL, 0 };
 	char section[32], *canon = NULL, *before = NULL, *after = NULL;
 	const char *key;
 	int rc = -1;

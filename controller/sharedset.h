@@ -18,7 +18,7 @@
  *                        once per key (sharedset_compare): the database's
  *                        value is the one in force
  *   postrouted settings  shows them, and sets one with a history row
- *                        (setting.set), see main.c
+ *   GET/PUT /v1/settings (setting.set), see main.c and api_settings.c
  *
  * Values are stored as a file would write them ("6h", "20", "yes").
  */
@@ -48,9 +48,10 @@ int sharedset_load(PGconn *c, const struct settings *ini, struct settings *out, 
  * from the database's. Returns the number of such keys, or -1 with err. */
 int sharedset_compare(PGconn *c, const struct settings *ini, struct strbuf *warn, struct strbuf *err);
 /* Sets one shared key ("policy.auto_ttl") to value as actor, with a
- * setting.set history row, in one change. Returns 0, 1 when the name or
- * value is refused (why in err), -1 on a database error (err). */
+ * setting.set history row (request_id may be NULL), in one change.
+ * Returns 0, 1 when the name or value is refused (why in err), -1 on a
+ * database error (err). */
 int sharedset_set(PGconn *c, const char *name, const char *value, const char *actor,
-    struct strbuf *err);
+    const char *request_id, struct strbuf *err);
 
 #endif

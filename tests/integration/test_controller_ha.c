@@ -358,6 +358,28 @@ test_settings_set(void **state)
 	tl_expect_sql(ctl[0]->conninfo, "SELECT after->>'value' FROM history"
 	    " WHERE action = 'setting.set' AND object = 'notify.stale_after'", "10s");
 	free(bin);
+	/* the API: a viewer reads, only an admin writes, a bad value is a 400 */
+	char *viewer = tl_token(ctl[0], "viewer-1", "viewer", NULL);
+	json_t *j = NULL;
+	assert_int_equal(tl_api(ctl[1], "GET", "/v1/settings", viewer, NULL, &j), 200);
+	assert_int_equal(json_array_size(json_object_get(j, "settings")), 10);
+	json_decref(j);
+	assert_int_equal(tl_api(ctl[1], "PUT", "/v1/settings/policy.max_ttl", viewer,
+	    "{\"value\":\"72h\"}", NULL), 403);
+	assert_int_equal(tl_api(ctl[1], "PUT", "/v1/settings/policy.max_ttl", ctl[1]->admin,
+	    "{\"value\":\"99d\"}", &j), 400);
+	assert_string_equal(json_string_value(json_object_get(j, "error")),
+	    "policy.max_ttl: \"99d\" is out of range");
+	json_decref(j);
+	tl_expect_sql(ctl[0]->conninfo, "SELECT value FROM shared_settings WHERE key = 'max_ttl'", "2d");
+	j = tl_api_ok(ctl[1], "PUT", "/v1/settings/policy.max_ttl", ctl[1]->admin, "{\"value\":\"72h\"}");
+	assert_string_equal(json_string_value(json_object_get(j, "value")), "3d");
+	assert_string_equal(json_string_value(json_object_get(j, "updated_by")), "test-admin");
+	json_decref(j);
+	tl_expect_sql(ctl[0]->conninfo, "SELECT actor || ' ' || (before->>'value') || ' ' ||"
+	    " (after->>'value') FROM history WHERE action = 'setting.set' AND object = 'policy.max_ttl'",
+	    "test-admin 2d 3d");
+	free(viewer);
 }
 
 /* A third controller whose INI file disagrees warns at start and follows
