@@ -430,6 +430,44 @@ test_pagerduty_key_file_rules(void **state)
 	free(out), free(err), free(dir), free(key), free(conf), free(bin), free(ini);
 }
 
+struct logwait { struct tl_controller *c; const char *needle; };
+
+static int
+log_has(void *arg)
+{
+	struct logwait *w = arg;
+	char *path = xasprintf("%s/postrouted.log", w->c->dir), *log = tl_read_file(path);
+	int hit = log != NULL && strstr(log, w->needle) != NULL;
+
+	free(path), free(log);
+	return hit;
+}
+
+/* The database ends the leader's lock session (as on a server restart or
+ * a dropped connection): the leader says it no longer leads, a controller
+ * takes the lock again, and the next event is told once. */
+static void
+test_leader_connection_dropped(void **state)
+{
+	int was = leader();
+	struct logwait w = { NULL, "no longer the leader" };
+
+	(void)state;
+	assert_true(was >= 0);
+	w.c = ctl[was];
+	tl_expect_sql(ctl[0]->conninfo, "SELECT pg_terminate_backend(pid) FROM pg_locks"
+	    " WHERE locktype = 'advisory' AND classid = 7470 AND objid = 1 AND granted", "t");
+	if (!tl_wait_for(log_has, &w, WAIT_MS))
+		fail_msg("the leader did not notice that it lost its lock");
+	if (!tl_wait_for(has_leader, NULL, WAIT_MS))
+		fail_msg("no controller took the leader lock again");
+	surge_on(ctl[was], "mx02", "after-drop@example.com");
+	wait_bodies(slack, "sender after-drop@example.com", NULL, 1);
+	block_on(ctl[1 - was], "block", "mx06", "apple");
+	wait_bodies(slack, "apple is blocked on mx06", NULL, 1);
+	assert_int_equal(count_bodies(slack, "sender after-drop@example.com", NULL), 1);
+}
+
 static double
 now_ms(void)
 {
@@ -474,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_settings_set),
 		cmocka_unit_test(test_disagreeing_ini_warns),
 		cmocka_unit_test(test_pagerduty_key_file_rules),
+		cmocka_unit_test(test_leader_connection_dropped),
 		cmocka_unit_test(test_leader_killed_other_takes_over),
 	};
 
