@@ -107,6 +107,16 @@ leader_try(struct leader *l)
 	free(got);
 }
 
+/*
+ * The nodes stale now, and what changed since the last pass. A node is
+ * behind since the first version after the one it applied (versions are
+ * written in order under the routing_version lock, so that version's rows
+ * are the oldest of the ones it lacks): two index probes per distinct
+ * applied version, not a join of nodes with all of history; MATERIALIZED
+ * keeps the planner from repeating them per node. notify_open holds the
+ * nodes told about: a stale node not in it is opened (a trigger), a node
+ * in it that is not stale any more is closed (a resolve).
+ */
 static const char *
 leader_stale_sql =
     "WITH l AS MATERIALIZED (SELECT a.applied,"
