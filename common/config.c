@@ -117,6 +117,12 @@ config_set(const struct config_key *k, void *target, const char *value)
 	return "has an unknown type";
 }
 
+const char *
+config_set_value(const struct config_key *k, void *target, const char *value)
+{
+	return config_set(k, target, value);
+}
+
 static int
 config_handler(void *user, const char *section, const char *name, const char *value)
 {

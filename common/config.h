@@ -42,6 +42,9 @@ struct config_key {
 int config_load(const struct config_key *keys, void *target, const char *path,
     struct strbuf *errors);
 
+/* Parses value as a file would give it for key k and stores it in
+ * target; returns NULL, or the reason it was refused ("is out of range"). */
+const char *config_set_value(const struct config_key *k, void *target, const char *value);
 /* Frees the strings the table stored in target. */
 void config_free(const struct config_key *keys, void *target);
 

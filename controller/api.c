@@ -61,6 +61,8 @@ static const struct endpoint endpoints[] = {
 	{ "GET", "/v1/status", READERS, -1, api_status, NULL },
 	{ "POST", "/v1/events", R(ROLE_ADMIN) | R(ROLE_DETECTOR) | R(ROLE_AGENT), -1, api_events, NULL },
 	{ "GET", "/v1/blocks", READERS | R(ROLE_DETECTOR), -1, api_blocks, NULL },
+	{ "GET", "/v1/settings", READERS, -1, api_settings_list, NULL },
+	{ "PUT", "/v1/settings/{}", R(ROLE_ADMIN), -1, api_setting_put, NULL },
 };
 #define NENDPOINTS ((int)(sizeof(endpoints) / sizeof(endpoints[0])))
 

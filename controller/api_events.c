@@ -2,8 +2,8 @@
  * api_events.c: POST /v1/events (block, clear, volume) and GET /v1/blocks.
  *
  * An event is validated, then handed to the policy inside one change:
- * block row, routes and history commit together, and the notification is
- * queued only after the commit. An agent token may report events about
+ * block row, routes, history and the notification (outbox.h) commit
+ * together, with the shared settings read from the database (sharedset.h). An agent token may report events about
  * its own node only, a detector token about the nodes it is bound to
  * (token_may_report): any other node is 403, changes nothing, and on-call
  * is told (once per token per dedup window: notify.h). Each token may send
@@ -18,8 +18,10 @@
 #include "evidence.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "policy.h"
 #include "sanitize.h"
+#include "sharedset.h"
 #include "token.h"
 #include "xalloc.h"
 
@@ -166,13 +168,39 @@ api_event_at(PGconn *c, struct policy_event *ev, char **at, struct http_reply *r
 	return 0;
 }
 
+/*
+ * Queues the event's message in its change (outbox.h): a block is a
+ * trigger of incident block/NODE/PROVIDER, its clear the resolve of the
+ * same incident; a surge has no incident.
+ */
+static int
+api_event_notice(struct change *ch, const struct policy_event *ev, struct strbuf *summary,
+    struct strbuf *key)
+{
+	struct strbuf err = STRBUF_INIT;
+	int block = strcmp(ev->type, "block") == 0, clear = strcmp(ev->type, "clear") == 0;
+	char *incident = block || clear ? xasprintf("block/%s/%s", ev->node, ev->provider) : NULL;
+	struct notice n = { strbuf_str(key), strbuf_str(summary), incident, clear,
+		block ? "error" : clear ? "info" : "warning", ev->node };
+	int rc = 0;
+
+	if (summary->len > 0 && outbox_put(ch->conn, &n, &err) < 0) {
+		log_warnx("%s", strbuf_str(&err));
+		rc = -1;
+	}
+	free(incident);
+	strbuf_release(&err);
+	return rc;
+}
+
 static void
 api_event_commit(struct app *app, struct http_request *req, struct http_reply *rep,
     struct policy_event *ev)
 {
 	PGconn *c = db_acquire(app->pool);
 	struct change ch = { c, req->token.name, NULL, req->request_id, 0, NULL, 0 };
-	struct strbuf summary = STRBUF_INIT, key = STRBUF_INIT;
+	struct strbuf summary = STRBUF_INIT, key = STRBUF_INIT, err = STRBUF_INIT;
+	struct settings s;
 	PGresult *fail = NULL;
 	struct policy_outcome outcome = { NULL, NULL };
 	const char *p[] = { ev->node, ev->at };
@@ -191,13 +219,14 @@ api_event_commit(struct app *app, struct http_request *req, struct http_reply *r
 		api_error(rep, 404, "node: no such node \"%s\"", ev->node);
 	else if (rc < 0)
 		api_db_error(rep, c, fail, "event");
-	else if (policy_handle(&ch, app->settings, ev, &summary, &key) != 0 || change_end(&ch, 1) != 0)
+	else if (sharedset_load(c, app->settings, &s, &err) != 0)
+		api_error(rep, 503, "event: %s", strbuf_str(&err));
+	else if (policy_handle(&ch, &s, ev, &summary, &key) != 0 ||
+	    api_event_notice(&ch, ev, &summary, &key) != 0 || change_end(&ch, 1) != 0)
 		api_db_error(rep, c, ch.error, "event");
 	else {
 		if (outcome.action != NULL)
 			metrics_count_policy(outcome.action, outcome.reason);
-		if (summary.len > 0)
-			notify_send(app->notify, strbuf_str(&key), strbuf_str(&summary));
 		api_json(rep, 200, json_pack("{s:I, s:s}", "version", (json_int_t)ch.version,
 		    "outcome", strbuf_str(&summary)));
 	}
@@ -209,6 +238,7 @@ out:
 	change_clear(&ch);
 	strbuf_release(&summary);
 	strbuf_release(&key);
+	strbuf_release(&err);
 	db_release(app->pool, c);
 }
 

@@ -4,7 +4,7 @@
  * api_probe.c: healthz, readyz, metrics. api_feed.c: feed and report.
  * api_routes.c: routes. api_objects.c: relays, providers, nodes.
  * api_read.c: history and status. api_chain.c: the history's hash chain. api_events.c: events and blocks.
- * api_holds.c: held senders.
+ * api_holds.c: held senders. api_settings.c: the shared settings.
  */
 #ifndef POSTROUTE_API_HANDLERS_H
 #define POSTROUTE_API_HANDLERS_H
@@ -22,5 +22,6 @@ extern const void *const api_kind_relay, *const api_kind_provider, *const api_ki
 api_handler api_history, api_status, api_history_chain;
 api_handler api_events, api_blocks;
 api_handler api_holds_list, api_hold_put, api_hold_delete;
+api_handler api_settings_list, api_setting_put;
 
 #endif

@@ -24,7 +24,6 @@ struct listener {
 	double next_housekeeping;
 	double backoff;
 	double next_connect;
-	unsigned long ticks;
 	int warned_roles;       /* the role warning was logged */
 	unsigned long seen_connects;   /* db_pool_connects at the last attempt */
 	char last_error[512];   /* the last reason logged for not listening */
@@ -223,57 +222,19 @@ fail:
 	return -1;
 }
 
-/* Tells on-call about nodes that have not applied the current version
- * for longer than [notify] stale_after. */
-static void
-listener_stale(struct listener *l, PGconn *c)
-{
-	char after[32];
-	const char *p[] = { after };
-	PGresult *r;
-
-	snprintf(after, sizeof(after), "%lld", l->app->settings->stale_after_ms / 1000);
-	/* A node is behind since the first version after the one it applied
-	 * (versions are written in order under the routing_version lock, so
-	 * that version's rows are the oldest of the ones it lacks). Two index
-	 * probes per distinct applied version, not a join of nodes with all
-	 * of history; MATERIALIZED keeps the planner from repeating them per
-	 * node (and from costing the query high enough to JIT-compile it). */
-	r = db_query(c, "WITH l AS MATERIALIZED (SELECT a.applied,"
-	    "  (SELECT min(h.at) FROM history h WHERE h.version ="
-	    "   (SELECT min(version) FROM history WHERE version > a.applied)) AS since"
-	    "  FROM (SELECT DISTINCT coalesce(applied_version, 0) AS applied FROM nodes) a)"
-	    " SELECT n.name, l.applied, v.version, floor(extract(epoch FROM now() - l.since))::bigint"
-	    " FROM l JOIN nodes n ON coalesce(n.applied_version, 0) = l.applied"
-	    " CROSS JOIN routing_version v"
-	    " WHERE l.applied < v.version AND l.since < now() - $1::bigint * interval '1 second'", 1, p);
-	for (int i = 0; db_ok(r) && i < PQntuples(r); i++) {
-		char *key = xasprintf("stale/%s", PQgetvalue(r, i, 0));
-		char *text = xasprintf(":hourglass: node %s is %s s behind: applied version %s of %s."
-		    " Is its agent running and reaching the controller?", PQgetvalue(r, i, 0),
-		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
-		notify_send(l->app->notify, key, text);
-		free(key), free(text);
-	}
-	PQclear(r);
-}
-
 static void
 listener_housekeeping(struct listener *l)
 {
 	struct strbuf nodes = STRBUF_INIT;
 	PGconn *c;
-	int n;
 
-	c = db_acquire(l->app->pool);
-	if ((n = listener_expire(c)) > 0)
-		log_info("expiry: %d route(s) expired and reverted", n);
-	if (presence_take(l->app->presence, &nodes) > 0) {
-		const char *p[] = { strbuf_str(&nodes) };
-		db_exec(c, "UPDATE nodes SET last_feed_at = now() WHERE name = ANY($1::text[])", 1, p);
+	if (presence_take(l->app->presence, &nodes) == 0) {
+		strbuf_release(&nodes);
+		return;
 	}
-	if (++l->ticks % 10 == 0)
-		listener_stale(l, c);
+	c = db_acquire(l->app->pool);
+	const char *p[] = { strbuf_str(&nodes) };
+	db_exec(c, "UPDATE nodes SET last_feed_at = now() WHERE name = ANY($1::text[])", 1, p);
 	db_release(l->app->pool, c);
 	strbuf_release(&nodes);
 }
@@ -359,8 +320,9 @@ listener_watch_version(struct listener *l)
 	strbuf_release(&err);
 }
 
-/* Expiry, presence and stale nodes, and the version check, once a second,
- * on pool connections. */
+/* Presence (which nodes polled this controller) and the version check,
+ * once a second, on pool connections; expiry and stale nodes are the
+ * leader's (leader.h). */
 static void *
 listener_housekeeper(void *arg)
 {

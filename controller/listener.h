@@ -4,10 +4,10 @@
  * One owns a connection that LISTENs on postroute_version. On a
  * notification it loads a snapshot and publishes it to the feed, which
  * wakes the waiting requests. It also resumes feeds whose deadline passed
- * (every 100 ms). The other, on pool connections, expires routes whose
- * expires_at passed, records which nodes polled their feed, tells
- * on-call about stale nodes and checks the version (every second), so
- * none of that delays a wake-up.
+ * (every 100 ms). The other, on pool connections, records which nodes
+ * polled their feed and checks the version (every second), so none of
+ * that delays a wake-up. Expiry and stale nodes are done once for all
+ * controllers, by the leader (leader.h).
  *
  * A lost connection is noticed (PQconsumeInput fails, or the socket
  * closes; TCP keepalives for a server that vanished without closing it),
@@ -32,7 +32,7 @@ struct listener *listener_start(struct app *app);
 void listener_stop(struct listener *l);
 
 /* One expiry pass on c: reverts routes whose expires_at passed. Returns the
- * number expired or -1. Exposed for the tests. */
+ * number expired or -1. Run by the leader (leader.h) and the tests. */
 int listener_expire(PGconn *c);
 
 #endif

@@ -10,6 +10,8 @@
  *                           [--name-suffix SUFFIX] -c FILE
  *   postrouted token revoke --name NAME -c FILE
  *   postrouted token list -c FILE
+ *   postrouted settings show -c FILE   the shared settings (sharedset.h)
+ *   postrouted settings set NAME VALUE -c FILE
  * Without -c, FILE is /etc/postroute/postrouted.ini (confpath.h).
  *
  * Signals are blocked in every thread and taken by the main thread with
@@ -33,10 +35,13 @@
 #include "defcat.h"
 #include "grants.h"
 #include "http.h"
+#include "leader.h"
 #include "listener.h"
 #include "log.h"
 #include "migrate.h"
+#include "secretfile.h"
 #include "settings.h"
+#include "sharedset.h"
 #include "tls.h"
 #include "token.h"
 #include "tokenbatch.h"
@@ -53,6 +58,8 @@ usage(FILE *fp)
 	    "                               [--name-suffix SUFFIX] [-c FILE]\n"
 	    "       postrouted token revoke --name NAME [-c FILE]\n"
 	    "       postrouted token list [-c FILE]\n"
+	    "       postrouted settings show [-c FILE]\n"
+	    "       postrouted settings set SECTION.KEY VALUE [-c FILE]\n"
 	    "FILE defaults to " CONFPATH_CONTROLLER "\n"
 	    "roles: admin, operator, viewer, agent (--node NODE: its node),\n"
 	    "       detector (--node NODE,NODE...: the nodes it may report for, or --node '*')\n"
@@ -163,7 +170,7 @@ cmd_migrate(const struct settings *s)
 {
 	struct strbuf err = STRBUF_INIT;
 	PGconn *c = connect_or_die(s, s->migrate_conninfo[0] ? s->migrate_conninfo : s->conninfo);
-	int n = 0, loaded = 0, rc = -1;
+	int n = 0, loaded = 0, seeded = 0, rc = -1;
 	char where[300];
 
 	/* a multi-host string without target_session_attrs may land on a standby */
@@ -175,6 +182,8 @@ cmd_migrate(const struct settings *s)
 
 	if (rc == 0 && (loaded = defcat_load(c, &err)) < 0)
 		rc = -1;
+	if (rc == 0 && (seeded = sharedset_seed(c, s, &err)) < 0)
+		rc = -1;
 	PQfinish(c);
 	if (rc != 0) {
 		fprintf(stderr, "postrouted: migrate: %s\n", strbuf_str(&err));
@@ -184,6 +193,8 @@ cmd_migrate(const struct settings *s)
 	printf("%d migration(s) applied; schema at %s\n", n, migrate_latest());
 	if (loaded > 0)
 		printf("loaded %d providers of the default catalogue\n", loaded);
+	if (seeded > 0)
+		printf("stored %d shared setting(s) from %s in the database\n", seeded, "the INI file");
 	return 0;
 }
 
@@ -291,6 +302,58 @@ cmd_token(const struct settings *s, const char *verb, const struct opts *o)
 	return rc == 0 ? 0 : 1;
 }
 
+/* postrouted settings show | set NAME VALUE */
+static int
+cmd_settings(const struct settings *s, const char *verb, char **args, int nargs)
+{
+	struct strbuf err = STRBUF_INIT;
+	char actor[80];
+	PGconn *c;
+	int rc = 0;
+
+	if (strcmp(verb, "show") == 0 ? nargs != 0 : nargs != 2) {
+		usage(stderr);
+		return 2;
+	}
+	c = connect_or_die(s, s->conninfo);
+	if (strcmp(verb, "set") == 0) {
+		local_actor(actor, sizeof(actor));
+		rc = sharedset_set(c, args[0], args[1], actor, NULL, &err);
+	} else {
+		PGresult *r = db_query(c, "SELECT section || '.' || key, value, updated_by,"
+		    " rfc3339(updated_at) FROM shared_settings ORDER BY 1", 0, NULL);
+		if (!db_ok(r)) {
+			strbuf_appendf(&err, "%s", PQerrorMessage(c));
+			rc = -1;
+		}
+		for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+			printf("%s = %s\t(set by %s at %s)\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+			    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+		PQclear(r);
+	}
+	PQfinish(c);
+	if (rc != 0)
+		fprintf(stderr, "postrouted: settings %s: %s\n", verb, strbuf_str(&err));
+	strbuf_release(&err);
+	return rc == 0 ? 0 : rc > 0 ? 2 : 1;
+}
+
+/* Warns about the shared settings this controller's INI file disagrees
+ * with (best effort, like warn_unbound_tokens). */
+static void
+warn_shared_settings(struct db_pool *pool, const struct settings *s)
+{
+	struct strbuf warn = STRBUF_INIT, err = STRBUF_INIT;
+	PGconn *c = db_acquire(pool);
+
+	if (sharedset_compare(c, s, &warn, &err) > 0)
+		for (char *l = strtok(warn.buf, "\n"); l != NULL; l = strtok(NULL, "\n"))
+			log_warnx("%s", l);
+	db_release(pool, c);
+	strbuf_release(&warn);
+	strbuf_release(&err);
+}
+
 /* Warns about the detector tokens that migration 0005 bound to every node
  * (best effort: a database that is down now is not a reason to stop). */
 static void
@@ -328,11 +391,34 @@ load_tls(const struct settings *s, struct tls_server *tls)
 	return 0;
 }
 
+/* The PagerDuty routing key file is readable and private (for -n; the
+ * server reads it again in notify_start). */
+static int
+check_pagerduty(const struct settings *s)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *key;
+
+	if (s->pagerduty_routing_key_file[0] == '\0')
+		return 0;
+	if ((key = secretfile_read_line(s->pagerduty_routing_key_file, "PagerDuty routing key file",
+	    &err)) == NULL) {
+		log_warnx("[notify] pagerduty_routing_key_file: %s", strbuf_str(&err));
+		strbuf_release(&err);
+		return -1;
+	}
+	explicit_bzero(key, strlen(key));
+	free(key);
+	return 0;
+}
+
 static int
 serve(const struct settings *s, const struct tls_server *tls)
 {
 	struct app app = { .settings = s, .tls = tls };
 	struct strbuf err = STRBUF_INIT;
+	struct leader *leader;
+	char host[256] = "", *name;
 	sigset_t set;
 	int sig;
 
@@ -346,8 +432,13 @@ serve(const struct settings *s, const struct tls_server *tls)
 	app.pool = db_pool_new(s->conninfo, (int)s->pool_size, s->statement_timeout_ms);
 	app.longpoll = longpoll_new();
 	app.presence = presence_new();
-	app.notify = notify_start(s);
+	gethostname(host, sizeof(host) - 1);
+	name = xasprintf("%s %s", host, s->listen);
+	leader = leader_start(&app, name);
+	if ((app.notify = notify_start(s, leader, app.pool, name, &err)) == NULL)
+		log_fatalx("%s", strbuf_str(&err));
 	warn_unbound_tokens(app.pool);
+	warn_shared_settings(app.pool, s);
 	app.guard = connguard_new(s->request_timeout_ms, s->max_connections_per_ip);
 	app.authfail = addrlimit_new(s->auth_failures_per_minute);
 	/* keys are token names: 4096 tokens sending events at once at most
@@ -373,6 +464,8 @@ serve(const struct settings *s, const struct tls_server *tls)
 	addrlimit_free(app.authfail);
 	listener_stop(l);
 	notify_stop(app.notify);
+	leader_stop(leader);
+	free(name);
 	presence_free(app.presence);
 	ratelimit_free(app.event_limit);
 	longpoll_free(app.longpoll);
@@ -393,7 +486,8 @@ main(int argc, char **argv)
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argc--, argv++;
-		if (strcmp(cmd, "token") == 0 && argc > 1 && argv[1][0] != '-') {
+		if ((strcmp(cmd, "token") == 0 || strcmp(cmd, "settings") == 0) && argc > 1 &&
+		    argv[1][0] != '-') {
 			verb = argv[1];
 			argc--, argv++;
 		}
@@ -402,13 +496,14 @@ main(int argc, char **argv)
 		return 2;
 	if (cmd != NULL && strcmp(cmd, "migrate") != 0 &&
 	    !(strcmp(cmd, "token") == 0 && verb && (!strcmp(verb, "create") || !strcmp(verb, "revoke") ||
-	    !strcmp(verb, "list")))) {
+	    !strcmp(verb, "list"))) &&
+	    !(strcmp(cmd, "settings") == 0 && verb && (!strcmp(verb, "show") || !strcmp(verb, "set")))) {
 		usage(stderr);
 		return 2;
 	}
 	if (load_settings(o.config, &s) != 0)
 		return 1;
-	if ((o.check || cmd == NULL) && load_tls(&s, &tls) != 0) {
+	if ((o.check || cmd == NULL) && (load_tls(&s, &tls) != 0 || check_pagerduty(&s) != 0)) {
 		rc = 1;
 	} else if (o.check) {
 		printf("%s: configuration ok\n", o.config);
@@ -419,6 +514,8 @@ main(int argc, char **argv)
 		curl_global_cleanup();
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(&s);
+	} else if (strcmp(cmd, "settings") == 0) {
+		rc = cmd_settings(&s, verb, argv + optind, argc - optind);
 	} else {
 		rc = cmd_token(&s, verb, &o);
 	}

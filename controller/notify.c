@@ -1,144 +1,267 @@
 /*
- * notify.c: a bounded queue and a sender thread.
+ * notify.c: the sender thread and its claims on notify_outbox.
  *
- * Owns the queued messages and the recent-key table. Delivery failures are
- * logged; a message that still fails after its last retry is dropped with
- * a warning (the history in PostgreSQL remains the record).
- *
- * SECURITY: texts name things a reporter chose (a sender, a class, a
- * failed step's stderr). Slack reads <...> as a link or a mention
- * (<!channel>, <https://evil|click here>), so every text is sent with &, <
- * and > escaped as &amp; &lt; &gt;, as Slack's message formatting asks;
- * Slack shows them as the characters they stand for.
+ * Owns its connection, its thread and the PagerDuty routing key (erased
+ * at stop). Never posts unless this controller leads (leader.h).
  */
 #include "notify.h"
 
-#include <curl/curl.h>
-#include <jansson.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "leader.h"
 #include "log.h"
-#include "strbuf.h"
+#include "longpoll.h"
+#include "notify_http.h"
+#include "secretfile.h"
+#include "sharedset.h"
 #include "xalloc.h"
 
-#define NOTIFY_QUEUE_MAX 256
-#define NOTIFY_RECENT 128
-#define NOTIFY_DEDUP_S 600
-#define NOTIFY_TRIES 5
-
-struct notify_msg {
-	char *text;
-	struct notify_msg *next;
-};
+#define NOTIFY_TRIES 8
+#define NOTIFY_PASS_MAX 100
 
 struct notify {
 	const struct settings *settings;
+	const struct leader *leader;
+	struct db_pool *pool;
+	char *name;
+	char *pd_key;           /* NULL: PagerDuty off */
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct notify_msg *head, *tail;
-	int queued;
-	int stop;
-	char *recent_key[NOTIFY_RECENT];
-	time_t recent_at[NOTIFY_RECENT];
-	int suppressed;
-	time_t window_start;
-	long long window_sent;
+	atomic_int stop;
+	PGconn *conn;
+	double next_connect, backoff, next_scan;
+	unsigned long term;
 };
 
-static size_t
-notify_discard(char *p, size_t s, size_t n, void *u)
+/* One claimed row of notify_outbox. */
+struct outmsg {
+	const char *id, *key, *action, *incident, *severity, *source, *text;
+	int attempts;
+	int slack_done, pd_done;
+};
+
+static void
+notify_lost(struct notify *n, const char *why)
 {
-	(void)p, (void)u;
-	return s * n;
+	log_warnx("notify: %s", why);
+	if (n->conn != NULL)
+		PQfinish(n->conn);
+	n->conn = NULL;
+	n->backoff = n->backoff < 0.5 ? 0.5 : n->backoff * 2 > 5 ? 5 : n->backoff * 2;
+	n->next_connect = longpoll_now() + n->backoff;
 }
 
-char *
-notify_slack_escape(const char *text)
+static void
+notify_connect(struct notify *n)
+{
+	struct strbuf err = STRBUF_INIT;
+	const struct settings *s = n->settings;
+
+	n->conn = db_connect(s->conninfo, s->statement_timeout_ms, &err);
+	if (n->conn == NULL || db_exec(n->conn, "LISTEN postroute_outbox", 0, NULL) != 0) {
+		if (n->conn != NULL)
+			strbuf_append(&err, PQerrorMessage(n->conn));
+		notify_lost(n, strbuf_str(&err));
+	} else {
+		n->backoff = 0;
+		n->next_scan = 0;
+	}
+	strbuf_release(&err);
+}
+
+/* The text as sent: held-back note and runbook link appended. */
+static char *
+notify_text(const struct settings *s, const char *text, long held, int slack)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	for (const char *p = text; *p != '\0'; p++) {
-		if (*p == '&')
-			strbuf_append(&sb, "&amp;");
-		else if (*p == '<')
-			strbuf_append(&sb, "&lt;");
-		else if (*p == '>')
-			strbuf_append(&sb, "&gt;");
-		else
-			strbuf_appendc(&sb, *p);
-	}
+	strbuf_append(&sb, text);
+	if (held > 0)
+		strbuf_appendf(&sb, "\n(%ld more notification(s) were held back by the rate limit;"
+		    " see postroute history)", held);
+	if (slack && s->runbook_url[0] != '\0')
+		strbuf_appendf(&sb, "\nRunbook: %s", s->runbook_url);
 	return strbuf_detach(&sb);
 }
 
+/* Posts m where it is still due; 0 when every channel has it. */
 static int
-notify_post(const struct settings *s, const char *text)
+notify_deliver(struct notify *n, struct outmsg *m, long held, struct strbuf *err)
 {
-	char *escaped = notify_slack_escape(text);
-	json_t *o = json_pack("{s:s}", "text", escaped);
-	char *body = json_dumps(o, JSON_COMPACT);
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	CURL *c = curl_easy_init();
-	long status = 0;
-	CURLcode rc;
+	const struct settings *s = n->settings;
 
-	curl_easy_setopt(c, CURLOPT_URL, s->webhook_url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)s->notify_timeout_ms);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, notify_discard);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	else
-		log_warnx("notify: %s", curl_easy_strerror(rc));
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	free(body);
-	free(escaped);
-	json_decref(o);
-	if (rc == CURLE_OK && (status < 200 || status > 299))
-		log_warnx("notify: webhook answered %ld", status);
-	return rc == CURLE_OK && status >= 200 && status <= 299 ? 0 : -1;
-}
-
-/* Waits up to seconds unless stopping; lock held. */
-static void
-notify_sleep(struct notify *n, double seconds)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)seconds;
-	ts.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (ts.tv_nsec >= 1000000000L)
-		ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-	if (!n->stop)
-		pthread_cond_timedwait(&n->cond, &n->lock, &ts);
-}
-
-static void
-notify_deliver(struct notify *n, char *text)
-{
-	double backoff = 1;
-
-	for (int i = 0; i < NOTIFY_TRIES; i++) {
-		pthread_mutex_unlock(&n->lock);
-		int rc = notify_post(n->settings, text);
-		pthread_mutex_lock(&n->lock);
-		if (rc == 0)
-			return;
-		if (n->stop)
-			break;
-		notify_sleep(n, backoff);
-		backoff *= 2;
+	if (!m->slack_done && s->webhook_url[0] != '\0') {
+		char *text = notify_text(s, m->text, held, 1), *body = notify_slack_body(text);
+		struct strbuf e = STRBUF_INIT;
+		m->slack_done = notify_http_post(s->webhook_url, body, (long)s->notify_timeout_ms, &e) == 0;
+		if (!m->slack_done)
+			strbuf_appendf(err, "webhook: %s; ", strbuf_str(&e));
+		strbuf_release(&e);
+		free(text), free(body);
 	}
-	log_warnx("notify: giving up on a message after %d tries", NOTIFY_TRIES);
+	if (!m->pd_done && n->pd_key != NULL) {
+		char *text = notify_text(s, m->text, held, 0);
+		struct pd_event ev = { n->pd_key, strcmp(m->action, "resolve") == 0, m->incident, text,
+			m->key, m->severity, m->source, s->runbook_url };
+		char *body = notify_pagerduty_body(&ev);
+		struct strbuf e = STRBUF_INIT;
+		m->pd_done = notify_http_post(s->pagerduty_url, body, (long)s->notify_timeout_ms, &e) == 0;
+		if (!m->pd_done)
+			strbuf_appendf(err, "PagerDuty: %s; ", strbuf_str(&e));
+		strbuf_release(&e);
+		explicit_bzero(body, strlen(body));
+		free(text), free(body);
+	}
+	return (m->slack_done || s->webhook_url[0] == '\0') && (m->pd_done || n->pd_key == NULL) ? 0 : -1;
+}
+
+static const char *
+notify_delivered(const struct outmsg *m)
+{
+	return m->slack_done && m->pd_done ? "{slack,pagerduty}" : m->slack_done ? "{slack}" :
+	    m->pd_done ? "{pagerduty}" : "{}";
+}
+
+/* 1 when a trigger must be held back by [notify] max_per_minute. */
+static int
+notify_over_limit(PGconn *c, const struct settings *s, int *err)
+{
+	char *v = NULL;
+	PGresult *fail = NULL;
+	int rc = db_one(c, "SELECT count(*) FROM notify_outbox WHERE state = 'sent'"
+	    " AND action = 'trigger' AND sent_at > now() - interval '60 seconds'", 0, NULL, &v, &fail);
+	long long sent = v ? atoll(v) : 0;
+
+	*err = rc < 0;
+	PQclear(fail);
+	free(v);
+	return sent >= s->notify_per_minute;
+}
+
+/* Marks the held rows told (inside a savepoint); returns how many. */
+static long
+notify_take_held(PGconn *c)
+{
+	PGresult *r = db_query(c, "UPDATE notify_outbox SET state = 'held_told' WHERE state = 'held'"
+	    " RETURNING id", 0, NULL);
+	long held = db_ok(r) ? PQntuples(r) : 0;
+
+	PQclear(r);
+	return held;
+}
+
+/* Records the outcome of m's delivery; the transaction is committed by the caller. */
+static int
+notify_record(struct notify *n, PGconn *c, const struct outmsg *m, int ok, const char *error)
+{
+	char tries[16];
+	const char *p[] = { m->id, n->name, notify_delivered(m), error, tries };
+
+	snprintf(tries, sizeof(tries), "%d", NOTIFY_TRIES);
+	if (ok)
+		return db_exec(c, "UPDATE notify_outbox SET state = 'sent', sent_at = now(), sent_by = $2,"
+		    " delivered = $3::text[], attempts = attempts + 1 WHERE id = $1", 3, p);
+	if (m->attempts + 1 >= NOTIFY_TRIES)
+		log_warnx("notify: giving up on message %s after %d tries: %s", m->id, NOTIFY_TRIES, error);
+	else
+		log_warnx("notify: message %s not delivered (try %d of %d), retrying: %s", m->id,
+		    m->attempts + 1, NOTIFY_TRIES, error);
+	return db_exec(c, "UPDATE notify_outbox SET attempts = attempts + 1, delivered = $3::text[],"
+	    " last_error = $4, sent_by = $2,"
+	    " next_try_at = now() + least(60, power(2, attempts)) * interval '1 second',"
+	    " state = CASE WHEN attempts + 1 >= $5::int THEN 'failed' ELSE 'pending' END"
+	    " WHERE id = $1", 5, p);
+}
+
+/* Sends the claimed row of r; 1 when delivered (or held), 0 when not. */
+static int
+notify_send_row(struct notify *n, PGconn *c, const struct settings *s, PGresult *r)
+{
+	struct outmsg m = { PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+		PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6),
+		atoi(PQgetvalue(r, 0, 8)), strstr(PQgetvalue(r, 0, 7), "slack") != NULL,
+		strstr(PQgetvalue(r, 0, 7), "pagerduty") != NULL };
+	struct strbuf err = STRBUF_INIT;
+	const char *p[] = { m.id };
+	int dberr = 0, ok;
+	long held;
+
+	if (strcmp(m.action, "trigger") == 0 && notify_over_limit(c, s, &dberr) && !dberr) {
+		ok = db_exec(c, "UPDATE notify_outbox SET state = 'held' WHERE id = $1", 1, p) == 0;
+		return ok && db_exec(c, "COMMIT", 0, NULL) == 0;
+	}
+	if (dberr || db_exec(c, "SAVEPOINT told", 0, NULL) != 0)
+		return 0;
+	held = notify_take_held(c);
+	ok = notify_deliver(n, &m, held, &err) == 0;
+	if (!ok)
+		db_exec(c, "ROLLBACK TO SAVEPOINT told", 0, NULL);
+	ok = notify_record(n, c, &m, ok, strbuf_str(&err)) == 0 && ok;
+	strbuf_release(&err);
+	return db_exec(c, "COMMIT", 0, NULL) == 0 && ok;
+}
+
+/* Claims and sends the oldest due message; 1 when there may be more. */
+static int
+notify_one(struct notify *n, const struct settings *s)
+{
+	PGconn *c = n->conn;
+	PGresult *r;
+	int rc = 0;
+
+	if (db_exec(c, "BEGIN", 0, NULL) != 0)
+		return 0;
+	r = db_query(c, "SELECT id, key, action, coalesce(incident, left(key, 200) || '#' || id), severity, source,"
+	    " text, delivered::text, attempts FROM notify_outbox"
+	    " WHERE state = 'pending' AND next_try_at <= now() ORDER BY id LIMIT 1"
+	    " FOR UPDATE SKIP LOCKED", 0, NULL);
+	if (db_ok(r) && PQntuples(r) == 1)
+		rc = notify_send_row(n, c, s, r);
+	PQclear(r);
+	if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
+		PQclear(PQexec(c, "ROLLBACK"));
+	return rc;
+}
+
+/* Sends what is due while this controller leads. */
+static void
+notify_pass(struct notify *n)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct settings s;
+
+	if (sharedset_load(n->conn, n->settings, &s, &err) != 0)
+		log_warnx("notify: %s", strbuf_str(&err));
+	for (int i = 0; i < NOTIFY_PASS_MAX && !atomic_load(&n->stop) && leader_held(n->leader); i++)
+		if (notify_one(n, &s) != 1)
+			break;
+	strbuf_release(&err);
+	if (PQstatus(n->conn) != CONNECTION_OK)
+		notify_lost(n, "database connection lost");
+}
+
+/* Waits up to 200 ms for a NOTIFY; 1 when one came. */
+static int
+notify_wait(struct notify *n)
+{
+	struct pollfd p = { PQsocket(n->conn), POLLIN, 0 };
+	PGnotify *m;
+	int got = 0;
+
+	if (poll(&p, 1, 200) > 0 && PQconsumeInput(n->conn) == 0) {
+		char *why = xasprintf("database connection lost: %s", PQerrorMessage(n->conn));
+		notify_lost(n, why);
+		free(why);
+		return 0;
+	}
+	while ((m = PQnotifies(n->conn)) != NULL) {
+		got = 1;
+		PQfreemem(m);
+	}
+	return got;
 }
 
 static void *
@@ -146,34 +269,46 @@ notify_main(void *arg)
 {
 	struct notify *n = arg;
 
-	pthread_mutex_lock(&n->lock);
-	while (!n->stop || n->head != NULL) {
-		if (n->head == NULL) {
-			pthread_cond_wait(&n->cond, &n->lock);
+	while (!atomic_load(&n->stop)) {
+		double now = longpoll_now();
+		int due;
+		if (n->conn == NULL && now >= n->next_connect)
+			notify_connect(n);
+		if (n->conn == NULL) {
+			poll(NULL, 0, 200);
 			continue;
 		}
-		struct notify_msg *m = n->head;
-		n->head = m->next;
-		if (n->head == NULL)
-			n->tail = NULL;
-		n->queued--;
-		if (n->settings->webhook_url[0] != '\0')
-			notify_deliver(n, m->text);
-		free(m->text);
-		free(m);
+		due = notify_wait(n);
+		if (n->conn == NULL || !leader_held(n->leader))
+			continue;
+		if (leader_term(n->leader) != n->term) {
+			n->term = leader_term(n->leader);
+			due = 1;
+		}
+		if (due || now >= n->next_scan) {
+			n->next_scan = now + 1.0;
+			notify_pass(n);
+		}
 	}
-	pthread_mutex_unlock(&n->lock);
 	return NULL;
 }
 
 struct notify *
-notify_start(const struct settings *s)
+notify_start(const struct settings *s, const struct leader *leader, struct db_pool *pool,
+    const char *name, struct strbuf *err)
 {
 	struct notify *n = xcalloc(1, sizeof(*n));
 
+	if (s->pagerduty_routing_key_file[0] != '\0' &&
+	    (n->pd_key = secretfile_read_line(s->pagerduty_routing_key_file,
+	    "PagerDuty routing key file", err)) == NULL) {
+		free(n);
+		return NULL;
+	}
 	n->settings = s;
-	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->cond, NULL);
+	n->leader = leader;
+	n->pool = pool;
+	n->name = xstrdup(name);
 	if (pthread_create(&n->thread, NULL, notify_main, n) != 0)
 		log_fatal("notify: pthread_create");
 	return n;
@@ -184,73 +319,27 @@ notify_stop(struct notify *n)
 {
 	if (n == NULL)
 		return;
-	pthread_mutex_lock(&n->lock);
-	n->stop = 1;
-	pthread_cond_broadcast(&n->cond);
-	pthread_mutex_unlock(&n->lock);
+	atomic_store(&n->stop, 1);
 	pthread_join(n->thread, NULL);
-	for (int i = 0; i < NOTIFY_RECENT; i++)
-		free(n->recent_key[i]);
-	pthread_mutex_destroy(&n->lock);
-	pthread_cond_destroy(&n->cond);
-	free(n);
-}
-
-/* 1 when key was sent within the dedup window; else remembers it. Lock held. */
-static int
-notify_seen(struct notify *n, const char *key, time_t now)
-{
-	int oldest = 0;
-
-	for (int i = 0; i < NOTIFY_RECENT; i++) {
-		if (n->recent_key[i] != NULL && strcmp(n->recent_key[i], key) == 0) {
-			if (now - n->recent_at[i] < NOTIFY_DEDUP_S)
-				return 1;
-			n->recent_at[i] = now;
-			return 0;
-		}
-		if (n->recent_at[i] < n->recent_at[oldest])
-			oldest = i;
+	if (n->conn != NULL)
+		PQfinish(n->conn);
+	if (n->pd_key != NULL) {
+		explicit_bzero(n->pd_key, strlen(n->pd_key));
+		free(n->pd_key);
 	}
-	free(n->recent_key[oldest]);
-	n->recent_key[oldest] = xstrdup(key);
-	n->recent_at[oldest] = now;
-	return 0;
+	free(n->name);
+	free(n);
 }
 
 void
 notify_send(struct notify *n, const char *key, const char *text)
 {
-	time_t now = time(NULL);
-	const struct settings *s = n->settings;
+	struct strbuf err = STRBUF_INIT;
+	struct notice m = { key, text, NULL, 0, "warning", NULL };
+	PGconn *c = db_acquire(n->pool);
 
-	log_info("notify: %s", text);
-	pthread_mutex_lock(&n->lock);
-	if (notify_seen(n, key, now)) {
-		pthread_mutex_unlock(&n->lock);
-		return;
-	}
-	if (now - n->window_start >= 60)
-		n->window_start = now, n->window_sent = 0;
-	if (n->window_sent >= s->notify_per_minute || n->queued >= NOTIFY_QUEUE_MAX) {
-		n->suppressed++;
-		pthread_mutex_unlock(&n->lock);
-		return;
-	}
-	n->window_sent++;
-	struct notify_msg *m = xcalloc(1, sizeof(*m));
-	if (n->suppressed > 0)
-		m->text = xasprintf("%s\n(%d more notification(s) were held back by the rate limit; see postroute history)%s%s",
-		    text, n->suppressed, s->runbook_url[0] ? "\nRunbook: " : "", s->runbook_url);
-	else
-		m->text = xasprintf("%s%s%s", text, s->runbook_url[0] ? "\nRunbook: " : "", s->runbook_url);
-	n->suppressed = 0;
-	if (n->tail)
-		n->tail->next = m;
-	else
-		n->head = m;
-	n->tail = m;
-	n->queued++;
-	pthread_cond_signal(&n->cond);
-	pthread_mutex_unlock(&n->lock);
+	if (outbox_put(c, &m, &err) < 0)
+		log_warnx("notify: not queued: %s", strbuf_str(&err));
+	db_release(n->pool, c);
+	strbuf_release(&err);
 }

@@ -4,7 +4,9 @@
  * settings_load fills a struct settings from an INI file through
  * common/config.h; every error names its line. The struct owns its strings
  * until settings_free. Read-only after start: passed as const to whoever
- * needs it.
+ * needs it. The keys of sharedset.h ([policy], [notify] stale_after and
+ * max_per_minute) are in force as the database holds them: this struct
+ * has the INI file's values, sharedset_load overlays the database's.
  */
 #ifndef POSTROUTE_SETTINGS_H
 #define POSTROUTE_SETTINGS_H
@@ -32,6 +34,8 @@ struct settings {
 	long long pool_size;       /* [database] pool_size */
 	long long statement_timeout_ms;
 	char *webhook_url;         /* [notify] webhook_url */
+	char *pagerduty_routing_key_file; /* [notify] pagerduty_routing_key_file, "" = off */
+	char *pagerduty_url;       /* [notify] pagerduty_url: Events API v2 endpoint */
 	char *runbook_url;         /* [notify] runbook_url */
 	long long notify_timeout_ms;   /* [notify] timeout */
 	long long stale_after_ms;      /* [notify] stale_after */

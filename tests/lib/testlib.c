@@ -425,6 +425,30 @@ tl_controller_start_https(const char *server_ini, const char *extra_ini)
 	return tl_controller_start_with("https", server_ini, extra_ini);
 }
 
+struct tl_controller *
+tl_controller_start_peer(const struct tl_controller *first, const char *extra_ini)
+{
+	struct tl_controller *c = xcalloc(1, sizeof(*c));
+
+	c->conninfo = xstrdup(first->conninfo);
+	c->owner_conninfo = first->owner_conninfo ? xstrdup(first->owner_conninfo) : NULL;
+	c->dbname = first->dbname ? xstrdup(first->dbname) : NULL;
+	c->admin = xstrdup(first->admin);
+	tl_controller_write_conf(c, "http", NULL, extra_ini);
+	tl_controller_spawn(c);
+	return c;
+}
+
+void
+tl_controller_kill(struct tl_controller *c)
+{
+	if (c == NULL || c->pid <= 0)
+		return;
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	c->pid = 0;
+}
+
 void
 tl_controller_restart(struct tl_controller *c)
 {

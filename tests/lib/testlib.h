@@ -88,6 +88,12 @@ struct tl_controller *tl_controller_start_https(const char *server_ini, const ch
 /* The address the controllers started from now on listen on and are
  * reached at: an IPv4 or IPv6 literal; NULL: 127.0.0.1 (the default). */
 void tl_controller_host(const char *host);
+/* A second controller on first's database (same conninfo, its own port
+ * and directory, first's admin token), over http; no migrate. */
+struct tl_controller *tl_controller_start_peer(const struct tl_controller *first,
+    const char *extra_ini);
+/* SIGKILL and reap: the process dies without any clean-up. */
+void tl_controller_kill(struct tl_controller *c);
 /* Starts the same controller again (same database and port) after a stop. */
 void tl_controller_restart(struct tl_controller *c);
 /* SIGTERM and wait; 0 when it exited with status 0. Keeps c usable for
