@@ -176,6 +176,12 @@ ac_absolute(const char *path, const char *sec, const char *key, const char *v, s
 int
 agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 {
+	return agentconf_load_flags(path, cfg, 0, err);
+}
+
+int
+agentconf_load_flags(const char *path, struct agent_config *cfg, int flags, struct strbuf *err)
+{
 	size_t before = err->len;
 	const char *why;
 
@@ -201,7 +207,8 @@ agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 	ac_absolute(path, "agent", "ca_file", cfg->ca_file, err);
 	ac_absolute(path, "agent", "client_cert", cfg->client_cert, err);
 	ac_absolute(path, "agent", "client_key", cfg->client_key, err);
-	ac_read_token(cfg, path, err);
+	if (!(flags & AGENTCONF_NO_TOKEN))
+		ac_read_token(cfg, path, err);
 	ac_read_tls(cfg, path, err);
 	return err->len > before ? -1 : 0;
 }

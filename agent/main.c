@@ -3,13 +3,15 @@
  *
  *	postroute-agent [-c FILE] [-n] [--once] [-v]
  *	postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...
+ *	postroute-agent check [-c FILE] [--log-age DURATION]
  *
  * -c FILE (default /etc/postroute/agent.ini, confpath.h) runs the sync loop until SIGTERM or SIGINT; -n checks the
  * configuration and exits (0 good, 1 with every error printed); --once
  * syncs once without waiting and exits 0 when the node is applied or
  * already current, 1 otherwise. SIGHUP wakes the loop to re-check the
  * installed map and ask the controller at once. "scan" runs the offline
- * detector (agent/scan.h). Exit 2 on usage errors. With [agent] user set,
+ * detector (agent/scan.h); "check" the preflight of this host
+ * (agent/check.h). Exit 2 on usage errors. With [agent] user set,
  * the process splits in two before anything faces the network: a root
  * helper for the Postfix commands and the sync loop as that user
  * (agent/privsep.h).
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "agentconf.h"
+#include "check.h"
 #include "confpath.h"
 #include "httpc.h"
 #include "eventq.h"
@@ -63,6 +66,7 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: postroute-agent [-c FILE] [-n] [--once] [-v]\n"
 	    "       postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...\n"
+	    "       postroute-agent check [-c FILE] [--log-age DURATION]\n"
 	    "FILE defaults to " CONFPATH_AGENT "\n");
 }
 
@@ -143,6 +147,8 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "scan") == 0)
 		return scan_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	if ((rc = main_parse(argc, argv, &a)) != 0) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;
