@@ -8,7 +8,7 @@
  * -c FILE (default /etc/postroute/agent.ini, confpath.h) runs the sync loop until SIGTERM or SIGINT; -n checks the
  * configuration and exits (0 good, 1 with every error printed); --once
  * syncs once without waiting and exits 0 when the node is applied or
- * already current, 1 otherwise. SIGHUP wakes the loop to re-check the
+ * already current and Postfix uses the map (agent/maincf.h), 1 otherwise. SIGHUP wakes the loop to re-check the
  * installed map and ask the controller at once. "scan" runs the offline
  * detector (agent/scan.h); "check" the preflight of this host
  * (agent/check.h). Exit 2 on usage errors. With [agent] user set,
@@ -124,7 +124,7 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 	}
 	if (once) {
 		enum sync_result r = sync_once(&s, 0);
-		rc = r == SYNC_APPLIED || r == SYNC_CURRENT ? 0 : 1;
+		rc = (r == SYNC_APPLIED || r == SYNC_CURRENT) && s.maincf_why == NULL ? 0 : 1;
 	} else {
 		sync_run(&s);
 		lw = logwatch_stop(lw);
