@@ -22,14 +22,12 @@ maincf_split(const char *value, char ***out)
 		if (*p == '\0')
 			break;
 		const char *q = p;
-		if (*p == '{') {   /* "{ ... }", nested braces included */
-			int depth = 0;
-			do {
-				depth += *q == '{' ? 1 : *q == '}' ? -1 : 0;
-				q++;
-			} while (*q && depth > 0);
-		} else {
-			q += strcspn(p, MAINCF_SEP);
+		int depth = 0;   /* separators inside "{ ... }" (inline:{...}) do not count */
+		for (; *q && (depth > 0 || strchr(MAINCF_SEP, *q) == NULL); q++) {
+			if (*q == '{')
+				depth++;
+			else if (*q == '}' && depth > 0)
+				depth--;
 		}
 		if (n == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof(*v));
