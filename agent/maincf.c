@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xalloc.h"
 
@@ -46,18 +47,46 @@ maincf_strv_free(char **v, size_t n)
 	free(v);
 }
 
-/* The first element naming file with any type ("TYPE:FILE"), or -1. */
+/* 1 when a and b name one file: the same text, or the same name in the
+ * same directory reached another way (a root-owned link on the path). */
+static int
+mc_same_file(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	struct stat x, y;
+	int same;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (sa == NULL || sb == NULL || strcmp(sa, sb) != 0)
+		return 0;
+	char *da = sa == a ? xstrdup("/") : xstrndup(a, (size_t)(sa - a));
+	char *db = sb == b ? xstrdup("/") : xstrndup(b, (size_t)(sb - b));
+	same = stat(da, &x) == 0 && stat(db, &y) == 0 && x.st_dev == y.st_dev &&
+	    x.st_ino == y.st_ino;
+	free(da), free(db);
+	return same;
+}
+
+/* The first element "TYPE:/PATH" whose PATH is file, or -1. */
 static long
 mc_find_file(char **el, size_t n, const char *file)
 {
-	size_t fl = strlen(file);
-
 	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(el[i]);
-		if (l > fl + 1 && el[i][l - fl - 1] == ':' && strcmp(el[i] + l - fl, file) == 0)
+		const char *p = strstr(el[i], ":/");
+		if (p != NULL && mc_same_file(p + 1, file))
 			return (long)i;
 	}
 	return -1;
+}
+
+/* 1 when element el (naming the file) has type map_type. */
+static int
+mc_typed(const char *el, const char *map_type)
+{
+	size_t n = strlen(map_type);
+
+	return strncmp(el, map_type, n) == 0 && el[n] == ':' && el[n + 1] == '/';
 }
 
 /* want, then the elements that do not name file, joined by ", ". */
@@ -99,14 +128,14 @@ maincf_transport(const struct postfix *pf, const char *map_type, const char *fil
 		goto done;
 	mc_fixed_list(want, el, n, file, &fix);
 	r = MAINCF_WRONG;
-	if (n > 0 && strcmp(el[0], want) == 0) {
-		strbuf_appendf(msg, "main.cf names the agent's map %s first", want);
+	if (at == 0 && mc_typed(el[0], map_type)) {
+		strbuf_appendf(msg, "main.cf names the agent's map %s first", el[0]);
 		r = MAINCF_OK;
 	} else if (n == 0) {
 		strbuf_appendf(msg, "%s/main.cf does not set transport_maps, so Postfix does not "
 		    "read the agent's map: add \"transport_maps = %s\", then postfix reload",
 		    pf->config_dir, want);
-	} else if (at >= 0 && strcmp(el[at], want) != 0) {
+	} else if (at >= 0 && !mc_typed(el[at], map_type)) {
 		strbuf_appendf(msg, "main.cf names %s, but [postfix] map_type is %s: make them "
 		    "agree (\"transport_maps = %s\", or map_type = the type main.cf uses), then "
 		    "postfix reload", el[at], map_type, strbuf_str(&fix));
@@ -148,7 +177,7 @@ maincf_hold(const struct postfix *pf, const char *map_type, const char *file,
 	if (r != MAINCF_OK)
 		goto done;
 	r = MAINCF_WRONG;
-	if (at >= 0 && strcmp(el[at], want) != 0) {
+	if (at >= 0 && !mc_typed(el[at], map_type)) {
 		strbuf_appendf(msg, "main.cf names %s, but [postfix] map_type is %s: make them "
 		    "agree (\"check_sasl_access %s\"), then postfix reload", el[at], map_type, want);
 	} else if (at < 0) {
@@ -162,7 +191,7 @@ maincf_hold(const struct postfix *pf, const char *map_type, const char *file,
 		    "then postfix reload", permit, want, want);
 	} else {
 		strbuf_appendf(msg, "main.cf names the hold map %s%s%s", at > 0 ? el[at - 1] : "",
-		    at > 0 ? " " : "", want);
+		    at > 0 ? " " : "", el[at]);
 		r = MAINCF_OK;
 	}
 done:

@@ -405,6 +405,19 @@ test_transport_maps(void **state)
 	want = xasprintf("main.cf names cdb:%s, but [postfix] map_type is hash", mx->transport);
 	expect_line(&r, "FAIL", "transport_maps", want);
 	free(r.out), free(set), free(want), free(other);
+	/* transport_file reached through a link to main.cf's directory: the same file */
+	set = xasprintf("transport_maps = hash:%s", mx->transport);
+	main_cf(set);
+	struct pfx via = *mx;
+	char *link = xasprintf("%s/maps", a->dir);
+	assert_int_equal(symlink(mx->map_dir, link), 0);
+	via.transport = xasprintf("%s/transport", link);
+	agentrun_config(a, ctl->url, tok, &via, NULL, NULL);
+	check_run(a, NULL, NULL, &r);
+	expect_exit(&r, 0);
+	want = xasprintf("main.cf names the agent's map hash:%s first", mx->transport);
+	expect_line(&r, "ok", "transport_maps", want);
+	free(r.out), free(set), free(want), free(link), free(via.transport);
 	agentrun_free(a);
 }
 
