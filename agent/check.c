@@ -113,9 +113,13 @@ check_reap(pid_t pid, int fd, long timeout_ms, struct strbuf *err)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000);
 		struct pollfd p = { fd, POLLIN, 0 };
-		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0) {
 			kill(pid, SIGKILL);
 			ok = 0;
 			break;

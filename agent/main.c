@@ -8,8 +8,9 @@
  * -c FILE (default /etc/postroute/agent.ini, confpath.h) runs the sync loop until SIGTERM or SIGINT; -n checks the
  * configuration and exits (0 good, 1 with every error printed); --once
  * syncs once without waiting and exits 0 when the node is applied or
- * already current and Postfix uses the map (agent/maincf.h), 1 otherwise. SIGHUP wakes the loop to re-check the
- * installed map and ask the controller at once. "scan" runs the offline
+ * already current and Postfix uses the map (agent/maincf.h), 1
+ * otherwise. SIGHUP wakes the loop to re-check the installed map and
+ * main.cf and ask the controller at once. "scan" runs the offline
  * detector (agent/scan.h); "check" the preflight of this host
  * (agent/check.h). Exit 2 on usage errors. With [agent] user set,
  * the process splits in two before anything faces the network: a root
