@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -144,10 +145,14 @@ check_run(const struct agentrun *a, const char *arg1, const char *arg2, struct r
 	char *argv[] = { bin, "check", "-c", a->conf, (char *)arg1, (char *)arg2, NULL };
 	char *err = NULL;
 
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r->rc = tl_run(argv, &r->out, &err, 120);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* the output, for the log of a failed run (print_message truncates) */
-	printf("--- check%s%s%s%s: exit %d\n%s", arg1 ? " " : "", arg1 ? arg1 : "",
-	    arg2 ? " " : "", arg2 ? arg2 : "", r->rc, r->out);
+	printf("--- check%s%s%s%s: exit %d in %ld ms\n%s", arg1 ? " " : "", arg1 ? arg1 : "",
+	    arg2 ? " " : "", arg2 ? arg2 : "", r->rc, (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000), r->out);
 	if (err != NULL && err[0] != '\0')
 		printf("stderr: %s\n", err);
 	fflush(stdout);   /* before cmocka's own lines */
