@@ -190,6 +190,12 @@ ac_metrics_listen(const struct agent_config *cfg, const char *path, struct strbu
 int
 agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 {
+	return agentconf_load_flags(path, cfg, 0, err);
+}
+
+int
+agentconf_load_flags(const char *path, struct agent_config *cfg, int flags, struct strbuf *err)
+{
 	size_t before = err->len;
 	const char *why;
 
@@ -216,7 +222,8 @@ agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 	ac_absolute(path, "agent", "client_cert", cfg->client_cert, err);
 	ac_absolute(path, "agent", "client_key", cfg->client_key, err);
 	ac_metrics_listen(cfg, path, err);
-	ac_read_token(cfg, path, err);
+	if (!(flags & AGENTCONF_NO_TOKEN))
+		ac_read_token(cfg, path, err);
 	ac_read_tls(cfg, path, err);
 	return err->len > before ? -1 : 0;
 }

@@ -78,6 +78,11 @@ struct agent_config {
 extern const struct config_key agentconf_keys[];
 
 int agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err);
+/* agentconf_load without reading the token (flags AGENTCONF_NO_TOKEN):
+ * `postroute-agent check` reports the token file on a line of its own. */
+#define AGENTCONF_NO_TOKEN 1
+int agentconf_load_flags(const char *path, struct agent_config *cfg, int flags,
+    struct strbuf *err);
 void agentconf_free(struct agent_config *cfg);
 
 #endif

@@ -3,13 +3,16 @@
  *
  *	postroute-agent [-c FILE] [-n] [--once] [-v]
  *	postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...
+ *	postroute-agent check [-c FILE] [--log-age DURATION]
  *
  * -c FILE (default /etc/postroute/agent.ini, confpath.h) runs the sync loop until SIGTERM or SIGINT; -n checks the
  * configuration and exits (0 good, 1 with every error printed); --once
  * syncs once without waiting and exits 0 when the node is applied or
- * already current, 1 otherwise. SIGHUP wakes the loop to re-check the
- * installed map and ask the controller at once. "scan" runs the offline
- * detector (agent/scan.h). Exit 2 on usage errors. With [agent] user set,
+ * already current and Postfix uses the map (agent/maincf.h), 1
+ * otherwise. SIGHUP wakes the loop to re-check the installed map and
+ * main.cf and ask the controller at once. "scan" runs the offline
+ * detector (agent/scan.h); "check" the preflight of this host
+ * (agent/check.h). Exit 2 on usage errors. With [agent] user set,
  * the process splits in two before anything faces the network: a root
  * helper for the Postfix commands and the sync loop as that user
  * (agent/privsep.h).
@@ -24,6 +27,7 @@
 
 #include "agentconf.h"
 #include "agentmetrics.h"
+#include "check.h"
 #include "confpath.h"
 #include "httpc.h"
 #include "eventq.h"
@@ -66,6 +70,7 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: postroute-agent [-c FILE] [-n] [--once] [-v]\n"
 	    "       postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...\n"
+	    "       postroute-agent check [-c FILE] [--log-age DURATION]\n"
 	    "FILE defaults to " CONFPATH_AGENT "\n");
 }
 
@@ -135,7 +140,7 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 	}
 	if (once) {
 		enum sync_result r = sync_once(&s, 0);
-		rc = r == SYNC_APPLIED || r == SYNC_CURRENT ? 0 : 1;
+		rc = (r == SYNC_APPLIED || r == SYNC_CURRENT) && s.maincf_why == NULL ? 0 : 1;
 	} else {
 		sync_run(&s);
 		ms = metricsserve_stop(ms);
@@ -160,6 +165,8 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "scan") == 0)
 		return scan_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	if ((rc = main_parse(argc, argv, &a)) != 0) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;

@@ -45,6 +45,28 @@ postfix_reload(const struct postfix *pf, struct strbuf *err)
 	return pf_run(pf, "postfix", "reload", NULL, NULL, err);
 }
 
+int
+postfix_postconf(const struct postfix *pf, const char *name, char **value, struct strbuf *err)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	*value = NULL;
+	if (pf_run(pf, "postconf", "-xh", name, &out, err) != 0) {
+		strbuf_release(&out);
+		return -1;
+	}
+	while (out.len > 0 && (out.buf[out.len - 1] == '\n' || out.buf[out.len - 1] == '\r'))
+		out.buf[--out.len] = '\0';
+	*value = strbuf_detach(&out);
+	return 0;
+}
+
+int
+postfix_queue_print(const struct postfix *pf, struct strbuf *err)
+{
+	return pf_run(pf, "postqueue", "-p", NULL, NULL, err);
+}
+
 static int
 pf_bsearch_cmp(const void *key, const void *elem)
 {

@@ -2,7 +2,7 @@
  * postfix.h: make Postfix use a new map now: reload and requeue.
  *
  * NAME
- *	postfix - postfix reload, postqueue -j / -i / -f
+ *	postfix - postfix reload, postqueue -j / -i / -f / -p, postconf -h
  *
  * DESCRIPTION
  *	postfix_reload runs `postfix -c DIR reload` (asynchronous: the
@@ -20,6 +20,12 @@
  *	instead (postqueue -f).
  *
  *	postfix_queue_select is the JSON part, for tests.
+ *
+ *	postfix_postconf asks postconf for one main.cf parameter as Postfix
+ *	sees it (postconf -c DIR -xh NAME: the default when main.cf does
+ *	not set it, $names expanded), so that nobody parses main.cf by
+ *	hand. postfix_queue_print runs postqueue -p, to see that the queue
+ *	can be listed at all.
  *
  * OWNERSHIP
  *	Domain arrays are the caller's. Selected ids are returned in a new
@@ -55,6 +61,11 @@ struct postfix_requeue_stats {
 };
 
 int postfix_reload(const struct postfix *pf, struct strbuf *err);
+
+/* *value: a new string, the value without its line end. */
+int postfix_postconf(const struct postfix *pf, const char *name, char **value,
+    struct strbuf *err);
+int postfix_queue_print(const struct postfix *pf, struct strbuf *err);
 
 /*
  * requeue = moved is two calls, so that the listing (postqueue -j) can run

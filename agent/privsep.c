@@ -335,6 +335,12 @@ ps_trusted(const struct agent_config *cfg, char op, struct strbuf *err)
 	return 0;
 }
 
+int
+privsep_trusted(const struct agent_config *cfg, struct strbuf *err)
+{
+	return ps_trusted(cfg, 0, err);
+}
+
 /* One request, once its directories passed ps_trusted. */
 static int
 ps_dispatch(const struct agent_config *cfg, char op, char *payload, struct apply_times *t,

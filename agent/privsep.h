@@ -41,7 +41,8 @@
  *
  *	privsep_install, privsep_activate, privsep_hold_install and
  *	privsep_hold_release are the child's calls; privsep_check_text is
- *	the helper's check of a transport text, for tests.
+ *	the helper's check of a transport text, for tests; privsep_trusted
+ *	is its check of the directories (`postroute-agent check`).
  *
  * DIAGNOSTICS
  *	privsep_start returns -1 with the reason (not root, unknown user,
@@ -75,5 +76,6 @@ int privsep_hold_install(int fd, const char *text, struct apply_times *t, const 
 int privsep_hold_release(int fd, char **removed, const long long *since, size_t nremoved,
     char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err);
 int privsep_check_text(const char *text, struct strbuf *err);
+int privsep_trusted(const struct agent_config *cfg, struct strbuf *err);
 
 #endif

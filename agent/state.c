@@ -122,6 +122,7 @@ state_load(const char *dir, struct state *st, struct strbuf *err)
 	}
 	st->version = v;
 	memcpy(st->sha256, hex, sizeof(st->sha256));
+	st->maincf_failed = strstr(text, "\nmaincf failed\n") != NULL;
 	if (state_load_hold(dir, st, err) != 0)
 		goto done;
 	rc = 0;
@@ -184,7 +185,8 @@ int
 state_save(const char *dir, const struct state *st, struct strbuf *err)
 {
 	char *path = xasprintf("%s/state", dir), *cpath = xasprintf("%s/transport", dir);
-	char *text = xasprintf("version %lld\nsha256 %s\n", st->version, st->sha256);
+	char *text = xasprintf("version %lld\nsha256 %s\n%s", st->version, st->sha256,
+	    st->maincf_failed ? "maincf failed\n" : "");
 	int rc = -1;
 
 	char *hpath = xasprintf("%s/hold", dir);

@@ -6,7 +6,10 @@
  *
  * DESCRIPTION
  *	STATE_DIR/state holds two lines, "version V" and "sha256 HEX" (the
- *	checksum of the transport file as installed); STATE_DIR/transport
+ *	checksum of the transport file as installed), and a third,
+ *	"maincf failed", when the last report of version V said that
+ *	Postfix does not use the agent's maps (maincf.h), so that a restart
+ *	after main.cf was fixed reports it applied; STATE_DIR/transport
  *	holds a copy of that file, to restore a map changed by hand and to
  *	know the previous routes after a restart. Both are written to a temp
  *	file, fsynced and renamed, the copy first, so the state never names
@@ -41,6 +44,7 @@ struct state {
 	char sha256[SHA256_HEX_LEN + 1];   /* of text */
 	char *text;                        /* the installed transport file, or NULL */
 	char *hold_text;                   /* the applied hold map, or NULL */
+	int maincf_failed;                 /* version was reported failed: main.cf */
 };
 
 int state_load(const char *dir, struct state *st, struct strbuf *err);

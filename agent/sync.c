@@ -15,6 +15,7 @@
 #include "apply.h"
 #include "holdmap.h"
 #include "log.h"
+#include "maincf.h"
 #include "mapinstall.h"
 #include "mastercf.h"
 #include "postfix.h"
@@ -56,6 +57,7 @@ sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
 	s->stop = stop;
 	s->wake = wake;
 	s->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
+	s->maincf_due = 1;
 	if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST) {
 		strbuf_appendf(err, "state_dir %s: %s", cfg->state_dir, strerror(errno));
 		return -1;
@@ -84,6 +86,7 @@ sync_release(struct sync *s)
 	mastercf_release(&s->mc);
 	free(s->prev_text);
 	free(s->went_back);
+	free(s->maincf_why);
 	holdsince_release(&s->hs);
 	if (s->sweep != NULL)
 		postfix_ids_free(s->sweep, s->nsweep);
@@ -211,6 +214,8 @@ sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
 		postfix_ids_free(moved, nmoved);
 	}
 	dur[D_RELOAD] = t.reload_ms, dur[D_REQUEUE] = t.requeue_ms;
+	if (rc == 0 && strcmp(s->cfg->reload, "always") == 0)
+		s->maincf_due = 1;   /* Postfix read main.cf again */
 	return rc;
 }
 
@@ -301,6 +306,52 @@ sync_services(struct sync *s, struct strbuf *err)
 done:
 	free(path);
 	return rc;
+}
+
+static int
+sync_same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * Checks main.cf again (maincf.h) when due or changed since the last
+ * check; logs when the answer changes.
+ */
+static void
+sync_maincf(struct sync *s)
+{
+	char *path = xasprintf("%s/main.cf", s->cfg->config_directory);
+	struct strbuf why = STRBUF_INIT;
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		memset(&sb, 0, sizeof(sb));
+	free(path);
+	if (!s->maincf_due && sync_same_stat(&sb, &s->maincf_stat))
+		return;
+	s->maincf_due = 0;
+	s->maincf_stat = sb;
+	if (maincf_check(s->cfg, &why) == 0) {
+		if (s->maincf_why != NULL)
+			log_info("main.cf names the agent's maps again");
+		free(s->maincf_why);
+		s->maincf_why = NULL;
+	} else {
+		if (s->maincf_why == NULL || strcmp(s->maincf_why, strbuf_str(&why)) != 0)
+			log_warnx("Postfix does not use the agent's map: %s", strbuf_str(&why));
+		free(s->maincf_why);
+		s->maincf_why = strbuf_detach(&why);
+	}
+	strbuf_release(&why);
+}
+
+/* 1 when the controller was last told otherwise about main.cf than it is. */
+static int
+sync_maincf_untold(const struct sync *s)
+{
+	return s->st.version >= 0 && s->st.maincf_failed != (s->maincf_why != NULL);
 }
 
 static int
@@ -452,16 +503,25 @@ sync_apply(struct sync *s, const struct feed *f)
 	s->pending_reload = 0;
 	if (sync_holds(s, &hold, dur, &step, &err) != 0)
 		goto fail;
+	sync_maincf(s);
 	step = "state";
 	long long was = s->st.version;
+	int was_failed = s->st.maincf_failed;
 	long ts = sync_now_ms();
 	s->st.version = f->version;
+	s->st.maincf_failed = s->maincf_why != NULL;
 	if (state_save(s->cfg->state_dir, &s->st, &err) != 0) {
 		s->st.version = was;
+		s->st.maincf_failed = was_failed;
 		goto fail;
 	}
 	dur[D_STATE] = sync_now_ms() - ts;
 	dur[D_TOTAL] = sync_now_ms() - t0;
+	if (s->maincf_why != NULL) {
+		step = "maincf";   /* installed, but Postfix does not read it */
+		strbuf_append(&err, s->maincf_why);
+		goto fail;
+	}
 	if (same && dur[D_RELOAD] < 0)
 		log_info("version %lld applied (%zu entries, map unchanged) in %ld ms", f->version,
 		    f->n, dur[D_TOTAL]);
@@ -572,7 +632,12 @@ sync_check_installed(struct sync *s)
 		s->pending_reload = 0;
 		strbuf_appendf(&msg, "%s %s; restored version %lld", s->cfg->transport_file, why,
 		    s->st.version);
-		sync_report_set(s, s->st.version, "applied", NULL, strbuf_str(&msg), dur);
+		sync_maincf(s);
+		s->st.maincf_failed = s->maincf_why != NULL;
+		if (s->maincf_why != NULL)
+			strbuf_appendf(&msg, "; %s", s->maincf_why);
+		sync_report_set(s, s->st.version, s->maincf_why ? "failed" : "applied",
+		    s->maincf_why ? "maincf" : NULL, strbuf_str(&msg), dur);
 	}
 	free(s->prev_text);
 	s->prev_text = keep;
@@ -636,6 +701,9 @@ sync_once(struct sync *s, int wait_s)
 	enum feed_result fr;
 	enum sync_result r;
 
+	sync_maincf(s);
+	if (sync_maincf_untold(s))
+		s->fetched = 0;   /* read the whole feed: its version is reported again */
 	if (sync_check_installed(s) != 0)
 		return SYNC_FAILED;
 	sync_check_holds_installed(s);
@@ -655,7 +723,8 @@ sync_once(struct sync *s, int wait_s)
 		s->fetched = 1;
 		if (s->on_feed != NULL)
 			s->on_feed(&f, s->on_feed_arg);
-		if (f.version == s->st.version && !s->pending_reload && !sync_holds_due(s, &f))
+		if (f.version == s->st.version && !s->pending_reload && !sync_holds_due(s, &f) &&
+		    !sync_maincf_untold(s))
 			r = SYNC_CURRENT;   /* the first, whole fetch: already applied */
 		else
 			r = sync_apply(s, &f);
@@ -698,6 +767,8 @@ sync_run(struct sync *s)
 	log_info("node %s: applied version %lld; controller %s", s->cfg->node, s->st.version,
 	    s->cfg->urls[0]);
 	while (!*s->stop) {
+		if (*s->wake)
+			s->maincf_due = 1;   /* SIGHUP: main.cf may have been fixed */
 		*s->wake = 0;
 		enum sync_result r = sync_once(s, sync_wait_s(s));
 		if (*s->stop)

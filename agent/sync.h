@@ -42,6 +42,17 @@
  *	(up to minimal_backoff_time, 300 s by default). The long-poll is
  *	shortened to wake up for it.
  *
+ *	Postfix must use the maps: main.cf is checked (maincf.h: postconf
+ *	says transport_maps names the agent's map first, and with hold_map
+ *	smtpd_sender_restrictions names the hold map) at start, after
+ *	every SIGHUP, after every reload of Postfix, and whenever main.cf
+ *	changed (its inode, size or mtime, looked at each cycle). While it
+ *	fails, a version is still installed, but reported "failed" at step
+ *	"maincf" with the reason, never "applied"; the state remembers
+ *	that (state.h), and once main.cf is right again (or wrong again
+ *	after an applied report) the feed is read whole and the version
+ *	reported anew.
+ *
  *	The first fetch after start asks for the whole feed (no after=), so
  *	that on_feed sees the providers and holds it carries; a version
  *	already applied is not applied or reported again.
@@ -104,6 +115,9 @@ struct sync {
 	int pending_reload;      /* map installed, reload/requeue not yet done */
 	char *prev_text;         /* map before the last install, for requeue */
 	struct sync_report rep;
+	char *maincf_why;        /* why Postfix does not use the maps, or NULL */
+	int maincf_due;          /* check main.cf at the next chance */
+	struct stat maincf_stat; /* main.cf as of that check */
 	struct mastercf mc;      /* services of master.cf, as of mc_stat */
 	struct stat mc_stat;
 	int mc_valid;

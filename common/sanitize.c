@@ -11,7 +11,7 @@
 
 static const char *const sanitize_steps[] = { "feed", "validate", "mastercf", "write",
 	"postmap", "verify", "install", "reload", "requeue", "hold", "release", "state",
-	"helper", NULL };
+	"helper", "maincf", NULL };
 
 /* Octets of a control at p (0 when none): C0, DEL, or a UTF-8 C1. */
 static size_t
