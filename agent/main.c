@@ -110,7 +110,7 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 
 	if (sync_init(&s, cfg, priv_fd, &main_stop, &main_wake, &err) != 0)
 		log_fatalx("state: %s", strbuf_str(&err));
-	if (!once && cfg->logwatch_file[0] != '\0') {
+	if (!once && agentconf_logwatch_on(cfg)) {
 		if ((q = eventq_start(cfg)) == NULL)
 			log_fatalx("logwatch: cannot start");
 		if ((lw = logwatch_start(cfg, q, &err)) == NULL)
