@@ -326,18 +326,41 @@ js_free(struct journalsrc *js)
 	return NULL;
 }
 
-struct journalsrc *
-journalsrc_open(const char *directory, const char *const *units, const char *cursor_file,
-    struct strbuf *err)
+static struct journalsrc *
+js_new(const char *directory, const char *const *units, struct strbuf *err)
 {
 	struct journalsrc *js = xcalloc(1, sizeof(*js));
-	char *cursor = NULL;
-	int rc;
 
 	js->name = js_name(directory);
 	if ((js->j = js_open_journal(directory, units, js->name, err)) == NULL)
 		return js_free(js);
 	js->buf = xmalloc(LOGFOLLOW_LINE_MAX + JS_PREFIX_MAX + 1);
+	return js;
+}
+
+struct journalsrc *
+journalsrc_open_head(const char *directory, const char *const *units, struct strbuf *err)
+{
+	struct journalsrc *js = js_new(directory, units, err);
+	int r;
+
+	if (js != NULL && (r = sd_journal_seek_head(js->j)) < 0) {
+		strbuf_appendf(err, "%s: seek to its start: %s", js->name, strerror(-r));
+		return js_free(js);
+	}
+	return js;
+}
+
+struct journalsrc *
+journalsrc_open(const char *directory, const char *const *units, const char *cursor_file,
+    struct strbuf *err)
+{
+	struct journalsrc *js = js_new(directory, units, err);
+	char *cursor = NULL;
+	int rc;
+
+	if (js == NULL)
+		return NULL;
 	if (cursor_file != NULL) {
 		js->cursor_file = xstrdup(cursor_file);
 		cursor = js_load_cursor(cursor_file);
@@ -349,17 +372,41 @@ journalsrc_open(const char *directory, const char *const *units, const char *cur
 	return js;
 }
 
-/* The value of FIELD in the current entry, or NULL. */
-static const char *
-js_field(sd_journal *j, const char *field, size_t *len)
+/* The fields of an entry that make its line. */
+enum js_fld { F_MESSAGE, F_HOSTNAME, F_IDENT, F_COMM, F_SPID, F_PID, F_N };
+
+static const struct {
+	const char *prefix;
+	size_t len;
+} js_flds[F_N] = {
+	{ "MESSAGE=", 8 }, { "_HOSTNAME=", 10 }, { "SYSLOG_IDENTIFIER=", 18 },
+	{ "_COMM=", 6 }, { "SYSLOG_PID=", 11 }, { "_PID=", 5 },
+};
+
+struct js_entry {
+	const char *v[F_N];
+	size_t len[F_N];
+};
+
+/* One pass over the current entry's fields (cheaper than a lookup each). */
+static void
+js_fields(sd_journal *j, struct js_entry *e)
 {
 	const void *d;
-	size_t n, flen = strlen(field);
+	size_t n;
 
-	if (sd_journal_get_data(j, field, &d, &n) < 0 || n <= flen)
-		return NULL;
-	*len = n - flen - 1;
-	return (const char *)d + flen + 1;
+	memset(e, 0, sizeof(*e));
+	sd_journal_restart_data(j);
+	while (sd_journal_enumerate_available_data(j, &d, &n) > 0) {
+		const char *p = d;
+		for (int f = 0; f < F_N; f++)
+			if (e->v[f] == NULL && n >= js_flds[f].len &&
+			    memcmp(p, js_flds[f].prefix, js_flds[f].len) == 0) {
+				e->v[f] = p + js_flds[f].len;
+				e->len[f] = n - js_flds[f].len;
+				break;
+			}
+	}
 }
 
 /* "2026-12-04T18:05:53.969057+01:00", local time, as journalctl prints it. */
@@ -385,9 +432,12 @@ js_timestamp(sd_journal *j, char *out, size_t size)
 static long
 js_line(struct journalsrc *js)
 {
-	size_t mlen, hlen = 9, ilen, plen = 0;
-	const char *msg = js_field(js->j, "MESSAGE", &mlen);
-	const char *host, *ident, *pid;
+	struct js_entry e;
+	js_fields(js->j, &e);
+	size_t mlen = e.len[F_MESSAGE], hlen = e.len[F_HOSTNAME], ilen = e.len[F_IDENT];
+	size_t plen = e.len[F_SPID];
+	const char *msg = e.v[F_MESSAGE], *host = e.v[F_HOSTNAME], *ident = e.v[F_IDENT];
+	const char *pid = e.v[F_SPID];
 
 	if (msg == NULL) {
 		js->stats.no_message++;
@@ -397,13 +447,14 @@ js_line(struct journalsrc *js)
 		js->stats.overlong++;
 		return -1;
 	}
-	if ((host = js_field(js->j, "_HOSTNAME", &hlen)) == NULL)
-		host = "localhost";
-	if ((ident = js_field(js->j, "SYSLOG_IDENTIFIER", &ilen)) == NULL &&
-	    (ident = js_field(js->j, "_COMM", &ilen)) == NULL)
+	if (host == NULL)
+		host = "localhost", hlen = 9;
+	if (ident == NULL)
+		ident = e.v[F_COMM], ilen = e.len[F_COMM];
+	if (ident == NULL)
 		ident = "-", ilen = 1;
-	if ((pid = js_field(js->j, "SYSLOG_PID", &plen)) == NULL)
-		pid = js_field(js->j, "_PID", &plen);
+	if (pid == NULL)
+		pid = e.v[F_PID], plen = e.len[F_PID];
 	/* the prefix's parts are cut to fit; whatever they hold, the parser judges */
 	hlen = hlen > 128 ? 128 : hlen, ilen = ilen > 128 ? 128 : ilen, plen = plen > 20 ? 20 : plen;
 	char *p = js->buf;

@@ -42,6 +42,9 @@
  *	        its position, with a warning (journalsrc_warning); a cursor
  *	        file that holds no cursor: like a first start, with a warning.
  *
+ *	journalsrc_open_head reads every matching entry from the oldest
+ *	one, and saves nothing (postroute-agent scan --journal).
+ *
  *	journalsrc_poll delivers what is new (at most JOURNALSRC_BATCH
  *	entries), else waits up to timeout_ms (sd_journal_wait) and returns
  *	0. fn gets each line without a newline, NUL-terminated; the line
@@ -105,6 +108,9 @@ void journalsrc_units_free(char **units);
 
 struct journalsrc *journalsrc_open(const char *directory, const char *const *units,
     const char *cursor_file, struct strbuf *err);
+/* From the oldest matching entry, nothing saved (scan --journal). */
+struct journalsrc *journalsrc_open_head(const char *directory, const char *const *units,
+    struct strbuf *err);
 long journalsrc_poll(struct journalsrc *js, int timeout_ms, logfollow_line_fn *fn, void *arg,
     struct strbuf *err);
 int journalsrc_save(struct journalsrc *js, struct strbuf *err);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -161,8 +162,11 @@ journald_start_writer(struct journald *jd, const char *unit)
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	if ((jd->writer = fork()) == 0) {
-		close(sv[0]);
-		journald_writer(jd, sv[1]);
+		/* only its own socket: another journald's writer socket held
+		 * here would keep that writer from seeing its end */
+		if (dup2(sv[1], 3) != 3 || close_range(4, ~0U, 0) != 0)
+			_exit(1);
+		journald_writer(jd, 3);
 	}
 	close(sv[1]);
 	jd->wfd = sv[0];
@@ -280,6 +284,7 @@ journald_stop(struct journald *jd)
 		return;
 	if (jd->writer > 0) {
 		close(jd->wfd);
+		kill(jd->writer, SIGTERM);
 		waitpid(jd->writer, NULL, 0);
 		rmdir(jd->cgroup);      /* the slice may be another test's too: left */
 	}

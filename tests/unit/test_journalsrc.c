@@ -20,7 +20,8 @@
  * across close and reopen (none read twice, none skipped), first start
  * at the end, a cursor of a vanished entry, a cursor file of garbage;
  * a missing, non-directory, empty or unreadable journal directory;
- * journal_probe.
+ * journal_probe; postroute-agent scan --journal finds the same
+ * deliveries as scan of the file the entries came from.
  */
 #include <errno.h>
 #include <grp.h>
@@ -92,6 +93,16 @@ read_lines(struct journalsrc *js, size_t want, struct got *g)
 	if (g->n != want)
 		fail_msg("%zu lines, want %zu (first: %s)", g->n, want, g->n ? g->v[0] : "-");
 	strbuf_release(&err);
+}
+
+/* Waits until journald has written an entry with needle in its MESSAGE. */
+static void
+await_entry(struct journald *j, const char *needle)
+{
+	for (int i = 0; i < 500 && journald_count(j, needle) < 1; i++)
+		usleep(20000);
+	if (journald_count(j, needle) < 1)
+		fail_msg("no entry with \"%s\" in the journal", needle);
 }
 
 static struct journalsrc *
@@ -339,8 +350,7 @@ test_cursor_across_restarts(void **state)
 
 	/* entries older than the first start are not read */
 	send_numbered("old", 0, 3);
-	while (journald_count(jd, "old 2") < 1)
-		usleep(20000);
+	await_entry(jd, "old 2");
 	struct journalsrc *js = open_src(cur);
 	char *first = tl_read_file(cur);
 	assert_non_null(first);        /* the starting point is saved at once */
@@ -380,8 +390,7 @@ test_cursor_gone_or_garbage(void **state)
 	int total;
 
 	send_numbered("gone", 0, 2);
-	while (journald_count(jd, "gone 1") < 1)
-		usleep(20000);
+	await_entry(jd, "gone 1");
 	/* an entry of another journal, older than all of this one (vacuumed):
 	 * every Postfix entry of this journal is after it */
 	tl_write_file(cur, "s=0123456789abcdef0123456789abcdef;i=5;b=0123456789abcdef0123456789abcdef;"
@@ -500,8 +509,7 @@ test_probe(void **state)
 	time_t last = 1;
 
 	send_numbered("probe", 0, 1);
-	while (journald_count(jd, "probe 0") < 1)
-		usleep(20000);
+	await_entry(jd, "probe 0");
 	assert_int_equal(journal_probe(jd->directory, units, &last, &err), 0);
 	assert_true(last >= time(NULL) - 60 && last <= time(NULL) + 1);
 	/* readable, but nothing of these units: no time */
@@ -510,6 +518,97 @@ test_probe(void **state)
 	assert_int_equal(journal_probe("/nonexistent/journal", units, &last, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "/nonexistent/journal"));
 	strbuf_release(&err);
+}
+
+/* scan's delivery lines without "line" and "node" (entries count as
+ * lines; the node is the journal's host name). */
+static char *
+scan_output(char *const argv[], int want_rc)
+{
+	char *out = NULL, *err = NULL;
+	int rc = tl_run(argv, &out, &err, 60);
+	struct strbuf sb = STRBUF_INIT;
+	char *save = NULL;
+
+	if (rc != want_rc)
+		fail_msg("scan exited %d, want %d: %s", rc, want_rc, err);
+	for (char *l = strtok_r(out, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+		static const char delivery[] = "{\"type\":\"delivery\",";
+		if (strncmp(l, delivery, sizeof(delivery) - 1) != 0)
+			continue;       /* events depend on the times */
+		char *a = strstr(l, "\"line\":"), *b = a ? strstr(a, "\"provider\":") : NULL;
+		if (a == NULL || b == NULL)
+			fail_msg("scan output: %s", l);
+		strbuf_appendn(&sb, l, (size_t)(a - l));
+		strbuf_append(&sb, b);
+		strbuf_appendc(&sb, '\n');
+	}
+	free(out), free(err);
+	return strbuf_detach(&sb);
+}
+
+static void
+test_scan_journal(void **state)
+{
+	(void)state;
+	/* a journal of its own, from another Postfix instance's unit */
+	struct journald *j2 = journald_start("postfix@postfix-out.service");
+	char *dir = tl_mkdtemp("jscan"), *log = xasprintf("%s/mail.log", dir);
+	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
+	size_t n;
+	char **lines = postfix_lines(&n), svc[64], pid[16];
+	const char *msg;
+	struct strbuf file = STRBUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!split_line(lines[i], svc, pid, &msg))
+			continue;
+		strbuf_appendf(&file, "%s\n", lines[i]);
+		journald_send(j2, svc, pid, msg, strlen(msg));
+	}
+	tl_write_file(log, strbuf_str(&file));
+	await_entry(j2, msg);
+	char *fargv[] = { bin, "scan", log, NULL };
+	char *jargv[] = { bin, "scan", "--journal", j2->directory, "--units",
+	    "postfix@postfix-out.service", NULL };
+	char *from_file = scan_output(fargv, 0), *from_journal = scan_output(jargv, 0);
+	assert_non_null(strstr(from_journal, "\"type\":\"delivery\""));
+	/* the same deliveries, in the same order (events depend on the times) */
+	char *f = from_file, *jj = from_journal, *fe, *je;
+	size_t deliveries = 0;
+	while ((f = strstr(f, "{\"type\":\"delivery\"")) != NULL) {
+		jj = strstr(jj, "{\"type\":\"delivery\"");
+		assert_non_null(jj);
+		fe = strchr(f, '\n'), je = strchr(jj, '\n');
+		if (fe - f != je - jj || memcmp(f, jj, (size_t)(fe - f)) != 0)
+			fail_msg("file: %.*s\njournal: %.*s", (int)(fe - f), f, (int)(je - jj), jj);
+		f = fe, jj = je, deliveries++;
+	}
+	assert_null(strstr(jj, "{\"type\":\"delivery\""));
+	assert_true(deliveries > 20);
+	/* the default units are not this instance's: nothing */
+	char *dargv[] = { bin, "scan", "--journal", j2->directory, NULL };
+	char *none = scan_output(dargv, 0);
+	assert_string_equal(none, "");
+	/* errors */
+	char *out = NULL, *err = NULL;
+	char *bad1[] = { bin, "scan", "--journal", "/nonexistent/journal", NULL };
+	assert_int_equal(tl_run(bad1, &out, &err, 30), 1);
+	assert_non_null(strstr(err, "journal directory /nonexistent/journal: No such file or directory"));
+	free(out), free(err);
+	char *bad2[] = { bin, "scan", "--journal", j2->directory, log, NULL };
+	assert_int_equal(tl_run(bad2, &out, &err, 30), 2);
+	assert_non_null(strstr(err, "one or the other"));
+	free(out), free(err);
+	char *bad3[] = { bin, "scan", "--journal", j2->directory, "--units", "postfix", NULL };
+	assert_int_equal(tl_run(bad3, &out, &err, 30), 1);
+	assert_non_null(strstr(err, "unit \"postfix\" has no unit type suffix"));
+	free(out), free(err);
+	journald_stop(j2);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines), free(dir), free(log), free(bin), free(from_file), free(from_journal), free(none);
+	strbuf_release(&file);
 }
 
 static int
@@ -538,6 +637,7 @@ main(void)
 		cmocka_unit_test(test_cursor_gone_or_garbage),
 		cmocka_unit_test(test_bad_directory_and_units),
 		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_scan_journal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
