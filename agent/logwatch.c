@@ -297,10 +297,10 @@ logwatch_open_journal(struct logwatch *lw, struct strbuf *err)
 	char *cursor = xasprintf("%s/logwatch.cursor", cfg->state_dir);
 
 	if (units == NULL)
-		strbuf_appendf(err, "logwatch: journal_units: %s\n", strbuf_str(&e));
+		strbuf_appendf(err, "logwatch: journal_units: %s", strbuf_str(&e));
 	else if ((lw->js = journalsrc_open(cfg->logwatch_journal_directory,
 	    (const char *const *)units, cursor, &e)) == NULL)
-		strbuf_appendf(err, "logwatch: %s\n", strbuf_str(&e));
+		strbuf_appendf(err, "logwatch: %s", strbuf_str(&e));
 	else if (journalsrc_warning(lw->js)[0] != '\0')
 		log_warnx("logwatch: %s", journalsrc_warning(lw->js));
 	journalsrc_units_free(units);
