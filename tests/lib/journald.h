@@ -25,6 +25,9 @@
  * which is in no unit. Both return once the datagram is sent; journald
  * writes it a moment later: wait for the entry, not for time.
  *
+ * journald and the writer end with the test process (PR_SET_PDEATHSIG,
+ * and the writer's socket), even when it fails before journald_stop.
+ *
  * Needs root, mount namespaces and a writable cgroup v2 hierarchy;
  * journald_start fails the test, saying which is missing, otherwise.
  */
