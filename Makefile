@@ -22,7 +22,7 @@ DESTDIR ?=
 SAN     ?=
 CC      ?= cc
 
-PKGS      = libpq libcurl libmicrohttpd gnutls jansson inih libpcre2-8 libcrypto
+PKGS      = libpq libcurl libmicrohttpd gnutls jansson inih libpcre2-8 libcrypto libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)

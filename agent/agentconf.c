@@ -12,6 +12,7 @@
 #include "secretfile.h"
 #include "httpc.h"
 #include "metricsserve.h"
+#include "journalsrc.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -69,8 +70,14 @@ const struct config_key agentconf_keys[] = {
 	  "timeout of each postmap run" },
 	{ "postfix", "hold_map", CONFIG_STRING, AC(hold_map), "", 0, 0, 0, NULL,
 	  "access(5) source file of held senders, same map_type (main.cf: check_sasl_access TYPE:FILE); empty: off" },
+	{ "logwatch", "source", CONFIG_ENUM, AC(logwatch_source), "file", 0, 0, 0, "file|journal",
+	  "where Postfix's log is read: file (the file key) or journal (systemd's journal, journal_units)" },
 	{ "logwatch", "file", CONFIG_STRING, AC(logwatch_file), "", 0, 0, 0, NULL,
-	  "Postfix log file to follow, or - for standard input; empty turns logwatch off" },
+	  "Postfix log file to follow, or - for standard input; empty turns logwatch off (source = file)" },
+	{ "logwatch", "journal_units", CONFIG_STRING, AC(logwatch_journal_units), JOURNALSRC_DEFAULT_UNITS, 0, 0, 0, NULL,
+	  "source = journal: the systemd units whose entries are Postfix's log (_SYSTEMD_UNIT, any of them), separated by spaces" },
+	{ "logwatch", "journal_directory", CONFIG_STRING, AC(logwatch_journal_directory), "", 0, 0, 0, NULL,
+	  "source = journal: read the journal files in this directory (forwarded journals) instead of the system journal (empty)" },
 	{ "logwatch", "rules", CONFIG_STRING, AC(logwatch_rules), "", 0, 0, 0, NULL,
 	  "local rules file, over the default rules.conf (adds, or overrides by rule name)" },
 	{ "logwatch", "providers", CONFIG_STRING, AC(logwatch_providers), "", 0, 0, 0, NULL,
@@ -187,6 +194,31 @@ ac_metrics_listen(const struct agent_config *cfg, const char *path, struct strbu
 	strbuf_release(&e);
 }
 
+/* source = journal: no file, valid units, an absolute directory. */
+static void
+ac_check_source(const struct agent_config *cfg, const char *path, struct strbuf *err)
+{
+	struct strbuf e = STRBUF_INIT;
+	char **units;
+
+	if (strcmp(cfg->logwatch_source, "journal") != 0)
+		return;
+	if (cfg->logwatch_file[0] != '\0')
+		strbuf_appendf(err, "%s: [logwatch] file: not read with source = journal (remove it, "
+		    "or set source = file)\n", path);
+	if ((units = journalsrc_units(cfg->logwatch_journal_units, &e)) == NULL)
+		strbuf_appendf(err, "%s: [logwatch] journal_units: %s\n", path, strbuf_str(&e));
+	journalsrc_units_free(units);
+	ac_absolute(path, "logwatch", "journal_directory", cfg->logwatch_journal_directory, err);
+	strbuf_release(&e);
+}
+
+int
+agentconf_logwatch_on(const struct agent_config *cfg)
+{
+	return strcmp(cfg->logwatch_source, "journal") == 0 || cfg->logwatch_file[0] != '\0';
+}
+
 int
 agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 {
@@ -212,6 +244,7 @@ agentconf_load_flags(const char *path, struct agent_config *cfg, int flags, stru
 	ac_absolute(path, "postfix", "hold_map", cfg->hold_map, err);
 	if (strcmp(cfg->logwatch_file, "-") != 0)
 		ac_absolute(path, "logwatch", "file", cfg->logwatch_file, err);
+	ac_check_source(cfg, path, err);
 	ac_absolute(path, "logwatch", "rules", cfg->logwatch_rules, err);
 	ac_absolute(path, "logwatch", "providers", cfg->logwatch_providers, err);
 	if (cfg->hold_map[0] != '\0' && strcmp(cfg->hold_map, cfg->transport_file) == 0)

@@ -60,7 +60,10 @@ struct agent_config {
 	long long postmap_timeout_ms;
 	char *hold_map;
 	/* [logwatch] */
+	char *logwatch_source;
 	char *logwatch_file;
+	char *logwatch_journal_units;
+	char *logwatch_journal_directory;
 	char *logwatch_rules;
 	char *logwatch_providers;
 	long long lw_window_ms, lw_fail_count, lw_fail_percent, lw_min_definite;
@@ -84,5 +87,7 @@ int agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *er
 int agentconf_load_flags(const char *path, struct agent_config *cfg, int flags,
     struct strbuf *err);
 void agentconf_free(struct agent_config *cfg);
+/* 1 when the logwatch runs: source = journal, or a file. */
+int agentconf_logwatch_on(const struct agent_config *cfg);
 
 #endif

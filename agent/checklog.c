@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journalsrc.h"
 #include "postfix.h"
 #include "xalloc.h"
 
@@ -21,6 +22,8 @@
 const char *
 checklog_source(const struct agent_config *cfg)
 {
+	if (strcmp(cfg->logwatch_source, "journal") == 0)
+		return "journal";
 	if (cfg->logwatch_file[0] == '\0')
 		return "off";
 	return strcmp(cfg->logwatch_file, "-") == 0 ? "stdin" : "file";
@@ -136,6 +139,58 @@ checklog_file(struct check *ck, const struct agent_config *cfg)
 	strbuf_release(&e);
 }
 
+/* Opens the journal as the agent would, in the user's process; on
+ * success err holds the time of the newest matching entry (0: none). */
+static int
+checklog_journal_open(void *arg, struct strbuf *err)
+{
+	const struct agent_config *cfg = arg;
+	char **units = journalsrc_units(cfg->logwatch_journal_units, err);
+	time_t last = 0;
+	int rc = -1;
+
+	if (units != NULL &&
+	    journal_probe(cfg->logwatch_journal_directory, (const char *const *)units, &last, err) == 0) {
+		strbuf_appendf(err, "%lld", (long long)last);
+		rc = 0;
+	}
+	journalsrc_units_free(units);
+	return rc;
+}
+
+static void
+checklog_journal(struct check *ck, const struct agent_config *cfg)
+{
+	const char *user = cfg->user[0] ? cfg->user : check_whoami();
+	const char *where = cfg->logwatch_journal_directory[0] ? cfg->logwatch_journal_directory :
+	    "the system journal";
+	struct strbuf e = STRBUF_INIT;
+	char age[32], limit[32];
+
+	if (check_as_user(cfg->user, checklog_journal_open, (void *)cfg, CHECKLOG_OPEN_MS, &e) != 0) {
+		check_line(ck, CHECK_FAIL, "log", "journal: %s: not readable by %s (%s): add %s to "
+		    "group systemd-journal (adduser %s systemd-journal)", where, user, strbuf_str(&e),
+		    user, user);
+	} else {
+		long long last = atoll(strbuf_str(&e)), s = (long long)time(NULL) - last;
+		checklog_age_words(s < 0 ? 0 : s, age, sizeof(age));
+		checklog_age_words(ck->log_age_ms / 1000, limit, sizeof(limit));
+		if (last == 0)
+			check_line(ck, CHECK_FAIL, "log", "journal: %s has no entry of %s: Postfix does "
+			    "not log there under these units; set [logwatch] journal_units to the units "
+			    "it runs as (systemctl list-units 'postfix*')", where,
+			    cfg->logwatch_journal_units);
+		else if (s * 1000 > ck->log_age_ms)
+			check_line(ck, CHECK_FAIL, "log", "journal: newest entry of %s is %s old, more "
+			    "than %s (--log-age): Postfix does not log there now; check "
+			    "[logwatch] journal_units", cfg->logwatch_journal_units, age, limit);
+		else
+			check_line(ck, CHECK_OK, "log", "journal: %s: readable by %s, newest entry of "
+			    "%s %s ago", where, user, cfg->logwatch_journal_units, age);
+	}
+	strbuf_release(&e);
+}
+
 static const struct {
 	const char *source;
 	void (*check)(struct check *ck, const struct agent_config *cfg);
@@ -143,6 +198,7 @@ static const struct {
 	{ "off", checklog_off },
 	{ "stdin", checklog_stdin },
 	{ "file", checklog_file },
+	{ "journal", checklog_journal },
 	{ NULL, NULL },
 };
 

@@ -22,6 +22,7 @@
 #include "datafile.h"
 #include "delivery.h"
 #include "detector.h"
+#include "journalsrc.h"
 #include "log.h"
 #include "logfollow.h"
 #include "maillog.h"
@@ -44,7 +45,8 @@ struct logwatch {
 	unsigned applied_gen;        /* the thread's */
 
 	/* the thread's own */
-	struct logfollow *lf;
+	struct logfollow *lf;        /* source = file, or */
+	struct journalsrc *js;       /* source = journal */
 	struct maillog_clock clk;
 	time_t clk_at;
 	char *providers_file;
@@ -276,6 +278,57 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 	strbuf_release(&err);
 }
 
+/* ---- the source: a file (logfollow) or the journal (journalsrc) ---- */
+
+static long
+logwatch_poll(struct logwatch *lw, struct strbuf *err)
+{
+	if (lw->js != NULL)
+		return journalsrc_poll(lw->js, LOGWATCH_POLL_MS, logwatch_line, lw, err);
+	return logfollow_poll(lw->lf, LOGWATCH_POLL_MS, logwatch_line, lw, err);
+}
+
+static int
+logwatch_save(struct logwatch *lw, struct strbuf *err)
+{
+	return lw->js != NULL ? journalsrc_save(lw->js, err) : logfollow_save(lw->lf, err);
+}
+
+static int
+logwatch_open_journal(struct logwatch *lw, struct strbuf *err)
+{
+	const struct agent_config *cfg = lw->cfg;
+	struct strbuf e = STRBUF_INIT;
+	char **units = journalsrc_units(cfg->logwatch_journal_units, &e);
+	char *cursor = xasprintf("%s/logwatch.cursor", cfg->state_dir);
+
+	if (units == NULL)
+		strbuf_appendf(err, "logwatch: journal_units: %s", strbuf_str(&e));
+	else if ((lw->js = journalsrc_open(cfg->logwatch_journal_directory,
+	    (const char *const *)units, cursor, &e)) == NULL)
+		strbuf_appendf(err, "logwatch: %s", strbuf_str(&e));
+	else if (journalsrc_warning(lw->js)[0] != '\0')
+		log_warnx("logwatch: %s", journalsrc_warning(lw->js));
+	journalsrc_units_free(units);
+	free(cursor);
+	strbuf_release(&e);
+	return lw->js != NULL ? 0 : -1;
+}
+
+static int
+logwatch_open(struct logwatch *lw, struct strbuf *err)
+{
+	const struct agent_config *cfg = lw->cfg;
+
+	if (strcmp(cfg->logwatch_source, "journal") == 0)
+		return logwatch_open_journal(lw, err);
+	char *offset = strcmp(cfg->logwatch_file, "-") == 0 ? NULL :
+	    xasprintf("%s/logwatch.offset", cfg->state_dir);
+	lw->lf = logfollow_open(cfg->logwatch_file, offset, err);
+	free(offset);
+	return lw->lf != NULL ? 0 : -1;
+}
+
 /* ---- the thread ---- */
 
 static int
@@ -306,7 +359,7 @@ logwatch_main(void *arg)
 			logwatch_rebuild_catalogue(lw);
 		if (time(NULL) - lw->clk_at > LOGWATCH_CLOCK_REFRESH)
 			maillog_clock_init(&lw->clk, lw->clk_at = time(NULL));
-		long n = logfollow_poll(lw->lf, LOGWATCH_POLL_MS, logwatch_line, lw, &err);
+		long n = logwatch_poll(lw, &err);
 		if (n < 0) {
 			if (!failing++)
 				log_warnx("logwatch: %s", strbuf_str(&err));
@@ -318,11 +371,11 @@ logwatch_main(void *arg)
 		if (failing)
 			log_info("logwatch: reading again");
 		failing = 0;
-		if (logfollow_save(lw->lf, &err) != 0) {   /* writes only when moved */
+		if (logwatch_save(lw, &err) != 0) {   /* writes only when moved */
 			log_warnx("logwatch: %s", strbuf_str(&err));
 			strbuf_reset(&err);
 		}
-		if (logfollow_eof(lw->lf)) {
+		if (lw->lf != NULL && logfollow_eof(lw->lf)) {
 			log_info("logwatch: end of standard input");
 			break;
 		}
@@ -385,6 +438,7 @@ static struct logwatch *
 logwatch_free(struct logwatch *lw)
 {
 	lw->lf = lw->lf ? logfollow_close(lw->lf) : NULL;
+	lw->js = journalsrc_close(lw->js);
 	catalogue_free(lw->cat);
 	classify_free(lw->cls);
 	if (lw->det)
@@ -421,11 +475,7 @@ logwatch_start(const struct agent_config *cfg, struct eventq *q, struct strbuf *
 		strbuf_appendf(err, "logwatch: thresholds: %s\n", why);
 	if (err->len > before)
 		return logwatch_free(lw);
-	char *offset = strcmp(cfg->logwatch_file, "-") == 0 ? NULL :
-	    xasprintf("%s/logwatch.offset", cfg->state_dir);
-	lw->lf = logfollow_open(cfg->logwatch_file, offset, err);
-	free(offset);
-	if (lw->lf == NULL)
+	if (logwatch_open(lw, err) != 0)
 		return logwatch_free(lw);
 	lw->det = detector_new(&dc);
 	lw->vol = volume_new(&vc, logwatch_volume_event, lw);
@@ -434,8 +484,12 @@ logwatch_start(const struct agent_config *cfg, struct eventq *q, struct strbuf *
 		strbuf_appendf(err, "logwatch: cannot start its thread: %s\n", strerror(rc));
 		return logwatch_free(lw);
 	}
-	log_info("logwatch: following %s", strcmp(cfg->logwatch_file, "-") == 0 ?
-	    "standard input" : cfg->logwatch_file);
+	if (lw->js != NULL)
+		log_info("logwatch: following %s (units %s)", journalsrc_name(lw->js),
+		    cfg->logwatch_journal_units);
+	else
+		log_info("logwatch: following %s", strcmp(cfg->logwatch_file, "-") == 0 ?
+		    "standard input" : cfg->logwatch_file);
 	return lw;
 }
 

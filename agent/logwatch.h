@@ -7,10 +7,13 @@
  * DESCRIPTION
  *	logwatch_start loads the rules (the default rules.conf, then
  *	[logwatch] rules over it) and the catalogue (the default
- *	providers.conf, or [logwatch] providers), opens [logwatch] file
- *	through logfollow (tail -F semantics, offset saved in
- *	state_dir/logwatch.offset; "-" is standard input) and starts a
- *	thread that, for every line: parses it (maillog.h), feeds the
+ *	providers.conf, or [logwatch] providers), opens the log source
+ *	(source = file: [logwatch] file through logfollow, tail -F
+ *	semantics, offset saved in state_dir/logwatch.offset, "-" is
+ *	standard input; source = journal: the entries of journal_units in
+ *	the system journal or journal_directory through journalsrc, cursor
+ *	saved in state_dir/logwatch.cursor) and starts a thread that, for
+ *	every line: parses it (maillog.h), feeds the
  *	sender volume tracker (volume.h), attributes delivery results to a
  *	provider (catalogue.h), classifies them (classify.h) and feeds the
  *	block detector (detector.h) with the log's own timestamps. Block,

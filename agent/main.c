@@ -129,7 +129,7 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 			log_warnx("metrics: %s is not loopback: anyone who reaches it reads this node's"
 			    " providers, relays and counters (no token)", cfg->metrics_listen);
 	}
-	if (!once && cfg->logwatch_file[0] != '\0') {
+	if (!once && agentconf_logwatch_on(cfg)) {
 		if ((q = eventq_start(cfg)) == NULL)
 			log_fatalx("logwatch: cannot start");
 		agentmetrics_set_eventq(q);

@@ -24,6 +24,7 @@
 #include "delivery.h"
 #include "classify.h"
 #include "detector.h"
+#include "journalsrc.h"
 #include "log.h"
 #include "maillog.h"
 #include "strbuf.h"
@@ -332,6 +333,44 @@ scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t le
 		out_event(&s->out, &ev);
 }
 
+struct scan_journal {
+	struct scan *s;
+	struct maillog_clock clk;
+	long long lineno;
+};
+
+static void
+scan_journal_line(const char *line, size_t len, void *arg)
+{
+	struct scan_journal *sj = arg;
+
+	scan_line(sj->s, &sj->clk, line, len, ++sj->lineno);
+}
+
+/* Every entry of units in the journal files of dir, oldest first. */
+static int
+scan_journal(struct scan *s, const char *dir, const char *unit_list)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct scan_journal sj = { .s = s };
+	char **units = journalsrc_units(unit_list, &err);
+	struct journalsrc *js = NULL;
+	long n = 0;
+
+	maillog_clock_init(&sj.clk, time(NULL));   /* RFC 3339 lines: not used */
+	if (units != NULL && (js = journalsrc_open_head(dir, (const char *const *)units, &err)) != NULL)
+		while ((n = journalsrc_poll(js, 0, scan_journal_line, &sj, &err)) > 0)
+			;
+	if (js != NULL)
+		s->rejected += (long long)journalsrc_stats(js)->overlong;
+	if (units == NULL || js == NULL || n < 0)
+		log_warnx("scan: %s", strbuf_str(&err));
+	journalsrc_close(js);
+	journalsrc_units_free(units);
+	strbuf_release(&err);
+	return units == NULL || js == NULL || n < 0 ? -1 : 0;
+}
+
 static int
 scan_file(struct scan *s, const char *path, char *rbuf)
 {
@@ -374,7 +413,8 @@ static void
 scan_usage(FILE *fp)
 {
 	fprintf(fp, "usage: postroute-agent scan [--rules FILE]... [--providers FILE] "
-	    "[--set NAME=VALUE]... LOGFILE...\n");
+	    "[--set NAME=VALUE]... LOGFILE...\n"
+	    "       postroute-agent scan [options] --journal DIR [--units LIST]\n");
 }
 
 struct scan_args {
@@ -384,6 +424,8 @@ struct scan_args {
 	struct detector_config det;
 	char **files;
 	int nfiles;
+	const char *journal;     /* --journal DIR */
+	const char *units;       /* --units LIST */
 };
 
 /* The detector's thresholds, as scan --set NAME=VALUE names them. */
@@ -473,6 +515,10 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 			a->rules[a->nrules++] = v;
 		} else if ((v = scan_opt(argc, argv, &i, "--providers")) != NULL) {
 			a->providers = v;
+		} else if ((v = scan_opt(argc, argv, &i, "--journal")) != NULL) {
+			a->journal = v;
+		} else if ((v = scan_opt(argc, argv, &i, "--units")) != NULL) {
+			a->units = v;
 		} else if ((v = scan_opt(argc, argv, &i, "--set")) != NULL) {
 			if (scan_set_knob(&a->det, v) != 0)
 				return -1;
@@ -483,8 +529,12 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 	}
 	a->files = argv + i;
 	a->nfiles = argc - i;
-	if (a->nfiles == 0) {
+	if (a->nfiles == 0 && a->journal == NULL) {
 		log_warnx("scan: no log file given");
+		return -1;
+	}
+	if (a->nfiles > 0 && a->journal != NULL) {
+		log_warnx("scan: log files and --journal: one or the other");
 		return -1;
 	}
 	const char *why = detector_config_check(&a->det);
@@ -553,6 +603,9 @@ scan_main(int argc, char **argv)
 		for (int i = 0; i < a.nfiles; i++)
 			if (scan_file(&s, a.files[i], rbuf) != 0)
 				rc = 1;
+		if (a.journal != NULL && scan_journal(&s, a.journal,
+		    a.units ? a.units : JOURNALSRC_DEFAULT_UNITS) != 0)
+			rc = 1;
 		free(rbuf);
 		out_flush(&s.out);
 		if (fflush(stdout) != 0 || s.out.failed) {

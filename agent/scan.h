@@ -7,6 +7,7 @@
  * SYNOPSIS
  *	postroute-agent scan [--rules FILE]... [--providers FILE]
  *	    [--set NAME=VALUE]... LOGFILE...
+ *	postroute-agent scan [same options] --journal DIR [--units LIST]
  *
  * DESCRIPTION
  *	Reads each LOGFILE ("-" is standard input) line by line, parses,
@@ -18,6 +19,13 @@
  *	   "relay":..,"dsn":..,"status":..,"class":..,"reroutable":true|false}
  *	  {"type":"event","event":"block"|"clear","node":..,"provider":..,
  *	   "class":..,"count":N,"window_s":N,"at":"2026-11-27T08:31:39Z"}
+ *
+ *	--journal DIR reads, instead of log files, the journal files in DIR
+ *	(/var/log/journal for this host's persistent journal, a copy, or
+ *	forwarded journals): every entry of the units in LIST (default:
+ *	postfix@-.service postfix.service, matched on _SYSTEMD_UNIT), oldest
+ *	first, turned into lines as the live agent's source = journal does
+ *	(journalsrc.h); "line" then counts entries.
  *
  *	"line" is 1-based within its file; "relay" is the remote host name
  *	("none" when Postfix named none); "reroutable" is true only for

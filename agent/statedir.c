@@ -17,7 +17,8 @@
 #include "xalloc.h"
 
 /* The files the unprivileged side kept directly in state_dir before. */
-static const char *const statedir_old[] = { "state", "transport", "hold", "logwatch.offset" };
+static const char *const statedir_old[] = { "state", "transport", "hold", "logwatch.offset",
+    "logwatch.cursor" };
 
 const char *
 statedir_kind(mode_t mode)

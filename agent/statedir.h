@@ -20,9 +20,10 @@
  *	(mkdtemp, fchown on the descriptor, then renamed into place) unless
  *	it is there already as a directory of the user's.
  *
- *	The old layout's files (state, transport, hold, logwatch.offset
- *	directly in state_dir) are moved into STATE_DIR/user by renameat,
- *	which moves a name and follows nothing, and only when fstatat
+ *	The old layout's files (state, transport, hold, logwatch.offset,
+ *	logwatch.cursor directly in state_dir) are moved into
+ *	STATE_DIR/user by renameat, which moves a name and follows
+ *	nothing, and only when fstatat
  *	without following says: a regular file, one link, owned by the
  *	user. Nothing is chowned. A root-owned one (written by a run
  *	without [agent] user) is left where it is: the user's state starts

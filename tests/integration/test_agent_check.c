@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "agentrun.h"
+#include "journald.h"
 #include "pfx.h"
 #include "testlib.h"
 #include "tlspki.h"
@@ -543,6 +544,51 @@ test_log(void **state)
 	agentrun_free(a);
 }
 
+static int
+journal_has_entry(void *arg)
+{
+	return journald_count(arg, "check-journal-probe") > 0;
+}
+
+/* source = journal, on a private journald (tests/lib/journald.h): no entry
+ * of the units yet, an entry, and a journal the agent's user cannot read. */
+static void
+test_log_journal(void **state)
+{
+	struct agentrun *a = agent("mx01", ctl->url, tok, NULL, NULL);
+	struct journald *jd = journald_start("postfix@-.service");
+	char *lw = xasprintf("source = journal\njournal_directory = %s", jd->directory);
+	const char *msg = "check-journal-probe: statistics: max connection rate 1/60s";
+	struct run r;
+
+	(void)state;
+	agentrun_config(a, ctl->url, tok, mx, NULL, NULL);
+	agentrun_logwatch(a, lw);
+	check_run(a, NULL, NULL, &r);
+	expect_exit(&r, 1);
+	expect_line(&r, "FAIL", "log", "has no entry of postfix@-.service postfix.service: Postfix "
+	    "does not log there under these units");
+	free(r.out);
+	journald_send(jd, "postfix/anvil", "42", msg, strlen(msg));
+	assert_true(tl_wait_for(journal_has_entry, jd, 10000));
+	check_run(a, NULL, NULL, &r);
+	expect_exit(&r, 0);
+	char *ok = xasprintf("journal: %s: readable by root, newest entry of", jd->directory);
+	expect_line(&r, "ok", "log", ok);
+	free(r.out), free(ok);
+	/* the agent's user may not read the journal's directory */
+	assert_int_equal(chmod(jd->directory, 0700), 0);
+	agentrun_config(a, ctl->url, tok, mx, "user = nobody", NULL);
+	agentrun_logwatch(a, lw);
+	check_run(a, NULL, NULL, &r);
+	expect_exit(&r, 1);
+	expect_line(&r, "FAIL", "log", "not readable by nobody");
+	expect_line(&r, "FAIL", "log", "adduser nobody systemd-journal");
+	free(r.out), free(lw);
+	journald_stop(jd);
+	agentrun_free(a);
+}
+
 /* A command directory with the real postconf, postfix and postqueue
  * (unless replaced) and postmap only when a script is given. */
 static char *
@@ -619,6 +665,7 @@ main(void)
 		cmocka_unit_test_setup(test_hold_map, fresh_main_cf),
 		cmocka_unit_test_setup(test_service_missing, fresh_main_cf),
 		cmocka_unit_test_setup(test_log, fresh_main_cf),
+		cmocka_unit_test_setup(test_log_journal, fresh_main_cf),
 		cmocka_unit_test_setup(test_postmap_postqueue, fresh_main_cf),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -322,6 +322,11 @@ t_scripts_agent()
 	dpkg-deb --fsys-tarfile "$(deb_of postroute-agent)" |
 	    tar -xOf - ./usr/lib/tmpfiles.d/postroute-agent.conf >"$work/tmpfiles"
 	st_contains "agent tmpfiles.d" "$work/tmpfiles" "d /var/lib/postroute-agent 0711 root root -"
+	# the unprivileged side reads the journal ([logwatch] source = journal)
+	dpkg-deb --fsys-tarfile "$(deb_of postroute-agent)" |
+	    tar -xOf - ./usr/lib/sysusers.d/postroute-agent.conf >"$work/sysusers-agent"
+	grep -qx 'm postroute systemd-journal' "$work/sysusers-agent" ||
+	    st_fail "agent sysusers.d does not put postroute in group systemd-journal"
 	# purge removes the state, wherever DPKG_ROOT points
 	mkdir -p "$work/purge/var/lib/postroute-agent/user"
 	echo 7 >"$work/purge/var/lib/postroute-agent/user/version"

@@ -1,7 +1,7 @@
 /*
  * test_agent_conf.c: the agent's key table against deploy/agent.ini and
- * the man page (every key documented with its default), and the sample
- * file loading cleanly.
+ * the man page (every key documented with its default), the sample
+ * file loading cleanly, and the checks of the journal source's keys.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "agentconf.h"
+#include "strbuf.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -111,6 +112,68 @@ test_sample_loads(void **state)
 	free(dir), free(tok), free(conf), free(ini), free(text);
 }
 
+/* Loads a config with these [logwatch] lines: 0, or -1 with the errors in err. */
+static int
+load_logwatch(const char *lines, struct agent_config *cfg, struct strbuf *err)
+{
+	char *dir = tl_mkdtemp("conf");
+	char *tok = xasprintf("%s/token", dir), *conf = xasprintf("%s/agent.ini", dir);
+	char *text = xasprintf("[agent]\nnode = mx01\ncontroller = http://127.0.0.1:1\n"
+	    "token_file = %s\n[logwatch]\n%s", tok, lines);
+	int rc;
+
+	tl_write_file(tok, "secret-token\n");
+	chmod(tok, 0600);
+	tl_write_file(conf, text);
+	rc = agentconf_load(conf, cfg, err);
+	free(dir), free(tok), free(conf), free(text);
+	return rc;
+}
+
+static void
+test_journal_keys(void **state)
+{
+	struct agent_config cfg;
+	struct strbuf err = STRBUF_INIT;
+
+	(void)state;
+	/* the defaults: file, off; the Postfix units of Debian and others */
+	assert_int_equal(load_logwatch("", &cfg, &err), 0);
+	assert_string_equal(cfg.logwatch_source, "file");
+	assert_string_equal(cfg.logwatch_journal_units, "postfix@-.service postfix.service");
+	assert_string_equal(cfg.logwatch_journal_directory, "");
+	assert_int_equal(agentconf_logwatch_on(&cfg), 0);
+	agentconf_free(&cfg);
+	assert_int_equal(load_logwatch("source = journal\n", &cfg, &err), 0);
+	assert_int_equal(agentconf_logwatch_on(&cfg), 1);
+	agentconf_free(&cfg);
+	assert_int_equal(load_logwatch("source = journal\njournal_units = postfix@-.service,"
+	    "postfix@postfix-out.service\njournal_directory = /var/log/journal/remote\n", &cfg,
+	    &err), 0);
+	agentconf_free(&cfg);
+	static const struct { const char *lines, *error; } bad[] = {
+		{ "source = syslog\n", "[logwatch] source" },
+		{ "source = journal\nfile = /var/log/mail.log\n",
+		  "[logwatch] file: not read with source = journal" },
+		{ "source = journal\njournal_units =\n", "[logwatch] journal_units: no unit named" },
+		{ "source = journal\njournal_units = postfix\n",
+		  "[logwatch] journal_units: unit \"postfix\" has no unit type suffix" },
+		{ "source = journal\njournal_units = postfix@-.service;reboot\n",
+		  "has a character that no unit name has" },
+		{ "source = journal\njournal_directory = var/log/journal\n",
+		  "[logwatch] journal_directory: \"var/log/journal\" is not an absolute path" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (load_logwatch(bad[i].lines, &cfg, &err) == 0)
+			fail_msg("accepted: %s", bad[i].lines);
+		if (strstr(strbuf_str(&err), bad[i].error) == NULL)
+			fail_msg("for %s: %s (want %s)", bad[i].lines, strbuf_str(&err), bad[i].error);
+		agentconf_free(&cfg);
+		strbuf_reset(&err);
+	}
+	strbuf_release(&err);
+}
+
 int
 main(void)
 {
@@ -118,6 +181,7 @@ main(void)
 		cmocka_unit_test(test_sample_lists_every_key),
 		cmocka_unit_test(test_man_page_lists_every_key),
 		cmocka_unit_test(test_sample_loads),
+		cmocka_unit_test(test_journal_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
