@@ -371,6 +371,11 @@ volume_qmgr(struct volume *v, const struct maillog_rec *rec)
 
 	if (rec->nrcpt <= 0)
 		return;
+	/* qmgr logs from=/nrcpt= each time a message enters the active queue:
+	 * a deferred message's retries (and the agent's own requeue after a
+	 * flip) are not new mail from its sender */
+	if (q->hash == h && q->sender != 0)
+		return;
 	if (q->hash == h && q->user[0] != '\0')
 		sender = q->user, slen = strlen(q->user), sasl = 1;
 	if (slen == 0 || slen >= KEY_MAX)

@@ -150,6 +150,39 @@ test_quiet_account_jumps_100x(void **state)
 	volume_free(v);
 }
 
+/* A deferred message's retries log qmgr's from=/nrcpt= line again (and a
+ * flush or the agent's requeue after a flip does too): the same queue ids
+ * seen again are not a second surge, nor new volume. */
+static void
+test_retries_are_not_volume(void **state)
+{
+	struct seen seen;
+	struct volume *v = tracker(&seen);
+	char ts[40], line[512];
+
+	(void)state;
+	for (long m = 0; m < 60; m++)
+		message(v, m * 60 + 7, "info@shop.example.jp", 3, 1, "198.51.100.77");
+	unsigned long first = qseq;
+	for (int i = 0; i < 30; i++)
+		message(v, 3600 + i, "info@shop.example.jp", 10, 1, "198.51.100.77");
+	assert_int_equal(seen.rate, 1);
+	unsigned long last = qseq;
+	/* a quiet interval, then every one of them retried, twice */
+	for (int round = 0; round < 2; round++) {
+		message(v, 3720 + round * 600, "info@shop.example.jp", 3, 1, "198.51.100.77");
+		for (unsigned long q = first; q < last; q++) {
+			stamp(ts, sizeof(ts), 3900 + round * 600 + (long)(q - first));
+			snprintf(line, sizeof(line), "%s mx07 postfix/qmgr[1020]: %lX: from=<bounce-proof@"
+			    "example.org>, size=4821, nrcpt=10 (queue active)", ts, 0x10000000UL + q);
+			feed_line(v, line);
+		}
+	}
+	assert_int_equal(seen.rate, 1);
+	assert_int_equal(seen.node, 0);
+	volume_free(v);
+}
+
 static void
 test_many_client_ips(void **state)
 {
@@ -285,6 +318,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steady_senders_are_quiet),
 		cmocka_unit_test(test_quiet_account_jumps_100x),
+		cmocka_unit_test(test_retries_are_not_volume),
 		cmocka_unit_test(test_many_client_ips),
 		cmocka_unit_test(test_warmup),
 		cmocka_unit_test(test_deferred_counts),
