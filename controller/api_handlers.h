@@ -4,7 +4,8 @@
  * api_probe.c: healthz, readyz, metrics. api_feed.c: feed and report.
  * api_routes.c: routes. api_objects.c: relays, providers, nodes.
  * api_read.c: history and status. api_chain.c: the history's hash chain. api_events.c: events and blocks.
- * api_holds.c: held senders.
+ * api_holds.c: held senders. api_ui.c: the on-call page (no token: its
+ * script calls the API with one).
  */
 #ifndef POSTROUTE_API_HANDLERS_H
 #define POSTROUTE_API_HANDLERS_H
@@ -22,5 +23,6 @@ extern const void *const api_kind_relay, *const api_kind_provider, *const api_ki
 api_handler api_history, api_status, api_history_chain;
 api_handler api_events, api_blocks;
 api_handler api_holds_list, api_hold_put, api_hold_delete;
+api_handler api_ui_page, api_ui_root;
 
 #endif
