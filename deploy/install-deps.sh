@@ -13,7 +13,8 @@ PKGS="build-essential pkg-config libpq-dev libcurl4-openssl-dev libssl-dev \
 libinih-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libpcre2-dev \
 openssl iproute2 \
 postgresql postgresql-contrib postfix postfix-lmdb postfix-cdb curl \
-sasl2-bin libsasl2-modules"
+sasl2-bin libsasl2-modules \
+chromium chromium-driver python3-selenium"
 
 missing=""
 for p in $PKGS; do
