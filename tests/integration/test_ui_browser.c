@@ -9,7 +9,8 @@
  * itself; markup in a reason, an agent's error or a hold reason shows as
  * text and runs nothing; the token form and "Forget token" work; a wrong
  * token, or one whose role may not read the status, shows an error and no
- * data. Every wait is for what the page shows, with a generous bound that
+ * data; with the token's long-poll waits all taken elsewhere the page
+ * reads by polling, without an error. Every wait is for what the page shows, with a generous bound that
  * fails the test.
  */
 #include <setjmp.h>
@@ -19,6 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "browser.h"
@@ -140,6 +145,7 @@ test_loads_with_token(void **state)
 {
 	(void)state;
 	char *url = page_url(viewer);
+	browser_open(web, "about:blank");
 	browser_open(web, url);
 	free(url);
 	wait_cell("#routes tr[data-provider=\"google\"] td.relay", "relay01", "the google route");
@@ -316,6 +322,92 @@ test_wrong_token(void **state)
 	expect_refused(agent[0], "This token may not read the status: token \"mx01\" (role agent) may not GET /v1/status");
 }
 
+/* A curl long-polling mx01's feed with token from version on, for up to
+ * two minutes: one of the token's [server] max_waits_per_token waits. */
+static pid_t
+hold_wait(const char *token, const char *version)
+{
+	char *url = xasprintf("%s/v1/nodes/mx01/transport?after=%s&wait=120", ctl->url, version);
+	char *auth = xasprintf("Authorization: Bearer %s", token);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		execl("/usr/bin/curl", "curl", "-s", "-m", "150", "-o", "/dev/null", "-H", auth, url, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	free(url), free(auth);
+	return pid;
+}
+
+/* The controller counts *arg waiting feed requests. */
+static int
+waiting(void *arg)
+{
+	char *text = NULL, *url = xasprintf("%s/metrics", ctl->url);
+	long status = tl_http("GET", url, NULL, NULL, NULL, &text);
+	const char *line = text ? strstr(text, "\npostroute_feed_waiting ") : NULL;
+	int yes = status == 200 && line != NULL && atol(line + 24) == *(int *)arg;
+
+	free(text), free(url);
+	return yes;
+}
+
+/* Two other tabs (here two curls) hold the token's waits: the page's
+ * long-poll is refused, and it reads every 2 s instead, without an error
+ * on screen; a flip still shows. */
+static void
+test_waits_taken(void **state)
+{
+	pid_t held[2];
+	char *token = tl_token(ctl, "oncall-2", "viewer", NULL);
+	json_t *routes = tl_api_ok(ctl, "GET", "/v1/routes", token, NULL);
+	char *version = xasprintf("%lld", (long long)json_integer_value(json_object_get(routes, "version")));
+	struct clirun r;
+
+	(void)state;
+	json_decref(routes);
+	json_decref(browser_console(web));   /* forget the messages so far */
+	/* first in this file: no page has long-polled yet, so they are the
+	 * only waits */
+	for (int i = 0; i < 2; i++) {
+		int n = i + 1;
+		held[i] = hold_wait(token, version);
+		if (!tl_wait_for(waiting, &n, 20000))
+			fail_msg("curl %d does not wait", n);
+	}
+	char *path = xasprintf("/v1/nodes/mx01/transport?after=%s&wait=1", version);
+	assert_int_equal(tl_api(ctl, "GET", path, token, NULL, NULL), 429);
+	free(path);
+	char *url = page_url(token);
+	browser_open(web, url);
+	wait_cell("#routes tr[data-provider=\"google\"][data-scope=\"*\"] td.relay", "relay01",
+	    "the routes with the token's waits taken");
+	clirun(&r, ctl->url, operator, "flip", "google", "--to", "relay02", "--reason",
+	    "relay01 queue growing", "--no-wait", NULL);
+	clirun_expect(&r, 0, "flip google to relay02");
+	clirun_free(&r);
+	wait_cell("#routes tr[data-provider=\"google\"][data-scope=\"*\"] td.relay", "relay02",
+	    "the flip, read by polling");
+	expect_js("document.getElementById('error').hidden", "true");
+	/* the page's long-poll was indeed refused */
+	json_t *console = browser_console(web);
+	char *all = json_dumps(console, 0);
+	if (strstr(all, "429") == NULL)
+		fail_msg("no 429 in the console: %s", all);
+	free(all), json_decref(console);
+	for (int i = 0; i < 2; i++) {
+		kill(held[i], SIGTERM);
+		waitpid(held[i], NULL, 0);
+	}
+	free(url), free(version), free(token);
+	api("PUT", "/v1/routes/google", operator, "{\"relay\": \"relay01\", \"reason\": \"TSS04 on the direct path\"}");
+	report(0, NULL, NULL);
+	report(1, NULL, NULL);
+}
+
 /* make check runs the suite twice, plain and under ASan/UBSan; the browser
  * (about 30 s) runs once, in the plain pass: the page is the same bytes in
  * both, and test_ui_page serves it and its API from the sanitizer build. */
@@ -335,6 +427,7 @@ main(void)
 	return 0;
 #endif
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_waits_taken),
 		cmocka_unit_test(test_loads_with_token),
 		cmocka_unit_test(test_flip_shows_without_reload),
 		cmocka_unit_test(test_failing_node),
