@@ -88,7 +88,15 @@ $(O)/obj/gen/catalogue_conf.o: $(O)/gen/catalogue_conf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -Wmissing-prototypes,$(ALL_CFLAGS)) -Wno-overlength-strings -c -o $@ $<
 
-$(CONTROLLER_A): $(call obj,$(CONTROLLER_SRC)) $(O)/obj/gen/schema_sql.o $(O)/obj/gen/catalogue_conf.o
+$(O)/gen/ui_html.c: controller/ui/status.html deploy/embed-ui.sh
+	@mkdir -p $(dir $@)
+	deploy/embed-ui.sh controller/ui/status.html > $@.tmp && mv $@.tmp $@
+$(O)/obj/gen/ui_html.o: $(O)/gen/ui_html.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Wmissing-prototypes,$(ALL_CFLAGS)) -Wno-overlength-strings -c -o $@ $<
+
+$(CONTROLLER_A): $(call obj,$(CONTROLLER_SRC)) $(O)/obj/gen/schema_sql.o $(O)/obj/gen/catalogue_conf.o \
+    $(O)/obj/gen/ui_html.o
 $(AGENT_A): $(call obj,$(AGENT_SRC))
 $(CLI_A): $(call obj,$(CLI_SRC))
 $(TESTLIB_A): $(call obj,$(TESTLIB_SRC))
@@ -181,12 +189,13 @@ deb:
 #   make fuzz FUZZ=validate|api_body|maillog|relit|feed FUZZ_SECONDS=60
 FUZZ ?= validate
 FUZZ_SECONDS ?= 30
-fuzz: $(O)/gen/schema_sql.c $(O)/gen/catalogue_conf.c
+fuzz: $(O)/gen/schema_sql.c $(O)/gen/catalogue_conf.c $(O)/gen/ui_html.c
 	@mkdir -p build/fuzz/corpus-$(FUZZ)
 	@if [ -d tests/fuzz/seeds/$(FUZZ) ]; then cp tests/fuzz/seeds/$(FUZZ)/* build/fuzz/corpus-$(FUZZ)/; fi
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -DPOSTROUTE_VERSION=\"$(VERSION)\" \
 	    -Icommon -Icontroller -Iagent $(PKG_CFLAGS) -o build/fuzz/fuzz_$(FUZZ) tests/fuzz/fuzz_$(FUZZ).c \
-	    $(COMMON_SRC) $(CONTROLLER_SRC) $(AGENT_SRC) $(O)/gen/schema_sql.c $(O)/gen/catalogue_conf.c $(LIBS)
+	    $(COMMON_SRC) $(CONTROLLER_SRC) $(AGENT_SRC) $(O)/gen/schema_sql.c $(O)/gen/catalogue_conf.c \
+	    $(O)/gen/ui_html.c $(LIBS)
 	build/fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$(FUZZ)
 
 format:

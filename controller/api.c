@@ -36,6 +36,9 @@ static const struct endpoint endpoints[] = {
 	{ "GET", "/healthz", PUBLIC, -1, api_healthz, NULL },
 	{ "GET", "/readyz", PUBLIC, -1, api_readyz, NULL },
 	{ "GET", "/metrics", TOKEN_OPTIONAL | READERS, -1, api_metrics, NULL },
+	/* the on-call page holds no data: its script calls the API with a token */
+	{ "GET", "/", PUBLIC, -1, api_ui_root, NULL },
+	{ "GET", "/ui", PUBLIC, -1, api_ui_page, NULL },
 	{ "GET", "/v1/nodes/{}/transport", READERS | R(ROLE_AGENT), 2, api_feed, NULL },
 	{ "POST", "/v1/nodes/{}/report", R(ROLE_ADMIN) | R(ROLE_AGENT), 2, api_report, NULL },
 	{ "GET", "/v1/routes", READERS, -1, api_routes_list, NULL },

@@ -5,6 +5,7 @@
  * api_routes.c: routes. api_objects.c: relays, providers, nodes.
  * api_read.c: history and status. api_chain.c: the history's hash chain. api_events.c: events and blocks.
  * api_holds.c: held senders. api_settings.c: the shared settings.
+ * api_ui.c: the on-call page (no token: its script calls the API with one).
  */
 #ifndef POSTROUTE_API_HANDLERS_H
 #define POSTROUTE_API_HANDLERS_H
@@ -23,5 +24,6 @@ api_handler api_history, api_status, api_history_chain;
 api_handler api_events, api_blocks;
 api_handler api_holds_list, api_hold_put, api_hold_delete;
 api_handler api_settings_list, api_setting_put;
+api_handler api_ui_page, api_ui_root;
 
 #endif

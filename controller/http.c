@@ -136,6 +136,8 @@ http_send(struct http_request *req, struct http_reply *rep)
 		snprintf(secs, sizeof(secs), "%ld", rep->retry_after);
 		MHD_add_response_header(r, "Retry-After", secs);
 	}
+	for (const char *const *h = rep->headers; h != NULL && h[0] != NULL && h[1] != NULL; h += 2)
+		MHD_add_response_header(r, h[0], h[1]);
 	ret = MHD_queue_response(req->conn, (unsigned)rep->status, r);
 	MHD_destroy_response(r);
 	metrics_observe_request(req->endpoint, rep->status, longpoll_now() - req->started);

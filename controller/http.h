@@ -14,7 +14,8 @@
  * a larger chunked body is discarded as it comes and refused with 413.
  * Each connection has [server] request_timeout to send a whole request
  * (connguard.h); one client address may hold [server]
- * max_connections_per_ip connections (more are closed on accept); every response is JSON or plain text built by the server. A URL
+ * max_connections_per_ip connections (more are closed on accept); every response is JSON or plain text built by the server, but the
+ * on-call page (api_ui.c), which is embedded at build time. A URL
  * with an encoded NUL (%00) is refused with 400: libmicrohttpd hands the
  * decoded path and query values over as C strings, so "a%00b" would
  * otherwise arrive as "a", a different and possibly valid name. With
@@ -60,6 +61,7 @@ struct http_reply {
 	const char *content_type;      /* default application/json */
 	char allow[64];                /* Allow header for 405 */
 	long retry_after;              /* > 0: Retry-After header, in seconds (429, 503) */
+	const char *const *headers;    /* NULL, or more headers: name, value, ..., NULL */
 };
 
 struct MHD_Daemon *http_start(struct app *app, struct strbuf *err);

@@ -22,7 +22,8 @@ postgresql postgresql-contrib postfix postfix-lmdb postfix-cdb curl \
 sasl2-bin libsasl2-modules \
 libsystemd-dev \
 debhelper dpkg-dev fakeroot lintian systemd init-system-helpers bash-completion \
-prometheus python3"
+prometheus python3 \
+chromium chromium-driver python3-selenium"
 # prometheus: for promtool (tests/script/test_alert_rules.sh); on a host
 # run by systemd, installing it also starts a Prometheus server on :9090
 # (systemctl disable --now prometheus if it is not wanted).
