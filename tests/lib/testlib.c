@@ -97,12 +97,15 @@ tl_free_port(void)
 	static int next;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 
+	/* below Linux's ephemeral range (32768-60999): a port checked free
+	 * here is not taken by some outgoing connection before the server
+	 * binds it */
 	if (next == 0)
-		next = 30000 + (getpid() * 7) % 20000;
+		next = 10000 + (getpid() * 7) % 20000;
 	for (int tries = 0; tries < 1000; tries++) {
 		int port = next++;
-		if (next > 60000)
-			next = 30000;
+		if (next > 32000)
+			next = 10000;
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sa.sin_port = htons((uint16_t)port);
