@@ -67,6 +67,7 @@ static const char *const classify_names[CLASS_COUNT] = {
 	[CLASS_CONNECTION] = "connection",
 	[CLASS_SUSPENDED] = "suspended",
 	[CLASS_SENT] = "sent",
+	[CLASS_UNKNOWN] = "unknown",
 };
 
 const char *
@@ -544,13 +545,11 @@ classify_fallback(const struct maillog_rec *rec, struct classify_result *res)
 	else if (b == 7 && d >= 20 && d <= 39)
 		result_set(res, CLASS_AUTH, REROUTE_NO, "fallback");
 	else if (b == 7)
-		result_set(res, CLASS_POLICY, REROUTE_AMBIGUOUS, "fallback");
+		result_set(res, CLASS_UNKNOWN, REROUTE_AMBIGUOUS, "fallback");
 	else if (b == 3 || b == 5 || b == 6)
 		result_set(res, CLASS_POLICY, REROUTE_NO, "fallback");
-	else if (rec->status == MAILLOG_STATUS_DEFERRED || a == 4)
-		result_set(res, CLASS_TRANSIENT, REROUTE_NO, "fallback");
 	else
-		result_set(res, CLASS_POLICY, REROUTE_NO, "fallback");
+		result_set(res, CLASS_UNKNOWN, REROUTE_NO, "fallback");
 }
 
 /* A match that stopped on a limit (or another error) counts as no match;

@@ -41,7 +41,9 @@
  *	Before any rule: status=sent is class sent (no regular expression
  *	runs); "delivery temporarily suspended" is class suspended. When no
  *	rule matches: a connection failure is class connection, ambiguous;
- *	otherwise the enhanced status code decides (classify_fallback).
+ *	otherwise a specific enhanced status code decides (classify_fallback)
+ *	and any other reply is class unknown, the class `scan --unknown`
+ *	lists so that someone writes a rule for it.
  *
  * OWNERSHIP
  *	A struct classify owns its compiled patterns (JIT-compiled once, each
@@ -88,6 +90,7 @@ enum classify_class {
 	CLASS_CONNECTION,
 	CLASS_SUSPENDED,
 	CLASS_SENT,
+	CLASS_UNKNOWN,      /* no rule and no specific status code: write a rule */
 	CLASS_COUNT
 };
 

@@ -213,10 +213,10 @@ test_fast_paths_and_fallback(void **state)
 		{ "5.2.2", "bounced", SAID("552 5.2.2 nope", "RCPT TO"), "mailbox_full", REROUTE_NO, "fallback" },
 		{ "5.2.1", "bounced", SAID("550 5.2.1 nope", "RCPT TO"), "mailbox_disabled", REROUTE_NO, "fallback" },
 		{ "5.7.26", "bounced", SAID("550 5.7.26 nope", "end of DATA"), "auth", REROUTE_NO, "fallback" },
-		{ "5.7.1", "bounced", SAID("550 5.7.1 nope", "RCPT TO"), "policy", REROUTE_AMBIGUOUS, "fallback" },
+		{ "5.7.1", "bounced", SAID("550 5.7.1 nope", "RCPT TO"), "unknown", REROUTE_AMBIGUOUS, "fallback" },
 		{ "5.3.4", "bounced", SAID("552 5.3.4 nope", "end of DATA"), "policy", REROUTE_NO, "fallback" },
-		{ "4.0.0", "deferred", SAID("451 nope", "RCPT TO"), "transient", REROUTE_NO, "fallback" },
-		{ "5.0.0", "bounced", SAID("554 nope", "RCPT TO"), "policy", REROUTE_NO, "fallback" },
+		{ "4.0.0", "deferred", SAID("451 nope", "RCPT TO"), "unknown", REROUTE_NO, "fallback" },
+		{ "5.0.0", "bounced", SAID("554 nope", "RCPT TO"), "unknown", REROUTE_NO, "fallback" },
 		{ "4.4.3", "deferred", "Host or domain name not found. Name service error for name=x.example type=MX: Host not found, try again", "transient", REROUTE_NO, "fallback" },
 		{ "4.4.2", "deferred", "lost connection with mx.x.example[192.0.2.1] while sending RCPT TO", "connection", REROUTE_AMBIGUOUS, "fallback" },
 	};

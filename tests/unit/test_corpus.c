@@ -260,7 +260,7 @@ static const struct gcase generalisation[] = {
 	{ R("h@isp.example", "mx.isp.example", "4.7.1", "deferred", "450 4.7.1 Client host rejected: cannot find your hostname, [198.18.4.4]", "RCPT TO"),
 	  "other", "block", REROUTE_YES },
 	{ R("h@isp.example", "mx.isp.example", "5.7.1", "bounced", "554 5.7.1 <s@example.jp>: Sender address rejected: Access denied", "RCPT TO"),
-	  "other", "policy", REROUTE_AMBIGUOUS },
+	  "other", "unknown", REROUTE_AMBIGUOUS },
 	{ R("h@isp.example", "mx.isp.example", "5.7.1", "bounced", "550 5.7.1 Email rejected per DMARC policy for example.jp", "end of DATA"),
 	  "other", "auth", REROUTE_NO },
 	{ R("h@isp.example", "mx.isp.example", "5.3.4", "bounced", "552 5.3.4 Message size exceeds fixed limit", "end of DATA"),
