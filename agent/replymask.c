@@ -295,7 +295,9 @@ mask_word(struct mw *o, const char *in, size_t len, size_t start, size_t n)
 	else if (n > 4 && is_smtp_code(w, 3) && w[3] == '-') {
 		mw_put(o, w, 4);   /* 550-5.7.1: a line of a multi-line reply */
 		mask_word(o, in, len, start + 4, n - 4);
-	} else if (is_number(w, n))
+	} else if (is_number(w, n) && n >= 10 && strspn(w, "0123456789") == n)
+		MW_LIT(o, "<id>");   /* a queue id of digits only, a Unix time */
+	else if (is_number(w, n))
 		MW_LIT(o, "<n>");
 	else if (is_date_name(in, len, start, n))
 		MW_LIT(o, "<date>");

@@ -17,7 +17,9 @@
  *	  <id>     a word holding a queue id, hash or other generated token:
  *	           a part of 8+ hex digits with a digit among them, or of
  *	           10+ letters and digits with at least 2 digits
- *	           (4F2A71C0B3D, BN8PR12MB3475.namprd12.prod.outlook.com)
+ *	           (4F2A71C0B3D, BN8PR12MB3475.namprd12.prod.outlook.com);
+ *	           a number of 10+ digits (a queue id that happens to hold
+ *	           no letter, a Unix time)
  *	  <n>      any other number, and runs of 4+ digits inside a word
  *
  *	Kept as they are: SMTP reply codes (a 3-digit word starting with 2, 4

@@ -40,6 +40,7 @@ static const struct {
 	/* queue ids, short and long */
 	{ "250 2.0.0 Ok: queued as 4F2A71C0B3D", "250 2.0.0 Ok: queued as <id>" },
 	{ "250 2.0.0 Ok: queued as 4Yq1Xz2LkTz3CH", "250 2.0.0 Ok: queued as <id>" },
+	{ "250 2.0.0 Ok: queued as 25185305878", "250 2.0.0 Ok: queued as <id>" },
 	/* recipients */
 	{ "550 5.1.1 <taro.yamada@example.co.jp>: Recipient address rejected: User unknown in "
 	  "virtual mailbox table",
@@ -100,7 +101,7 @@ test_copies_are_one(void **state)
 	replymask_text(b, strlen(b), kb, sizeof(kb));
 	assert_string_equal(ka, kb);
 	assert_string_equal(ka, "550 5.7.1 Message <id> from <ip> to <<email>> refused at <date>, "
-	    "ref <n>");
+	    "ref <id>");
 }
 
 /* Japanese text cut in the middle of a character: the character goes whole. */
