@@ -30,9 +30,9 @@ struct report {
 	const char **prov_key;   /* the pointer each provider was last seen by */
 	size_t nprov;
 	struct report_block *blocks;
-	size_t nblocks;
+	size_t nblocks, capblocks;
 	struct report_surge *surges;
-	size_t nsurges;
+	size_t nsurges, capsurges;
 	struct unk *unk;         /* REPORT_UNKNOWN entries, made on first use */
 	size_t nunk;
 	size_t *heap;            /* entry numbers, least count first */
@@ -87,6 +87,16 @@ report_free(struct report *r)
 	free(r->vunk);
 	free(r);
 	return NULL;
+}
+
+/* Room in *arr (of n elements of size each, cap allocated) for one more. */
+static void *
+grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return arr;
+	*cap = *cap == 0 ? 16 : *cap * 2;
+	return xrealloc(arr, *cap * size);
 }
 
 /* ---- providers ---- */
@@ -315,7 +325,7 @@ report_detector(struct report *r, const struct detector_event *ev)
 		r->view.blocks_dropped++;
 		return;
 	}
-	r->blocks = xrealloc(r->blocks, (r->nblocks + 1) * sizeof(*r->blocks));
+	r->blocks = grow(r->blocks, r->nblocks, &r->capblocks, sizeof(*r->blocks));
 	b = &r->blocks[r->nblocks++];
 	b->node = xstrdup(ev->node);
 	b->provider = xstrdup(ev->provider);
@@ -343,7 +353,7 @@ report_volume(const struct volume_event *ev, void *arg)
 			r->view.surges_dropped++;
 			return;
 		}
-		r->surges = xrealloc(r->surges, (r->nsurges + 1) * sizeof(*r->surges));
+		r->surges = grow(r->surges, r->nsurges, &r->capsurges, sizeof(*r->surges));
 		s = &r->surges[r->nsurges++];
 		memset(s, 0, sizeof(*s));
 		s->node = xstrdup(ev->node);

@@ -24,11 +24,12 @@
  *	           events: class, start, end (0 while still open at the end
  *	           of the log), and the failures counted when the block was
  *	           decided (the largest, when the detector repeated the block
- *	           after silence); sorted by start;
+ *	           after silence); still open first (the longest running
+ *	           first), then the latest ended;
  *	surges     per (node, sender, sasl or envelope): the first and last
  *	           surge event, their number, the reasons (rate, client_ips,
  *	           node_total) and the highest rate an event reported;
- *	           sorted by first event;
+ *	           the latest first;
  *	unknown    deliveries of class unknown, grouped by their reply masked
  *	           with replymask_text: count, up to REPORT_UNKNOWN_PROVIDERS
  *	           providers seen, one reply as logged (mail local parts
