@@ -4,7 +4,8 @@
  * Owns, for one run: the catalogue, the classifier, the detector, a 4 MiB
  * read buffer and a 1 MiB output buffer. Lines are parsed in place in the
  * read buffer and JSON is written into the output buffer, so the loop
- * allocates nothing per line.
+ * allocates nothing per line. With --report or --unknown, the report
+ * (report.h) takes the deliveries and events instead of the output buffer.
  */
 #include "scan.h"
 #include "volume.h"
@@ -27,12 +28,17 @@
 #include "journalsrc.h"
 #include "log.h"
 #include "maillog.h"
+#include "report.h"
+#include "reportjson.h"
+#include "reporttext.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
 #define SCAN_READ_BUF (4u << 20)
 #define SCAN_OUT_BUF (1u << 20)
 #define SCAN_MAX_RULES 16
+#define SCAN_TOP_DEFAULT 10
+#define SCAN_TOP_MAX 100000
 
 struct scan_out {
 	char *buf;
@@ -54,7 +60,9 @@ struct scan {
 	struct detector *det;
 	struct volume *vol;
 	struct scan_out out;
+	struct report *rep;      /* --report, --unknown: sum up instead of printing lines */
 	long long rejected;
+	long long lines;
 };
 
 /* ---- output ---- */
@@ -312,10 +320,15 @@ scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t le
 {
 	struct delivery d;
 	struct detector_event ev;
+	enum maillog_kind kind;
 
+	s->lines++;
 	if (len == 0)
 		return;   /* a blank line is not garbage */
-	switch (delivery_read(line, len, clk, s->vol, s->cat, s->cls, &d)) {
+	kind = delivery_read(line, len, clk, s->vol, s->cat, s->cls, &d);
+	if (s->rep != NULL)
+		report_record(s->rep, kind, &d);
+	switch (kind) {
 	case MAILLOG_REJECT:
 		s->rejected++;
 		return;
@@ -324,13 +337,18 @@ scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t le
 	default:
 		return;
 	}
-	out_delivery(&s->out, lineno, &d.rec, d.provider, &d.res);
+	if (s->rep == NULL)
+		out_delivery(&s->out, lineno, &d.rec, d.provider, &d.res);
 	/* through a relay rather than the provider's MX: not this node's own path */
 	if (d.how == CATALOGUE_ELSEWHERE)
 		return;
 	if (detector_feed(s->det, d.rec.host.p, d.rec.host.len, d.provider, &d.res, d.rec.ts,
-	    line, len, &ev))
-		out_event(&s->out, &ev);
+	    line, len, &ev)) {
+		if (s->rep != NULL)
+			report_detector(s->rep, &ev);
+		else
+			out_event(&s->out, &ev);
+	}
 }
 
 struct scan_journal {
@@ -392,10 +410,12 @@ scan_file(struct scan *s, const char *path, char *rbuf)
 	maillog_clock_init(&clk, S_ISREG(st.st_mode) ? st.st_mtime : time(NULL));
 	while (reader_next(&r, &line, &len, &toolong)) {
 		lineno++;
-		if (toolong)
+		if (toolong) {
 			s->rejected++;
-		else
+			s->lines++;
+		} else {
 			scan_line(s, &clk, line, len, lineno);
+		}
 	}
 	if (r.fd > 0)
 		close(r.fd);
@@ -413,7 +433,8 @@ static void
 scan_usage(FILE *fp)
 {
 	fprintf(fp, "usage: postroute-agent scan [--rules FILE]... [--providers FILE] "
-	    "[--set NAME=VALUE]... LOGFILE...\n"
+	    "[--set NAME=VALUE]...\n"
+	    "           [--report | --unknown] [--json] [--top N] LOGFILE...\n"
 	    "       postroute-agent scan [options] --journal DIR [--units LIST]\n");
 }
 
@@ -426,6 +447,8 @@ struct scan_args {
 	int nfiles;
 	const char *journal;     /* --journal DIR */
 	const char *units;       /* --units LIST */
+	int report, unknown, json; /* --report, --unknown, --json */
+	size_t top;              /* --top N; 0: not given */
 };
 
 /* The detector's thresholds, as scan --set NAME=VALUE names them. */
@@ -477,6 +500,23 @@ scan_set_knob(struct detector_config *cfg, const char *arg)
 	return -1;
 }
 
+/* --top N: 1 to SCAN_TOP_MAX. */
+static int
+scan_parse_top(const char *v, size_t *top)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > SCAN_TOP_MAX) {
+		log_warnx("scan: --top %s: expected a number from 1 to %d", v, SCAN_TOP_MAX);
+		return -1;
+	}
+	*top = (size_t)n;
+	return 0;
+}
+
 /* The value of option name at argv[*i] ("--name=V" or "--name V"), or NULL. */
 static const char *
 scan_opt(int argc, char **argv, int *i, const char *name)
@@ -522,6 +562,15 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 		} else if ((v = scan_opt(argc, argv, &i, "--set")) != NULL) {
 			if (scan_set_knob(&a->det, v) != 0)
 				return -1;
+		} else if (strcmp(argv[i], "--report") == 0) {
+			a->report = 1;
+		} else if (strcmp(argv[i], "--unknown") == 0) {
+			a->unknown = 1;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			a->json = 1;
+		} else if ((v = scan_opt(argc, argv, &i, "--top")) != NULL) {
+			if (scan_parse_top(v, &a->top) != 0)
+				return -1;
 		} else {
 			log_warnx("scan: unknown option or missing value: %s", argv[i]);
 			return -1;
@@ -535,6 +584,10 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 	}
 	if (a->nfiles > 0 && a->journal != NULL) {
 		log_warnx("scan: log files and --journal: one or the other");
+		return -1;
+	}
+	if ((a->json || a->top > 0) && !a->report && !a->unknown) {
+		log_warnx("scan: %s goes with --report or --unknown", a->json ? "--json" : "--top");
 		return -1;
 	}
 	const char *why = detector_config_check(&a->det);
@@ -577,6 +630,28 @@ scan_setup(struct scan *s, const struct scan_args *a)
 	return bad ? -1 : 0;
 }
 
+/* --report or --unknown: the summary, as text or one JSON document, on standard output. */
+static void
+scan_report_print(struct scan *s, const struct scan_args *a)
+{
+	const struct report_view *v = report_finish(s->rep, s->lines, s->rejected);
+	size_t top = a->top > 0 ? a->top : SCAN_TOP_DEFAULT;
+	struct strbuf text = STRBUF_INIT;
+
+	if (v->deliveries == 0)
+		log_warnx("scan: no Postfix delivery result in %lld lines read", v->lines);
+	if (a->json)
+		reportjson_render(v, top, !a->report, &text);
+	else if (a->report)
+		reporttext_full(v, top, &text);
+	else
+		reporttext_unknown(v, top, &text);
+	out_flush(&s->out);
+	if (fwrite(text.buf, 1, text.len, stdout) != text.len)
+		s->out.failed = 1;
+	strbuf_release(&text);
+}
+
 int
 scan_main(int argc, char **argv)
 {
@@ -593,9 +668,12 @@ scan_main(int argc, char **argv)
 	s.cls = classify_new();
 	s.det = detector_new(&a.det);
 	s.out.buf = xmalloc(SCAN_OUT_BUF);
+	if (a.report || a.unknown)
+		s.rep = report_new();
 	struct volume_config vcfg;
 	volume_config_defaults(&vcfg);
-	s.vol = volume_new(&vcfg, out_volume, &s.out);
+	s.vol = s.rep != NULL ? volume_new(&vcfg, report_volume, s.rep) :
+	    volume_new(&vcfg, out_volume, &s.out);
 	if (scan_setup(&s, &a) != 0) {
 		rc = 2;
 	} else {
@@ -607,6 +685,8 @@ scan_main(int argc, char **argv)
 		    a.units ? a.units : JOURNALSRC_DEFAULT_UNITS) != 0)
 			rc = 1;
 		free(rbuf);
+		if (s.rep != NULL)
+			scan_report_print(&s, &a);
 		out_flush(&s.out);
 		if (fflush(stdout) != 0 || s.out.failed) {
 			log_warn("scan: writing the output");
@@ -616,6 +696,7 @@ scan_main(int argc, char **argv)
 			log_info("scan: %lld lines skipped as malformed", s.rejected);
 	}
 	free(s.out.buf);
+	report_free(s.rep);
 	detector_free(s.det);
 	volume_free(s.vol);
 	classify_free(s.cls);

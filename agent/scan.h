@@ -6,7 +6,8 @@
  *
  * SYNOPSIS
  *	postroute-agent scan [--rules FILE]... [--providers FILE]
- *	    [--set NAME=VALUE]... LOGFILE...
+ *	    [--set NAME=VALUE]... [--report | --unknown] [--json] [--top N]
+ *	    LOGFILE...
  *	postroute-agent scan [same options] --journal DIR [--units LIST]
  *
  * DESCRIPTION
@@ -47,6 +48,17 @@
  *	fail_share, min_definite, conn_count, conn_share, clear_successes,
  *	clear_quiet: see detector.h), to backtest thresholds as well as rules.
  *
+ *	--report prints instead a summary of the whole input for a person
+ *	(report.h, reporttext.h): the log's span, lines, deliveries sent,
+ *	deferred and bounced per provider and class, block episodes with
+ *	their start and end, surges, and the most frequent replies of class
+ *	unknown. --unknown prints only that last list: each reply with what
+ *	varies masked (replymask.h), its count, the providers that gave it
+ *	and one example, so that someone writes a rule for it. --json makes
+ *	either one JSON document (reportjson.h); --top N (1-100000, default
+ *	10) cuts each list to N entries. Memory stays bounded whatever the
+ *	log's size (report.h, MEMORY).
+ *
  *	Traditional syslog timestamps take their year from the file's
  *	modification time (standard input: now) and are local time.
  *
@@ -54,7 +66,8 @@
  *	Exit 0; 1 when a log file could not be read (the others are still
  *	scanned); 2 on usage errors or bad rules/providers files (every bad
  *	line is reported). Garbage lines are skipped and counted; the
- *	count goes to standard error at the end.
+ *	count goes to standard error at the end, and a report of input
+ *	without a single delivery result says so there too.
  *
  * SECURITY
  *	Log text comes from remote servers: output strings are JSON-escaped;
