@@ -4,7 +4,8 @@
  * Owns, for one run: the catalogue, the classifier, the detector, a 4 MiB
  * read buffer and a 1 MiB output buffer. Lines are parsed in place in the
  * read buffer and JSON is written into the output buffer, so the loop
- * allocates nothing per line.
+ * allocates nothing per line; only an event (eventjson.h, the live
+ * agent's encoder) is built with jansson.
  */
 #include "scan.h"
 #include "volume.h"
@@ -24,6 +25,7 @@
 #include "delivery.h"
 #include "classify.h"
 #include "detector.h"
+#include "eventjson.h"
 #include "journalsrc.h"
 #include "log.h"
 #include "maillog.h"
@@ -152,17 +154,6 @@ out_num(struct scan_out *o, long long v)
 }
 
 static void
-out_time(struct scan_out *o, time_t t)
-{
-	struct tm tm;
-	char tmp[40];
-
-	gmtime_r(&t, &tm);
-	size_t n = strftime(tmp, sizeof(tmp), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
-	out_mem(o, tmp, n);
-}
-
-static void
 out_delivery(struct scan_out *o, long long lineno, const struct maillog_rec *rec,
     const char *provider, const struct classify_result *res)
 {
@@ -191,24 +182,22 @@ out_delivery(struct scan_out *o, long long lineno, const struct maillog_rec *rec
 		OUT_LIT(o, ",\"reroutable\":false}\n");
 }
 
+/* An event, as the live agent posts it (eventjson.h); takes ev. */
+static void
+out_json(struct scan_out *o, json_t *ev)
+{
+	char *text = json_dumps(ev, JSON_COMPACT);
+
+	out_mem(o, text, strlen(text));
+	OUT_LIT(o, "\n");
+	free(text);
+	json_decref(ev);
+}
+
 static void
 out_event(struct scan_out *o, const struct detector_event *ev)
 {
-	OUT_LIT(o, "{\"type\":\"event\",\"event\":");
-	out_cstr(o, ev->type == DETECTOR_BLOCK ? "block" : "clear");
-	OUT_LIT(o, ",\"node\":");
-	out_cstr(o, ev->node);
-	OUT_LIT(o, ",\"provider\":");
-	out_cstr(o, ev->provider);
-	OUT_LIT(o, ",\"class\":");
-	out_cstr(o, classify_class_name(ev->cls));
-	OUT_LIT(o, ",\"count\":");
-	out_num(o, ev->count);
-	OUT_LIT(o, ",\"window_s\":");
-	out_num(o, ev->window_s);
-	OUT_LIT(o, ",\"at\":");
-	out_time(o, ev->at);
-	OUT_LIT(o, "}\n");
+	out_json(o, eventjson_detector(ev, ev->node));
 }
 
 /* ---- input ---- */
@@ -278,32 +267,7 @@ reader_next(struct scan_reader *r, const char **line, size_t *len, int *toolong)
 static void
 out_volume(const struct volume_event *ev, void *arg)
 {
-	struct scan_out *o = arg;
-
-	OUT_LIT(o, "{\"type\":\"event\",\"event\":\"volume\",\"node\":");
-	out_cstr(o, ev->node);
-	OUT_LIT(o, ",\"sender\":");
-	out_cstr(o, ev->sender);
-	if (ev->kind != VOLUME_NODE) {
-		OUT_LIT(o, ",\"sender_kind\":");
-		out_cstr(o, ev->sasl ? "sasl" : "envelope");
-	}
-	OUT_LIT(o, ",\"reason\":");
-	out_cstr(o, ev->kind == VOLUME_RATE ? "rate" : ev->kind == VOLUME_NODE ? "node_total" :
-	    "client_ips");
-	OUT_LIT(o, ",\"rate\":");
-	out_num(o, (long long)ev->rate);
-	OUT_LIT(o, ",\"baseline\":");
-	out_num(o, (long long)(ev->baseline + 0.5));
-	OUT_LIT(o, ",\"client_ips\":");
-	out_num(o, ev->client_ips);
-	OUT_LIT(o, ",\"deferred\":");
-	out_num(o, ev->deferred);
-	OUT_LIT(o, ",\"bounced\":");
-	out_num(o, ev->bounced);
-	OUT_LIT(o, ",\"at\":");
-	out_time(o, ev->at);
-	OUT_LIT(o, "}\n");
+	out_json(arg, eventjson_volume(ev, ev->node));
 }
 
 static void

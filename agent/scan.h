@@ -17,8 +17,10 @@
  *
  *	  {"type":"delivery","line":N,"node":..,"provider":..,"domain":..,
  *	   "relay":..,"dsn":..,"status":..,"class":..,"reroutable":true|false}
- *	  {"type":"event","event":"block"|"clear","node":..,"provider":..,
- *	   "class":..,"count":N,"window_s":N,"at":"2026-11-27T08:31:39Z"}
+ *	  {"type":"block"|"clear"|"volume","node":..,...}
+ *
+ *	The events are the bodies the live agent posts (eventjson.h, the
+ *	table of docs/api.md), node being the log line's host.
  *
  *	--journal DIR reads, instead of log files, the journal files in DIR
  *	(/var/log/journal for this host's persistent journal, a copy, or

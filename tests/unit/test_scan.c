@@ -72,7 +72,7 @@ test_two_files(void **state)
 	assert_non_null(strstr(second + 1, "{\"type\":\"delivery\",\"line\":4,"));
 	/* the second copy repeats the episode: block and clear again */
 	size_t blocks = 0;
-	for (char *p = out; (p = strstr(p, "\"event\":\"block\"")) != NULL; p++)
+	for (char *p = out; (p = strstr(p, "{\"type\":\"block\"")) != NULL; p++)
 		blocks++;
 	assert_int_equal(blocks, 2);
 	free(out);
@@ -94,7 +94,7 @@ test_local_rules_and_errors(void **state)
 	tl_write_file(bad, "x block yes /(/\n");
 	char *a1[] = { agent, "scan", "--rules", rules, logpath, NULL };
 	assert_int_equal(tl_run(a1, &out, &err, 60), 0);
-	assert_non_null(strstr(out, "{\"type\":\"event\",\"event\":\"block\",\"node\":\"mx12\",\"provider\":\"google\",\"class\":\"block\",\"count\":5,"));
+	assert_non_null(strstr(out, "{\"type\":\"block\",\"node\":\"mx12\",\"provider\":\"google\",\"class\":\"block\",\"count\":5,"));
 	free(out);
 	free(err);
 
@@ -114,14 +114,15 @@ test_local_rules_and_errors(void **state)
 	char *a4[] = { agent, "scan", "/nonexistent/maillog", logpath, NULL };
 	assert_int_equal(tl_run(a4, &out, &err, 60), 1);
 	assert_non_null(strstr(err, "scan: /nonexistent/maillog: No such file or directory"));
-	assert_non_null(strstr(out, "\"event\":\"clear\""));   /* the other file was scanned */
+	assert_non_null(strstr(out, "{\"type\":\"clear\""));   /* the other file was scanned */
 	free(out);
 	free(err);
 
 	/* thresholds for the run: 7 failures needed, the episode has 6 */
 	char *a6[] = { agent, "scan", "--set", "fail_count=7", logpath, NULL };
 	assert_int_equal(tl_run(a6, &out, &err, 60), 0);
-	assert_null(strstr(out, "\"type\":\"event\""));
+	assert_null(strstr(out, "{\"type\":\"block\""));
+	assert_null(strstr(out, "{\"type\":\"clear\""));
 	free(out);
 	free(err);
 	char *a7[] = { agent, "scan", "--set=min_definite=9", logpath, NULL };
@@ -205,10 +206,10 @@ test_volume_events(void **state)
 	char *argv[] = { agent, "scan", path, NULL };
 	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
 	size_t n = 0;
-	for (char *p = out; (p = strstr(p, "\"event\":\"volume\"")) != NULL; p++)
+	for (char *p = out; (p = strstr(p, "{\"type\":\"volume\"")) != NULL; p++)
 		n++;
 	assert_int_equal(n, 1);
-	assert_non_null(strstr(out, "{\"type\":\"event\",\"event\":\"volume\",\"node\":\"mx07\","
+	assert_non_null(strstr(out, "{\"type\":\"volume\",\"node\":\"mx07\","
 	    "\"sender\":\"info@shop.example.jp\",\"sender_kind\":\"envelope\",\"reason\":\"rate\","
 	    "\"rate\":"));
 	assert_null(strstr(out, "news@shop.example"));
