@@ -376,30 +376,6 @@ logwatch_load(struct logwatch *lw, struct strbuf *err)
 	free(rules);
 }
 
-static void
-logwatch_thresholds(const struct agent_config *cfg, struct detector_config *d,
-    struct volume_config *v)
-{
-	detector_config_default(d);
-	d->window_s = (int)(cfg->lw_window_ms / 1000);
-	d->fail_count = (int)cfg->lw_fail_count;
-	d->fail_share = (double)cfg->lw_fail_percent / 100.0;
-	d->min_definite = (int)cfg->lw_min_definite;
-	d->conn_count = (int)cfg->lw_conn_count;
-	d->conn_share = (double)cfg->lw_conn_percent / 100.0;
-	d->clear_successes = (int)cfg->lw_clear_successes;
-	d->clear_quiet_s = (int)(cfg->lw_clear_quiet_ms / 1000);
-	volume_config_defaults(v);
-	v->interval_s = (int)(cfg->lw_vol_interval_ms / 1000);
-	v->multiple = (double)cfg->lw_vol_multiple;
-	v->rate_floor = (double)cfg->lw_vol_rate_floor;
-	v->baseline_floor = (double)cfg->lw_vol_baseline_floor;
-	v->warmup = (int)cfg->lw_vol_warmup;
-	v->warmup_ceiling = (double)cfg->lw_vol_warmup_ceiling;
-	v->max_client_ips = (int)cfg->lw_vol_max_client_ips;
-	v->max_senders = (size_t)cfg->lw_vol_max_senders;
-}
-
 static struct logwatch *
 logwatch_free(struct logwatch *lw)
 {
@@ -436,7 +412,7 @@ logwatch_start(const struct agent_config *cfg, struct eventq *q, struct strbuf *
 	lw->cat = catalogue_new();
 	lw->cls = classify_new();
 	logwatch_load(lw, err);
-	logwatch_thresholds(cfg, &dc, &vc);
+	agentconf_thresholds_apply(&cfg->th, &dc, &vc);
 	if ((why = detector_config_check(&dc)) != NULL)
 		strbuf_appendf(err, "logwatch: thresholds: %s\n", why);
 	if (err->len > before)

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentconf.h"
 #include "catalogue.h"
 #include "datafile.h"
 #include "delivery.h"
@@ -385,60 +386,52 @@ struct scan_args {
 	const char *rules[SCAN_MAX_RULES];
 	int nrules;
 	const char *providers;
-	struct detector_config det;
+	struct agent_thresholds th;   /* as --set gives them */
+	struct detector_config det;   /* th in the detector's units */
+	struct volume_config vol;
 	char **files;
 	int nfiles;
 	const char *journal;     /* --journal DIR */
 	const char *units;       /* --units LIST */
 };
 
-/* The detector's thresholds, as scan --set NAME=VALUE names them. */
-static const struct scan_knob {
-	const char *name;
-	size_t offset;
-	int is_share;      /* a double in (0, 1], else an int */
-} scan_knobs[] = {
-	{ "window", offsetof(struct detector_config, window_s), 0 },
-	{ "fail_count", offsetof(struct detector_config, fail_count), 0 },
-	{ "fail_share", offsetof(struct detector_config, fail_share), 1 },
-	{ "min_definite", offsetof(struct detector_config, min_definite), 0 },
-	{ "conn_count", offsetof(struct detector_config, conn_count), 0 },
-	{ "conn_share", offsetof(struct detector_config, conn_share), 1 },
-	{ "clear_successes", offsetof(struct detector_config, clear_successes), 0 },
-	{ "clear_quiet", offsetof(struct detector_config, clear_quiet_s), 0 },
+/* scan's names before --set took the [logwatch] ones: shares are percent now. */
+static const struct scan_renamed {
+	const char *old, *now;
+} scan_renamed[] = {
+	{ "fail_share", "fail_percent" },
+	{ "conn_share", "conn_percent" },
 };
 
-/* "NAME=VALUE" into cfg; returns 0, or -1 after saying what is wrong. */
+/* "NAME=VALUE" as agent.ini's [logwatch] key NAME (agentconf.h); returns
+ * 0, or -1 after saying what is wrong. */
 static int
-scan_set_knob(struct detector_config *cfg, const char *arg)
+scan_set(struct agent_thresholds *th, const char *arg)
 {
+	struct strbuf err = STRBUF_INIT;
 	const char *eq = strchr(arg, '=');
-	char *end;
+	int rc = 0;
 
-	for (size_t i = 0; eq != NULL && i < sizeof(scan_knobs) / sizeof(scan_knobs[0]); i++) {
-		const struct scan_knob *k = &scan_knobs[i];
-		if (strlen(k->name) != (size_t)(eq - arg) || strncmp(arg, k->name, (size_t)(eq - arg)) != 0)
+	for (size_t i = 0; eq != NULL && i < sizeof(scan_renamed) / sizeof(scan_renamed[0]); i++) {
+		const struct scan_renamed *r = &scan_renamed[i];
+		if (strlen(r->old) != (size_t)(eq - arg) || strncmp(arg, r->old, (size_t)(eq - arg)) != 0)
 			continue;
-		errno = 0;
-		if (k->is_share) {
-			double v = strtod(eq + 1, &end);
-			if (errno == 0 && end != eq + 1 && *end == '\0') {
-				*(double *)(void *)((char *)cfg + k->offset) = v;
-				return 0;
-			}
-		} else {
-			long v = strtol(eq + 1, &end, 10);
-			if (errno == 0 && end != eq + 1 && *end == '\0' && v >= 0 && v <= 86400) {
-				*(int *)(void *)((char *)cfg + k->offset) = (int)v;
-				return 0;
-			}
-		}
-		log_warnx("scan: --set %s: bad value", arg);
+		char *end;
+		double v = strtod(eq + 1, &end);
+		if (end != eq + 1 && *end == '\0')
+			log_warnx("scan: --set %s: %s is now %s, in percent as in agent.ini's [logwatch]:"
+			    " --set %s=%g", arg, r->old, r->now, r->now, v * 100);
+		else
+			log_warnx("scan: --set %s: %s is now %s, in percent as in agent.ini's [logwatch]",
+			    arg, r->old, r->now);
 		return -1;
 	}
-	log_warnx("scan: --set %s: expected NAME=VALUE, NAME one of window fail_count "
-	    "fail_share min_definite conn_count conn_share clear_successes clear_quiet", arg);
-	return -1;
+	if (agentconf_threshold_set(th, arg, &err) != 0) {
+		log_warnx("scan: --set %s", strbuf_str(&err));
+		rc = -1;
+	}
+	strbuf_release(&err);
+	return rc;
 }
 
 /* The value of option name at argv[*i] ("--name=V" or "--name V"), or NULL. */
@@ -484,7 +477,7 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 		} else if ((v = scan_opt(argc, argv, &i, "--units")) != NULL) {
 			a->units = v;
 		} else if ((v = scan_opt(argc, argv, &i, "--set")) != NULL) {
-			if (scan_set_knob(&a->det, v) != 0)
+			if (scan_set(&a->th, v) != 0)
 				return -1;
 		} else {
 			log_warnx("scan: unknown option or missing value: %s", argv[i]);
@@ -501,6 +494,7 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 		log_warnx("scan: log files and --journal: one or the other");
 		return -1;
 	}
+	agentconf_thresholds_apply(&a->th, &a->det, &a->vol);
 	const char *why = detector_config_check(&a->det);
 	if (why != NULL) {
 		log_warnx("scan: detector thresholds: %s", why);
@@ -548,7 +542,7 @@ scan_main(int argc, char **argv)
 	struct scan s = { 0 };
 	int rc = 0;
 
-	detector_config_default(&a.det);
+	agentconf_thresholds_default(&a.th);
 	if (scan_parse_args(argc, argv, &a) != 0) {
 		scan_usage(stderr);
 		return 2;
@@ -557,9 +551,7 @@ scan_main(int argc, char **argv)
 	s.cls = classify_new();
 	s.det = detector_new(&a.det);
 	s.out.buf = xmalloc(SCAN_OUT_BUF);
-	struct volume_config vcfg;
-	volume_config_defaults(&vcfg);
-	s.vol = volume_new(&vcfg, out_volume, &s.out);
+	s.vol = volume_new(&a.vol, out_volume, &s.out);
 	if (scan_setup(&s, &a) != 0) {
 		rc = 2;
 	} else {

@@ -45,9 +45,12 @@
  *	in the source tree the program sits in (see datafile.h); never in
  *	the working directory.
  *
- *	--set changes a detector threshold for the run (window, fail_count,
- *	fail_share, min_definite, conn_count, conn_share, clear_successes,
- *	clear_quiet: see detector.h), to backtest thresholds as well as rules.
+ *	--set NAME=VALUE changes a threshold for the run, to backtest
+ *	thresholds as well as rules: NAME is one of agent.ini's [logwatch]
+ *	threshold keys (window, fail_percent, volume_interval, ...), VALUE
+ *	in its units, parsed by the same table (agentconf_threshold_set).
+ *	The old names fail_share and conn_share are refused with the new
+ *	name and value.
  *
  *	Traditional syslog timestamps take their year from the file's
  *	modification time (standard input: now) and are local time.
