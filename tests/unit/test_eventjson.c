@@ -295,6 +295,10 @@ test_both_paths_give_the_schema(void **state)
 	json_t *ev;
 
 	(void)state;
+	/* the default rules and providers of this tree, for scan and logwatch alike */
+	char *datadir = xasprintf("%s/deploy", tl_srcdir());
+	setenv("POSTROUTE_DATADIR", datadir, 1);
+	free(datadir);
 	schema_load();
 	tl_write_file(scanlog, log);
 	json_t *scan = scan_events(scanlog);
