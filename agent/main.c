@@ -2,8 +2,8 @@
  * main.c: postroute-agent's entry point.
  *
  *	postroute-agent [-c FILE] [-n] [--once] [-v]
- *	postroute-agent scan [--rules FILE]... [--providers FILE] [--report | --unknown]
- *	    [--json] [--top N] LOGFILE...
+ *	postroute-agent scan [--rules FILE]... [--providers FILE] [--set NAME=VALUE]...
+ *	    [--report | --unknown] [--json] [--top N] LOGFILE...
  *	postroute-agent check [-c FILE] [--log-age DURATION]
  *
  * -c FILE (default /etc/postroute/agent.ini, confpath.h) runs the sync loop until SIGTERM or SIGINT; -n checks the
@@ -70,7 +70,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: postroute-agent [-c FILE] [-n] [--once] [-v]\n"
-	    "       postroute-agent scan [--rules FILE]... [--providers FILE]\n"
+	    "       postroute-agent scan [--rules FILE]... [--providers FILE] [--set NAME=VALUE]...\n"
 	    "           [--report | --unknown] [--json] [--top N] LOGFILE...\n"
 	    "       postroute-agent check [-c FILE] [--log-age DURATION]\n"
 	    "FILE defaults to " CONFPATH_AGENT "\n");

@@ -4,8 +4,10 @@
  * Owns, for one run: the catalogue, the classifier, the detector, a 4 MiB
  * read buffer and a 1 MiB output buffer. Lines are parsed in place in the
  * read buffer and JSON is written into the output buffer, so the loop
- * allocates nothing per line. With --report or --unknown, the report
- * (report.h) takes the deliveries and events instead of the output buffer.
+ * allocates nothing per line; only an event (eventjson.h, the live
+ * agent's encoder) is built with jansson. With --report or --unknown, the
+ * report (report.h) takes the deliveries and events instead of the output
+ * buffer.
  */
 #include "scan.h"
 #include "volume.h"
@@ -20,11 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentconf.h"
 #include "catalogue.h"
 #include "datafile.h"
 #include "delivery.h"
 #include "classify.h"
 #include "detector.h"
+#include "eventjson.h"
 #include "journalsrc.h"
 #include "log.h"
 #include "maillog.h"
@@ -160,17 +164,6 @@ out_num(struct scan_out *o, long long v)
 }
 
 static void
-out_time(struct scan_out *o, time_t t)
-{
-	struct tm tm;
-	char tmp[40];
-
-	gmtime_r(&t, &tm);
-	size_t n = strftime(tmp, sizeof(tmp), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
-	out_mem(o, tmp, n);
-}
-
-static void
 out_delivery(struct scan_out *o, long long lineno, const struct maillog_rec *rec,
     const char *provider, const struct classify_result *res)
 {
@@ -199,24 +192,22 @@ out_delivery(struct scan_out *o, long long lineno, const struct maillog_rec *rec
 		OUT_LIT(o, ",\"reroutable\":false}\n");
 }
 
+/* An event, as the live agent posts it (eventjson.h); takes ev. */
+static void
+out_json(struct scan_out *o, json_t *ev)
+{
+	char *text = json_dumps(ev, JSON_COMPACT);
+
+	out_mem(o, text, strlen(text));
+	OUT_LIT(o, "\n");
+	free(text);
+	json_decref(ev);
+}
+
 static void
 out_event(struct scan_out *o, const struct detector_event *ev)
 {
-	OUT_LIT(o, "{\"type\":\"event\",\"event\":");
-	out_cstr(o, ev->type == DETECTOR_BLOCK ? "block" : "clear");
-	OUT_LIT(o, ",\"node\":");
-	out_cstr(o, ev->node);
-	OUT_LIT(o, ",\"provider\":");
-	out_cstr(o, ev->provider);
-	OUT_LIT(o, ",\"class\":");
-	out_cstr(o, classify_class_name(ev->cls));
-	OUT_LIT(o, ",\"count\":");
-	out_num(o, ev->count);
-	OUT_LIT(o, ",\"window_s\":");
-	out_num(o, ev->window_s);
-	OUT_LIT(o, ",\"at\":");
-	out_time(o, ev->at);
-	OUT_LIT(o, "}\n");
+	out_json(o, eventjson_detector(ev, ev->node));
 }
 
 /* ---- input ---- */
@@ -286,32 +277,7 @@ reader_next(struct scan_reader *r, const char **line, size_t *len, int *toolong)
 static void
 out_volume(const struct volume_event *ev, void *arg)
 {
-	struct scan_out *o = arg;
-
-	OUT_LIT(o, "{\"type\":\"event\",\"event\":\"volume\",\"node\":");
-	out_cstr(o, ev->node);
-	OUT_LIT(o, ",\"sender\":");
-	out_cstr(o, ev->sender);
-	if (ev->kind != VOLUME_NODE) {
-		OUT_LIT(o, ",\"sender_kind\":");
-		out_cstr(o, ev->sasl ? "sasl" : "envelope");
-	}
-	OUT_LIT(o, ",\"reason\":");
-	out_cstr(o, ev->kind == VOLUME_RATE ? "rate" : ev->kind == VOLUME_NODE ? "node_total" :
-	    "client_ips");
-	OUT_LIT(o, ",\"rate\":");
-	out_num(o, (long long)ev->rate);
-	OUT_LIT(o, ",\"baseline\":");
-	out_num(o, (long long)(ev->baseline + 0.5));
-	OUT_LIT(o, ",\"client_ips\":");
-	out_num(o, ev->client_ips);
-	OUT_LIT(o, ",\"deferred\":");
-	out_num(o, ev->deferred);
-	OUT_LIT(o, ",\"bounced\":");
-	out_num(o, ev->bounced);
-	OUT_LIT(o, ",\"at\":");
-	out_time(o, ev->at);
-	OUT_LIT(o, "}\n");
+	out_json(arg, eventjson_volume(ev, ev->node));
 }
 
 static void
@@ -442,7 +408,9 @@ struct scan_args {
 	const char *rules[SCAN_MAX_RULES];
 	int nrules;
 	const char *providers;
-	struct detector_config det;
+	struct agent_thresholds th;   /* as --set gives them */
+	struct detector_config det;   /* th in the detector's units */
+	struct volume_config vol;
 	char **files;
 	int nfiles;
 	const char *journal;     /* --journal DIR */
@@ -451,53 +419,43 @@ struct scan_args {
 	size_t top;              /* --top N; 0: not given */
 };
 
-/* The detector's thresholds, as scan --set NAME=VALUE names them. */
-static const struct scan_knob {
-	const char *name;
-	size_t offset;
-	int is_share;      /* a double in (0, 1], else an int */
-} scan_knobs[] = {
-	{ "window", offsetof(struct detector_config, window_s), 0 },
-	{ "fail_count", offsetof(struct detector_config, fail_count), 0 },
-	{ "fail_share", offsetof(struct detector_config, fail_share), 1 },
-	{ "min_definite", offsetof(struct detector_config, min_definite), 0 },
-	{ "conn_count", offsetof(struct detector_config, conn_count), 0 },
-	{ "conn_share", offsetof(struct detector_config, conn_share), 1 },
-	{ "clear_successes", offsetof(struct detector_config, clear_successes), 0 },
-	{ "clear_quiet", offsetof(struct detector_config, clear_quiet_s), 0 },
+/* scan's names before --set took the [logwatch] ones: shares are percent now. */
+static const struct scan_renamed {
+	const char *old, *now;
+} scan_renamed[] = {
+	{ "fail_share", "fail_percent" },
+	{ "conn_share", "conn_percent" },
 };
 
-/* "NAME=VALUE" into cfg; returns 0, or -1 after saying what is wrong. */
+/* "NAME=VALUE" as agent.ini's [logwatch] key NAME (agentconf.h); returns
+ * 0, or -1 after saying what is wrong. */
 static int
-scan_set_knob(struct detector_config *cfg, const char *arg)
+scan_set(struct agent_thresholds *th, const char *arg)
 {
+	struct strbuf err = STRBUF_INIT;
 	const char *eq = strchr(arg, '=');
-	char *end;
+	int rc = 0;
 
-	for (size_t i = 0; eq != NULL && i < sizeof(scan_knobs) / sizeof(scan_knobs[0]); i++) {
-		const struct scan_knob *k = &scan_knobs[i];
-		if (strlen(k->name) != (size_t)(eq - arg) || strncmp(arg, k->name, (size_t)(eq - arg)) != 0)
+	for (size_t i = 0; eq != NULL && i < sizeof(scan_renamed) / sizeof(scan_renamed[0]); i++) {
+		const struct scan_renamed *r = &scan_renamed[i];
+		if (strlen(r->old) != (size_t)(eq - arg) || strncmp(arg, r->old, (size_t)(eq - arg)) != 0)
 			continue;
-		errno = 0;
-		if (k->is_share) {
-			double v = strtod(eq + 1, &end);
-			if (errno == 0 && end != eq + 1 && *end == '\0') {
-				*(double *)(void *)((char *)cfg + k->offset) = v;
-				return 0;
-			}
-		} else {
-			long v = strtol(eq + 1, &end, 10);
-			if (errno == 0 && end != eq + 1 && *end == '\0' && v >= 0 && v <= 86400) {
-				*(int *)(void *)((char *)cfg + k->offset) = (int)v;
-				return 0;
-			}
-		}
-		log_warnx("scan: --set %s: bad value", arg);
+		char *end;
+		double v = strtod(eq + 1, &end);
+		if (end != eq + 1 && *end == '\0')
+			log_warnx("scan: --set %s: %s is now %s, in percent as in agent.ini's [logwatch]:"
+			    " --set %s=%g", arg, r->old, r->now, r->now, v * 100);
+		else
+			log_warnx("scan: --set %s: %s is now %s, in percent as in agent.ini's [logwatch]",
+			    arg, r->old, r->now);
 		return -1;
 	}
-	log_warnx("scan: --set %s: expected NAME=VALUE, NAME one of window fail_count "
-	    "fail_share min_definite conn_count conn_share clear_successes clear_quiet", arg);
-	return -1;
+	if (agentconf_threshold_set(th, arg, &err) != 0) {
+		log_warnx("scan: --set %s", strbuf_str(&err));
+		rc = -1;
+	}
+	strbuf_release(&err);
+	return rc;
 }
 
 /* --top N: 1 to SCAN_TOP_MAX. */
@@ -560,7 +518,7 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 		} else if ((v = scan_opt(argc, argv, &i, "--units")) != NULL) {
 			a->units = v;
 		} else if ((v = scan_opt(argc, argv, &i, "--set")) != NULL) {
-			if (scan_set_knob(&a->det, v) != 0)
+			if (scan_set(&a->th, v) != 0)
 				return -1;
 		} else if (strcmp(argv[i], "--report") == 0) {
 			a->report = 1;
@@ -590,6 +548,7 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 		log_warnx("scan: %s goes with --report or --unknown", a->json ? "--json" : "--top");
 		return -1;
 	}
+	agentconf_thresholds_apply(&a->th, &a->det, &a->vol);
 	const char *why = detector_config_check(&a->det);
 	if (why != NULL) {
 		log_warnx("scan: detector thresholds: %s", why);
@@ -659,7 +618,7 @@ scan_main(int argc, char **argv)
 	struct scan s = { 0 };
 	int rc = 0;
 
-	detector_config_default(&a.det);
+	agentconf_thresholds_default(&a.th);
 	if (scan_parse_args(argc, argv, &a) != 0) {
 		scan_usage(stderr);
 		return 2;
@@ -670,10 +629,8 @@ scan_main(int argc, char **argv)
 	s.out.buf = xmalloc(SCAN_OUT_BUF);
 	if (a.report || a.unknown)
 		s.rep = report_new();
-	struct volume_config vcfg;
-	volume_config_defaults(&vcfg);
-	s.vol = s.rep != NULL ? volume_new(&vcfg, report_volume, s.rep) :
-	    volume_new(&vcfg, out_volume, &s.out);
+	s.vol = s.rep != NULL ? volume_new(&a.vol, report_volume, s.rep) :
+	    volume_new(&a.vol, out_volume, &s.out);
 	if (scan_setup(&s, &a) != 0) {
 		rc = 2;
 	} else {

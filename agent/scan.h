@@ -18,8 +18,10 @@
  *
  *	  {"type":"delivery","line":N,"node":..,"provider":..,"domain":..,
  *	   "relay":..,"dsn":..,"status":..,"class":..,"reroutable":true|false}
- *	  {"type":"event","event":"block"|"clear","node":..,"provider":..,
- *	   "class":..,"count":N,"window_s":N,"at":"2026-11-27T08:31:39Z"}
+ *	  {"type":"block"|"clear"|"volume","node":..,...}
+ *
+ *	The events are the bodies the live agent posts (eventjson.h, the
+ *	table of docs/api.md), node being the log line's host.
  *
  *	--journal DIR reads, instead of log files, the journal files in DIR
  *	(/var/log/journal for this host's persistent journal, a copy, or
@@ -44,9 +46,12 @@
  *	in the source tree the program sits in (see datafile.h); never in
  *	the working directory.
  *
- *	--set changes a detector threshold for the run (window, fail_count,
- *	fail_share, min_definite, conn_count, conn_share, clear_successes,
- *	clear_quiet: see detector.h), to backtest thresholds as well as rules.
+ *	--set NAME=VALUE changes a threshold for the run, to backtest
+ *	thresholds as well as rules: NAME is one of agent.ini's [logwatch]
+ *	threshold keys (window, fail_percent, volume_interval, ...), VALUE
+ *	in its units, parsed by the same table (agentconf_threshold_set).
+ *	The old names fail_share and conn_share are refused with the new
+ *	name and value.
  *
  *	--report prints instead a summary of the whole input for a person
  *	(report.h, reporttext.h): the log's span, lines, deliveries sent,
