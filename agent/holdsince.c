@@ -83,7 +83,7 @@ holdsince_load(const char *dir, struct holdsince *h, struct strbuf *err)
 	fclose(fp);
 	free(path);
 	if (rc != 0)
-		holdsince_release(h);
+		holdsince_clear(h);
 	return rc;
 }
 
@@ -103,7 +103,7 @@ holdsince_save(const char *dir, const struct holdsince *h, struct strbuf *err)
 }
 
 void
-holdsince_release(struct holdsince *h)
+holdsince_clear(struct holdsince *h)
 {
 	for (size_t i = 0; i < h->n; i++)
 		free(h->sender[i]);
@@ -140,6 +140,6 @@ holdsince_merge(struct holdsince *h, char **held, size_t n, long long now, int k
 			i++, j++;
 		}
 	}
-	holdsince_release(h);
+	holdsince_clear(h);
 	*h = out;
 }

@@ -254,7 +254,7 @@ mi_rename(const char *from, const char *to, struct strbuf *err)
 /* hash and cdb: build and check the index beside the map, then rename. */
 static int
 mi_install_indexed(const struct mapinstall *mi, const char *tmp, const char *text,
-    struct mapinstall_times *t, const char **step, struct strbuf *err)
+    struct timings *t, const char **step, struct strbuf *err)
 {
 	char *tidx = mapinstall_index_path(mi->map_type, tmp);
 	char *idx = mapinstall_index_path(mi->map_type, mi->path);
@@ -265,16 +265,16 @@ mi_install_indexed(const struct mapinstall *mi, const char *tmp, const char *tex
 	*step = "postmap";
 	if (mi_postmap(mi, NULL, tmp, NULL, NULL, err) != 0)
 		goto done;
-	t->postmap_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	t->ms[TIMINGS_POSTMAP] = mi_now_ms() - t0, t0 = mi_now_ms();
 	*step = "verify";
 	if (mi_verify(mi, tmp, text, err) != 0)
 		goto done;
-	t->verify_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	t->ms[TIMINGS_VERIFY] = mi_now_ms() - t0, t0 = mi_now_ms();
 	*step = "install";
 	if (mi_fsync_path(tidx, O_RDONLY, err) != 0 || mi_rename(tidx, idx, err) != 0 ||
 	    mi_rename(tmp, mi->path, err) != 0 || mi_fsync_path(dir, O_RDONLY | O_DIRECTORY, err) != 0)
 		goto done;
-	t->install_ms = mi_now_ms() - t0;
+	t->ms[TIMINGS_INSTALL] = mi_now_ms() - t0;
 	rc = 0;
 done:
 	unlink(tidx);
@@ -298,7 +298,7 @@ mi_lmdb_rollback(const struct mapinstall *mi, const char *prev, struct strbuf *e
 /* lmdb: transactional update in place, with the old source kept to roll back. */
 static int
 mi_install_lmdb(const struct mapinstall *mi, const char *tmp, const char *text,
-    struct mapinstall_times *t, const char **step, struct strbuf *err)
+    struct timings *t, const char **step, struct strbuf *err)
 {
 	char *prev = xasprintf("%s.prev", mi->path);
 	char *dir = mi_dir_of(mi->path);
@@ -313,15 +313,15 @@ mi_install_lmdb(const struct mapinstall *mi, const char *tmp, const char *text,
 	}
 	if (mi_rename(tmp, mi->path, err) != 0 || mi_fsync_path(dir, O_RDONLY | O_DIRECTORY, err) != 0)
 		goto done;
-	t->install_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	t->ms[TIMINGS_INSTALL] = mi_now_ms() - t0, t0 = mi_now_ms();
 	*step = "postmap";
 	if (mi_postmap(mi, NULL, mi->path, NULL, NULL, err) != 0)
 		goto rollback;
-	t->postmap_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	t->ms[TIMINGS_POSTMAP] = mi_now_ms() - t0, t0 = mi_now_ms();
 	*step = "verify";
 	if (mi_verify(mi, mi->path, text, err) != 0)
 		goto rollback;
-	t->verify_ms = mi_now_ms() - t0;
+	t->ms[TIMINGS_VERIFY] = mi_now_ms() - t0;
 	unlink(prev);
 	rc = 0;
 	goto done;
@@ -333,18 +333,17 @@ done:
 }
 
 int
-mapinstall_run(const struct mapinstall *mi, const char *text, struct mapinstall_times *t,
+mapinstall_run(const struct mapinstall *mi, const char *text, struct timings *t,
     const char **step, struct strbuf *err)
 {
 	long t0 = mi_now_ms();
 	char *tmp;
 	int rc;
 
-	memset(t, 0, sizeof(*t));
 	*step = "write";
 	if ((tmp = mi_write_temp(mi->path, text, err)) == NULL)
 		return -1;
-	t->write_ms = mi_now_ms() - t0;
+	t->ms[TIMINGS_WRITE] = mi_now_ms() - t0;
 	if (strcmp(mi->map_type, "lmdb") == 0)
 		rc = mi_install_lmdb(mi, tmp, text, t, step, err);
 	else
