@@ -5,22 +5,13 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "holdq.h"
 #include "log.h"
 #include "mapinstall.h"
+#include "monotime.h"
 #include "postfix.h"
 #include "xalloc.h"
-
-static long
-apply_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 apply_map(const struct agent_config *cfg, const char *path, const char *text,
@@ -110,7 +101,7 @@ apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
 	struct postfix pf = { cfg->command_directory, cfg->config_directory,
 	    (long)cfg->command_timeout_ms };
 	struct postfix_requeue_stats rs;
-	long t0 = apply_now_ms();
+	long t0 = monotime_ms();
 	int rc;
 
 	*step = "requeue";
@@ -118,7 +109,7 @@ apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
 	if (rc == 0 && rs.selected > 0)
 		log_info("requeue: %zu more deferred message(s) of the moved domains pushed",
 		    rs.pushed);
-	t->ms[TIMINGS_REQUEUE] = apply_now_ms() - t0;
+	t->ms[TIMINGS_REQUEUE] = monotime_ms() - t0;
 	return rc;
 }
 
@@ -129,7 +120,7 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 	struct postfix pf = { cfg->command_directory, cfg->config_directory,
 	    (long)cfg->command_timeout_ms };
 	struct postfix_requeue_stats rs, again;
-	long t0 = apply_now_ms(), listed_ms = 0;
+	long t0 = monotime_ms(), listed_ms = 0;
 	char **ids = NULL;
 	int rc = -1, by_id = strcmp(cfg->requeue, "moved") == 0;
 
@@ -141,12 +132,12 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 		 * showq would be restarted by the reload first */
 		if (postfix_queue_list(&pf, moved, nmoved, &rs, &ids, err) != 0)
 			goto done;
-		listed_ms = apply_now_ms() - t0, t0 = apply_now_ms();
+		listed_ms = monotime_ms() - t0, t0 = monotime_ms();
 	}
 	*step = "reload";
 	if (strcmp(cfg->reload, "always") == 0 && postfix_reload(&pf, err) != 0)
 		goto done;
-	t->ms[TIMINGS_RELOAD] = apply_now_ms() - t0, t0 = apply_now_ms();
+	t->ms[TIMINGS_RELOAD] = monotime_ms() - t0, t0 = monotime_ms();
 	*step = "requeue";
 	if (by_id ? postfix_queue_push(&pf, ids, (size_t)cfg->requeue_max, &rs, err) != 0 :
 	    strcmp(cfg->requeue, "all") == 0 && postfix_queue_flush(&pf, &rs, err) != 0)
@@ -158,7 +149,7 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 		log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
 		    rs.selected + again.selected, nmoved, rs.pushed + again.pushed,
 		    rs.flushed || again.flushed ? ", queue flushed" : "");
-	t->ms[TIMINGS_REQUEUE] = listed_ms + apply_now_ms() - t0;
+	t->ms[TIMINGS_REQUEUE] = listed_ms + monotime_ms() - t0;
 	rc = 0;
 done:
 	postfix_ids_free(ids, ids ? rs.selected : 0);

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "atomicfile.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -96,7 +96,7 @@ holdsince_save(const char *dir, const struct holdsince *h, struct strbuf *err)
 
 	for (size_t i = 0; i < h->n; i++)
 		strbuf_appendf(&sb, "%lld\t%s\n", h->since[i], h->sender[i]);
-	rc = state_write_atomic(path, strbuf_str(&sb), err);
+	rc = atomicfile_write(path, strbuf_str(&sb), sb.len, 0644, ATOMICFILE_SYNC, err);
 	strbuf_release(&sb);
 	free(path);
 	return rc;

@@ -9,7 +9,7 @@
  *	mapinstall_run installs text as the map at mi->path:
  *
  *	hash, cdb: the text goes to a temp file in the same directory
- *	(mode 0644, fsynced); postmap -c DIR TYPE:TEMP builds TEMP.db or
+ *	(mode 0644, fsynced: atomicfile.h); postmap -c DIR TYPE:TEMP builds TEMP.db or
  *	TEMP.cdb; reading it back (postmap -s for hash and lmdb, postmap -q -
  *	with every key for cdb, which has no sequence operation) must give
  *	exactly the entries;

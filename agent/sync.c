@@ -18,19 +18,11 @@
 #include "maincf.h"
 #include "mapinstall.h"
 #include "mastercf.h"
-#include "postfix.h"
+#include "monotime.h"
 #include "render.h"
 #include "sha256.h"
+#include "strarr.h"
 #include "xalloc.h"
-
-static long
-sync_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 sync_abort_cb(void *arg)
@@ -81,8 +73,7 @@ sync_clear(struct sync *s)
 	free(s->went_back);
 	free(s->maincf_why);
 	holdsince_clear(&s->hs);
-	if (s->sweep != NULL)
-		postfix_ids_free(s->sweep, s->nsweep);
+	strarr_free(s->sweep, s->nsweep);
 	sync_report_clear(&s->rep);
 }
 
@@ -195,14 +186,13 @@ sync_activate(struct sync *s, struct timings *dur, const char **step, struct str
 	if (strcmp(s->cfg->requeue, "moved") == 0)
 		nmoved = sync_moved(s->prev_text, s->st.text, &moved);
 	rc = applier_activate(s->ap, moved, nmoved, dur, step, err);
-	if (s->sweep != NULL)
-		postfix_ids_free(s->sweep, s->nsweep);
-	s->sweep = NULL, s->nsweep = 0;
+	s->sweep = strarr_free(s->sweep, s->nsweep);
+	s->nsweep = 0;
 	if (rc == 0 && nmoved > 0) {
 		s->sweep = moved, s->nsweep = nmoved;   /* once more, a little later */
-		s->sweep_at = sync_now_ms() + SYNC_SWEEP_MS;
-	} else if (moved != NULL) {
-		postfix_ids_free(moved, nmoved);
+		s->sweep_at = monotime_ms() + SYNC_SWEEP_MS;
+	} else {
+		strarr_free(moved, nmoved);
 	}
 	if (rc == 0 && strcmp(s->cfg->reload, "always") == 0)
 		s->maincf_due = 1;   /* Postfix read main.cf again */
@@ -217,13 +207,13 @@ sync_sweep(struct sync *s)
 	struct strbuf err = STRBUF_INIT;
 	const char *step = "requeue";
 
-	if (s->sweep == NULL || sync_now_ms() < s->sweep_at)
+	if (s->sweep == NULL || monotime_ms() < s->sweep_at)
 		return;
 	timings_init(&t);
 	if (applier_sweep(s->ap, s->sweep, s->nsweep, &t, &step, &err) != 0)
 		log_warnx("requeue of the moved domains, second pass: %s", strbuf_str(&err));
-	postfix_ids_free(s->sweep, s->nsweep);
-	s->sweep = NULL, s->nsweep = 0;
+	s->sweep = strarr_free(s->sweep, s->nsweep);
+	s->nsweep = 0;
 	strbuf_release(&err);
 }
 
@@ -234,7 +224,7 @@ sync_wait_s(const struct sync *s)
 	int wait_s = (int)(s->cfg->poll_wait_ms / 1000);
 
 	if (s->sweep != NULL) {
-		long left = (s->sweep_at - sync_now_ms() + 999) / 1000;
+		long left = (s->sweep_at - monotime_ms() + 999) / 1000;
 		if (left < wait_s)
 			wait_s = left < 1 ? 1 : (int)left;
 	}
@@ -340,18 +330,18 @@ static int
 sync_check_entries(struct sync *s, const struct feed *f, struct strbuf *text,
     struct timings *dur, const char **step, struct strbuf *err)
 {
-	long t0 = sync_now_ms();
+	long t0 = monotime_ms();
 	int rc;
 
 	*step = "validate";
 	if (render_transport(s->cfg->node, f->version, f->entries, f->n, text, err) != 0)
 		return -1;
-	dur->ms[TIMINGS_RENDER] = sync_now_ms() - t0, t0 = sync_now_ms();
+	dur->ms[TIMINGS_RENDER] = monotime_ms() - t0, t0 = monotime_ms();
 	*step = "mastercf";
 	rc = sync_services(s, err);
 	if (rc == 0)
 		rc = mastercf_check(&s->mc, f->entries, f->n, err);
-	dur->ms[TIMINGS_MASTERCF] = sync_now_ms() - t0;
+	dur->ms[TIMINGS_MASTERCF] = monotime_ms() - t0;
 	return rc;
 }
 
@@ -428,7 +418,7 @@ sync_holds(struct sync *s, struct strbuf *text, struct timings *dur, const char 
 	struct timings t;   /* the map install's steps: not reported, inside holds */
 	struct strbuf e = STRBUF_INIT;
 	const char *inner = "install";
-	long t0 = sync_now_ms();
+	long t0 = monotime_ms();
 	int rc;
 
 	if (!sync_holds_differ(s, strbuf_str(text)))
@@ -452,7 +442,7 @@ sync_holds(struct sync *s, struct strbuf *text, struct timings *dur, const char 
 	strbuf_release(&e);
 	free(s->st.hold_text);
 	s->st.hold_text = strbuf_detach(text);
-	dur->ms[TIMINGS_HOLDS] = sync_now_ms() - t0;
+	dur->ms[TIMINGS_HOLDS] = monotime_ms() - t0;
 	return 0;
 }
 
@@ -462,7 +452,7 @@ sync_apply(struct sync *s, const struct feed *f)
 {
 	struct strbuf text = STRBUF_INIT, hold = STRBUF_INIT, err = STRBUF_INIT;
 	struct timings dur;
-	long t0 = sync_now_ms();
+	long t0 = monotime_ms();
 	const char *step = "validate";
 	int same;
 
@@ -485,7 +475,7 @@ sync_apply(struct sync *s, const struct feed *f)
 	step = "state";
 	long long was = s->st.version;
 	int was_failed = s->st.maincf_failed;
-	long ts = sync_now_ms();
+	long ts = monotime_ms();
 	s->st.version = f->version;
 	s->st.maincf_failed = s->maincf_why != NULL;
 	if (state_save(s->cfg->state_dir, &s->st, &err) != 0) {
@@ -493,8 +483,8 @@ sync_apply(struct sync *s, const struct feed *f)
 		s->st.maincf_failed = was_failed;
 		goto fail;
 	}
-	dur.ms[TIMINGS_STATE] = sync_now_ms() - ts;
-	dur.ms[TIMINGS_TOTAL] = sync_now_ms() - t0;
+	dur.ms[TIMINGS_STATE] = monotime_ms() - ts;
+	dur.ms[TIMINGS_TOTAL] = monotime_ms() - t0;
 	if (s->maincf_why != NULL) {
 		step = "maincf";   /* installed, but Postfix does not read it */
 		strbuf_append(&err, s->maincf_why);
@@ -516,7 +506,7 @@ sync_apply(struct sync *s, const struct feed *f)
 	strbuf_release(&hold);
 	return SYNC_APPLIED;
 fail:
-	dur.ms[TIMINGS_TOTAL] = sync_now_ms() - t0;
+	dur.ms[TIMINGS_TOTAL] = monotime_ms() - t0;
 	log_warnx("version %lld failed at %s: %s", f->version, step, strbuf_str(&err));
 	sync_report_set(s, f->version, "failed", step, strbuf_str(&err), &dur);
 	sync_report_flush(s);
@@ -725,10 +715,10 @@ sync_once(struct sync *s, int wait_s)
 static void
 sync_sleep(struct sync *s, long ms)
 {
-	long end = sync_now_ms() + ms;
+	long end = monotime_ms() + ms;
 
-	while (!*s->stop && !*s->wake && sync_now_ms() < end) {
-		long left = end - sync_now_ms();
+	while (!*s->stop && !*s->wake && monotime_ms() < end) {
+		long left = end - monotime_ms();
 		struct timespec ts = { 0, (left > 100 ? 100 : left) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
