@@ -27,6 +27,7 @@
 #include "log.h"
 #include "logfollow.h"
 #include "maillog.h"
+#include "strarr.h"
 #include "volume.h"
 #include "xalloc.h"
 
@@ -200,7 +201,7 @@ logwatch_feed(struct logwatch *lw, struct feed *f)
 	feed_release(&lw->pending);
 	lw->pending.providers = f->providers, lw->pending.nproviders = f->nproviders;
 	f->providers = NULL, f->nproviders = 0;
-	feed_strv_free(lw->pending_relays, lw->npending_relays);
+	strarr_free(lw->pending_relays, lw->npending_relays);
 	lw->pending_relays = relays;
 	lw->npending_relays = nrelays;
 	atomic_fetch_add(&lw->gen, 1);
@@ -223,7 +224,7 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 	lw->applied_gen = atomic_load(&lw->gen);
 	struct feed taken = lw->pending;
 	memset(&lw->pending, 0, sizeof(lw->pending));
-	feed_strv_free(lw->relays, lw->nrelays);
+	strarr_free(lw->relays, lw->nrelays);
 	lw->relays = lw->pending_relays, lw->nrelays = lw->npending_relays;
 	lw->pending_relays = NULL, lw->npending_relays = 0;
 	pthread_mutex_unlock(&lw->mu);
@@ -388,8 +389,8 @@ logwatch_free(struct logwatch *lw)
 	if (lw->vol)
 		volume_free(lw->vol);
 	feed_release(&lw->pending);
-	feed_strv_free(lw->pending_relays, lw->npending_relays);
-	feed_strv_free(lw->relays, lw->nrelays);
+	strarr_free(lw->pending_relays, lw->npending_relays);
+	strarr_free(lw->relays, lw->nrelays);
 	free(lw->providers_file);
 	pthread_mutex_destroy(&lw->mu);
 	free(lw);

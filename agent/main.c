@@ -110,7 +110,7 @@ main_on_feed(struct feed *f, void *arg)
 }
 
 static int
-main_sync(const struct agent_config *cfg, int once, int priv_fd)
+main_sync(const struct agent_config *cfg, int once, const struct applier *ap)
 {
 	struct sync s;
 	struct strbuf err = STRBUF_INIT;
@@ -119,7 +119,7 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 	struct metricsserve *ms = NULL;
 	int rc = 0;
 
-	if (sync_init(&s, cfg, priv_fd, &main_stop, &main_wake, &err) != 0)
+	if (sync_init(&s, cfg, ap, &main_stop, &main_wake, &err) != 0)
 		log_fatalx("state: %s", strbuf_str(&err));
 	/* after privsep_start: the listener runs in the unprivileged process */
 	if (!once && cfg->metrics_listen[0] != '\0') {
@@ -151,7 +151,7 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 		q = eventq_stop(q, 2000);
 		log_info("stopped");
 	}
-	sync_release(&s);
+	sync_clear(&s);
 	strbuf_release(&err);
 	return rc;
 }
@@ -191,12 +191,13 @@ main(int argc, char **argv)
 		agentconf_free(&cfg);
 		return 0;
 	}
-	int priv_fd = -1;
-	if (cfg.user[0] != '\0' && privsep_start(&cfg, &priv_fd, &err) != 0)
+	struct applier ap;
+	applier_local(&ap, &cfg);
+	if (cfg.user[0] != '\0' && privsep_start(&cfg, &ap, &err) != 0)
 		log_fatalx("%s", strbuf_str(&err));
 	main_signals();
 	httpc_global_init();
-	rc = main_sync(&cfg, a.once, priv_fd);
+	rc = main_sync(&cfg, a.once, &ap);
 	agentconf_free(&cfg);
 	strbuf_release(&err);
 	return rc;
