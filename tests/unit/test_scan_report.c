@@ -156,7 +156,7 @@ test_default_is_lines(void **state)
 	for (char *p = out; (p = strstr(p, "{\"type\":\"delivery\"")) != NULL; p++)
 		deliveries++;
 	assert_int_equal(deliveries, 54);
-	assert_non_null(strstr(out, "\"event\":\"block\",\"node\":\"relay01\",\"provider\":"
+	assert_non_null(strstr(out, "{\"type\":\"block\",\"node\":\"relay01\",\"provider\":"
 	    "\"microsoft\",\"class\":\"block\",\"count\":5,"));
 	assert_null(strstr(out, "Summary"));
 	free(out);
