@@ -497,7 +497,8 @@ rule_test(struct cli *cli, const struct args *a)
 		size_t i;
 		json_t *o;
 		json_array_foreach(arr, i, o) {
-			if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
+			const char *n = json_string_value(json_object_get(o, "name"));
+			if (n != NULL && strcmp(n, name) == 0)
 				cur = o;
 		}
 		if (cur == NULL && !args_has(a, "class")) {

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "classify.h"
+#include "feed.h"
 #include "maillog.h"
 #include "rulespec.h"
 #include "strbuf.h"
@@ -208,6 +209,51 @@ test_add_specs(void **state)
 	strbuf_release(&err);
 }
 
+/* The feed's "rules": a rule of the wrong shape is kept with NULL fields
+ * (skipped and reported by the classifier), never a refused feed. */
+static void
+test_feed_rules(void **state)
+{
+	struct feed f = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	struct classify *c = classify_new();
+
+	(void)state;
+	assert_int_equal(feed_parse("{\"node\":\"mx01\",\"version\":3,\"entries\":[],"
+	    "\"rules\":[{\"name\":\"ok1\",\"pattern\":\"x\",\"class\":\"block\","
+	    "\"reroutable\":\"yes\",\"provider\":null},{\"name\":\"typed\",\"pattern\":7,"
+	    "\"class\":\"block\",\"reroutable\":\"yes\"},\"junk\"]}", "mx01", &f, &err), 0);
+	assert_true(f.has_rules);
+	assert_int_equal(f.nrules, 3);
+	assert_string_equal(f.rules[0].name, "ok1");
+	assert_null(f.rules[0].provider);
+	assert_null(f.rules[1].pattern);
+	assert_null(f.rules[2].name);
+	struct rulespec v[3];
+	for (size_t i = 0; i < 3; i++)
+		v[i] = (struct rulespec){ f.rules[i].name, f.rules[i].pattern, f.rules[i].cls,
+			f.rules[i].reroutable, f.rules[i].provider, NULL };
+	assert_int_equal(classify_add_specs(c, v, 3, &err), 2);
+	assert_string_equal(strbuf_str(&err), "rule typed skipped: pattern: required\n"
+	    "rule (bad name) skipped: name: required\n");
+	assert_int_equal(classify_count(c), 1);
+	feed_release(&f);
+
+	/* an older controller: no "rules" */
+	strbuf_reset(&err);
+	assert_int_equal(feed_parse("{\"node\":\"mx01\",\"version\":3,\"entries\":[]}", "mx01",
+	    &f, &err), 0);
+	assert_false(f.has_rules);
+	feed_release(&f);
+	/* not an array: a bad feed */
+	assert_int_equal(feed_parse("{\"node\":\"mx01\",\"version\":3,\"entries\":[],"
+	    "\"rules\":{}}", "mx01", &f, &err), -1);
+	assert_non_null(strstr(strbuf_str(&err), "rules: is not an array"));
+	feed_release(&f);
+	classify_free(c);
+	strbuf_release(&err);
+}
+
 int
 main(void)
 {
@@ -218,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_caseless),
 		cmocka_unit_test(test_add_specs),
+		cmocka_unit_test(test_feed_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
