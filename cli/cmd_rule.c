@@ -16,7 +16,9 @@
  * is live. It prints every delivery result whose class, reroutable or
  * deciding rule changes, before -> after, and the totals. Deliveries are
  * attributed with the default providers.conf (or --providers) and the
- * controller's providers over it, as the agent does.
+ * controller's providers over it, as the agent does. Without the default
+ * files (a host with the CLI but not the agent package) it says so and
+ * goes on with the controller's rules and providers.
  *
  * Nothing here is fatal; every failure is an exit status and a message.
  */
@@ -275,7 +277,8 @@ rule_specs(const json_t *doc, const char *skip, size_t *n)
 
 /* The files' rules then the controller's (but the rule tested). */
 static struct classify *
-rule_classifier(struct cli *cli, const struct args *a, const json_t *ctl, const char *skip)
+rule_classifier(struct cli *cli, const struct args *a, const json_t *ctl, const char *skip,
+    int quiet)
 {
 	struct classify *c = classify_new();
 	struct strbuf err = STRBUF_INIT;
@@ -284,14 +287,21 @@ rule_classifier(struct cli *cli, const struct args *a, const json_t *ctl, const 
 	size_t n;
 	struct rulespec *v;
 
-	if (def == NULL || classify_load(c, def, &err) != 0)
+	if (def == NULL) {
+		/* the Debian package postroute-agent ships it, postroute does not */
+		if (!quiet)
+			verb_note(cli, "no default rules.conf here (it comes with postroute-agent): testing"
+			    " with the controller's rules and --rules only");
+		strbuf_reset(&err);
+	} else if (classify_load(c, def, &err) != 0) {
 		goto fail;
+	}
 	for (size_t i = 0; (f = args_get_nth(a, "rules", i)) != NULL; i++)
 		if (classify_load(c, f, &err) != 0)
 			goto fail;
 	v = rule_specs(ctl, skip, &n);
 	classify_add_specs(c, v, n, &err);
-	if (err.len > 0)   /* the controller's rules that do not compile here */
+	if (err.len > 0 && !quiet)   /* the controller's rules that do not compile here */
 		verb_note(cli, "%.*s", (int)err.len - 1, err.buf);
 	free(v);
 	free(def);
@@ -316,7 +326,10 @@ rule_catalogue(struct cli *cli, const struct args *a, const json_t *providers)
 	size_t i;
 	json_t *p;
 
-	if (path == NULL || catalogue_load(cat, path, &err) != 0) {
+	if (path == NULL) {
+		verb_note(cli, "no default providers.conf here (it comes with postroute-agent):"
+		    " attributing with the controller's providers only");
+	} else if (catalogue_load(cat, path, &err) != 0) {
 		verb_error(cli, "%.*s", (int)(err.len > 0 ? err.len - 1 : 0), err.buf ? err.buf : "");
 		cat = catalogue_free(cat);
 		goto out;
@@ -516,8 +529,8 @@ rule_test(struct cli *cli, const struct args *a)
 		goto out;
 	}
 	t.changes = json_array();
-	t.before = rule_classifier(cli, a, all, name);
-	t.after = rule_classifier(cli, a, all, name);
+	t.before = rule_classifier(cli, a, all, name, 0);
+	t.after = rule_classifier(cli, a, all, name, 1);
 	t.cat = rule_catalogue(cli, a, providers);
 	if (t.before == NULL || t.after == NULL || t.cat == NULL) {
 		rc = CLIENT_USAGE;
