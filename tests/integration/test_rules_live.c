@@ -111,6 +111,8 @@ group_teardown(void **state)
 {
 	(void)state;
 	assert_int_equal(agentrun_stop(ag), 0);   /* still running: a clean stop */
+	assert_int_equal(agentrun_log_count(ag, "Sanitizer"), 0);
+	assert_int_equal(agentrun_log_count(ag, "runtime error"), 0);
 	agentrun_free(ag);
 	pfx_stop(mx1);
 	pfx_sink_stop(sink_zx), pfx_sink_stop(sink_good);
@@ -271,8 +273,10 @@ test_rule_that_does_not_compile_is_skipped(void **state)
 	if (!tl_wait_for(controller_told, told, 15000))
 		fail_msg("the controller did not log \"%s\"", told);
 	free(told);
+	char *now_applied = tl_sql(ctl->conninfo, "SELECT version || ' applied' FROM routing_version");
 	expect_sql("SELECT applied_version || ' ' || last_status FROM nodes WHERE name = 'mx01'",
-	    tl_sql(ctl->conninfo, "SELECT version || ' applied' FROM routing_version"));
+	    now_applied);
+	free(now_applied);
 
 	/* the other rule applies: a line the agent tails now is greylist */
 	time_t now = time(NULL);
