@@ -11,6 +11,7 @@
 
 #include "secretfile.h"
 #include "httpc.h"
+#include "log.h"
 #include "metricsserve.h"
 #include "journalsrc.h"
 #include "validate.h"
@@ -18,6 +19,7 @@
 
 #define AC(f) offsetof(struct agent_config, f)
 #define SEC 1000LL
+#define TH(f) (AC(th) + offsetof(struct agent_thresholds, f))
 
 const struct config_key agentconf_keys[] = {
 	{ "agent", "node", CONFIG_STRING, AC(node), NULL, 0, 0, 1, NULL,
@@ -82,37 +84,37 @@ const struct config_key agentconf_keys[] = {
 	  "local rules file, over the default rules.conf (adds, or overrides by rule name)" },
 	{ "logwatch", "providers", CONFIG_STRING, AC(logwatch_providers), "", 0, 0, 0, NULL,
 	  "providers file instead of the default providers.conf (the controller's catalogue still applies on top)" },
-	{ "logwatch", "window", CONFIG_DURATION, AC(lw_window_ms), "300s", 10 * SEC, 86400 * SEC, 0, NULL,
+	{ "logwatch", "window", CONFIG_DURATION, TH(window_ms), "300s", 10 * SEC, 86400 * SEC, 0, NULL,
 	  "sliding window of the block decision" },
-	{ "logwatch", "fail_count", CONFIG_INT, AC(lw_fail_count), "5", 1, 1000000, 0, NULL,
+	{ "logwatch", "fail_count", CONFIG_INT, TH(fail_count), "5", 1, 1000000, 0, NULL,
 	  "reroutable + ambiguous failures in the window that make a block" },
-	{ "logwatch", "fail_percent", CONFIG_INT, AC(lw_fail_percent), "30", 1, 100, 0, NULL,
+	{ "logwatch", "fail_percent", CONFIG_INT, TH(fail_percent), "30", 1, 100, 0, NULL,
 	  "... and their share of the window's attempts, in percent" },
-	{ "logwatch", "min_definite", CONFIG_INT, AC(lw_min_definite), "2", 1, 1000000, 0, NULL,
+	{ "logwatch", "min_definite", CONFIG_INT, TH(min_definite), "2", 1, 1000000, 0, NULL,
 	  "of which at least this many reroutable (ambiguous ones never decide alone)" },
-	{ "logwatch", "conn_count", CONFIG_INT, AC(lw_conn_count), "20", 1, 1000000, 0, NULL,
+	{ "logwatch", "conn_count", CONFIG_INT, TH(conn_count), "20", 1, 1000000, 0, NULL,
 	  "connection failures in the window that make a block" },
-	{ "logwatch", "conn_percent", CONFIG_INT, AC(lw_conn_percent), "80", 1, 100, 0, NULL,
+	{ "logwatch", "conn_percent", CONFIG_INT, TH(conn_percent), "80", 1, 100, 0, NULL,
 	  "... and their share of the window's attempts, in percent" },
-	{ "logwatch", "clear_successes", CONFIG_INT, AC(lw_clear_successes), "10", 1, 1000000, 0, NULL,
+	{ "logwatch", "clear_successes", CONFIG_INT, TH(clear_successes), "10", 1, 1000000, 0, NULL,
 	  "successes in a row that clear a block" },
-	{ "logwatch", "clear_quiet", CONFIG_DURATION, AC(lw_clear_quiet_ms), "120s", 0, 86400 * SEC, 0, NULL,
+	{ "logwatch", "clear_quiet", CONFIG_DURATION, TH(clear_quiet_ms), "120s", 0, 86400 * SEC, 0, NULL,
 	  "... with no counted failure for this long" },
-	{ "logwatch", "volume_interval", CONFIG_DURATION, AC(lw_vol_interval_ms), "60s", 10 * SEC, 3600 * SEC, 0, NULL,
+	{ "logwatch", "volume_interval", CONFIG_DURATION, TH(vol_interval_ms), "60s", 10 * SEC, 3600 * SEC, 0, NULL,
 	  "interval of sender rates (recipients per interval)" },
-	{ "logwatch", "volume_multiple", CONFIG_INT, AC(lw_vol_multiple), "10", 2, 100000, 0, NULL,
+	{ "logwatch", "volume_multiple", CONFIG_INT, TH(vol_multiple), "10", 2, 100000, 0, NULL,
 	  "a surge is a rate above this multiple of the sender's baseline ..." },
-	{ "logwatch", "volume_rate_floor", CONFIG_INT, AC(lw_vol_rate_floor), "100", 1, 100000000, 0, NULL,
+	{ "logwatch", "volume_rate_floor", CONFIG_INT, TH(vol_rate_floor), "100", 1, 100000000, 0, NULL,
 	  "... and above this many recipients per interval" },
-	{ "logwatch", "volume_baseline_floor", CONFIG_INT, AC(lw_vol_baseline_floor), "2", 1, 100000000, 0, NULL,
+	{ "logwatch", "volume_baseline_floor", CONFIG_INT, TH(vol_baseline_floor), "2", 1, 100000000, 0, NULL,
 	  "lowest baseline (a new or quiet sender's)" },
-	{ "logwatch", "volume_warmup", CONFIG_INT, AC(lw_vol_warmup), "30", 0, 100000, 0, NULL,
+	{ "logwatch", "volume_warmup", CONFIG_INT, TH(vol_warmup), "30", 0, 100000, 0, NULL,
 	  "intervals after start-up that only learn baselines ..." },
-	{ "logwatch", "volume_warmup_ceiling", CONFIG_INT, AC(lw_vol_warmup_ceiling), "1000", 1, 100000000, 0, NULL,
+	{ "logwatch", "volume_warmup_ceiling", CONFIG_INT, TH(vol_warmup_ceiling), "1000", 1, 100000000, 0, NULL,
 	  "... except for rates above this" },
-	{ "logwatch", "volume_max_client_ips", CONFIG_INT, AC(lw_vol_max_client_ips), "5", 1, 15, 0, NULL,
+	{ "logwatch", "volume_max_client_ips", CONFIG_INT, TH(vol_max_client_ips), "5", 1, 15, 0, NULL,
 	  "a SASL user seen from more client IPs than this in an hour is a surge" },
-	{ "logwatch", "volume_max_senders", CONFIG_INT, AC(lw_vol_max_senders), "100000", 100, 100000000, 0, NULL,
+	{ "logwatch", "volume_max_senders", CONFIG_INT, TH(vol_max_senders), "100000", 100, 100000000, 0, NULL,
 	  "senders tracked at most (least recently seen evicted; about 300 bytes each)" },
 	{ "logwatch", "queue_max", CONFIG_INT, AC(lw_queue_max), "1000", 1, 1000000, 0, NULL,
 	  "events kept while the controller cannot be reached (oldest dropped beyond)" },
@@ -273,4 +275,95 @@ agentconf_free(struct agent_config *cfg)
 	cfg->urls = NULL;
 	cfg->nurls = 0;
 	cfg->token = NULL;
+}
+
+/* ---- the thresholds, for the file and for scan --set ---- */
+
+int
+agentconf_is_threshold(const struct config_key *k)
+{
+	return k->offset >= AC(th) && k->offset < AC(th) + sizeof(struct agent_thresholds);
+}
+
+/* k as a key of a bare struct agent_thresholds. */
+static struct config_key
+ac_threshold_key(const struct config_key *k)
+{
+	struct config_key t = *k;
+
+	t.offset -= AC(th);
+	return t;
+}
+
+void
+agentconf_thresholds_default(struct agent_thresholds *th)
+{
+	memset(th, 0, sizeof(*th));
+	for (const struct config_key *k = agentconf_keys; k->key != NULL; k++) {
+		struct config_key t = ac_threshold_key(k);
+		if (agentconf_is_threshold(k) && config_set_value(&t, th, k->def) != NULL)
+			log_fatalx("agentconf: bad default for [%s] %s", k->section, k->key);
+	}
+}
+
+/* "10 to 100", or for a duration "10s to 86400s". */
+static void
+ac_range(const struct config_key *k, struct strbuf *out)
+{
+	if (k->type == CONFIG_DURATION && k->min % SEC == 0 && k->max % SEC == 0)
+		strbuf_appendf(out, "%llds to %llds", k->min / SEC, k->max / SEC);
+	else if (k->type == CONFIG_DURATION)
+		strbuf_appendf(out, "%lldms to %lldms", k->min, k->max);
+	else
+		strbuf_appendf(out, "%lld to %lld", k->min, k->max);
+}
+
+int
+agentconf_threshold_set(struct agent_thresholds *th, const char *arg, struct strbuf *err)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	const char *why;
+
+	for (const struct config_key *k = agentconf_keys; eq != NULL && k->key != NULL; k++) {
+		if (!agentconf_is_threshold(k) || strlen(k->key) != n || strncmp(k->key, arg, n) != 0)
+			continue;
+		struct config_key t = ac_threshold_key(k);
+		if ((why = config_set_value(&t, th, eq + 1)) == NULL)
+			return 0;
+		strbuf_appendf(err, "%s: \"%.200s\" %s; allowed: ", k->key, eq + 1, why);
+		ac_range(k, err);
+		return -1;
+	}
+	strbuf_appendf(err, "%.*s: %s; NAME=VALUE, NAME one of", (int)(n > 200 ? 200 : n), arg,
+	    eq ? "no such threshold" : "no value");
+	for (const struct config_key *k = agentconf_keys; k->key != NULL; k++)
+		if (agentconf_is_threshold(k))
+			strbuf_appendf(err, " %s", k->key);
+	strbuf_append(err, " ([logwatch] keys of agent.ini, in its units)");
+	return -1;
+}
+
+void
+agentconf_thresholds_apply(const struct agent_thresholds *th, struct detector_config *d,
+    struct volume_config *v)
+{
+	detector_config_default(d);
+	d->window_s = (int)(th->window_ms / SEC);
+	d->fail_count = (int)th->fail_count;
+	d->fail_share = (double)th->fail_percent / 100.0;
+	d->min_definite = (int)th->min_definite;
+	d->conn_count = (int)th->conn_count;
+	d->conn_share = (double)th->conn_percent / 100.0;
+	d->clear_successes = (int)th->clear_successes;
+	d->clear_quiet_s = (int)(th->clear_quiet_ms / SEC);
+	volume_config_defaults(v);
+	v->interval_s = (int)(th->vol_interval_ms / SEC);
+	v->multiple = (double)th->vol_multiple;
+	v->rate_floor = (double)th->vol_rate_floor;
+	v->baseline_floor = (double)th->vol_baseline_floor;
+	v->warmup = (int)th->vol_warmup;
+	v->warmup_ceiling = (double)th->vol_warmup_ceiling;
+	v->max_client_ips = (int)th->vol_max_client_ips;
+	v->max_senders = (size_t)th->vol_max_senders;
 }

@@ -6,7 +6,12 @@
  *
  * DESCRIPTION
  *	One table (agentconf_keys) drives common/config.h: types, defaults,
- *	bounds and help. agentconf_load then checks what the table cannot:
+ *	bounds and help. Its [logwatch] threshold rows (struct
+ *	agent_thresholds) also parse scan --set NAME=VALUE
+ *	(agentconf_threshold_set), so a threshold has one name, unit, range
+ *	and default wherever it is set.
+ *
+ *	agentconf_load then checks what the table cannot:
  *	controller URLs (one or more, separated by spaces or commas, each
  *	http:// or https://; http:// only to a loopback host unless
  *	insecure_http), absolute paths, the node name, reads the token from
@@ -28,8 +33,24 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "detector.h"
 #include "httpc_tls.h"
 #include "strbuf.h"
+#include "volume.h"
+
+/*
+ * The [logwatch] thresholds of the block detector and the volume
+ * tracker, in the file's units (durations in ms, shares in percent).
+ * Their rows of agentconf_keys are the one table of detector settings:
+ * the agent's file and scan --set NAME=VALUE take the same names, units,
+ * ranges and defaults.
+ */
+struct agent_thresholds {
+	long long window_ms, fail_count, fail_percent, min_definite;
+	long long conn_count, conn_percent, clear_successes, clear_quiet_ms;
+	long long vol_interval_ms, vol_multiple, vol_rate_floor, vol_baseline_floor;
+	long long vol_warmup, vol_warmup_ceiling, vol_max_client_ips, vol_max_senders;
+};
 
 struct agent_config {
 	/* [agent] */
@@ -66,10 +87,7 @@ struct agent_config {
 	char *logwatch_journal_directory;
 	char *logwatch_rules;
 	char *logwatch_providers;
-	long long lw_window_ms, lw_fail_count, lw_fail_percent, lw_min_definite;
-	long long lw_conn_count, lw_conn_percent, lw_clear_successes, lw_clear_quiet_ms;
-	long long lw_vol_interval_ms, lw_vol_multiple, lw_vol_rate_floor, lw_vol_baseline_floor;
-	long long lw_vol_warmup, lw_vol_warmup_ceiling, lw_vol_max_client_ips, lw_vol_max_senders;
+	struct agent_thresholds th;
 	long long lw_queue_max;
 	/* derived by agentconf_load */
 	char **urls;
@@ -89,5 +107,17 @@ int agentconf_load_flags(const char *path, struct agent_config *cfg, int flags,
 void agentconf_free(struct agent_config *cfg);
 /* 1 when the logwatch runs: source = journal, or a file. */
 int agentconf_logwatch_on(const struct agent_config *cfg);
+
+/* 1 when k is one of the threshold rows (struct agent_thresholds). */
+int agentconf_is_threshold(const struct config_key *k);
+/* Every threshold at its default. */
+void agentconf_thresholds_default(struct agent_thresholds *th);
+/* "NAME=VALUE": the threshold key NAME set to VALUE as the file would
+ * set it. 0, or -1 with the reason in err ("fail_percent: \"101\" is out
+ * of range; allowed: 1 to 100", or the names there are). */
+int agentconf_threshold_set(struct agent_thresholds *th, const char *arg, struct strbuf *err);
+/* th in the detector's and the tracker's units (seconds, shares in (0, 1]). */
+void agentconf_thresholds_apply(const struct agent_thresholds *th, struct detector_config *d,
+    struct volume_config *v);
 
 #endif

@@ -5,48 +5,36 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "holdq.h"
 #include "log.h"
 #include "mapinstall.h"
+#include "monotime.h"
 #include "postfix.h"
 #include "xalloc.h"
 
-static long
-apply_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 apply_map(const struct agent_config *cfg, const char *path, const char *text,
-    struct apply_times *t, const char **step, struct strbuf *err)
+    struct timings *t, const char **step, struct strbuf *err)
 {
 	char *postmap = xasprintf("%s/postmap", cfg->command_directory);
 	struct mapinstall mi = { postmap, cfg->config_directory, cfg->map_type,
 	    path, (long)cfg->postmap_timeout_ms };
-	struct mapinstall_times mt;
-	int rc = mapinstall_run(&mi, text, &mt, step, err);
+	int rc = mapinstall_run(&mi, text, t, step, err);
 
 	free(postmap);
-	t->write_ms = mt.write_ms, t->postmap_ms = mt.postmap_ms;
-	t->verify_ms = mt.verify_ms, t->install_ms = mt.install_ms;
 	return rc;
 }
 
 int
-apply_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+apply_install(const struct agent_config *cfg, const char *text, struct timings *t,
     const char **step, struct strbuf *err)
 {
 	return apply_map(cfg, cfg->transport_file, text, t, step, err);
 }
 
 int
-apply_hold_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+apply_hold_install(const struct agent_config *cfg, const char *text, struct timings *t,
     const char **step, struct strbuf *err)
 {
 	if (cfg->hold_map[0] == '\0') {
@@ -59,20 +47,15 @@ apply_hold_install(const struct agent_config *cfg, const char *text, struct appl
 
 int
 apply_hold_release(const struct agent_config *cfg, char **removed, const long long *since,
-    size_t nremoved, char **held, size_t nheld, struct apply_times *t, const char **step,
-    struct strbuf *err)
+    size_t nremoved, char **held, size_t nheld, const char **step, struct strbuf *err)
 {
 	struct postfix pf = { cfg->command_directory, cfg->config_directory,
 	    (long)cfg->command_timeout_ms };
 	struct holdq_stats st;
-	long t0 = apply_now_ms();
-	int rc;
 
 	*step = "release";
-	rc = holdq_release(&pf, removed, since, nremoved, held, nheld, (size_t)cfg->requeue_max,
+	return holdq_release(&pf, removed, since, nremoved, held, nheld, (size_t)cfg->requeue_max,
 	    &st, err);
-	t->release_ms = apply_now_ms() - t0;
-	return rc;
 }
 
 /* Drops from ids[0..*n) those in done[0..ndone); frees them. */
@@ -113,12 +96,12 @@ apply_requeue_pass(const struct postfix *pf, char **moved, size_t nmoved, size_t
 
 int
 apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
-    struct apply_times *t, const char **step, struct strbuf *err)
+    struct timings *t, const char **step, struct strbuf *err)
 {
 	struct postfix pf = { cfg->command_directory, cfg->config_directory,
 	    (long)cfg->command_timeout_ms };
 	struct postfix_requeue_stats rs;
-	long t0 = apply_now_ms();
+	long t0 = monotime_ms();
 	int rc;
 
 	*step = "requeue";
@@ -126,18 +109,18 @@ apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
 	if (rc == 0 && rs.selected > 0)
 		log_info("requeue: %zu more deferred message(s) of the moved domains pushed",
 		    rs.pushed);
-	t->requeue_ms = apply_now_ms() - t0;
+	t->ms[TIMINGS_REQUEUE] = monotime_ms() - t0;
 	return rc;
 }
 
 int
 apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
-    struct apply_times *t, const char **step, struct strbuf *err)
+    struct timings *t, const char **step, struct strbuf *err)
 {
 	struct postfix pf = { cfg->command_directory, cfg->config_directory,
 	    (long)cfg->command_timeout_ms };
 	struct postfix_requeue_stats rs, again;
-	long t0 = apply_now_ms(), listed_ms = 0;
+	long t0 = monotime_ms(), listed_ms = 0;
 	char **ids = NULL;
 	int rc = -1, by_id = strcmp(cfg->requeue, "moved") == 0;
 
@@ -149,12 +132,12 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 		 * showq would be restarted by the reload first */
 		if (postfix_queue_list(&pf, moved, nmoved, &rs, &ids, err) != 0)
 			goto done;
-		listed_ms = apply_now_ms() - t0, t0 = apply_now_ms();
+		listed_ms = monotime_ms() - t0, t0 = monotime_ms();
 	}
 	*step = "reload";
 	if (strcmp(cfg->reload, "always") == 0 && postfix_reload(&pf, err) != 0)
 		goto done;
-	t->reload_ms = apply_now_ms() - t0, t0 = apply_now_ms();
+	t->ms[TIMINGS_RELOAD] = monotime_ms() - t0, t0 = monotime_ms();
 	*step = "requeue";
 	if (by_id ? postfix_queue_push(&pf, ids, (size_t)cfg->requeue_max, &rs, err) != 0 :
 	    strcmp(cfg->requeue, "all") == 0 && postfix_queue_flush(&pf, &rs, err) != 0)
@@ -166,7 +149,7 @@ apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
 		log_info("requeue: %zu deferred message(s) for %zu moved domain(s): %zu pushed%s",
 		    rs.selected + again.selected, nmoved, rs.pushed + again.pushed,
 		    rs.flushed || again.flushed ? ", queue flushed" : "");
-	t->requeue_ms = listed_ms + apply_now_ms() - t0;
+	t->ms[TIMINGS_REQUEUE] = listed_ms + monotime_ms() - t0;
 	rc = 0;
 done:
 	postfix_ids_free(ids, ids ? rs.selected : 0);

@@ -38,12 +38,9 @@
 
 #include "agentconf.h"
 #include "strbuf.h"
+#include "timings.h"
 
-struct apply_times {
-	long write_ms, postmap_ms, verify_ms, install_ms, reload_ms, requeue_ms, release_ms;
-};
-
-int apply_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+int apply_install(const struct agent_config *cfg, const char *text, struct timings *t,
     const char **step, struct strbuf *err);
 /*
  * apply_activate lists the moved domains' deferred mail before the reload
@@ -53,18 +50,17 @@ int apply_install(const struct agent_config *cfg, const char *text, struct apply
  * through the old route when the map changed.
  */
 int apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
-    struct apply_times *t, const char **step, struct strbuf *err);
+    struct timings *t, const char **step, struct strbuf *err);
 /* moved: sorted domains whose nexthop changed (".d" forms allowed). */
 int apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
-    struct apply_times *t, const char **step, struct strbuf *err);
+    struct timings *t, const char **step, struct strbuf *err);
 
-int apply_hold_install(const struct agent_config *cfg, const char *text, struct apply_times *t,
+int apply_hold_install(const struct agent_config *cfg, const char *text, struct timings *t,
     const char **step, struct strbuf *err);
 /* removed: senders taken off the map, since: when each one's hold began
  * (0: unknown; only mail that arrived since is released, holdq.h); held:
  * those still on it (both sorted, lower case). */
 int apply_hold_release(const struct agent_config *cfg, char **removed, const long long *since,
-    size_t nremoved, char **held, size_t nheld, struct apply_times *t, const char **step,
-    struct strbuf *err);
+    size_t nremoved, char **held, size_t nheld, const char **step, struct strbuf *err);
 
 #endif

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agentconf.h"
@@ -27,6 +26,7 @@
 #include "duration.h"
 #include "feed.h"
 #include "httpc.h"
+#include "monotime.h"
 #include "secretfile.h"
 #include "xalloc.h"
 
@@ -106,15 +106,12 @@ check_child(const struct passwd *pw, int (*fn)(void *, struct strbuf *), void *a
 static int
 check_reap(pid_t pid, int fd, long timeout_ms, struct strbuf *err)
 {
-	struct timespec t0, t;
+	long long t0 = monotime_ms();
 	char buf[4096];
 	int status = 0, ok = 1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 +
-		    (t.tv_nsec - t0.tv_nsec) / 1000000);
+		long left = timeout_ms - (long)(monotime_ms() - t0);
 		struct pollfd p = { fd, POLLIN, 0 };
 		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (ready < 0 && errno == EINTR)

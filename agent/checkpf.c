@@ -205,7 +205,7 @@ checkpf_scratch(const struct agent_config *cfg, const char *dir, const char **st
 	char *postmap = xasprintf("%s/postmap", cfg->command_directory);
 	struct render_entry ent = { "postroute-check.invalid", "smtp:", NULL };
 	struct strbuf text = STRBUF_INIT;
-	struct mapinstall_times t;
+	struct timings t;
 	int fd, rc = -1;
 
 	*step = "write";

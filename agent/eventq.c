@@ -15,6 +15,7 @@
 
 #include "feed.h"
 #include "log.h"
+#include "monotime.h"
 #include "xalloc.h"
 
 struct eventq_item {
@@ -38,15 +39,6 @@ struct eventq {
 	long retry_min_ms, retry_max_ms;
 	int outage;                /* failures since the last success */
 };
-
-static long long
-eventq_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "type/provider" or "type/sender". */
 static char *
@@ -203,7 +195,7 @@ static void
 eventq_wait_until(struct eventq *q, long long until_ms)
 {
 	struct timespec ts;
-	long long left = until_ms - eventq_now_ms();
+	long long left = until_ms - monotime_ms();
 
 	if (left <= 0)
 		return;
@@ -224,7 +216,7 @@ eventq_abort(void *arg)
 	int stop;
 
 	pthread_mutex_lock(&q->mu);
-	stop = q->stopping && eventq_now_ms() >= q->linger_until;
+	stop = q->stopping && monotime_ms() >= q->linger_until;
 	pthread_mutex_unlock(&q->mu);
 	return stop;
 }
@@ -237,13 +229,13 @@ eventq_main(void *arg)
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		if (q->stopping && (q->head == NULL || eventq_now_ms() >= q->linger_until))
+		if (q->stopping && (q->head == NULL || monotime_ms() >= q->linger_until))
 			break;
 		if (q->head == NULL) {
 			pthread_cond_wait(&q->cv, &q->mu);
 			continue;
 		}
-		if (!q->stopping && eventq_now_ms() < next_try) {
+		if (!q->stopping && monotime_ms() < next_try) {
 			eventq_wait_until(q, next_try);
 			continue;
 		}
@@ -259,7 +251,7 @@ eventq_main(void *arg)
 		eventq_result(q, it, rc, strbuf_str(&err));
 		strbuf_release(&err);
 		if (rc < 0) {
-			next_try = eventq_now_ms() + eventq_backoff(q);
+			next_try = monotime_ms() + eventq_backoff(q);
 			if (q->stopping)
 				break;     /* one last try only */
 		} else if (it->replaced) {
@@ -309,7 +301,7 @@ eventq_stop(struct eventq *q, long linger_ms)
 		return NULL;
 	pthread_mutex_lock(&q->mu);
 	q->stopping = 1;
-	q->linger_until = eventq_now_ms() + linger_ms;
+	q->linger_until = monotime_ms() + linger_ms;
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	pthread_join(q->thread, NULL);

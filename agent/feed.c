@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "httpc.h"
+#include "strarr.h"
 #include "xalloc.h"
 
 void
@@ -42,14 +43,6 @@ feed_client_release(struct feed_client *fc)
 }
 
 void
-feed_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-void
 feed_release(struct feed *f)
 {
 	render_entries_free(f->entries, f->n);
@@ -58,13 +51,13 @@ feed_release(struct feed *f)
 	for (size_t i = 0; i < f->nproviders; i++) {
 		struct feed_provider *p = &f->providers[i];
 		free(p->name);
-		feed_strv_free(p->domains, p->ndomains);
-		feed_strv_free(p->mx_patterns, p->nmx);
+		strarr_free(p->domains, p->ndomains);
+		strarr_free(p->mx_patterns, p->nmx);
 	}
 	free(f->providers);
 	f->providers = NULL;
 	f->nproviders = 0;
-	feed_strv_free(f->holds, f->nholds);
+	strarr_free(f->holds, f->nholds);
 	f->holds = NULL;
 	f->nholds = 0;
 	for (size_t i = 0; i < f->nrules; i++) {

@@ -119,7 +119,6 @@ int feed_parse(const char *body, const char *node, struct feed *out,
     struct strbuf *err);
 void feed_release(struct feed *f);
 /* Frees n strings and the array (NULL: nothing). */
-void feed_strv_free(char **v, size_t n);
 
 /*
  * One request to path (absolute: "/v1/events") with the client's URL

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strarr.h"
 #include "validate.h"
 #include "maptext.h"
 #include "xalloc.h"
@@ -157,7 +158,5 @@ holdmap_removed(const char *old_text, const char *new_text, char ***out)
 void
 holdmap_senders_free(char **v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	strarr_free(v, n);
 }

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "atomicfile.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -83,7 +83,7 @@ holdsince_load(const char *dir, struct holdsince *h, struct strbuf *err)
 	fclose(fp);
 	free(path);
 	if (rc != 0)
-		holdsince_release(h);
+		holdsince_clear(h);
 	return rc;
 }
 
@@ -96,14 +96,14 @@ holdsince_save(const char *dir, const struct holdsince *h, struct strbuf *err)
 
 	for (size_t i = 0; i < h->n; i++)
 		strbuf_appendf(&sb, "%lld\t%s\n", h->since[i], h->sender[i]);
-	rc = state_write_atomic(path, strbuf_str(&sb), err);
+	rc = atomicfile_write(path, strbuf_str(&sb), sb.len, 0644, ATOMICFILE_SYNC, err);
 	strbuf_release(&sb);
 	free(path);
 	return rc;
 }
 
 void
-holdsince_release(struct holdsince *h)
+holdsince_clear(struct holdsince *h)
 {
 	for (size_t i = 0; i < h->n; i++)
 		free(h->sender[i]);
@@ -140,6 +140,6 @@ holdsince_merge(struct holdsince *h, char **held, size_t n, long long now, int k
 			i++, j++;
 		}
 	}
-	holdsince_release(h);
+	holdsince_clear(h);
 	*h = out;
 }

@@ -26,7 +26,7 @@
  *	STATE_DIR (privsep.c), and the helper releases by its own times.
  *
  * OWNERSHIP
- *	struct holdsince owns its arrays: holdsince_release.
+ *	struct holdsince owns its arrays: holdsince_clear.
  *
  * DIAGNOSTICS
  *	-1 with path and reason in err; a line that does not parse makes
@@ -47,7 +47,7 @@ struct holdsince {
 
 int holdsince_load(const char *dir, struct holdsince *h, struct strbuf *err);
 int holdsince_save(const char *dir, const struct holdsince *h, struct strbuf *err);
-void holdsince_release(struct holdsince *h);
+void holdsince_clear(struct holdsince *h);
 
 /* The start of sender's hold, or 0 when unknown. */
 long long holdsince_get(const struct holdsince *h, const char *sender);

@@ -21,6 +21,8 @@
 
 #include <systemd/sd-journal.h>
 
+#include "atomicfile.h"
+#include "monotime.h"
 #include "xalloc.h"
 
 #define JS_HEAD "head"          /* cursor file: nothing matched at the first start */
@@ -196,35 +198,11 @@ js_load_cursor(const char *path)
 static int
 js_write_cursor(struct journalsrc *js, int sync, struct strbuf *err)
 {
-	char *tmp = xasprintf("%s.tmp.XXXXXX", js->cursor_file);
 	char *text = xasprintf("%s\n", js->cursor);
-	size_t len = strlen(text);
-	int fd = mkostemp(tmp, O_CLOEXEC), rc = -1;
-	ssize_t n;
+	int rc = atomicfile_write(js->cursor_file, text, strlen(text), 0600,
+	    sync ? ATOMICFILE_SYNC : 0, err);
 
-	if (fd < 0) {
-		strbuf_appendf(err, "create %s: %s", tmp, strerror(errno));
-		free(tmp), free(text);
-		return -1;
-	}
-	do
-		n = write(fd, text, len);
-	while (n < 0 && errno == EINTR);
-	if (n >= 0 && (size_t)n != len)
-		errno = ENOSPC;
-	if (n >= 0 && (size_t)n == len && (!sync || fsync(fd) == 0)) {
-		int closed = close(fd);
-		fd = -1;
-		if (closed == 0 && rename(tmp, js->cursor_file) == 0)
-			rc = 0;
-	}
-	if (rc != 0) {
-		strbuf_appendf(err, "write %s: %s", js->cursor_file, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-	}
-	free(tmp), free(text);
+	free(text);
 	return rc;
 }
 
@@ -499,27 +477,18 @@ js_drain(struct journalsrc *js, logfollow_line_fn *fn, void *arg, struct strbuf 
 	return count;
 }
 
-static long long
-js_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 long
 journalsrc_poll(struct journalsrc *js, int timeout_ms, logfollow_line_fn *fn, void *arg,
     struct strbuf *err)
 {
-	long long deadline = js_now_ms() + (timeout_ms > 0 ? timeout_ms : 0), left;
+	long long deadline = monotime_ms() + (timeout_ms > 0 ? timeout_ms : 0), left;
 	long n;
 	int r;
 
 	for (;;) {
 		if ((n = js_drain(js, fn, arg, err)) != 0)
 			return n;
-		if ((left = deadline - js_now_ms()) <= 0)
+		if ((left = deadline - monotime_ms()) <= 0)
 			return 0;
 		if ((r = sd_journal_wait(js->j, (uint64_t)left * 1000)) < 0) {
 			strbuf_appendf(err, "%s: wait: %s", js->name, strerror(-r));

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
+#include "monotime.h"
 #include "xalloc.h"
 
 enum lf_skip {
@@ -53,15 +55,6 @@ struct logfollow {
 	off_t saved_pos;
 	struct logfollow_stats stats;
 };
-
-static long long
-lf_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 lf_same(const struct fileid *a, const struct stat *st)
@@ -425,36 +418,12 @@ lf_load_offset(struct logfollow *lf, struct fileid *id, off_t *off)
 static int
 lf_write_offset(struct logfollow *lf, int sync, struct strbuf *err)
 {
-	char text[128], *tmp = xasprintf("%s.tmp.XXXXXX", lf->offset_file);
+	char text[128];
 	int len = snprintf(text, sizeof(text), "%ju %ju %jd\n", (uintmax_t)lf->id.dev,
 	    (uintmax_t)lf->id.ino, (intmax_t)lf->pos);
-	int fd = mkostemp(tmp, O_CLOEXEC), rc = -1;
-	ssize_t n;
 
-	if (fd < 0) {
-		strbuf_appendf(err, "create %s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	do
-		n = write(fd, text, (size_t)len);
-	while (n < 0 && errno == EINTR);
-	if (n >= 0 && n != len)
-		errno = ENOSPC;
-	if (n == len && (!sync || fsync(fd) == 0)) {
-		int closed = close(fd);
-		fd = -1;
-		if (closed == 0 && rename(tmp, lf->offset_file) == 0)
-			rc = 0;
-	}
-	if (rc != 0) {
-		strbuf_appendf(err, "write %s: %s", lf->offset_file, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	return atomicfile_write(lf->offset_file, text, (size_t)len, 0600,
+	    sync ? ATOMICFILE_SYNC : 0, err);
 }
 
 static int
@@ -582,13 +551,13 @@ static long
 lf_poll_fd(struct logfollow *lf, int timeout_ms, logfollow_line_fn *fn, void *arg,
     struct strbuf *err)
 {
-	long long deadline = lf_now_ms() + timeout_ms;
+	long long deadline = monotime_ms() + timeout_ms;
 	size_t budget = LOGFOLLOW_BATCH;
 	long count = 0;
 
 	while (!lf->eof && budget > 0) {
 		struct pollfd pfd = { .fd = lf->fd, .events = POLLIN };
-		long long left = deadline - lf_now_ms();
+		long long left = deadline - monotime_ms();
 		ssize_t n;
 		int r;
 
@@ -623,7 +592,7 @@ static long
 lf_poll_file(struct logfollow *lf, int timeout_ms, logfollow_line_fn *fn, void *arg,
     struct strbuf *err)
 {
-	long long deadline = lf_now_ms() + timeout_ms, left;
+	long long deadline = monotime_ms() + timeout_ms, left;
 	size_t budget = LOGFOLLOW_BATCH;
 	long count = 0;
 	int r;
@@ -641,7 +610,7 @@ lf_poll_file(struct logfollow *lf, int timeout_ms, logfollow_line_fn *fn, void *
 			if ((r = lf_drain(lf, &budget, fn, arg, &count, err)) != 0)
 				return r < 0 ? -1 : count;
 		}
-		if (count > 0 || (left = deadline - lf_now_ms()) <= 0)
+		if (count > 0 || (left = deadline - monotime_ms()) <= 0)
 			return count;
 		if (left > LOGFOLLOW_CHECK_MS)
 			left = LOGFOLLOW_CHECK_MS;

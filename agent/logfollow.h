@@ -55,8 +55,9 @@
  *	logfollow_save writes "DEV INO OFFSET\n" to offset_file, OFFSET
  *	being just after the last line delivered (or skipped), so that a
  *	restart neither repeats nor skips a line. It writes only when that
- *	changed, to a temp file in the same directory then renamed; close
- *	saves once more and fsyncs. Standard input has no offset.
+ *	changed, to a temp file in the same directory then renamed
+ *	(atomicfile.h); close saves once more and fsyncs the file and its
+ *	directory. Standard input has no offset.
  *
  *	logfollow_open_fd follows an open descriptor (a pipe, a terminal)
  *	as standard input is followed; logfollow_open("-") is

@@ -23,10 +23,12 @@
 #include "datafile.h"
 #include "delivery.h"
 #include "detector.h"
+#include "eventjson.h"
 #include "journalsrc.h"
 #include "log.h"
 #include "logfollow.h"
 #include "maillog.h"
+#include "strarr.h"
 #include "volume.h"
 #include "xalloc.h"
 
@@ -70,17 +72,6 @@ struct logwatch {
 
 /* ---- events ---- */
 
-static json_t *
-logwatch_time(time_t t)
-{
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
 static void
 logwatch_emit(struct logwatch *lw, json_t *ev)
 {
@@ -92,46 +83,22 @@ logwatch_emit(struct logwatch *lw, json_t *ev)
 static void
 logwatch_detector_event(struct logwatch *lw, const struct detector_event *ev)
 {
-	int block = ev->type == DETECTOR_BLOCK;
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:i}",
-	    "type", block ? "block" : "clear", "node", lw->cfg->node,
-	    "provider", ev->provider, "class", classify_class_name(ev->cls),
-	    "count", (json_int_t)ev->count, "attempts", (json_int_t)ev->attempts,
-	    "window_s", ev->window_s);
+	const char *type = ev->type == DETECTOR_BLOCK ? "block" : "clear";
 
-	json_object_set_new(o, "at", logwatch_time(ev->at));
-	if (block) {
-		json_t *a = json_array();
-		for (int i = 0; i < ev->nsamples; i++)
-			json_array_append_new(a, json_string(ev->samples[i]));
-		json_object_set_new(o, "samples", a);
-	}
-	log_info("logwatch: %s %s (%s, %d of %d attempts in %d s)", block ? "block" : "clear",
-	    ev->provider, classify_class_name(ev->cls), ev->count, ev->attempts, ev->window_s);
-	logwatch_emit(lw, o);
+	log_info("logwatch: %s %s (%s, %d of %d attempts in %d s)", type, ev->provider,
+	    classify_class_name(ev->cls), ev->count, ev->attempts, ev->window_s);
+	logwatch_emit(lw, eventjson_detector(ev, lw->cfg->node));
 }
 
 static void
 logwatch_volume_event(const struct volume_event *ev, void *arg)
 {
 	struct logwatch *lw = arg;
-	json_t *ids = json_array();
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i, s:i}",
-	    "type", "volume", "node", lw->cfg->node, "sender", ev->sender,
-	    "rate", (json_int_t)ev->rate, "baseline", (json_int_t)(ev->baseline + 0.5),
-	    "client_ips", ev->client_ips, "window_s", (int)(lw->cfg->lw_vol_interval_ms / 1000),
-	    "deferred", ev->deferred, "bounced", ev->bounced);
 
-	for (int i = 0; i < ev->nqueue_ids; i++)
-		json_array_append_new(ids, json_string(ev->queue_ids[i]));
-	json_object_set_new(o, "queue_ids", ids);
-	if (ev->kind != VOLUME_NODE)
-		json_object_set_new(o, "sender_kind", json_string(ev->sasl ? "sasl" : "envelope"));
-	json_object_set_new(o, "at", logwatch_time(ev->at));
 	log_info("logwatch: volume surge of %s: %.0f recipients per interval, baseline %.1f, "
 	    "%d client IPs", ev->kind == VOLUME_NODE ? "the node's total" : ev->sender, ev->rate,
 	    ev->baseline, ev->client_ips);
-	logwatch_emit(lw, o);
+	logwatch_emit(lw, eventjson_volume(ev, lw->cfg->node));
 }
 
 /* ---- one line ---- */
@@ -319,7 +286,7 @@ logwatch_feed(struct logwatch *lw, struct feed *f)
 	feed_release(&lw->pending);
 	lw->pending.providers = f->providers, lw->pending.nproviders = f->nproviders;
 	f->providers = NULL, f->nproviders = 0;
-	feed_strv_free(lw->pending_relays, lw->npending_relays);
+	strarr_free(lw->pending_relays, lw->npending_relays);
 	lw->pending_relays = relays;
 	lw->npending_relays = nrelays;
 	atomic_fetch_add(&lw->gen, 1);
@@ -342,7 +309,7 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 	lw->applied_gen = atomic_load(&lw->gen);
 	struct feed taken = lw->pending;
 	memset(&lw->pending, 0, sizeof(lw->pending));
-	feed_strv_free(lw->relays, lw->nrelays);
+	strarr_free(lw->relays, lw->nrelays);
 	lw->relays = lw->pending_relays, lw->nrelays = lw->npending_relays;
 	lw->pending_relays = NULL, lw->npending_relays = 0;
 	struct classify *cls = lw->pending_cls;
@@ -503,30 +470,6 @@ logwatch_load(struct logwatch *lw, struct strbuf *err)
 	strbuf_release(&miss);
 }
 
-static void
-logwatch_thresholds(const struct agent_config *cfg, struct detector_config *d,
-    struct volume_config *v)
-{
-	detector_config_default(d);
-	d->window_s = (int)(cfg->lw_window_ms / 1000);
-	d->fail_count = (int)cfg->lw_fail_count;
-	d->fail_share = (double)cfg->lw_fail_percent / 100.0;
-	d->min_definite = (int)cfg->lw_min_definite;
-	d->conn_count = (int)cfg->lw_conn_count;
-	d->conn_share = (double)cfg->lw_conn_percent / 100.0;
-	d->clear_successes = (int)cfg->lw_clear_successes;
-	d->clear_quiet_s = (int)(cfg->lw_clear_quiet_ms / 1000);
-	volume_config_defaults(v);
-	v->interval_s = (int)(cfg->lw_vol_interval_ms / 1000);
-	v->multiple = (double)cfg->lw_vol_multiple;
-	v->rate_floor = (double)cfg->lw_vol_rate_floor;
-	v->baseline_floor = (double)cfg->lw_vol_baseline_floor;
-	v->warmup = (int)cfg->lw_vol_warmup;
-	v->warmup_ceiling = (double)cfg->lw_vol_warmup_ceiling;
-	v->max_client_ips = (int)cfg->lw_vol_max_client_ips;
-	v->max_senders = (size_t)cfg->lw_vol_max_senders;
-}
-
 static struct logwatch *
 logwatch_free(struct logwatch *lw)
 {
@@ -539,8 +482,8 @@ logwatch_free(struct logwatch *lw)
 	if (lw->vol)
 		volume_free(lw->vol);
 	feed_release(&lw->pending);
-	feed_strv_free(lw->pending_relays, lw->npending_relays);
-	feed_strv_free(lw->relays, lw->nrelays);
+	strarr_free(lw->pending_relays, lw->npending_relays);
+	strarr_free(lw->relays, lw->nrelays);
 	free(lw->providers_file);
 	classify_free(lw->pending_cls);
 	free(lw->rules_file);
@@ -567,7 +510,7 @@ logwatch_start(const struct agent_config *cfg, struct eventq *q, struct strbuf *
 	lw->cat = catalogue_new();
 	lw->cls = classify_new();
 	logwatch_load(lw, err);
-	logwatch_thresholds(cfg, &dc, &vc);
+	agentconf_thresholds_apply(&cfg->th, &dc, &vc);
 	if ((why = detector_config_check(&dc)) != NULL)
 		strbuf_appendf(err, "logwatch: thresholds: %s\n", why);
 	if (err->len > before)

@@ -18,8 +18,8 @@
  *	provider (catalogue.h), classifies them (classify.h) and feeds the
  *	block detector (detector.h) with the log's own timestamps. Block,
  *	clear and volume events go to the outbox (eventq.h) as the JSON of
- *	POST /v1/events, always for this node ([agent] node): the agent
- *	reads its own host's log.
+ *	POST /v1/events (eventjson.h, the encoder scan uses too), always for
+ *	this node ([agent] node): the agent reads its own host's log.
  *
  *	Deliveries that went through a relay rather than the provider's MX
  *	hosts are not evidence about this node's path and are skipped, as

@@ -2,7 +2,8 @@
  * main.c: postroute-agent's entry point.
  *
  *	postroute-agent [-c FILE] [-n] [--once] [-v]
- *	postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...
+ *	postroute-agent scan [--rules FILE]... [--providers FILE] [--set NAME=VALUE]...
+ *	    [--report | --unknown] [--json] [--top N] LOGFILE...
  *	postroute-agent check [-c FILE] [--log-age DURATION]
  *
  * -c FILE (default /etc/postroute/agent.ini, confpath.h) runs the sync loop until SIGTERM or SIGINT; -n checks the
@@ -69,7 +70,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: postroute-agent [-c FILE] [-n] [--once] [-v]\n"
-	    "       postroute-agent scan [--rules FILE]... [--providers FILE] LOGFILE...\n"
+	    "       postroute-agent scan [--rules FILE]... [--providers FILE] [--set NAME=VALUE]...\n"
+	    "           [--report | --unknown] [--json] [--top N] LOGFILE...\n"
 	    "       postroute-agent check [-c FILE] [--log-age DURATION]\n"
 	    "FILE defaults to " CONFPATH_AGENT "\n");
 }
@@ -108,7 +110,7 @@ main_on_feed(struct feed *f, void *arg)
 }
 
 static int
-main_sync(const struct agent_config *cfg, int once, int priv_fd)
+main_sync(const struct agent_config *cfg, int once, const struct applier *ap)
 {
 	struct sync s;
 	struct strbuf err = STRBUF_INIT;
@@ -117,7 +119,7 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 	struct metricsserve *ms = NULL;
 	int rc = 0;
 
-	if (sync_init(&s, cfg, priv_fd, &main_stop, &main_wake, &err) != 0)
+	if (sync_init(&s, cfg, ap, &main_stop, &main_wake, &err) != 0)
 		log_fatalx("state: %s", strbuf_str(&err));
 	/* after privsep_start: the listener runs in the unprivileged process */
 	if (!once && cfg->metrics_listen[0] != '\0') {
@@ -149,7 +151,7 @@ main_sync(const struct agent_config *cfg, int once, int priv_fd)
 		q = eventq_stop(q, 2000);
 		log_info("stopped");
 	}
-	sync_release(&s);
+	sync_clear(&s);
 	strbuf_release(&err);
 	return rc;
 }
@@ -189,12 +191,13 @@ main(int argc, char **argv)
 		agentconf_free(&cfg);
 		return 0;
 	}
-	int priv_fd = -1;
-	if (cfg.user[0] != '\0' && privsep_start(&cfg, &priv_fd, &err) != 0)
+	struct applier ap;
+	applier_local(&ap, &cfg);
+	if (cfg.user[0] != '\0' && privsep_start(&cfg, &ap, &err) != 0)
 		log_fatalx("%s", strbuf_str(&err));
 	main_signals();
 	httpc_global_init();
-	rc = main_sync(&cfg, a.once, priv_fd);
+	rc = main_sync(&cfg, a.once, &ap);
 	agentconf_free(&cfg);
 	strbuf_release(&err);
 	return rc;

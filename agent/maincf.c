@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "strarr.h"
 #include "xalloc.h"
 
 #define MAINCF_SEP " \t\r\n,"
@@ -42,9 +43,7 @@ maincf_split(const char *value, char ***out)
 void
 maincf_strv_free(char **v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	strarr_free(v, n);
 }
 
 /* 1 when a and b name one file: the same text, or the same name in the

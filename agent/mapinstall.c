@@ -9,21 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
+#include "monotime.h"
 #include "proc.h"
 #include "render.h"
 #include "xalloc.h"
-
-static long
-mi_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 char *
 mapinstall_index_path(const char *map_type, const char *path)
@@ -31,70 +23,6 @@ mapinstall_index_path(const char *map_type, const char *path)
 	const char *suffix = strcmp(map_type, "hash") == 0 ? "db" : map_type;
 
 	return xasprintf("%s.%s", path, suffix);
-}
-
-static int
-mi_fsync_path(const char *path, int flags, struct strbuf *err)
-{
-	int fd = open(path, flags | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) != 0) {
-		strbuf_appendf(err, "fsync %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-static char *
-mi_dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
-/* Writes text to a new temp file next to path; returns its name. */
-static char *
-mi_write_temp(const char *path, const char *text, struct strbuf *err)
-{
-	char *tmp = xasprintf("%s.new.XXXXXX", path);
-	size_t len = strlen(text), off = 0;
-	int fd = mkostemp(tmp, O_CLOEXEC);
-
-	if (fd < 0) {
-		strbuf_appendf(err, "create temp file %s: %s", tmp, strerror(errno));
-		free(tmp);
-		return NULL;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	return tmp;
-fail:
-	strbuf_appendf(err, "write %s: %s", tmp, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return NULL;
 }
 
 /* Runs postmap with extra args on TYPE:file; stderr output is failure.
@@ -241,44 +169,33 @@ mi_verify(const struct mapinstall *mi, const char *file, const char *text, struc
 	return rc;
 }
 
-static int
-mi_rename(const char *from, const char *to, struct strbuf *err)
-{
-	if (rename(from, to) != 0) {
-		strbuf_appendf(err, "rename %s to %s: %s", from, to, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* hash and cdb: build and check the index beside the map, then rename. */
 static int
 mi_install_indexed(const struct mapinstall *mi, const char *tmp, const char *text,
-    struct mapinstall_times *t, const char **step, struct strbuf *err)
+    struct timings *t, const char **step, struct strbuf *err)
 {
 	char *tidx = mapinstall_index_path(mi->map_type, tmp);
 	char *idx = mapinstall_index_path(mi->map_type, mi->path);
-	char *dir = mi_dir_of(mi->path);
-	long t0 = mi_now_ms();
+	long t0 = monotime_ms();
 	int rc = -1;
 
 	*step = "postmap";
 	if (mi_postmap(mi, NULL, tmp, NULL, NULL, err) != 0)
 		goto done;
-	t->postmap_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	t->ms[TIMINGS_POSTMAP] = monotime_ms() - t0, t0 = monotime_ms();
 	*step = "verify";
 	if (mi_verify(mi, tmp, text, err) != 0)
 		goto done;
-	t->verify_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	t->ms[TIMINGS_VERIFY] = monotime_ms() - t0, t0 = monotime_ms();
 	*step = "install";
-	if (mi_fsync_path(tidx, O_RDONLY, err) != 0 || mi_rename(tidx, idx, err) != 0 ||
-	    mi_rename(tmp, mi->path, err) != 0 || mi_fsync_path(dir, O_RDONLY | O_DIRECTORY, err) != 0)
+	if (atomicfile_commit(tidx, idx, ATOMICFILE_SYNC_FILE, err) != 0 ||
+	    atomicfile_commit(tmp, mi->path, ATOMICFILE_SYNC_DIR, err) != 0)
 		goto done;
-	t->install_ms = mi_now_ms() - t0;
+	t->ms[TIMINGS_INSTALL] = monotime_ms() - t0;
 	rc = 0;
 done:
 	unlink(tidx);
-	free(tidx), free(idx), free(dir);
+	free(tidx), free(idx);
 	return rc;
 }
 
@@ -290,7 +207,7 @@ mi_lmdb_rollback(const struct mapinstall *mi, const char *prev, struct strbuf *e
 
 	if (access(prev, F_OK) != 0)
 		return;
-	if (mi_rename(prev, mi->path, &e) != 0 || mi_postmap(mi, NULL, mi->path, NULL, NULL, &e) != 0)
+	if (atomicfile_commit(prev, mi->path, 0, &e) != 0 || mi_postmap(mi, NULL, mi->path, NULL, NULL, &e) != 0)
 		strbuf_appendf(err, "; rollback failed: %s", strbuf_str(&e));
 	strbuf_release(&e);
 }
@@ -298,11 +215,10 @@ mi_lmdb_rollback(const struct mapinstall *mi, const char *prev, struct strbuf *e
 /* lmdb: transactional update in place, with the old source kept to roll back. */
 static int
 mi_install_lmdb(const struct mapinstall *mi, const char *tmp, const char *text,
-    struct mapinstall_times *t, const char **step, struct strbuf *err)
+    struct timings *t, const char **step, struct strbuf *err)
 {
 	char *prev = xasprintf("%s.prev", mi->path);
-	char *dir = mi_dir_of(mi->path);
-	long t0 = mi_now_ms();
+	long t0 = monotime_ms();
 	int rc = -1;
 
 	*step = "install";
@@ -311,40 +227,40 @@ mi_install_lmdb(const struct mapinstall *mi, const char *tmp, const char *text,
 		strbuf_appendf(err, "link %s to %s: %s", mi->path, prev, strerror(errno));
 		goto done;
 	}
-	if (mi_rename(tmp, mi->path, err) != 0 || mi_fsync_path(dir, O_RDONLY | O_DIRECTORY, err) != 0)
+	if (atomicfile_commit(tmp, mi->path, ATOMICFILE_SYNC_DIR, err) != 0)
 		goto done;
-	t->install_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	t->ms[TIMINGS_INSTALL] = monotime_ms() - t0, t0 = monotime_ms();
 	*step = "postmap";
 	if (mi_postmap(mi, NULL, mi->path, NULL, NULL, err) != 0)
 		goto rollback;
-	t->postmap_ms = mi_now_ms() - t0, t0 = mi_now_ms();
+	t->ms[TIMINGS_POSTMAP] = monotime_ms() - t0, t0 = monotime_ms();
 	*step = "verify";
 	if (mi_verify(mi, mi->path, text, err) != 0)
 		goto rollback;
-	t->verify_ms = mi_now_ms() - t0;
+	t->ms[TIMINGS_VERIFY] = monotime_ms() - t0;
 	unlink(prev);
 	rc = 0;
 	goto done;
 rollback:
 	mi_lmdb_rollback(mi, prev, err);
 done:
-	free(prev), free(dir);
+	free(prev);
 	return rc;
 }
 
 int
-mapinstall_run(const struct mapinstall *mi, const char *text, struct mapinstall_times *t,
+mapinstall_run(const struct mapinstall *mi, const char *text, struct timings *t,
     const char **step, struct strbuf *err)
 {
-	long t0 = mi_now_ms();
+	long t0 = monotime_ms();
 	char *tmp;
 	int rc;
 
-	memset(t, 0, sizeof(*t));
 	*step = "write";
-	if ((tmp = mi_write_temp(mi->path, text, err)) == NULL)
+	if ((tmp = atomicfile_temp(mi->path, text, strlen(text), 0644, ATOMICFILE_SYNC_FILE,
+	    err)) == NULL)
 		return -1;
-	t->write_ms = mi_now_ms() - t0;
+	t->ms[TIMINGS_WRITE] = monotime_ms() - t0;
 	if (strcmp(mi->map_type, "lmdb") == 0)
 		rc = mi_install_lmdb(mi, tmp, text, t, step, err);
 	else

@@ -9,7 +9,7 @@
  *	mapinstall_run installs text as the map at mi->path:
  *
  *	hash, cdb: the text goes to a temp file in the same directory
- *	(mode 0644, fsynced); postmap -c DIR TYPE:TEMP builds TEMP.db or
+ *	(mode 0644, fsynced: atomicfile.h); postmap -c DIR TYPE:TEMP builds TEMP.db or
  *	TEMP.cdb; reading it back (postmap -s for hash and lmdb, postmap -q -
  *	with every key for cdb, which has no sequence operation) must give
  *	exactly the entries;
@@ -45,6 +45,7 @@
 #define POSTROUTE_MAPINSTALL_H
 
 #include "strbuf.h"
+#include "timings.h"
 
 struct mapinstall {
 	const char *postmap;       /* absolute path of postmap */
@@ -54,12 +55,9 @@ struct mapinstall {
 	long timeout_ms;           /* per postmap run */
 };
 
-struct mapinstall_times {
-	long write_ms, postmap_ms, verify_ms, install_ms;
-};
-
-int mapinstall_run(const struct mapinstall *mi, const char *text,
-    struct mapinstall_times *t, const char **step, struct strbuf *err);
+/* Sets t's write, postmap, verify and install as each step ends. */
+int mapinstall_run(const struct mapinstall *mi, const char *text, struct timings *t,
+    const char **step, struct strbuf *err);
 
 /* "PATH.db", "PATH.cdb" or "PATH.lmdb"; caller frees. */
 char *mapinstall_index_path(const char *map_type, const char *path);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "proc.h"
+#include "strarr.h"
 #include "xalloc.h"
 
 /* postqueue -i runs at once (each is one short request to the flush service) */
@@ -175,9 +176,7 @@ postfix_queue_select(const char *jsonl, char **domains, size_t ndomains, char **
 void
 postfix_ids_free(char **ids, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	strarr_free(ids, n);
 }
 
 /* postqueue -i for each id, a few at once; a message may leave the queue

@@ -3,10 +3,11 @@
  *
  * Wire format, both ways on a UNIX stream socketpair, native byte order
  * (same host, same binary): a request is op (1 byte: 'I' install, 'A'
- * activate, 'S' sweep, 'H' hold map, 'R' release), length (uint32) and payload; a
- * reply is rc (1 byte), seven int64 times, then the failed step and the
- * error as length-prefixed strings. A release payload is one sender a
- * line, "-SENDER" taken off the map, "+SENDER" still on it.
+ * activate, 'S' sweep, 'H' hold map, 'R' release), length (uint32) and
+ * payload; a reply is rc (1 byte), TIMINGS_N int64 durations (timings.h,
+ * -1 for a step that did not run), then the failed step and the error as
+ * length-prefixed strings. A release payload is one sender a line,
+ * "-SENDER<TAB>EPOCH" taken off the map, "+SENDER" still on it.
  */
 #include "privsep.h"
 
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "holdmap.h"
 #include "holdsince.h"
 #include "log.h"
@@ -236,12 +238,13 @@ ps_senders(char *payload, char ***rm, long long **since, size_t *nrm, char ***ke
 }
 
 static int
-ps_reply(int fd, int rc, const struct apply_times *t, const char *step, const char *err)
+ps_reply(int fd, int rc, const struct timings *t, const char *step, const char *err)
 {
 	char r = (char)(rc != 0);
-	int64_t times[7] = { t->write_ms, t->postmap_ms, t->verify_ms, t->install_ms,
-		t->reload_ms, t->requeue_ms, t->release_ms };
+	int64_t times[TIMINGS_N];
 
+	for (int i = 0; i < TIMINGS_N; i++)
+		times[i] = t->ms[i];
 	if (ps_write_all(fd, &r, 1) != 0 || ps_write_all(fd, times, sizeof(times)) != 0 ||
 	    ps_write_str(fd, step ? step : "") != 0 || ps_write_str(fd, err) != 0)
 		return -1;
@@ -267,7 +270,7 @@ ps_hold_record(const struct agent_config *cfg, char **held, size_t n, int keep_o
 		return -1;
 	holdsince_merge(&h, held, n, (long long)time(NULL), keep_others);
 	rc = holdsince_save(cfg->state_dir, &h, err);
-	holdsince_release(&h);
+	holdsince_clear(&h);
 	return rc;
 }
 
@@ -287,13 +290,13 @@ ps_hold_since(const struct agent_config *cfg, char **rm, long long *since, size_
 			    "held mail stays held (postsuper -H releases it by hand)", rm[i]);
 		since[i] = mine <= 0 ? LLONG_MAX : mine > since[i] ? mine : since[i];
 	}
-	holdsince_release(&h);
+	holdsince_clear(&h);
 	return 0;
 }
 
 /* The hold requests: 'H' installs a hold map, 'R' releases held mail. */
 static int
-ps_handle_hold(const struct agent_config *cfg, char op, char *payload, struct apply_times *t,
+ps_handle_hold(const struct agent_config *cfg, char op, char *payload, struct timings *t,
     const char **step, struct strbuf *err)
 {
 	char **rm = NULL, **keep = NULL;
@@ -308,7 +311,7 @@ ps_handle_hold(const struct agent_config *cfg, char op, char *payload, struct ap
 		holdmap_senders_free(keep, n);
 	} else if (op == 'R' && ps_senders(payload, &rm, &since, &nrm, &keep, &nkeep, err) == 0) {
 		if (ps_hold_since(cfg, rm, since, nrm, err) == 0 &&
-		    (rc = apply_hold_release(cfg, rm, since, nrm, keep, nkeep, t, step, err)) == 0)
+		    (rc = apply_hold_release(cfg, rm, since, nrm, keep, nkeep, step, err)) == 0)
 			rc = ps_hold_record(cfg, keep, nkeep, 0, err);   /* the released go */
 		free(rm), free(keep), free(since);
 	}
@@ -343,7 +346,7 @@ privsep_trusted(const struct agent_config *cfg, struct strbuf *err)
 
 /* One request, once its directories passed ps_trusted. */
 static int
-ps_dispatch(const struct agent_config *cfg, char op, char *payload, struct apply_times *t,
+ps_dispatch(const struct agent_config *cfg, char op, char *payload, struct timings *t,
     const char **step, struct strbuf *err)
 {
 	char **domains = NULL;
@@ -369,11 +372,12 @@ ps_dispatch(const struct agent_config *cfg, char op, char *payload, struct apply
 static int
 ps_handle(const struct agent_config *cfg, int fd, char op, char *payload)
 {
-	struct apply_times t = { 0 };
+	struct timings t;
 	struct strbuf err = STRBUF_INIT;
 	const char *step = "helper";
 	int rc = -1;
 
+	timings_init(&t);
 	if (ps_trusted(cfg, op, &err) == 0)
 		rc = ps_dispatch(cfg, op, payload, &t, &step, &err);
 	if (rc != 0 && strcmp(step, "helper") == 0)
@@ -421,6 +425,8 @@ ps_serve(const struct agent_config *cfg, int fd)
 	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
+static void ps_applier(struct applier *a, int fd);   /* the client, below */
+
 /* ---- start and drop ----------------------------------------------------- */
 
 static noreturn void
@@ -443,7 +449,7 @@ ps_drop(const char *user, uid_t uid, gid_t gid)
 }
 
 int
-privsep_start(struct agent_config *cfg, int *fd, struct strbuf *err)
+privsep_start(struct agent_config *cfg, struct applier *a, struct strbuf *err)
 {
 	struct passwd *pw;
 	char *user_dir;
@@ -479,18 +485,19 @@ privsep_start(struct agent_config *cfg, int *fd, struct strbuf *err)
 	ps_drop(cfg->user, uid, gid);
 	free(cfg->state_dir);   /* the unprivileged side keeps its state in STATE_DIR/user */
 	cfg->state_dir = user_dir;
-	*fd = sv[1];
+	ps_applier(a, sv[1]);
 	return 0;
 }
 
-/* ---- the client (unprivileged) ------------------------------------------ */
+/* ---- the client (unprivileged): an applier (applier.h) ------------------ */
 
+/* One request and its reply; t (may be NULL) gets the steps that ran. */
 static int
-ps_call(int fd, char op, const char *payload, struct apply_times *t, const char **step,
+ps_call(int fd, char op, const char *payload, struct timings *t, const char **step,
     struct strbuf *err)
 {
 	static char step_buf[32];
-	int64_t times[7];
+	int64_t times[TIMINGS_N];
 	char rc;
 
 	*step = "helper";
@@ -505,9 +512,9 @@ ps_call(int fd, char op, const char *payload, struct apply_times *t, const char 
 		strbuf_append(err, "privileged helper: gone");
 		return -1;
 	}
-	t->write_ms = (long)times[0], t->postmap_ms = (long)times[1], t->verify_ms = (long)times[2];
-	t->install_ms = (long)times[3], t->reload_ms = (long)times[4], t->requeue_ms = (long)times[5];
-	t->release_ms = (long)times[6];
+	for (int i = 0; t != NULL && i < TIMINGS_N; i++)
+		if (times[i] >= 0)
+			t->ms[i] = (long)times[i];
 	snprintf(step_buf, sizeof(step_buf), "%s", s);
 	*step = step_buf;
 	if (rc != 0)
@@ -516,15 +523,9 @@ ps_call(int fd, char op, const char *payload, struct apply_times *t, const char 
 	return rc ? -1 : 0;
 }
 
-int
-privsep_install(int fd, const char *text, struct apply_times *t, const char **step,
-    struct strbuf *err)
-{
-	return ps_call(fd, 'I', text, t, step, err);
-}
-
-int
-privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
+/* A request whose payload is one domain a line. */
+static int
+ps_call_domains(int fd, char op, char **moved, size_t nmoved, struct timings *t,
     const char **step, struct strbuf *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -532,35 +533,42 @@ privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
 
 	for (size_t i = 0; i < nmoved; i++)
 		strbuf_appendf(&sb, "%s\n", moved[i]);
-	rc = ps_call(fd, 'A', sb.buf ? sb.buf : "", t, step, err);
+	rc = ps_call(fd, op, sb.buf ? sb.buf : "", t, step, err);
 	strbuf_release(&sb);
 	return rc;
 }
 
-int
-privsep_sweep(int fd, char **moved, size_t nmoved, struct apply_times *t,
-    const char **step, struct strbuf *err)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int rc;
-
-	for (size_t i = 0; i < nmoved; i++)
-		strbuf_appendf(&sb, "%s\n", moved[i]);
-	rc = ps_call(fd, 'S', sb.buf ? sb.buf : "", t, step, err);
-	strbuf_release(&sb);
-	return rc;
-}
-
-int
-privsep_hold_install(int fd, const char *text, struct apply_times *t, const char **step,
+static int
+ps_install(const struct applier *a, const char *text, struct timings *t, const char **step,
     struct strbuf *err)
 {
-	return ps_call(fd, 'H', text, t, step, err);
+	return ps_call(a->fd, 'I', text, t, step, err);
 }
 
-int
-privsep_hold_release(int fd, char **removed, const long long *since, size_t nremoved,
-    char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err)
+static int
+ps_hold_install(const struct applier *a, const char *text, struct timings *t,
+    const char **step, struct strbuf *err)
+{
+	return ps_call(a->fd, 'H', text, t, step, err);
+}
+
+static int
+ps_activate(const struct applier *a, char **moved, size_t nmoved, struct timings *t,
+    const char **step, struct strbuf *err)
+{
+	return ps_call_domains(a->fd, 'A', moved, nmoved, t, step, err);
+}
+
+static int
+ps_sweep(const struct applier *a, char **moved, size_t nmoved, struct timings *t,
+    const char **step, struct strbuf *err)
+{
+	return ps_call_domains(a->fd, 'S', moved, nmoved, t, step, err);
+}
+
+static int
+ps_release(const struct applier *a, char **removed, const long long *since, size_t nremoved,
+    char **held, size_t nheld, const char **step, struct strbuf *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int rc;
@@ -569,7 +577,19 @@ privsep_hold_release(int fd, char **removed, const long long *since, size_t nrem
 		strbuf_appendf(&sb, "-%s\t%lld\n", removed[i], since[i]);
 	for (size_t i = 0; i < nheld; i++)
 		strbuf_appendf(&sb, "+%s\n", held[i]);
-	rc = ps_call(fd, 'R', sb.buf ? sb.buf : "", t, step, err);
+	rc = ps_call(a->fd, 'R', sb.buf ? sb.buf : "", NULL, step, err);
 	strbuf_release(&sb);
 	return rc;
+}
+
+static const struct applier_ops ps_applier_ops = {
+	ps_install, ps_hold_install, ps_activate, ps_sweep, ps_release,
+};
+
+static void
+ps_applier(struct applier *a, int fd)
+{
+	a->ops = &ps_applier_ops;
+	a->cfg = NULL;
+	a->fd = fd;
 }

@@ -9,9 +9,10 @@
  *	privsep_start (called as root, after the configuration and the
  *	token were read) forks. The child drops to the configured user
  *	(initgroups, setgid, setuid; it checks that root cannot be
- *	regained) and returns the helper's socket: it runs the sync loop,
- *	HTTP, JSON, rendering and the state files. The parent stays root,
- *	never returns, and serves two requests on the socket:
+ *	regained) and returns with *a the applier (applier.h) whose calls
+ *	are requests on the helper's socket: it runs the sync loop, HTTP,
+ *	JSON, rendering and the state files. The parent stays root,
+ *	never returns, and serves five requests on the socket:
  *
  *	  install TEXT      apply_install(TEXT) after checking TEXT again:
  *	                    comment lines of printable ASCII and
@@ -39,10 +40,9 @@
  *	config_directory, command_directory) must be root's alone
  *	(trustdir.h), checked at start and before every request.
  *
- *	privsep_install, privsep_activate, privsep_hold_install and
- *	privsep_hold_release are the child's calls; privsep_check_text is
- *	the helper's check of a transport text, for tests; privsep_trusted
- *	is its check of the directories (`postroute-agent check`).
+ *	privsep_check_text is the helper's check of a transport text, for
+ *	tests; privsep_trusted is its check of the directories
+ *	(`postroute-agent check`).
  *
  * DIAGNOSTICS
  *	privsep_start returns -1 with the reason (not root, unknown user,
@@ -61,20 +61,10 @@
 #include <stddef.h>
 
 #include "agentconf.h"
-#include "apply.h"
+#include "applier.h"
 #include "strbuf.h"
 
-int privsep_start(struct agent_config *cfg, int *fd, struct strbuf *err);
-int privsep_install(int fd, const char *text, struct apply_times *t, const char **step,
-    struct strbuf *err);
-int privsep_sweep(int fd, char **moved, size_t nmoved, struct apply_times *t,
-    const char **step, struct strbuf *err);
-int privsep_activate(int fd, char **moved, size_t nmoved, struct apply_times *t,
-    const char **step, struct strbuf *err);
-int privsep_hold_install(int fd, const char *text, struct apply_times *t, const char **step,
-    struct strbuf *err);
-int privsep_hold_release(int fd, char **removed, const long long *since, size_t nremoved,
-    char **held, size_t nheld, struct apply_times *t, const char **step, struct strbuf *err);
+int privsep_start(struct agent_config *cfg, struct applier *a, struct strbuf *err);
 int privsep_check_text(const char *text, struct strbuf *err);
 int privsep_trusted(const struct agent_config *cfg, struct strbuf *err);
 

@@ -14,17 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-static long
-proc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "monotime.h"
 
 void
 proc_argv_str(char *const argv[], struct strbuf *out)
@@ -169,7 +161,7 @@ proc_loop(pid_t pid, int p[4][2], const char *data, long deadline,
 			{ err_open ? p[2][0] : -1, POLLIN, 0 },
 			{ in_open ? p[0][1] : -1, POLLOUT, 0 },
 		};
-		long left = deadline - proc_now_ms();
+		long left = deadline - monotime_ms();
 		if (left <= 0) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
@@ -210,7 +202,7 @@ proc_reap(pid_t pid, long deadline, int *status)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (proc_now_ms() >= deadline) {
+		if (monotime_ms() >= deadline) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
@@ -226,7 +218,7 @@ proc_run(char *const argv[], const char *stdin_data, long timeout_ms,
     struct proc_result *res, struct strbuf *err)
 {
 	int p[4][2], status = 0, exec_errno = 0;
-	long start = proc_now_ms(), deadline = start + timeout_ms;
+	long start = monotime_ms(), deadline = start + timeout_ms;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
@@ -256,7 +248,7 @@ proc_run(char *const argv[], const char *stdin_data, long timeout_ms,
 	close(p[3][0]);
 	if (!reaped && proc_reap(pid, res->timed_out ? 0 : deadline, &status) > 0)
 		res->timed_out = 1;
-	res->elapsed_ms = proc_now_ms() - start;
+	res->elapsed_ms = monotime_ms() - start;
 	if (exec_errno != 0) {
 		strbuf_appendf(err, "%s: cannot execute: %s", argv[0], strerror(exec_errno));
 		return -1;
@@ -315,7 +307,7 @@ size_t
 proc_run_parallel(char **argvs[], size_t n, size_t width, long timeout_ms, int *status)
 {
 	pid_t *pids = calloc(n ? n : 1, sizeof(*pids));
-	long deadline = proc_now_ms() + timeout_ms;
+	long deadline = monotime_ms() + timeout_ms;
 	size_t next = 0, running = 0, ok = 0;
 
 	if (pids == NULL)
@@ -329,7 +321,7 @@ proc_run_parallel(char **argvs[], size_t n, size_t width, long timeout_ms, int *
 			next++;
 		}
 		running -= proc_reap_some(pids, next, status, &ok);
-		if (running > 0 && proc_now_ms() >= deadline)
+		if (running > 0 && monotime_ms() >= deadline)
 			break;
 		if (running > 0)
 			usleep(500);

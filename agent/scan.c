@@ -4,7 +4,10 @@
  * Owns, for one run: the catalogue, the classifier, the detector, a 4 MiB
  * read buffer and a 1 MiB output buffer. Lines are parsed in place in the
  * read buffer and JSON is written into the output buffer, so the loop
- * allocates nothing per line.
+ * allocates nothing per line; only an event (eventjson.h, the live
+ * agent's encoder) is built with jansson. With --report or --unknown, the
+ * report (report.h) takes the deliveries and events instead of the output
+ * buffer.
  */
 #include "scan.h"
 #include "volume.h"
@@ -19,20 +22,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentconf.h"
 #include "catalogue.h"
 #include "datafile.h"
 #include "delivery.h"
 #include "classify.h"
 #include "detector.h"
+#include "eventjson.h"
 #include "journalsrc.h"
 #include "log.h"
 #include "maillog.h"
+#include "report.h"
+#include "reportjson.h"
+#include "reporttext.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
 #define SCAN_READ_BUF (4u << 20)
 #define SCAN_OUT_BUF (1u << 20)
 #define SCAN_MAX_RULES 16
+#define SCAN_TOP_DEFAULT 10
+#define SCAN_TOP_MAX 100000
 
 struct scan_out {
 	char *buf;
@@ -54,7 +64,9 @@ struct scan {
 	struct detector *det;
 	struct volume *vol;
 	struct scan_out out;
+	struct report *rep;      /* --report, --unknown: sum up instead of printing lines */
 	long long rejected;
+	long long lines;
 };
 
 /* ---- output ---- */
@@ -152,17 +164,6 @@ out_num(struct scan_out *o, long long v)
 }
 
 static void
-out_time(struct scan_out *o, time_t t)
-{
-	struct tm tm;
-	char tmp[40];
-
-	gmtime_r(&t, &tm);
-	size_t n = strftime(tmp, sizeof(tmp), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
-	out_mem(o, tmp, n);
-}
-
-static void
 out_delivery(struct scan_out *o, long long lineno, const struct maillog_rec *rec,
     const char *provider, const struct classify_result *res)
 {
@@ -191,24 +192,22 @@ out_delivery(struct scan_out *o, long long lineno, const struct maillog_rec *rec
 		OUT_LIT(o, ",\"reroutable\":false}\n");
 }
 
+/* An event, as the live agent posts it (eventjson.h); takes ev. */
+static void
+out_json(struct scan_out *o, json_t *ev)
+{
+	char *text = json_dumps(ev, JSON_COMPACT);
+
+	out_mem(o, text, strlen(text));
+	OUT_LIT(o, "\n");
+	free(text);
+	json_decref(ev);
+}
+
 static void
 out_event(struct scan_out *o, const struct detector_event *ev)
 {
-	OUT_LIT(o, "{\"type\":\"event\",\"event\":");
-	out_cstr(o, ev->type == DETECTOR_BLOCK ? "block" : "clear");
-	OUT_LIT(o, ",\"node\":");
-	out_cstr(o, ev->node);
-	OUT_LIT(o, ",\"provider\":");
-	out_cstr(o, ev->provider);
-	OUT_LIT(o, ",\"class\":");
-	out_cstr(o, classify_class_name(ev->cls));
-	OUT_LIT(o, ",\"count\":");
-	out_num(o, ev->count);
-	OUT_LIT(o, ",\"window_s\":");
-	out_num(o, ev->window_s);
-	OUT_LIT(o, ",\"at\":");
-	out_time(o, ev->at);
-	OUT_LIT(o, "}\n");
+	out_json(o, eventjson_detector(ev, ev->node));
 }
 
 /* ---- input ---- */
@@ -278,32 +277,7 @@ reader_next(struct scan_reader *r, const char **line, size_t *len, int *toolong)
 static void
 out_volume(const struct volume_event *ev, void *arg)
 {
-	struct scan_out *o = arg;
-
-	OUT_LIT(o, "{\"type\":\"event\",\"event\":\"volume\",\"node\":");
-	out_cstr(o, ev->node);
-	OUT_LIT(o, ",\"sender\":");
-	out_cstr(o, ev->sender);
-	if (ev->kind != VOLUME_NODE) {
-		OUT_LIT(o, ",\"sender_kind\":");
-		out_cstr(o, ev->sasl ? "sasl" : "envelope");
-	}
-	OUT_LIT(o, ",\"reason\":");
-	out_cstr(o, ev->kind == VOLUME_RATE ? "rate" : ev->kind == VOLUME_NODE ? "node_total" :
-	    "client_ips");
-	OUT_LIT(o, ",\"rate\":");
-	out_num(o, (long long)ev->rate);
-	OUT_LIT(o, ",\"baseline\":");
-	out_num(o, (long long)(ev->baseline + 0.5));
-	OUT_LIT(o, ",\"client_ips\":");
-	out_num(o, ev->client_ips);
-	OUT_LIT(o, ",\"deferred\":");
-	out_num(o, ev->deferred);
-	OUT_LIT(o, ",\"bounced\":");
-	out_num(o, ev->bounced);
-	OUT_LIT(o, ",\"at\":");
-	out_time(o, ev->at);
-	OUT_LIT(o, "}\n");
+	out_json(arg, eventjson_volume(ev, ev->node));
 }
 
 static void
@@ -312,10 +286,15 @@ scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t le
 {
 	struct delivery d;
 	struct detector_event ev;
+	enum maillog_kind kind;
 
+	s->lines++;
 	if (len == 0)
 		return;   /* a blank line is not garbage */
-	switch (delivery_read(line, len, clk, s->vol, s->cat, s->cls, &d)) {
+	kind = delivery_read(line, len, clk, s->vol, s->cat, s->cls, &d);
+	if (s->rep != NULL)
+		report_record(s->rep, kind, &d);
+	switch (kind) {
 	case MAILLOG_REJECT:
 		s->rejected++;
 		return;
@@ -324,13 +303,18 @@ scan_line(struct scan *s, struct maillog_clock *clk, const char *line, size_t le
 	default:
 		return;
 	}
-	out_delivery(&s->out, lineno, &d.rec, d.provider, &d.res);
+	if (s->rep == NULL)
+		out_delivery(&s->out, lineno, &d.rec, d.provider, &d.res);
 	/* through a relay rather than the provider's MX: not this node's own path */
 	if (d.how == CATALOGUE_ELSEWHERE)
 		return;
 	if (detector_feed(s->det, d.rec.host.p, d.rec.host.len, d.provider, &d.res, d.rec.ts,
-	    line, len, &ev))
-		out_event(&s->out, &ev);
+	    line, len, &ev)) {
+		if (s->rep != NULL)
+			report_detector(s->rep, &ev);
+		else
+			out_event(&s->out, &ev);
+	}
 }
 
 struct scan_journal {
@@ -392,10 +376,12 @@ scan_file(struct scan *s, const char *path, char *rbuf)
 	maillog_clock_init(&clk, S_ISREG(st.st_mode) ? st.st_mtime : time(NULL));
 	while (reader_next(&r, &line, &len, &toolong)) {
 		lineno++;
-		if (toolong)
+		if (toolong) {
 			s->rejected++;
-		else
+			s->lines++;
+		} else {
 			scan_line(s, &clk, line, len, lineno);
+		}
 	}
 	if (r.fd > 0)
 		close(r.fd);
@@ -413,7 +399,8 @@ static void
 scan_usage(FILE *fp)
 {
 	fprintf(fp, "usage: postroute-agent scan [--rules FILE]... [--providers FILE] "
-	    "[--set NAME=VALUE]... LOGFILE...\n"
+	    "[--set NAME=VALUE]...\n"
+	    "           [--report | --unknown] [--json] [--top N] LOGFILE...\n"
 	    "       postroute-agent scan [options] --journal DIR [--units LIST]\n");
 }
 
@@ -421,60 +408,71 @@ struct scan_args {
 	const char *rules[SCAN_MAX_RULES];
 	int nrules;
 	const char *providers;
-	struct detector_config det;
+	struct agent_thresholds th;   /* as --set gives them */
+	struct detector_config det;   /* th in the detector's units */
+	struct volume_config vol;
 	char **files;
 	int nfiles;
 	const char *journal;     /* --journal DIR */
 	const char *units;       /* --units LIST */
+	int report, unknown, json; /* --report, --unknown, --json */
+	size_t top;              /* --top N; 0: not given */
 };
 
-/* The detector's thresholds, as scan --set NAME=VALUE names them. */
-static const struct scan_knob {
-	const char *name;
-	size_t offset;
-	int is_share;      /* a double in (0, 1], else an int */
-} scan_knobs[] = {
-	{ "window", offsetof(struct detector_config, window_s), 0 },
-	{ "fail_count", offsetof(struct detector_config, fail_count), 0 },
-	{ "fail_share", offsetof(struct detector_config, fail_share), 1 },
-	{ "min_definite", offsetof(struct detector_config, min_definite), 0 },
-	{ "conn_count", offsetof(struct detector_config, conn_count), 0 },
-	{ "conn_share", offsetof(struct detector_config, conn_share), 1 },
-	{ "clear_successes", offsetof(struct detector_config, clear_successes), 0 },
-	{ "clear_quiet", offsetof(struct detector_config, clear_quiet_s), 0 },
+/* scan's names before --set took the [logwatch] ones: shares are percent now. */
+static const struct scan_renamed {
+	const char *old, *now;
+} scan_renamed[] = {
+	{ "fail_share", "fail_percent" },
+	{ "conn_share", "conn_percent" },
 };
 
-/* "NAME=VALUE" into cfg; returns 0, or -1 after saying what is wrong. */
+/* "NAME=VALUE" as agent.ini's [logwatch] key NAME (agentconf.h); returns
+ * 0, or -1 after saying what is wrong. */
 static int
-scan_set_knob(struct detector_config *cfg, const char *arg)
+scan_set(struct agent_thresholds *th, const char *arg)
 {
+	struct strbuf err = STRBUF_INIT;
 	const char *eq = strchr(arg, '=');
-	char *end;
+	int rc = 0;
 
-	for (size_t i = 0; eq != NULL && i < sizeof(scan_knobs) / sizeof(scan_knobs[0]); i++) {
-		const struct scan_knob *k = &scan_knobs[i];
-		if (strlen(k->name) != (size_t)(eq - arg) || strncmp(arg, k->name, (size_t)(eq - arg)) != 0)
+	for (size_t i = 0; eq != NULL && i < sizeof(scan_renamed) / sizeof(scan_renamed[0]); i++) {
+		const struct scan_renamed *r = &scan_renamed[i];
+		if (strlen(r->old) != (size_t)(eq - arg) || strncmp(arg, r->old, (size_t)(eq - arg)) != 0)
 			continue;
-		errno = 0;
-		if (k->is_share) {
-			double v = strtod(eq + 1, &end);
-			if (errno == 0 && end != eq + 1 && *end == '\0') {
-				*(double *)(void *)((char *)cfg + k->offset) = v;
-				return 0;
-			}
-		} else {
-			long v = strtol(eq + 1, &end, 10);
-			if (errno == 0 && end != eq + 1 && *end == '\0' && v >= 0 && v <= 86400) {
-				*(int *)(void *)((char *)cfg + k->offset) = (int)v;
-				return 0;
-			}
-		}
-		log_warnx("scan: --set %s: bad value", arg);
+		char *end;
+		double v = strtod(eq + 1, &end);
+		if (end != eq + 1 && *end == '\0')
+			log_warnx("scan: --set %s: %s is now %s, in percent as in agent.ini's [logwatch]:"
+			    " --set %s=%g", arg, r->old, r->now, r->now, v * 100);
+		else
+			log_warnx("scan: --set %s: %s is now %s, in percent as in agent.ini's [logwatch]",
+			    arg, r->old, r->now);
 		return -1;
 	}
-	log_warnx("scan: --set %s: expected NAME=VALUE, NAME one of window fail_count "
-	    "fail_share min_definite conn_count conn_share clear_successes clear_quiet", arg);
-	return -1;
+	if (agentconf_threshold_set(th, arg, &err) != 0) {
+		log_warnx("scan: --set %s", strbuf_str(&err));
+		rc = -1;
+	}
+	strbuf_release(&err);
+	return rc;
+}
+
+/* --top N: 1 to SCAN_TOP_MAX. */
+static int
+scan_parse_top(const char *v, size_t *top)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > SCAN_TOP_MAX) {
+		log_warnx("scan: --top %s: expected a number from 1 to %d", v, SCAN_TOP_MAX);
+		return -1;
+	}
+	*top = (size_t)n;
+	return 0;
 }
 
 /* The value of option name at argv[*i] ("--name=V" or "--name V"), or NULL. */
@@ -520,7 +518,16 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 		} else if ((v = scan_opt(argc, argv, &i, "--units")) != NULL) {
 			a->units = v;
 		} else if ((v = scan_opt(argc, argv, &i, "--set")) != NULL) {
-			if (scan_set_knob(&a->det, v) != 0)
+			if (scan_set(&a->th, v) != 0)
+				return -1;
+		} else if (strcmp(argv[i], "--report") == 0) {
+			a->report = 1;
+		} else if (strcmp(argv[i], "--unknown") == 0) {
+			a->unknown = 1;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			a->json = 1;
+		} else if ((v = scan_opt(argc, argv, &i, "--top")) != NULL) {
+			if (scan_parse_top(v, &a->top) != 0)
 				return -1;
 		} else {
 			log_warnx("scan: unknown option or missing value: %s", argv[i]);
@@ -537,6 +544,11 @@ scan_parse_args(int argc, char **argv, struct scan_args *a)
 		log_warnx("scan: log files and --journal: one or the other");
 		return -1;
 	}
+	if ((a->json || a->top > 0) && !a->report && !a->unknown) {
+		log_warnx("scan: %s goes with --report or --unknown", a->json ? "--json" : "--top");
+		return -1;
+	}
+	agentconf_thresholds_apply(&a->th, &a->det, &a->vol);
 	const char *why = detector_config_check(&a->det);
 	if (why != NULL) {
 		log_warnx("scan: detector thresholds: %s", why);
@@ -577,6 +589,28 @@ scan_setup(struct scan *s, const struct scan_args *a)
 	return bad ? -1 : 0;
 }
 
+/* --report or --unknown: the summary, as text or one JSON document, on standard output. */
+static void
+scan_report_print(struct scan *s, const struct scan_args *a)
+{
+	const struct report_view *v = report_finish(s->rep, s->lines, s->rejected);
+	size_t top = a->top > 0 ? a->top : SCAN_TOP_DEFAULT;
+	struct strbuf text = STRBUF_INIT;
+
+	if (v->deliveries == 0)
+		log_warnx("scan: no Postfix delivery result in %lld lines read", v->lines);
+	if (a->json)
+		reportjson_render(v, top, !a->report, &text);
+	else if (a->report)
+		reporttext_full(v, top, &text);
+	else
+		reporttext_unknown(v, top, &text);
+	out_flush(&s->out);
+	if (fwrite(text.buf, 1, text.len, stdout) != text.len)
+		s->out.failed = 1;
+	strbuf_release(&text);
+}
+
 int
 scan_main(int argc, char **argv)
 {
@@ -584,7 +618,7 @@ scan_main(int argc, char **argv)
 	struct scan s = { 0 };
 	int rc = 0;
 
-	detector_config_default(&a.det);
+	agentconf_thresholds_default(&a.th);
 	if (scan_parse_args(argc, argv, &a) != 0) {
 		scan_usage(stderr);
 		return 2;
@@ -593,9 +627,10 @@ scan_main(int argc, char **argv)
 	s.cls = classify_new();
 	s.det = detector_new(&a.det);
 	s.out.buf = xmalloc(SCAN_OUT_BUF);
-	struct volume_config vcfg;
-	volume_config_defaults(&vcfg);
-	s.vol = volume_new(&vcfg, out_volume, &s.out);
+	if (a.report || a.unknown)
+		s.rep = report_new();
+	s.vol = s.rep != NULL ? volume_new(&a.vol, report_volume, s.rep) :
+	    volume_new(&a.vol, out_volume, &s.out);
 	if (scan_setup(&s, &a) != 0) {
 		rc = 2;
 	} else {
@@ -607,6 +642,8 @@ scan_main(int argc, char **argv)
 		    a.units ? a.units : JOURNALSRC_DEFAULT_UNITS) != 0)
 			rc = 1;
 		free(rbuf);
+		if (s.rep != NULL)
+			scan_report_print(&s, &a);
 		out_flush(&s.out);
 		if (fflush(stdout) != 0 || s.out.failed) {
 			log_warn("scan: writing the output");
@@ -616,6 +653,7 @@ scan_main(int argc, char **argv)
 			log_info("scan: %lld lines skipped as malformed", s.rejected);
 	}
 	free(s.out.buf);
+	report_free(s.rep);
 	detector_free(s.det);
 	volume_free(s.vol);
 	classify_free(s.cls);

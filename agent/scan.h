@@ -6,7 +6,8 @@
  *
  * SYNOPSIS
  *	postroute-agent scan [--rules FILE]... [--providers FILE]
- *	    [--set NAME=VALUE]... LOGFILE...
+ *	    [--set NAME=VALUE]... [--report | --unknown] [--json] [--top N]
+ *	    LOGFILE...
  *	postroute-agent scan [same options] --journal DIR [--units LIST]
  *
  * DESCRIPTION
@@ -17,8 +18,10 @@
  *
  *	  {"type":"delivery","line":N,"node":..,"provider":..,"domain":..,
  *	   "relay":..,"dsn":..,"status":..,"class":..,"reroutable":true|false}
- *	  {"type":"event","event":"block"|"clear","node":..,"provider":..,
- *	   "class":..,"count":N,"window_s":N,"at":"2026-11-27T08:31:39Z"}
+ *	  {"type":"block"|"clear"|"volume","node":..,...}
+ *
+ *	The events are the bodies the live agent posts (eventjson.h, the
+ *	table of docs/api.md), node being the log line's host.
  *
  *	--journal DIR reads, instead of log files, the journal files in DIR
  *	(/var/log/journal for this host's persistent journal, a copy, or
@@ -43,9 +46,23 @@
  *	in the source tree the program sits in (see datafile.h); never in
  *	the working directory.
  *
- *	--set changes a detector threshold for the run (window, fail_count,
- *	fail_share, min_definite, conn_count, conn_share, clear_successes,
- *	clear_quiet: see detector.h), to backtest thresholds as well as rules.
+ *	--set NAME=VALUE changes a threshold for the run, to backtest
+ *	thresholds as well as rules: NAME is one of agent.ini's [logwatch]
+ *	threshold keys (window, fail_percent, volume_interval, ...), VALUE
+ *	in its units, parsed by the same table (agentconf_threshold_set).
+ *	The old names fail_share and conn_share are refused with the new
+ *	name and value.
+ *
+ *	--report prints instead a summary of the whole input for a person
+ *	(report.h, reporttext.h): the log's span, lines, deliveries sent,
+ *	deferred and bounced per provider and class, block episodes with
+ *	their start and end, surges, and the most frequent replies of class
+ *	unknown. --unknown prints only that last list: each reply with what
+ *	varies masked (replymask.h), its count, the providers that gave it
+ *	and one example, so that someone writes a rule for it. --json makes
+ *	either one JSON document (reportjson.h); --top N (1-100000, default
+ *	10) cuts each list to N entries. Memory stays bounded whatever the
+ *	log's size (report.h, MEMORY).
  *
  *	Traditional syslog timestamps take their year from the file's
  *	modification time (standard input: now) and are local time.
@@ -54,7 +71,8 @@
  *	Exit 0; 1 when a log file could not be read (the others are still
  *	scanned); 2 on usage errors or bad rules/providers files (every bad
  *	line is reported). Garbage lines are skipped and counted; the
- *	count goes to standard error at the end.
+ *	count goes to standard error at the end, and a report of input
+ *	without a single delivery result says so there too.
  *
  * SECURITY
  *	Log text comes from remote servers: output strings are JSON-escaped;

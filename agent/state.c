@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "xalloc.h"
 
 void
@@ -136,67 +137,22 @@ done:
 }
 
 int
-state_write_atomic(const char *path, const char *text, struct strbuf *err)
-{
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd = mkostemp(tmp, O_CLOEXEC), rc = -1;
-	size_t len = strlen(text), off = 0;
-
-	if (fd < 0) {
-		strbuf_appendf(err, "create %s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off == len && fchmod(fd, 0644) == 0 && fsync(fd) == 0 && close(fd) == 0) {
-		fd = -1;
-		if (rename(tmp, path) == 0)
-			rc = 0;
-	}
-	if (rc != 0) {
-		strbuf_appendf(err, "write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
-}
-
-static void
-state_sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-int
 state_save(const char *dir, const struct state *st, struct strbuf *err)
 {
 	char *path = xasprintf("%s/state", dir), *cpath = xasprintf("%s/transport", dir);
 	char *text = xasprintf("version %lld\nsha256 %s\n%s", st->version, st->sha256,
 	    st->maincf_failed ? "maincf failed\n" : "");
+	char *hpath = xasprintf("%s/hold", dir);
+	const char *copy = st->text ? st->text : "";
 	int rc = -1;
 
-	char *hpath = xasprintf("%s/hold", dir);
-
-	if (state_write_atomic(cpath, st->text ? st->text : "", err) == 0 &&
-	    (st->hold_text == NULL || state_write_atomic(hpath, st->hold_text, err) == 0) &&
-	    state_write_atomic(path, text, err) == 0) {
-		state_sync_dir(dir);
+	/* the copies first, the state naming them last; one fsync of dir
+	 * after the last rename makes all three renames durable */
+	if (atomicfile_write(cpath, copy, strlen(copy), 0644, ATOMICFILE_SYNC_FILE, err) == 0 &&
+	    (st->hold_text == NULL || atomicfile_write(hpath, st->hold_text, strlen(st->hold_text),
+	    0644, ATOMICFILE_SYNC_FILE, err) == 0) &&
+	    atomicfile_write(path, text, strlen(text), 0644, ATOMICFILE_SYNC, err) == 0)
 		rc = 0;
-	}
 	free(path), free(cpath), free(hpath), free(text);
 	return rc;
 }

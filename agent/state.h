@@ -12,8 +12,8 @@
  *	after main.cf was fixed reports it applied; STATE_DIR/transport
  *	holds a copy of that file, to restore a map changed by hand and to
  *	know the previous routes after a restart. Both are written to a temp
- *	file, fsynced and renamed, the copy first, so the state never names
- *	a file that is not there.
+ *	file, fsynced and renamed (atomicfile.h), the copy first, so the
+ *	state never names a file that is not there.
  *
  *	With [postfix] hold_map set, STATE_DIR/hold holds a copy of the hold
  *	map (holdmap.h) whose senders are applied completely: installed, and
@@ -50,8 +50,5 @@ struct state {
 int state_load(const char *dir, struct state *st, struct strbuf *err);
 int state_save(const char *dir, const struct state *st, struct strbuf *err);
 void state_release(struct state *st);
-
-/* Writes text to path through a temp file, fsync and rename. */
-int state_write_atomic(const char *path, const char *text, struct strbuf *err);
 
 #endif

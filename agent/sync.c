@@ -12,32 +12,17 @@
 #include <unistd.h>
 
 #include "agentmetrics.h"
-#include "apply.h"
+#include "applier.h"
 #include "holdmap.h"
 #include "log.h"
 #include "maincf.h"
 #include "mapinstall.h"
 #include "mastercf.h"
-#include "postfix.h"
-#include "privsep.h"
+#include "monotime.h"
 #include "render.h"
 #include "sha256.h"
+#include "strarr.h"
 #include "xalloc.h"
-
-enum { D_VALIDATE, D_MASTERCF, D_WRITE, D_POSTMAP, D_VERIFY, D_INSTALL, D_RELOAD,
-	D_REQUEUE, D_HOLDS, D_STATE, D_TOTAL, D_COUNT };
-
-static const char *const sync_dur_names[] = { "render", "mastercf", "write", "postmap",
-	"verify", "install", "reload", "requeue", "holds", "state", "total", NULL };
-
-static long
-sync_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 sync_abort_cb(void *arg)
@@ -48,12 +33,12 @@ sync_abort_cb(void *arg)
 }
 
 int
-sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
+sync_init(struct sync *s, const struct agent_config *cfg, const struct applier *ap,
     volatile sig_atomic_t *stop, volatile sig_atomic_t *wake, struct strbuf *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	s->priv_fd = priv_fd;
+	s->ap = ap;
 	s->stop = stop;
 	s->wake = wake;
 	s->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
@@ -79,7 +64,7 @@ sync_report_clear(struct sync_report *r)
 }
 
 void
-sync_release(struct sync *s)
+sync_clear(struct sync *s)
 {
 	feed_client_release(&s->fc);
 	state_release(&s->st);
@@ -87,9 +72,8 @@ sync_release(struct sync *s)
 	free(s->prev_text);
 	free(s->went_back);
 	free(s->maincf_why);
-	holdsince_release(&s->hs);
-	if (s->sweep != NULL)
-		postfix_ids_free(s->sweep, s->nsweep);
+	holdsince_clear(&s->hs);
+	strarr_free(s->sweep, s->nsweep);
 	sync_report_clear(&s->rep);
 }
 
@@ -126,7 +110,7 @@ sync_clean(const char *s)
 
 static void
 sync_report_set(struct sync *s, long long version, const char *status, const char *step,
-    const char *error, const long *dur)
+    const char *error, const struct timings *dur)
 {
 	sync_report_clear(&s->rep);
 	s->rep.pending = 1;
@@ -134,9 +118,11 @@ sync_report_set(struct sync *s, long long version, const char *status, const cha
 	snprintf(s->rep.status, sizeof(s->rep.status), "%s", status);
 	s->rep.step = step ? xstrdup(step) : NULL;
 	s->rep.error = error ? sync_clean(error) : NULL;
-	for (int i = 0; i < D_COUNT; i++)
-		s->rep.dur[i] = dur ? dur[i] : -1;
-	agentmetrics_apply(status, s->st.version, sync_dur_names, dur, D_COUNT);
+	if (dur != NULL)
+		s->rep.dur = *dur;
+	else
+		timings_init(&s->rep.dur);
+	agentmetrics_apply(status, s->st.version, timings_names, dur ? dur->ms : NULL, TIMINGS_N);
 }
 
 /* Sends the report still owed; 0 when none is left. */
@@ -145,7 +131,7 @@ sync_report_flush(struct sync *s)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct feed_report r = { s->rep.version, s->rep.status, s->rep.step, s->rep.error,
-	    sync_dur_names, s->rep.dur };
+	    timings_names, s->rep.dur.ms };
 	int rc = 0;
 
 	if (!s->rep.pending)
@@ -191,29 +177,23 @@ sync_moved(const char *old_text, const char *new_text, char ***out)
 
 /* reload and requeue after an install; 0, or -1 with *step. */
 static int
-sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
+sync_activate(struct sync *s, struct timings *dur, const char **step, struct strbuf *err)
 {
-	struct apply_times t = { 0 };
 	char **moved = NULL;
 	size_t nmoved = 0;
 	int rc;
 
 	if (strcmp(s->cfg->requeue, "moved") == 0)
 		nmoved = sync_moved(s->prev_text, s->st.text, &moved);
-	if (s->priv_fd >= 0)
-		rc = privsep_activate(s->priv_fd, moved, nmoved, &t, step, err);
-	else
-		rc = apply_activate(s->cfg, moved, nmoved, &t, step, err);
-	if (s->sweep != NULL)
-		postfix_ids_free(s->sweep, s->nsweep);
-	s->sweep = NULL, s->nsweep = 0;
+	rc = applier_activate(s->ap, moved, nmoved, dur, step, err);
+	s->sweep = strarr_free(s->sweep, s->nsweep);
+	s->nsweep = 0;
 	if (rc == 0 && nmoved > 0) {
 		s->sweep = moved, s->nsweep = nmoved;   /* once more, a little later */
-		s->sweep_at = sync_now_ms() + SYNC_SWEEP_MS;
-	} else if (moved != NULL) {
-		postfix_ids_free(moved, nmoved);
+		s->sweep_at = monotime_ms() + SYNC_SWEEP_MS;
+	} else {
+		strarr_free(moved, nmoved);
 	}
-	dur[D_RELOAD] = t.reload_ms, dur[D_REQUEUE] = t.requeue_ms;
 	if (rc == 0 && strcmp(s->cfg->reload, "always") == 0)
 		s->maincf_due = 1;   /* Postfix read main.cf again */
 	return rc;
@@ -223,21 +203,17 @@ sync_activate(struct sync *s, long *dur, const char **step, struct strbuf *err)
 static void
 sync_sweep(struct sync *s)
 {
-	struct apply_times t = { 0 };
+	struct timings t;
 	struct strbuf err = STRBUF_INIT;
 	const char *step = "requeue";
-	int rc;
 
-	if (s->sweep == NULL || sync_now_ms() < s->sweep_at)
+	if (s->sweep == NULL || monotime_ms() < s->sweep_at)
 		return;
-	if (s->priv_fd >= 0)
-		rc = privsep_sweep(s->priv_fd, s->sweep, s->nsweep, &t, &step, &err);
-	else
-		rc = apply_sweep(s->cfg, s->sweep, s->nsweep, &t, &step, &err);
-	if (rc != 0)
+	timings_init(&t);
+	if (applier_sweep(s->ap, s->sweep, s->nsweep, &t, &step, &err) != 0)
 		log_warnx("requeue of the moved domains, second pass: %s", strbuf_str(&err));
-	postfix_ids_free(s->sweep, s->nsweep);
-	s->sweep = NULL, s->nsweep = 0;
+	s->sweep = strarr_free(s->sweep, s->nsweep);
+	s->nsweep = 0;
 	strbuf_release(&err);
 }
 
@@ -248,7 +224,7 @@ sync_wait_s(const struct sync *s)
 	int wait_s = (int)(s->cfg->poll_wait_ms / 1000);
 
 	if (s->sweep != NULL) {
-		long left = (s->sweep_at - sync_now_ms() + 999) / 1000;
+		long left = (s->sweep_at - monotime_ms() + 999) / 1000;
 		if (left < wait_s)
 			wait_s = left < 1 ? 1 : (int)left;
 	}
@@ -257,21 +233,17 @@ sync_wait_s(const struct sync *s)
 
 /* Installs text as the map; takes it over as the state's text. */
 static int
-sync_install(struct sync *s, char *text, long *dur, const char **step, struct strbuf *err)
+sync_install(struct sync *s, char *text, struct timings *dur, const char **step,
+    struct strbuf *err)
 {
-	struct apply_times t = { 0 };
-	int rc;
+	struct timings t;
 
-	if (s->priv_fd >= 0)
-		rc = privsep_install(s->priv_fd, text, &t, step, err);
-	else
-		rc = apply_install(s->cfg, text, &t, step, err);
-	if (rc != 0) {
+	timings_init(&t);
+	if (applier_install(s->ap, text, &t, step, err) != 0) {
 		free(text);
 		return -1;
 	}
-	dur[D_WRITE] = t.write_ms, dur[D_POSTMAP] = t.postmap_ms;
-	dur[D_VERIFY] = t.verify_ms, dur[D_INSTALL] = t.install_ms;
+	timings_merge(dur, &t);   /* a failed install reports none of its steps */
 	free(s->prev_text);
 	s->prev_text = s->st.text;
 	s->st.text = text;
@@ -355,21 +327,21 @@ sync_maincf_untold(const struct sync *s)
 }
 
 static int
-sync_check_entries(struct sync *s, const struct feed *f, struct strbuf *text, long *dur,
-    const char **step, struct strbuf *err)
+sync_check_entries(struct sync *s, const struct feed *f, struct strbuf *text,
+    struct timings *dur, const char **step, struct strbuf *err)
 {
-	long t0 = sync_now_ms();
+	long t0 = monotime_ms();
 	int rc;
 
 	*step = "validate";
 	if (render_transport(s->cfg->node, f->version, f->entries, f->n, text, err) != 0)
 		return -1;
-	dur[D_VALIDATE] = sync_now_ms() - t0, t0 = sync_now_ms();
+	dur->ms[TIMINGS_RENDER] = monotime_ms() - t0, t0 = monotime_ms();
 	*step = "mastercf";
 	rc = sync_services(s, err);
 	if (rc == 0)
 		rc = mastercf_check(&s->mc, f->entries, f->n, err);
-	dur[D_MASTERCF] = sync_now_ms() - t0;
+	dur->ms[TIMINGS_MASTERCF] = monotime_ms() - t0;
 	return rc;
 }
 
@@ -394,8 +366,7 @@ sync_holds_differ(const struct sync *s, const char *text)
 
 /* Releases the held mail of the senders text no longer holds. */
 static int
-sync_release_holds(struct sync *s, const char *text, struct apply_times *t, const char **step,
-    struct strbuf *err)
+sync_release_holds(struct sync *s, const char *text, const char **step, struct strbuf *err)
 {
 	char **removed, **held;
 	size_t nremoved = holdmap_removed(s->st.hold_text, text, &removed);
@@ -405,11 +376,8 @@ sync_release_holds(struct sync *s, const char *text, struct apply_times *t, cons
 
 	for (size_t i = 0; i < nremoved; i++)
 		since[i] = holdsince_get(&s->hs, removed[i]);
-	if (nremoved > 0 && s->priv_fd >= 0)
-		rc = privsep_hold_release(s->priv_fd, removed, since, nremoved, held, nheld, t, step,
-		    err);
-	else if (nremoved > 0)
-		rc = apply_hold_release(s->cfg, removed, since, nremoved, held, nheld, t, step, err);
+	if (nremoved > 0)
+		rc = applier_release(s->ap, removed, since, nremoved, held, nheld, step, err);
 	free(since);
 	log_info("hold map: %zu sender(s) held, %zu taken off%s", nheld, nremoved,
 	    rc == 0 ? "" : ", release failed");
@@ -444,25 +412,25 @@ sync_hold_starts(struct sync *s, const char *text, int before, struct strbuf *er
  * step "hold", with the inner step in the message.
  */
 static int
-sync_holds(struct sync *s, struct strbuf *text, long *dur, const char **step, struct strbuf *err)
+sync_holds(struct sync *s, struct strbuf *text, struct timings *dur, const char **step,
+    struct strbuf *err)
 {
-	struct apply_times t = { 0 };
+	struct timings t;   /* the map install's steps: not reported, inside holds */
 	struct strbuf e = STRBUF_INIT;
 	const char *inner = "install";
-	long t0 = sync_now_ms();
+	long t0 = monotime_ms();
 	int rc;
 
 	if (!sync_holds_differ(s, strbuf_str(text)))
 		return 0;
+	timings_init(&t);
 	inner = "state";
 	rc = sync_hold_starts(s, strbuf_str(text), 1, &e);
 	inner = "install";
-	if (rc == 0 && s->priv_fd >= 0)
-		rc = privsep_hold_install(s->priv_fd, strbuf_str(text), &t, &inner, &e);
-	else if (rc == 0)
-		rc = apply_hold_install(s->cfg, strbuf_str(text), &t, &inner, &e);
 	if (rc == 0)
-		rc = sync_release_holds(s, strbuf_str(text), &t, &inner, &e);
+		rc = applier_hold_install(s->ap, strbuf_str(text), &t, &inner, &e);
+	if (rc == 0)
+		rc = sync_release_holds(s, strbuf_str(text), &inner, &e);
 	if (rc == 0 && (rc = sync_hold_starts(s, strbuf_str(text), 0, &e)) != 0)
 		inner = "state";
 	if (rc != 0) {
@@ -474,7 +442,7 @@ sync_holds(struct sync *s, struct strbuf *text, long *dur, const char **step, st
 	strbuf_release(&e);
 	free(s->st.hold_text);
 	s->st.hold_text = strbuf_detach(text);
-	dur[D_HOLDS] = sync_now_ms() - t0;
+	dur->ms[TIMINGS_HOLDS] = monotime_ms() - t0;
 	return 0;
 }
 
@@ -483,31 +451,31 @@ static enum sync_result
 sync_apply(struct sync *s, const struct feed *f)
 {
 	struct strbuf text = STRBUF_INIT, hold = STRBUF_INIT, err = STRBUF_INIT;
-	long dur[D_COUNT], t0 = sync_now_ms();
+	struct timings dur;
+	long t0 = monotime_ms();
 	const char *step = "validate";
 	int same;
 
-	for (int i = 0; i < D_COUNT; i++)
-		dur[i] = -1;
-	if (sync_check_entries(s, f, &text, dur, &step, &err) != 0)
+	timings_init(&dur);
+	if (sync_check_entries(s, f, &text, &dur, &step, &err) != 0)
 		goto fail;
 	step = "validate";
 	if (sync_render_holds(s, f, &hold, &err) != 0)
 		goto fail;
 	same = s->st.text != NULL &&
 	    strcmp(render_body(strbuf_str(&text)), render_body(s->st.text)) == 0;
-	if (!same && sync_install(s, strbuf_detach(&text), dur, &step, &err) != 0)
+	if (!same && sync_install(s, strbuf_detach(&text), &dur, &step, &err) != 0)
 		goto fail;
-	if (s->pending_reload && sync_activate(s, dur, &step, &err) != 0)
+	if (s->pending_reload && sync_activate(s, &dur, &step, &err) != 0)
 		goto fail;
 	s->pending_reload = 0;
-	if (sync_holds(s, &hold, dur, &step, &err) != 0)
+	if (sync_holds(s, &hold, &dur, &step, &err) != 0)
 		goto fail;
 	sync_maincf(s);
 	step = "state";
 	long long was = s->st.version;
 	int was_failed = s->st.maincf_failed;
-	long ts = sync_now_ms();
+	long ts = monotime_ms();
 	s->st.version = f->version;
 	s->st.maincf_failed = s->maincf_why != NULL;
 	if (state_save(s->cfg->state_dir, &s->st, &err) != 0) {
@@ -515,24 +483,25 @@ sync_apply(struct sync *s, const struct feed *f)
 		s->st.maincf_failed = was_failed;
 		goto fail;
 	}
-	dur[D_STATE] = sync_now_ms() - ts;
-	dur[D_TOTAL] = sync_now_ms() - t0;
+	dur.ms[TIMINGS_STATE] = monotime_ms() - ts;
+	dur.ms[TIMINGS_TOTAL] = monotime_ms() - t0;
 	if (s->maincf_why != NULL) {
 		step = "maincf";   /* installed, but Postfix does not read it */
 		strbuf_append(&err, s->maincf_why);
 		goto fail;
 	}
-	if (same && dur[D_RELOAD] < 0)
+	if (same && dur.ms[TIMINGS_RELOAD] < 0)
 		log_info("version %lld applied (%zu entries, map unchanged) in %ld ms", f->version,
-		    f->n, dur[D_TOTAL]);
+		    f->n, dur.ms[TIMINGS_TOTAL]);
 	else
 		log_info("version %lld applied (%zu entries) in %ld ms: postmap %ld ms, verify %ld ms, "
-		    "reload %ld ms, requeue %ld ms", f->version, f->n, dur[D_TOTAL], dur[D_POSTMAP],
-		    dur[D_VERIFY], dur[D_RELOAD], dur[D_REQUEUE]);
+		    "reload %ld ms, requeue %ld ms", f->version, f->n, dur.ms[TIMINGS_TOTAL],
+		    dur.ms[TIMINGS_POSTMAP], dur.ms[TIMINGS_VERIFY], dur.ms[TIMINGS_RELOAD],
+		    dur.ms[TIMINGS_REQUEUE]);
 	/* applied, with what the agent could not take (rules it skipped) */
 	char *note = s->went_back && f->warning ? xasprintf("%s; %s", s->went_back, f->warning) :
 	    xstrdup(s->went_back ? s->went_back : f->warning ? f->warning : "");
-	sync_report_set(s, f->version, "applied", NULL, note[0] ? note : NULL, dur);
+	sync_report_set(s, f->version, "applied", NULL, note[0] ? note : NULL, &dur);
 	free(note);
 	free(s->went_back);
 	s->went_back = NULL;
@@ -541,9 +510,9 @@ sync_apply(struct sync *s, const struct feed *f)
 	strbuf_release(&hold);
 	return SYNC_APPLIED;
 fail:
-	dur[D_TOTAL] = sync_now_ms() - t0;
+	dur.ms[TIMINGS_TOTAL] = monotime_ms() - t0;
 	log_warnx("version %lld failed at %s: %s", f->version, step, strbuf_str(&err));
-	sync_report_set(s, f->version, "failed", step, strbuf_str(&err), dur);
+	sync_report_set(s, f->version, "failed", step, strbuf_str(&err), &dur);
 	sync_report_flush(s);
 	strbuf_release(&text);
 	strbuf_release(&hold);
@@ -589,19 +558,15 @@ sync_installed_drift(const struct sync *s)
 static void
 sync_check_holds_installed(struct sync *s)
 {
-	struct apply_times t = { 0 };
+	struct timings t;
 	struct strbuf err = STRBUF_INIT;
 	const char *why, *step = "install";
-	int rc;
 
 	if (s->cfg->hold_map[0] == '\0' || s->st.hold_text == NULL ||
 	    (why = sync_file_drift(s->cfg->hold_map, s->cfg->map_type, s->st.hold_text)) == NULL)
 		return;
-	if (s->priv_fd >= 0)
-		rc = privsep_hold_install(s->priv_fd, s->st.hold_text, &t, &step, &err);
-	else
-		rc = apply_hold_install(s->cfg, s->st.hold_text, &t, &step, &err);
-	if (rc == 0)
+	timings_init(&t);
+	if (applier_hold_install(s->ap, s->st.hold_text, &t, &step, &err) == 0)
 		log_warnx("%s %s: restored", s->cfg->hold_map, why);
 	else
 		log_warnx("%s %s; restoring it failed at %s: %s", s->cfg->hold_map, why, step,
@@ -614,22 +579,21 @@ static int
 sync_check_installed(struct sync *s)
 {
 	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
-	long dur[D_COUNT];
+	struct timings dur;
 	const char *why, *step = "install";
 	int rc = 0;
 
 	if (s->st.text == NULL || s->st.version < 0 || (why = sync_installed_drift(s)) == NULL)
 		return 0;
-	for (int i = 0; i < D_COUNT; i++)
-		dur[i] = -1;
+	timings_init(&dur);
 	log_warnx("%s %s: restoring version %lld", s->cfg->transport_file, why, s->st.version);
 	char *keep = s->prev_text;
 	s->prev_text = xstrdup(s->st.text);
-	if (sync_install(s, xstrdup(s->st.text), dur, &step, &err) != 0 ||
-	    sync_activate(s, dur, &step, &err) != 0) {
+	if (sync_install(s, xstrdup(s->st.text), &dur, &step, &err) != 0 ||
+	    sync_activate(s, &dur, &step, &err) != 0) {
 		strbuf_appendf(&msg, "%s %s; restoring it failed at %s: %s", s->cfg->transport_file,
 		    why, step, strbuf_str(&err));
-		sync_report_set(s, s->st.version, "failed", step, strbuf_str(&msg), dur);
+		sync_report_set(s, s->st.version, "failed", step, strbuf_str(&msg), &dur);
 		log_warnx("%s", strbuf_str(&msg));
 		rc = -1;
 	} else {
@@ -641,7 +605,7 @@ sync_check_installed(struct sync *s)
 		if (s->maincf_why != NULL)
 			strbuf_appendf(&msg, "; %s", s->maincf_why);
 		sync_report_set(s, s->st.version, s->maincf_why ? "failed" : "applied",
-		    s->maincf_why ? "maincf" : NULL, strbuf_str(&msg), dur);
+		    s->maincf_why ? "maincf" : NULL, strbuf_str(&msg), &dur);
 	}
 	free(s->prev_text);
 	s->prev_text = keep;
@@ -755,10 +719,10 @@ sync_once(struct sync *s, int wait_s)
 static void
 sync_sleep(struct sync *s, long ms)
 {
-	long end = sync_now_ms() + ms;
+	long end = monotime_ms() + ms;
 
-	while (!*s->stop && !*s->wake && sync_now_ms() < end) {
-		long left = end - sync_now_ms();
+	while (!*s->stop && !*s->wake && monotime_ms() < end) {
+		long left = end - monotime_ms();
 		struct timespec ts = { 0, (left > 100 ? 100 : left) * 1000000L };
 		nanosleep(&ts, NULL);
 	}

@@ -60,8 +60,8 @@
  *	sync_once does one cycle without waiting (--once).
  *
  * OWNERSHIP
- *	struct sync borrows the config and the two flags; sync_init and
- *	sync_release manage the rest.
+ *	struct sync borrows the config, the applier and the two flags;
+ *	sync_init and sync_clear manage the rest.
  *
  * DIAGNOSTICS
  *	Failures are logged once here (the loop's top) and reported to the
@@ -70,9 +70,9 @@
  * SECURITY
  *	Everything from the controller goes through feed_parse and render
  *	validation before any file is written; Postfix commands run with
- *	fixed argv (proc.h), in this process (apply.h) or, with [agent]
- *	user, in the root helper (privsep.h) while this loop runs
- *	unprivileged.
+ *	fixed argv (proc.h) through the applier (applier.h): in this
+ *	process, or, with [agent] user, in the root helper (privsep.h)
+ *	while this loop runs unprivileged.
  */
 #ifndef POSTROUTE_SYNC_H
 #define POSTROUTE_SYNC_H
@@ -81,11 +81,13 @@
 #include <sys/stat.h>
 
 #include "agentconf.h"
+#include "applier.h"
 #include "feed.h"
 #include "holdsince.h"
 #include "mastercf.h"
 #include "state.h"
 #include "strbuf.h"
+#include "timings.h"
 
 #define SYNC_SWEEP_MS 3000
 
@@ -102,12 +104,12 @@ struct sync_report {
 	char status[16];
 	char *step;
 	char *error;
-	long dur[16];
+	struct timings dur;
 };
 
 struct sync {
 	const struct agent_config *cfg;
-	int priv_fd;             /* privileged helper (privsep.h), or -1 */
+	const struct applier *ap;   /* installs, reloads, requeues, releases */
 	volatile sig_atomic_t *stop;
 	volatile sig_atomic_t *wake;
 	struct feed_client fc;
@@ -137,11 +139,10 @@ struct sync {
 	void *on_feed_arg;
 };
 
-/* priv_fd: the privileged helper's socket (privsep.h), or -1 to run the
- * Postfix commands in this process. */
-int sync_init(struct sync *s, const struct agent_config *cfg, int priv_fd,
+/* ap: applier_local, or privsep_start's with [agent] user (applier.h). */
+int sync_init(struct sync *s, const struct agent_config *cfg, const struct applier *ap,
     volatile sig_atomic_t *stop, volatile sig_atomic_t *wake, struct strbuf *err);
-void sync_release(struct sync *s);
+void sync_clear(struct sync *s);
 
 enum sync_result sync_once(struct sync *s, int wait_s);
 void sync_run(struct sync *s);

@@ -294,7 +294,8 @@ volume_emit(struct volume *v, struct volume_sender *s, enum volume_kind kind, ti
 	struct volume_event ev = { .kind = kind, .node = s->key, .sender = s->key + s->nodelen + 1,
 		.sasl = s->sasl,
 		.rate = s->count, .baseline = s->ewma, .client_ips = s->nips,
-		.deferred = s->deferred, .bounced = s->bounced, .nqueue_ids = s->nqids, .at = ts };
+		.deferred = s->deferred, .bounced = s->bounced, .interval_s = v->cfg.interval_s,
+		.nqueue_ids = s->nqids, .at = ts };
 
 	for (int i = 0; i < s->nqids; i++)
 		ev.queue_ids[i] = s->qids[i];

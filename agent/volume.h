@@ -86,6 +86,7 @@ struct volume_event {
 	double baseline;
 	int client_ips;
 	int deferred, bounced;    /* this interval */
+	int interval_s;           /* the interval (cfg.interval_s) */
 	const char *queue_ids[VOLUME_SAMPLES];
 	int nqueue_ids;
 	time_t at;

@@ -10,9 +10,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "xalloc.h"
 
 #define WAITAPPLY_HEARTBEAT_MS 5000
@@ -72,15 +72,6 @@ waitapply_node_state(const json_t *node, long long version, const char *baseline
 	return WAITAPPLY_PENDING;
 }
 
-static long long
-waitapply_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One node's entry in the report, from its latest status (may be NULL). */
 static json_t *
 waitapply_entry(const char *name, const json_t *node, const char *state)
@@ -118,7 +109,7 @@ waitapply_poll(struct cli *cli, const struct waitapply_opts *o, json_t *status,
 		    : WAITAPPLY_PENDING;
 		if (s != states[i] && s == WAITAPPLY_APPLIED)
 			verb_note(cli, "  %s: applied version %lld after %.1f s", nm, o->version,
-			    (double)(waitapply_now_ms() - started) / 1000.0);
+			    (double)(monotime_ms() - started) / 1000.0);
 		else if (s != states[i] && s == WAITAPPLY_FAILED)
 			verb_note(cli, "  %s: failed: %s", nm, waitapply_error(node));
 		states[i] = s;
@@ -152,7 +143,7 @@ waitapply_heartbeat(struct cli *cli, const struct waitapply_opts *o,
     const enum waitapply_state *states, long long started, long long *next)
 {
 	struct strbuf sb = STRBUF_INIT;
-	long long now = waitapply_now_ms();
+	long long now = monotime_ms();
 	size_t i;
 	json_t *name;
 
@@ -174,7 +165,7 @@ waitapply_run(struct cli *cli, const struct waitapply_opts *o, json_t **report)
 {
 	size_t n = json_array_size(o->targets);
 	enum waitapply_state *states = xcalloc(n + 1, sizeof(*states));
-	long long started = waitapply_now_ms(), deadline = started + o->timeout_ms;
+	long long started = monotime_ms(), deadline = started + o->timeout_ms;
 	long long next_note = started + WAITAPPLY_HEARTBEAT_MS;
 	json_t *status = NULL;
 	struct strbuf err = STRBUF_INIT;
@@ -191,7 +182,7 @@ waitapply_run(struct cli *cli, const struct waitapply_opts *o, json_t **report)
 			if (waitapply_poll(cli, o, status, states, started) == 0)
 				break;
 		}
-		if (waitapply_now_ms() >= deadline) {
+		if (monotime_ms() >= deadline) {
 			if (err.len > 0)
 				verb_error(cli, "%s", strbuf_str(&err));
 			break;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strarr.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -184,14 +185,6 @@ catalogue_new(void)
 	return xcalloc(1, sizeof(struct catalogue));
 }
 
-static void
-cat_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 struct catalogue *
 catalogue_free(struct catalogue *cat)
 {
@@ -200,8 +193,8 @@ catalogue_free(struct catalogue *cat)
 	cat_index_clear(cat);
 	for (size_t p = 0; p < cat->nprovs; p++) {
 		free(cat->provs[p].name);
-		cat_strv_free(cat->provs[p].domains, cat->provs[p].ndomains);
-		cat_strv_free(cat->provs[p].mx, cat->provs[p].nmx);
+		strarr_free(cat->provs[p].domains, cat->provs[p].ndomains);
+		strarr_free(cat->provs[p].mx, cat->provs[p].nmx);
 	}
 	free(cat->provs);
 	free(cat);
@@ -225,13 +218,6 @@ cat_provider(struct catalogue *cat, const char *name)
 	memset(pv, 0, sizeof(*pv));
 	pv->name = xstrdup(name);
 	return pv;
-}
-
-static void
-cat_strv_add(char ***v, size_t *n, const char *s)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = xstrdup(s);
 }
 
 /* An MX host pattern: hostname characters and the glob characters *?[]. */
@@ -276,9 +262,9 @@ cat_add_values(struct cat_provider *pv, int is_mx, const char *const *vals, size
 			continue;
 		}
 		if (is_mx)
-			cat_strv_add(&pv->mx, &pv->nmx, buf);
+			strarr_add(&pv->mx, &pv->nmx, buf);
 		else
-			cat_strv_add(&pv->domains, &pv->ndomains, buf);
+			strarr_add(&pv->domains, &pv->ndomains, buf);
 	}
 	return bad ? -1 : 0;
 }
@@ -296,13 +282,13 @@ catalogue_merge(struct catalogue *cat, const char *name, const char *const *doma
 	}
 	if (cat_add_values(&tmp, 0, domains, ndomains, "", errors) != 0 ||
 	    cat_add_values(&tmp, 1, mx_patterns, nmx, "", errors) != 0) {
-		cat_strv_free(tmp.domains, tmp.ndomains);
-		cat_strv_free(tmp.mx, tmp.nmx);
+		strarr_free(tmp.domains, tmp.ndomains);
+		strarr_free(tmp.mx, tmp.nmx);
 		return -1;
 	}
 	struct cat_provider *pv = cat_provider(cat, name);
-	cat_strv_free(pv->domains, pv->ndomains);
-	cat_strv_free(pv->mx, pv->nmx);
+	strarr_free(pv->domains, pv->ndomains);
+	strarr_free(pv->mx, pv->nmx);
 	pv->domains = tmp.domains;
 	pv->ndomains = tmp.ndomains;
 	pv->mx = tmp.mx;
@@ -367,9 +353,9 @@ cat_adopt(struct catalogue *cat, const struct catalogue *src)
 		if (pv->merged)
 			continue;
 		for (size_t i = 0; i < sp->ndomains; i++)
-			cat_strv_add(&pv->domains, &pv->ndomains, sp->domains[i]);
+			strarr_add(&pv->domains, &pv->ndomains, sp->domains[i]);
 		for (size_t i = 0; i < sp->nmx; i++)
-			cat_strv_add(&pv->mx, &pv->nmx, sp->mx[i]);
+			strarr_add(&pv->mx, &pv->nmx, sp->mx[i]);
 	}
 }
 

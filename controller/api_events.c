@@ -28,7 +28,7 @@
 static const char *const event_fields[] = { "type", "node", "provider", "class", "count",
 	"attempts", "window_s", "at", "samples", "sender", "rate", "baseline", "client_ips",
 	"deferred", "bounced",
-	"queue_ids", "sender_kind", NULL };
+	"queue_ids", "sender_kind", "reason", NULL };
 
 /* Printable ASCII without spaces: senders and classes. */
 static int
@@ -98,6 +98,23 @@ api_sender_kind(json_t *body, struct policy_event *ev, struct http_reply *rep)
 	return 0;
 }
 
+/* A volume event's reason (optional; kept in its evidence only): "rate",
+ * "client_ips" or "node_total", as the agent's encoder writes it. */
+static int
+api_event_reason(json_t *body, struct http_reply *rep)
+{
+	const char *r = NULL;
+
+	if (api_string(body, "reason", 0, &r, rep) != 0)
+		return -1;
+	if (r != NULL && strcmp(r, "rate") != 0 && strcmp(r, "client_ips") != 0 &&
+	    strcmp(r, "node_total") != 0) {
+		api_error(rep, 400, "reason: must be \"rate\", \"client_ips\" or \"node_total\"");
+		return -1;
+	}
+	return 0;
+}
+
 /* The figures of a volume event: rate, baseline, client_ips, deferred, bounced. */
 static int
 api_event_volume(json_t *body, struct policy_event *ev, struct http_reply *rep)
@@ -127,7 +144,7 @@ api_event_parse(json_t *body, struct policy_event *ev, struct http_reply *rep)
 	if (api_string(body, "type", 1, &ev->type, rep) != 0 || api_string(body, "node", 1, &ev->node, rep) != 0 ||
 	    api_name(ev->node, "node", rep) != 0 || api_string(body, "at", 0, &ev->at, rep) != 0 ||
 	    api_int(body, "window_s", 0, 0, 7 * 86400, &ev->window_s, rep) != 0 ||
-	    api_evidence_lists(body, rep) != 0)
+	    api_evidence_lists(body, rep) != 0 || api_event_reason(body, rep) != 0)
 		return -1;
 	if (strcmp(ev->type, "volume") == 0)
 		return api_event_volume(body, ev, rep);

@@ -20,10 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "xalloc.h"
 
 #define DB_POOL_LOG_EVERY_S 30.0
@@ -48,15 +48,6 @@ struct db_pool {
 	atomic_int want_rw;
 	atomic_ulong connects;
 };
-
-static double
-db_pool_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct db_pool *
 db_pool_new(const char *conninfo, int size, long long statement_timeout_ms)
@@ -141,7 +132,7 @@ db_pool_stale(struct db_pool *p, PGconn *c)
 static int
 db_pool_may_try(struct db_pool *p, int *probe)
 {
-	double now = db_pool_now();
+	double now = monotime_s();
 	int ok;
 
 	pthread_mutex_lock(&p->lock);
@@ -174,7 +165,7 @@ static void
 db_pool_outcome(struct db_pool *p, PGconn *c, int ok, int probe, int reconnect)
 {
 	char where[300];
-	double now = db_pool_now();
+	double now = monotime_s();
 	int recovered = 0, ro = 0, ro_changed;
 
 	pthread_mutex_lock(&p->lock);

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "metrics.h"
+#include "monotime.h"
 #include "xalloc.h"
 
 #define LONGPOLL_OWNER_BUCKETS 256
@@ -37,10 +37,7 @@ struct longpoll {
 double
 longpoll_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return monotime_s();
 }
 
 struct longpoll *

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "monotime.h"
 #include "xalloc.h"
 
 struct rl_entry {
@@ -209,8 +209,5 @@ ratelimit_keys(struct ratelimit *rl)
 double
 ratelimit_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return monotime_s();
 }

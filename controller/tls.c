@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "netaddr.h"
 #include "pemfile.h"
 #include "xalloc.h"
@@ -181,12 +182,9 @@ static unsigned long tls_log_count, tls_log_dropped;
 static int
 tls_log_allowed(unsigned long *dropped)
 {
-	struct timespec ts;
-	double now;
+	double now = monotime_s();
 	int show;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	*dropped = 0;
 	pthread_mutex_lock(&tls_log_lock);
 	if (now - tls_log_window >= TLS_LOG_WINDOW) {

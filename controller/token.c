@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include "metrics.h"
+#include "monotime.h"
 #include "sha256.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -44,15 +44,6 @@ static struct {
 } token_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ---- the lookup cache: get, put and forget take the lock, the rest run under it ---- */
-
-static long long
-token_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct token_cached *
 token_cache_at(int link)
@@ -151,7 +142,7 @@ token_cache_get(const char *digest, long long ttl_ms, struct token_info *out,
 
 	pthread_mutex_lock(&token_cache.lock);
 	if ((e = token_cache_find(digest)) != 0) {
-		if (token_now_ms() - token_cache_at(e)->asked_ms < ttl_ms) {
+		if (monotime_ms() - token_cache_at(e)->asked_ms < ttl_ms) {
 			*out = token_cache_at(e)->info;
 			hit = 1;
 		} else {
@@ -489,7 +480,7 @@ token_authenticate(struct db_pool *pool, const char *secret, long long cache_ms,
 		metrics_count_token_lookup(1);
 		return 1;
 	}
-	asked_ms = token_now_ms();
+	asked_ms = monotime_ms();
 	c = db_acquire(pool);
 	found = token_lookup(c, digest, out);
 	db_release(pool, c);

@@ -114,7 +114,7 @@ best() {
 
 read -r gw gc < <(best taskset -c 0 grep -c status=deferred "$log")
 read -r aw ac < <(cd "$here" && best taskset -c 0 "$agent" scan "$log")
-out=$(cd "$here" && "$agent" scan "$log" | awk -F'"type":"' '{ split($2, a, "\""); n[a[1]]++ } END { printf "%d deliveries, %d events", n["delivery"], n["event"] }')
+out=$(cd "$here" && "$agent" scan "$log" | awk -F'"type":"' '{ split($2, a, "\""); n[a[1]]++ } END { printf "%d deliveries, %d events", n["delivery"], n["block"] + n["clear"] + n["volume"] }')
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 awk -v l="$lines" -v gw="$gw" -v gc="$gc" -v aw="$aw" -v ac="$ac" -v o="$out" 'BEGIN {
 	printf "%-26s %8s %8s %14s %14s\n", "", "wall s", "cpu s", "lines/s wall", "lines/s cpu"

@@ -1,7 +1,9 @@
 /*
  * test_agent_conf.c: the agent's key table against deploy/agent.ini and
  * the man page (every key documented with its default), the sample
- * file loading cleanly, and the checks of the journal source's keys.
+ * file loading cleanly, the checks of the journal source's keys, and the
+ * thresholds: one table for the file and scan --set, whose defaults are
+ * the detector's and the volume tracker's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +176,96 @@ test_journal_keys(void **state)
 	strbuf_release(&err);
 }
 
+/* The table's thresholds at their defaults are the detector's and the
+ * tracker's own defaults (detector_config_default, volume_config_defaults). */
+static void
+test_threshold_defaults(void **state)
+{
+	struct agent_thresholds th;
+	struct detector_config d, dd;
+	struct volume_config v, vd;
+	int n = 0;
+
+	(void)state;
+	agentconf_thresholds_default(&th);
+	agentconf_thresholds_apply(&th, &d, &v);
+	detector_config_default(&dd);
+	volume_config_defaults(&vd);
+	assert_int_equal(d.window_s, dd.window_s);
+	assert_int_equal(d.fail_count, dd.fail_count);
+	assert_true(d.fail_share == dd.fail_share);
+	assert_int_equal(d.min_definite, dd.min_definite);
+	assert_int_equal(d.conn_count, dd.conn_count);
+	assert_true(d.conn_share == dd.conn_share);
+	assert_int_equal(d.clear_successes, dd.clear_successes);
+	assert_int_equal(d.clear_quiet_s, dd.clear_quiet_s);
+	assert_int_equal(v.interval_s, vd.interval_s);
+	assert_true(v.alpha == vd.alpha);
+	assert_true(v.multiple == vd.multiple);
+	assert_true(v.rate_floor == vd.rate_floor);
+	assert_true(v.baseline_floor == vd.baseline_floor);
+	assert_int_equal(v.warmup, vd.warmup);
+	assert_true(v.warmup_ceiling == vd.warmup_ceiling);
+	assert_int_equal(v.max_client_ips, vd.max_client_ips);
+	assert_int_equal(v.max_senders, vd.max_senders);
+	for (const struct config_key *k = agentconf_keys; k->key != NULL; k++)
+		n += agentconf_is_threshold(k);
+	assert_int_equal(n, (int)(sizeof(th) / sizeof(long long)));
+}
+
+/* The same words in the file and after --set give the same thresholds;
+ * what the file refuses, --set refuses; every threshold is in the --set
+ * list of docs/detector.md. */
+static void
+test_threshold_set(void **state)
+{
+	static const char *const set[] = { "window=10m", "fail_percent=50", "clear_quiet=90",
+		"conn_count=7", "volume_interval=30s", "volume_max_senders=500" };
+	struct agent_config cfg;
+	struct agent_thresholds th;
+	struct strbuf lines = STRBUF_INIT, err = STRBUF_INIT;
+	char *doc = src_file("docs/detector.md");
+	const char *list = strstr(doc, "`--set NAME=VALUE` changes a threshold");
+
+	(void)state;
+	agentconf_thresholds_default(&th);
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		const char *eq = strchr(set[i], '=');
+		strbuf_appendf(&lines, "%.*s = %s\n", (int)(eq - set[i]), set[i], eq + 1);
+		if (agentconf_threshold_set(&th, set[i], &err) != 0)
+			fail_msg("%s: %s", set[i], strbuf_str(&err));
+	}
+	if (load_logwatch(strbuf_str(&lines), &cfg, &err) != 0)
+		fail_msg("%s", strbuf_str(&err));
+	assert_memory_equal(&cfg.th, &th, sizeof(th));
+	assert_int_equal(th.window_ms, 600000);
+	assert_int_equal(th.clear_quiet_ms, 90000);
+	agentconf_free(&cfg);
+
+	assert_non_null(list);
+	for (const struct config_key *k = agentconf_keys; k->key != NULL; k++) {
+		if (!agentconf_is_threshold(k))
+			continue;
+		char *named = xasprintf("`%s`", k->key);
+		char *low = k->type == CONFIG_DURATION ? xasprintf("%s=%lldms", k->key, k->min - 1) :
+		    xasprintf("%s=%lld", k->key, k->min - 1);
+		if (strstr(list, named) == NULL)
+			fail_msg("%s: not in the --set list of docs/detector.md", k->key);
+		strbuf_reset(&err);
+		if (k->min > 0 && agentconf_threshold_set(&th, low, &err) == 0)
+			fail_msg("--set %s accepted", low);
+		if (k->min > 0 && strstr(strbuf_str(&err), "is out of range; allowed: ") == NULL)
+			fail_msg("--set %s: %s", low, strbuf_str(&err));
+		free(named), free(low);
+	}
+	strbuf_reset(&err);
+	assert_int_equal(agentconf_threshold_set(&th, "node=mx01", &err), -1);
+	assert_non_null(strstr(strbuf_str(&err), "node: no such threshold; NAME=VALUE, NAME one of window "));
+	strbuf_release(&lines);
+	strbuf_release(&err);
+	free(doc);
+}
+
 int
 main(void)
 {
@@ -182,6 +274,8 @@ main(void)
 		cmocka_unit_test(test_man_page_lists_every_key),
 		cmocka_unit_test(test_sample_loads),
 		cmocka_unit_test(test_journal_keys),
+		cmocka_unit_test(test_threshold_defaults),
+		cmocka_unit_test(test_threshold_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

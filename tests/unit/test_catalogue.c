@@ -83,6 +83,26 @@ test_default_catalogue(void **state)
 		{ "smtp-in.orange.fr", "wanadoo.fr", "orange" },
 		{ "mx3.qq.com", "foxmail.com", "qq" },
 		{ "us-smtp-inbound-2.mimecast.com", "corp.example", "mimecast" },
+		{ "mxa-00123a01.gslb.pphosted.com", "corp.example", "proofpoint" },
+		{ "mx1-us1.ppe-hosted.com", "small.example", "proofpoint" },
+		{ "d123456a.ess.barracudanetworks.com", "corp.example", "barracuda" },
+		{ "mx00.t-online.de", "t-online.de", "t_online" },
+		{ "", "magenta.de", "t_online" },
+		{ "mx1.free.fr", "free.fr", "free" },
+		{ "smtp-in.sfr.fr", "neuf.fr", "sfr" },
+		{ "smtp-in.libero.it", "libero.it", "libero" },
+		{ "", "virgilio.it", "libero" },
+		{ "mx1.seznam.cz", "email.cz", "seznam" },
+		{ "mxs.mail.ru", "bk.ru", "mailru" },
+		{ "mx.yandex.net", "ya.ru", "yandex" },
+		{ "mx3.naver.com", "naver.com", "naver" },
+		{ "163mx01.mxmail.netease.com", "163.com", "netease" },
+		{ "", "126.com", "netease" },
+		{ "mail-rakumail-jp.gslb.rmb-ss.jp", "rakumail.jp", "rakuten" },
+		{ "mx1a1.comcast.net", "comcast.net", "comcast" },
+		{ "cxr.mx.a.cloudfilter.net", "cox.net", "cox" },
+		{ "mx.b.cloudfilter.net", "shaw.example", "other" },            /* Cloudmark's other customers */
+		{ "", "aol.com", "yahoo" },                                     /* AOL on Yahoo */
 		{ "mail.example.org", "example.org", "other" },
 		{ "", "", "other" },
 		{ "google.com.evil.example", "notgmail.com", "other" },          /* suffix, not substring */
@@ -96,7 +116,7 @@ test_default_catalogue(void **state)
 	snprintf(path, sizeof(path), "%s/deploy/providers.conf", srcdir());
 	if (catalogue_load(cat, path, &err) != 0)
 		fail_msg("%s", err.buf);
-	assert_int_equal(catalogue_count(cat), 12);
+	assert_int_equal(catalogue_count(cat), 26);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *got = attr(cat, cases[i].mx, cases[i].domain);
 		if (strcmp(got, cases[i].want) != 0)

@@ -72,7 +72,7 @@ test_two_files(void **state)
 	assert_non_null(strstr(second + 1, "{\"type\":\"delivery\",\"line\":4,"));
 	/* the second copy repeats the episode: block and clear again */
 	size_t blocks = 0;
-	for (char *p = out; (p = strstr(p, "\"event\":\"block\"")) != NULL; p++)
+	for (char *p = out; (p = strstr(p, "{\"type\":\"block\"")) != NULL; p++)
 		blocks++;
 	assert_int_equal(blocks, 2);
 	free(out);
@@ -94,7 +94,7 @@ test_local_rules_and_errors(void **state)
 	tl_write_file(bad, "x block yes /(/\n");
 	char *a1[] = { agent, "scan", "--rules", rules, logpath, NULL };
 	assert_int_equal(tl_run(a1, &out, &err, 60), 0);
-	assert_non_null(strstr(out, "{\"type\":\"event\",\"event\":\"block\",\"node\":\"mx12\",\"provider\":\"google\",\"class\":\"block\",\"count\":5,"));
+	assert_non_null(strstr(out, "{\"type\":\"block\",\"node\":\"mx12\",\"provider\":\"google\",\"class\":\"block\",\"count\":5,"));
 	free(out);
 	free(err);
 
@@ -114,14 +114,15 @@ test_local_rules_and_errors(void **state)
 	char *a4[] = { agent, "scan", "/nonexistent/maillog", logpath, NULL };
 	assert_int_equal(tl_run(a4, &out, &err, 60), 1);
 	assert_non_null(strstr(err, "scan: /nonexistent/maillog: No such file or directory"));
-	assert_non_null(strstr(out, "\"event\":\"clear\""));   /* the other file was scanned */
+	assert_non_null(strstr(out, "{\"type\":\"clear\""));   /* the other file was scanned */
 	free(out);
 	free(err);
 
 	/* thresholds for the run: 7 failures needed, the episode has 6 */
 	char *a6[] = { agent, "scan", "--set", "fail_count=7", logpath, NULL };
 	assert_int_equal(tl_run(a6, &out, &err, 60), 0);
-	assert_null(strstr(out, "\"type\":\"event\""));
+	assert_null(strstr(out, "{\"type\":\"block\""));
+	assert_null(strstr(out, "{\"type\":\"clear\""));
 	free(out);
 	free(err);
 	char *a7[] = { agent, "scan", "--set=min_definite=9", logpath, NULL };
@@ -129,6 +130,40 @@ test_local_rules_and_errors(void **state)
 	assert_non_null(strstr(err, "scan: detector thresholds: min_definite must be between 1 and fail_count"));
 	free(out);
 	free(err);
+	/* the [logwatch] names and units: a share in percent, a duration with its unit */
+	char *a8[] = { agent, "scan", "--set", "fail_percent=100", "--set", "window=5m", logpath, NULL };
+	assert_int_equal(tl_run(a8, &out, &err, 60), 0);
+	assert_null(strstr(out, "{\"type\":\"block\""));   /* 5 of 7 attempts failed: 71 % */
+	free(out);
+	free(err);
+	char *a9[] = { agent, "scan", "--set", "fail_percent=71", "--set", "window=5m", logpath, NULL };
+	assert_int_equal(tl_run(a9, &out, &err, 60), 0);
+	assert_non_null(strstr(out, "{\"type\":\"block\",\"node\":\"relay03\""));
+	free(out);
+	free(err);
+	/* refused as the file would refuse it, with the range; the old names with the new one */
+	static const struct {
+		const char *set, *error;
+	} refused[] = {
+		{ "fail_percent=101", "scan: --set fail_percent: \"101\" is out of range; allowed: 1 to 100" },
+		{ "window=5", "scan: --set window: \"5\" is out of range; allowed: 10s to 86400s" },
+		{ "clear_quiet=2x", "scan: --set clear_quiet: \"2x\" is not a duration" },
+		{ "fail_share=0.3", "scan: --set fail_share=0.3: fail_share is now fail_percent, in percent"
+		  " as in agent.ini's [logwatch]: --set fail_percent=30" },
+		{ "conn_share=0.8", "--set conn_percent=80" },
+		{ "queue_max=10", "scan: --set queue_max: no such threshold; NAME=VALUE, NAME one of window"
+		  " fail_count fail_percent min_definite conn_count conn_percent clear_successes clear_quiet"
+		  " volume_interval volume_multiple" },
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char *ab[] = { agent, "scan", "--set", (char *)refused[i].set, logpath, NULL };
+		assert_int_equal(tl_run(ab, &out, &err, 60), 2);
+		if (strstr(err, refused[i].error) == NULL)
+			fail_msg("--set %s: %s (want %s)", refused[i].set, err, refused[i].error);
+		assert_string_equal(out, "");
+		free(out);
+		free(err);
+	}
 
 	char *a5[] = { agent, "scan", "--providers", "/nonexistent/providers.conf", logpath, NULL };
 	assert_int_equal(tl_run(a5, &out, &err, 60), 2);
@@ -205,10 +240,10 @@ test_volume_events(void **state)
 	char *argv[] = { agent, "scan", path, NULL };
 	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
 	size_t n = 0;
-	for (char *p = out; (p = strstr(p, "\"event\":\"volume\"")) != NULL; p++)
+	for (char *p = out; (p = strstr(p, "{\"type\":\"volume\"")) != NULL; p++)
 		n++;
 	assert_int_equal(n, 1);
-	assert_non_null(strstr(out, "{\"type\":\"event\",\"event\":\"volume\",\"node\":\"mx07\","
+	assert_non_null(strstr(out, "{\"type\":\"volume\",\"node\":\"mx07\","
 	    "\"sender\":\"info@shop.example.jp\",\"sender_kind\":\"envelope\",\"reason\":\"rate\","
 	    "\"rate\":"));
 	assert_null(strstr(out, "news@shop.example"));
