@@ -71,6 +71,10 @@ $(O)/obj/%.o: %.c
 
 # tests include the headers of the part they test
 $(O)/obj/tests/%.o: ALL_CFLAGS += -Iagent -Icontroller -Icli
+# `postroute rule test` runs the agent's parser and classifier: that one
+# CLI file may include agent headers, and the CLI links libagent.a (only
+# the objects it uses: classify, relit, maillog, datafile)
+$(O)/obj/cli/cmd_rule.o: ALL_CFLAGS += -Iagent
 
 $(COMMON_A): $(call obj,$(COMMON_SRC))
 SCHEMA_SQL = $(sort $(wildcard schema/*.sql))
@@ -113,7 +117,7 @@ $(BINDIR)/postroute-agent: $(call obj,agent/main.c) $(AGENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BINDIR)/postroute: $(call obj,cli/main.c) $(CLI_A) $(COMMON_A)
+$(BINDIR)/postroute: $(call obj,cli/main.c) $(CLI_A) $(AGENT_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 

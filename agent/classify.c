@@ -6,15 +6,14 @@
  */
 #include "classify.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "relit.h"
+#include "rulespec.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -48,27 +47,9 @@ struct classify {
 	int prefilter;                  /* 1 unless a test turns it off */
 };
 
-static const char *const classify_names[CLASS_COUNT] = {
-	[CLASS_NONE] = "none",
-	[CLASS_BLOCK] = "block",
-	[CLASS_DNSBL] = "dnsbl",
-	[CLASS_RATE_LIMIT] = "rate_limit",
-	[CLASS_REPUTATION] = "reputation",
-	[CLASS_AUTH] = "auth",
-	[CLASS_CONTENT] = "content",
-	[CLASS_POLICY] = "policy",
-	[CLASS_TRANSIENT] = "transient",
-	[CLASS_USER_UNKNOWN] = "user_unknown",
-	[CLASS_MAILBOX_FULL] = "mailbox_full",
-	[CLASS_MAILBOX_DISABLED] = "mailbox_disabled",
-	[CLASS_RECIPIENT_FILTER] = "recipient_filter",
-	[CLASS_RECIPIENT_RATE_LIMIT] = "recipient_rate_limit",
-	[CLASS_GREYLIST] = "greylist",
-	[CLASS_CONNECTION] = "connection",
-	[CLASS_SUSPENDED] = "suspended",
-	[CLASS_SENT] = "sent",
-	[CLASS_UNKNOWN] = "unknown",
-};
+/* The class names are common/rulespec.h's, in this enum's order. */
+_Static_assert(CLASS_COUNT == RULESPEC_NCLASSES, "rulespec_classes and enum classify_class differ");
+#define classify_names rulespec_classes
 
 const char *
 classify_class_name(enum classify_class cls)
@@ -234,31 +215,30 @@ rule_scope(struct classify_rule *r, char *f)
 	return "expected provider=, dsn=, stage=, status=, on= or /PATTERN/";
 }
 
+/* Compiles pat into r (the one compile of common/rulespec.h); NULL or a
+ * message in msg. */
+static const char *
+rule_compile(struct classify_rule *r, const char *pat, struct strbuf *msg)
+{
+	if ((r->re = rulespec_compile(pat, msg)) == NULL)
+		return msg->buf;
+	if (pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) != 0)
+		log_debug("classify: rule %s: no JIT, interpreting", r->name);
+	r->has_lit = relit_extract(pat, 3, &r->lit) == 0;
+	return NULL;
+}
+
 static const char *
 rule_pattern(struct classify_rule *r, char *pat, struct strbuf *msg)
 {
 	char *end = strrchr(pat, '/');
-	int errcode;
-	PCRE2_SIZE erroff;
-
 	if (end == pat || end[strspn(end + 1, " \t\r\n") + 1] != '\0')
 		return "the pattern must be /PATTERN/ at the end of the line";
 	*end = '\0';
 	pat++;
 	if (*pat == '\0')
 		return "empty pattern";
-	r->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &errcode,
-	    &erroff, NULL);
-	if (r->re == NULL) {
-		PCRE2_UCHAR buf[256];
-		pcre2_get_error_message(errcode, buf, sizeof(buf));
-		strbuf_appendf(msg, "bad pattern at offset %zu: %s", (size_t)erroff, (char *)buf);
-		return msg->buf;
-	}
-	if (pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) != 0)
-		log_debug("classify: rule %s: no JIT, interpreting", r->name);
-	r->has_lit = relit_extract(pat, 3, &r->lit) == 0;
-	return NULL;
+	return rule_compile(r, pat, msg);
 }
 
 /* Parses one non-blank line into r; returns NULL or a message. */
@@ -392,6 +372,52 @@ classify_load(struct classify *c, const char *path, struct strbuf *errors)
 	}
 	free(add);
 	return bad ? -1 : 0;
+}
+
+static enum classify_reroute
+classify_reroute_parse(const char *s)
+{
+	return strcmp(s, "yes") == 0 ? REROUTE_YES : strcmp(s, "no") == 0 ? REROUTE_NO :
+	    REROUTE_AMBIGUOUS;
+}
+
+size_t
+classify_add_specs(struct classify *c, const struct rulespec *v, size_t n, struct strbuf *errors)
+{
+	struct classify_rule **add = xcalloc(n + 1, sizeof(*add));
+	size_t nadd = 0, skipped = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf msg = STRBUF_INIT;
+		struct classify_rule *r = NULL;
+		if (rulespec_check(&v[i], &msg) == 0 && classify_find(add, nadd, v[i].name) == NULL) {
+			r = xcalloc(1, sizeof(*r));
+			r->name = xstrdup(v[i].name);
+			classify_class_parse(v[i].cls, &r->cls);
+			r->reroutable = classify_reroute_parse(v[i].reroutable);
+			if (v[i].provider != NULL)
+				r->providers[r->nproviders++] = xstrdup(v[i].provider);
+			strbuf_reset(&msg);
+			if (rule_compile(r, v[i].pattern, &msg) != NULL) {
+				rule_free(r);
+				r = NULL;
+			}
+		} else if (msg.len == 0) {
+			strbuf_append(&msg, "defined twice");
+		}
+		if (r != NULL) {
+			add[nadd++] = r;
+		} else {
+			strbuf_appendf(errors, "rule %.63s skipped: %s\n",
+			    v[i].name && !validate_name(v[i].name) ? v[i].name : "(bad name)",
+			    strbuf_str(&msg));
+			skipped++;
+		}
+		strbuf_release(&msg);
+	}
+	classify_install(c, add, nadd);
+	free(add);
+	return skipped;
 }
 
 /* ---- matching ---- */

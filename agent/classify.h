@@ -38,6 +38,10 @@
  *	of later files are tried first. Within a file, rules are tried from
  *	the top; the first match decides.
  *
+ *	Rules from the controller (classify_add_specs) are added last, so
+ *	they are tried before any file's and replace a file rule of the
+ *	same name.
+ *
  *	Before any rule: status=sent is class sent (no regular expression
  *	runs); "delivery temporarily suspended" is class suspended. When no
  *	rule matches: a connection failure is class connection, ambiguous;
@@ -69,6 +73,7 @@
 #define POSTROUTE_CLASSIFY_H
 
 #include "maillog.h"
+#include "rulespec.h"
 #include "strbuf.h"
 
 enum classify_class {
@@ -116,6 +121,16 @@ struct classify *classify_free(struct classify *c);
 
 /* Adds the rules of a file (see PRECEDENCE). */
 int classify_load(struct classify *c, const char *path, struct strbuf *errors);
+
+/*
+ * Adds the controller's rules (feed "rules", docs/detector.md): each is
+ * checked with rulespec_check and compiled; a bad one is skipped with
+ * "rule NAME skipped: why\n" appended to errors, the others go in front
+ * of every rule loaded so far (a rule of the same name is replaced).
+ * Returns how many were skipped. Never fatal.
+ */
+size_t classify_add_specs(struct classify *c, const struct rulespec *v, size_t n,
+    struct strbuf *errors);
 
 /*
  * Literal prefilter (agent/relit.h): a rule whose pattern needs one of a

@@ -60,6 +60,16 @@ feed_release(struct feed *f)
 	strarr_free(f->holds, f->nholds);
 	f->holds = NULL;
 	f->nholds = 0;
+	for (size_t i = 0; i < f->nrules; i++) {
+		struct feed_rule *r = &f->rules[i];
+		free(r->name), free(r->pattern), free(r->cls), free(r->reroutable), free(r->provider);
+	}
+	free(f->rules);
+	f->rules = NULL;
+	f->nrules = 0;
+	f->has_rules = 0;
+	free(f->warning);
+	f->warning = NULL;
 }
 
 /* A string member, or NULL; -1 when present with another type. */
@@ -153,10 +163,41 @@ feed_provider(json_t *e, size_t i, struct feed_provider *out, struct strbuf *err
 	return 0;
 }
 
-/* The optional "providers" and "holds" members. */
+/* The optional "rules" member: an array of objects; a field of the wrong
+ * type is left NULL (the rule is skipped later, with a report). */
+static int
+feed_rules(json_t *root, struct feed *out, struct strbuf *err)
+{
+	json_t *a = json_object_get(root, "rules");
+
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a)) {
+		strbuf_append(err, "rules: is not an array");
+		return -1;
+	}
+	out->has_rules = 1;
+	out->rules = xcalloc(json_array_size(a) + 1, sizeof(*out->rules));
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i);
+		struct feed_rule *r = &out->rules[out->nrules++];
+		if (!json_is_object(e))
+			continue;
+		feed_str(e, "name", &r->name);
+		feed_str(e, "pattern", &r->pattern);
+		feed_str(e, "class", &r->cls);
+		feed_str(e, "reroutable", &r->reroutable);
+		feed_str(e, "provider", &r->provider);
+	}
+	return 0;
+}
+
+/* The optional "providers", "holds" and "rules" members. */
 static int
 feed_extras(json_t *root, struct feed *out, struct strbuf *err)
 {
+	if (feed_rules(root, out, err) != 0)
+		return -1;
 	json_t *prov = json_object_get(root, "providers");
 
 	if (prov != NULL && !json_is_null(prov)) {

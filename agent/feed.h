@@ -16,8 +16,10 @@
  *	feed_parse turns a 200 body into struct feed; unknown fields are
  *	ignored as docs/api.md asks. It checks shapes and types only; the
  *	caller validates values (render.h for entries, catalogue_merge for
- *	providers, validate_sender for holds). "providers" and "holds" are
- *	optional (an older controller sends neither).
+ *	providers, validate_sender for holds, classify_add_specs for rules).
+ *	"providers", "holds" and "rules" are optional (an older controller
+ *	sends none of them); a rule whose fields have the wrong types is
+ *	kept with those fields NULL, for the classifier to skip and report.
  *
  *	feed_report POSTs {version, status, error, step, durations_ms}.
  *
@@ -71,6 +73,16 @@ struct feed_provider {
 	size_t nmx;
 };
 
+/* One classifier rule of the controller (feed "rules"); a field of the
+ * wrong type is NULL, so that the rule is skipped, not the feed refused. */
+struct feed_rule {
+	char *name;
+	char *pattern;
+	char *cls;
+	char *reroutable;
+	char *provider;                /* NULL: every provider */
+};
+
 struct feed {
 	long long version;
 	struct render_entry *entries;
@@ -79,6 +91,11 @@ struct feed {
 	size_t nproviders;
 	char **holds;                      /* senders to hold ("holds") */
 	size_t nholds;
+	struct feed_rule *rules;           /* classifier rules ("rules") */
+	size_t nrules;
+	int has_rules;                     /* the body had "rules" */
+	char *warning;                     /* set by sync's on_feed: reported with
+	                                    * an "applied" report, or NULL */
 };
 
 struct feed_report {

@@ -2,8 +2,9 @@
  * logwatch.c: the live detector thread (see logwatch.h).
  *
  * Owns the follower and the whole detection pipeline; the only state
- * shared with the sync thread is the last feed's providers and relays,
- * handed over under mu and taken by the thread at its next line.
+ * shared with the sync thread is the last feed's providers and relays and
+ * a classifier compiled from the feed's rules, handed over under mu and
+ * taken by the thread at its next line.
  */
 #include "logwatch.h"
 
@@ -41,10 +42,16 @@ struct logwatch {
 	pthread_mutex_t mu;
 	int stop;                    /* under mu */
 	struct feed pending;         /* under mu: the last feed's providers only */
+	struct classify *pending_cls; /* under mu: rules files + the feed's rules */
 	char **pending_relays;       /* under mu: hosts of this node's routes */
 	size_t npending_relays;
 	_Atomic unsigned gen;        /* bumped by each feed (under mu) */
 	unsigned applied_gen;        /* the thread's */
+
+	/* the sync thread's (logwatch_feed) */
+	char *rules_file;            /* the default rules.conf */
+	char *rules_key;             /* the last feed's rules, as compiled */
+	char *rules_warning;         /* the rules it skipped, or NULL */
 
 	/* the thread's own */
 	struct logfollow *lf;        /* source = file, or */
@@ -191,12 +198,90 @@ logwatch_feed_relays(const struct feed *f, size_t *n)
 	return v;
 }
 
+/* The feed's rules as one text, to see whether they changed. */
+static char *
+logwatch_rules_key(const struct feed *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < f->nrules; i++) {
+		const struct feed_rule *r = &f->rules[i];
+		const char *v[] = { r->name, r->pattern, r->cls, r->reroutable, r->provider };
+		for (int k = 0; k < 5; k++)
+			strbuf_appendf(&sb, "%c%s", v[k] ? 1 : 2, v[k] ? v[k] : "");
+		strbuf_appendc(&sb, '\n');
+	}
+	strbuf_appendc(&sb, 3);   /* never empty: "no rules" is a state too */
+	return strbuf_detach(&sb);
+}
+
+/* The rules files then the feed's rules, compiled (on the sync thread);
+ * NULL when a file no longer loads (the classifier in force stays). The
+ * rules skipped are appended to warn. */
+static struct classify *
+logwatch_classifier(struct logwatch *lw, const struct feed *f, struct strbuf *warn)
+{
+	struct classify *cls = classify_new();
+	struct strbuf err = STRBUF_INIT;
+	struct rulespec *v = xcalloc(f->nrules + 1, sizeof(*v));
+
+	if (classify_load(cls, lw->rules_file, &err) != 0 || (lw->cfg->logwatch_rules[0] != '\0' &&
+	    classify_load(cls, lw->cfg->logwatch_rules, &err) != 0)) {
+		strbuf_appendf(warn, "rules from the controller not applied: %s", strbuf_str(&err));
+		cls = classify_free(cls);
+	} else {
+		for (size_t i = 0; i < f->nrules; i++) {
+			const struct feed_rule *r = &f->rules[i];
+			v[i] = (struct rulespec){ r->name, r->pattern, r->cls, r->reroutable, r->provider,
+				NULL };
+		}
+		classify_add_specs(cls, v, f->nrules, warn);
+	}
+	while (warn->len > 0 && warn->buf[warn->len - 1] == '\n')
+		warn->buf[--warn->len] = '\0';
+	free(v);
+	strbuf_release(&err);
+	return cls;
+}
+
+/* A classifier for the feed's rules when they changed; every feed of a
+ * version with skipped rules carries the warning. */
+static void
+logwatch_feed_rules(struct logwatch *lw, struct feed *f)
+{
+	if (!f->has_rules)
+		return;
+	char *key = logwatch_rules_key(f);
+	if (lw->rules_key == NULL || strcmp(key, lw->rules_key) != 0) {
+		struct strbuf warn = STRBUF_INIT;
+		struct classify *cls = logwatch_classifier(lw, f, &warn);
+		free(lw->rules_warning);
+		lw->rules_warning = warn.len > 0 ? xstrdup(strbuf_str(&warn)) : NULL;
+		if (warn.len > 0)
+			log_warnx("logwatch: %s", strbuf_str(&warn));
+		strbuf_release(&warn);
+		if (cls != NULL) {
+			pthread_mutex_lock(&lw->mu);
+			classify_free(lw->pending_cls);
+			lw->pending_cls = cls;
+			pthread_mutex_unlock(&lw->mu);
+			free(lw->rules_key);
+			lw->rules_key = key;
+			key = NULL;
+		}
+	}
+	free(key);
+	if (lw->rules_warning != NULL && f->warning == NULL)
+		f->warning = xstrdup(lw->rules_warning);
+}
+
 void
 logwatch_feed(struct logwatch *lw, struct feed *f)
 {
 	size_t nrelays;
 	char **relays = logwatch_feed_relays(f, &nrelays);
 
+	logwatch_feed_rules(lw, f);
 	pthread_mutex_lock(&lw->mu);
 	feed_release(&lw->pending);
 	lw->pending.providers = f->providers, lw->pending.nproviders = f->nproviders;
@@ -227,7 +312,15 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 	strarr_free(lw->relays, lw->nrelays);
 	lw->relays = lw->pending_relays, lw->nrelays = lw->npending_relays;
 	lw->pending_relays = NULL, lw->npending_relays = 0;
+	struct classify *cls = lw->pending_cls;
+	lw->pending_cls = NULL;
 	pthread_mutex_unlock(&lw->mu);
+	if (cls != NULL) {
+		classify_free(lw->cls);
+		lw->cls = cls;
+		log_info("logwatch: %zu classifier rules in force (the files' and the controller's)",
+		    classify_count(cls));
+	}
 	for (size_t i = 0; i < taken.nproviders; i++) {
 		const struct feed_provider *p = &taken.providers[i];
 		if (catalogue_merge(cat, p->name, (const char *const *)p->domains, p->ndomains,
@@ -364,6 +457,7 @@ logwatch_load(struct logwatch *lw, struct strbuf *err)
 		strbuf_appendf(err, "logwatch: %s\n", strbuf_str(&miss));
 	else
 		classify_load(lw->cls, rules, err);
+	lw->rules_file = rules;
 	if (cfg->logwatch_rules[0] != '\0')
 		classify_load(lw->cls, cfg->logwatch_rules, err);
 	strbuf_reset(&miss);
@@ -374,7 +468,6 @@ logwatch_load(struct logwatch *lw, struct strbuf *err)
 	else
 		catalogue_load(lw->cat, lw->providers_file, err);
 	strbuf_release(&miss);
-	free(rules);
 }
 
 static struct logwatch *
@@ -392,6 +485,10 @@ logwatch_free(struct logwatch *lw)
 	strarr_free(lw->pending_relays, lw->npending_relays);
 	strarr_free(lw->relays, lw->nrelays);
 	free(lw->providers_file);
+	classify_free(lw->pending_cls);
+	free(lw->rules_file);
+	free(lw->rules_key);
+	free(lw->rules_warning);
 	pthread_mutex_destroy(&lw->mu);
 	free(lw);
 	return NULL;

@@ -34,7 +34,13 @@
  *	logwatch_feed hands over a feed (called on the sync thread): the
  *	controller's providers and the routed relay hosts. The logwatch
  *	thread rebuilds its catalogue from the file plus those providers
- *	before its next line.
+ *	before its next line. When the feed's rules changed, logwatch_feed
+ *	also compiles a new classifier (the rules files again, then the
+ *	feed's rules in front, classify_add_specs) on the sync thread, and
+ *	the logwatch thread swaps it in before its next line, without a
+ *	restart. A feed rule that does not compile is skipped and logged;
+ *	the others apply; the message is set in f->warning, which the sync
+ *	loop reports with "applied" (every version while the rule stays).
  *
  * OWNERSHIP
  *	struct logwatch owns the follower, parser clock, catalogue,
@@ -60,7 +66,8 @@ struct logwatch *logwatch_start(const struct agent_config *cfg, struct eventq *q
     struct strbuf *err);
 
 /* A new feed: its providers (merged over the file's; taken out of f,
- * which is left without them) and its relays. */
+ * which is left without them), its relays and its rules (f->warning set
+ * when some are skipped). */
 void logwatch_feed(struct logwatch *lw, struct feed *f);
 
 /* Stops the thread, saves the offset, logs what it read, frees; returns NULL. */

@@ -498,7 +498,11 @@ sync_apply(struct sync *s, const struct feed *f)
 		    "reload %ld ms, requeue %ld ms", f->version, f->n, dur.ms[TIMINGS_TOTAL],
 		    dur.ms[TIMINGS_POSTMAP], dur.ms[TIMINGS_VERIFY], dur.ms[TIMINGS_RELOAD],
 		    dur.ms[TIMINGS_REQUEUE]);
-	sync_report_set(s, f->version, "applied", NULL, s->went_back, &dur);
+	/* applied, with what the agent could not take (rules it skipped) */
+	char *note = s->went_back && f->warning ? xasprintf("%s; %s", s->went_back, f->warning) :
+	    xstrdup(s->went_back ? s->went_back : f->warning ? f->warning : "");
+	sync_report_set(s, f->version, "applied", NULL, note[0] ? note : NULL, &dur);
+	free(note);
 	free(s->went_back);
 	s->went_back = NULL;
 	sync_report_flush(s);

@@ -133,7 +133,8 @@ struct sync {
 	size_t nsweep;
 	long sweep_at;           /* monotonic ms */
 	/* called with every new feed before it is applied (may be NULL);
-	 * it may take f->providers, which the sync loop does not use */
+	 * it may take f->providers, which the sync loop does not use, and
+	 * set f->warning, told in the "applied" report of that version */
 	void (*on_feed)(struct feed *f, void *arg);
 	void *on_feed_arg;
 };

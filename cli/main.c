@@ -20,6 +20,7 @@
 #include "cmd_history.h"
 #include "cmd_objects.h"
 #include "cmd_route.h"
+#include "cmd_rule.h"
 #include "cmd_sender.h"
 #include "cmd_status.h"
 #include "httpc.h"
@@ -28,7 +29,7 @@
 
 static const struct cli_verb *const main_tables[] = {
 	cmd_route_verbs, cmd_status_verbs, cmd_history_verbs, cmd_objects_verbs, cmd_sender_verbs,
-	NULL,
+	cmd_rule_verbs, NULL,
 };
 
 static const char *

@@ -1,5 +1,6 @@
 /*
- * api_objects.c: relays, providers and nodes: list, get, put, delete.
+ * api_objects.c: relays, providers, nodes and classifier rules: list, get,
+ * put, delete.
  *
  * PUT creates or updates: on update, absent fields keep their value; on
  * create they take their defaults, and required ones must be present.
@@ -11,13 +12,14 @@
 
 #include "api_handlers.h"
 #include "change.h"
+#include "rulespec.h"
 #include "validate.h"
 #include "xalloc.h"
 
 /* What a PUT does inside the transaction: validate against the current
  * state and write. Returns 0, or -1 having answered. */
 typedef int put_fn(PGconn *c, json_t *body, const char *name, const char *before,
-    struct http_reply *rep);
+    const char *actor, struct http_reply *rep);
 
 struct kind {
 	const char *name;        /* "relay" */
@@ -30,7 +32,7 @@ struct kind {
 	put_fn *put;
 };
 
-static const struct kind relay_kind, provider_kind, node_kind;
+static const struct kind relay_kind, provider_kind, node_kind, rule_kind;
 
 static void
 api_list(struct app *app, struct http_reply *rep, const struct kind *k)
@@ -103,16 +105,16 @@ api_put(struct app *app, struct http_request *req, struct http_reply *rep, const
 		goto out;
 	}
 	before = api_doc(c, k, name, &fail);
-	if (fail == NULL && k->put(c, body, name, before, rep) == 0)
+	if (fail == NULL && k->put(c, body, name, before, req->token.name, rep) == 0)
 		after = api_doc(c, k, name, &fail);
 	if (fail != NULL) {
 		api_db_error(rep, c, fail, k->name);
 	} else if (rep->status == 0) {
 		json_t *a = api_parse(after);
 		const char *relay = json_string_value(json_object_get(a, "relay"));
-		struct change_row row = { action, k->name, name,
-			k == &provider_kind ? name : NULL, k == &node_kind ? name : NULL,
-			k == &relay_kind ? name : relay, before, after };
+		struct change_row row = { action, k->name, name, k == &provider_kind ? name :
+			k == &rule_kind ? json_string_value(json_object_get(a, "provider")) : NULL,
+			k == &node_kind ? name : NULL, k == &relay_kind ? name : relay, before, after };
 		if (change_record(&ch, &row) != 0 || change_end(&ch, 1) != 0) {
 			api_db_error(rep, c, ch.error, k->name);
 		} else {
@@ -157,14 +159,16 @@ api_delete(struct app *app, struct http_request *req, struct http_reply *rep, co
 	} else if (fail == NULL && (used = db_one(c, k->in_use_sql, 1, p, NULL, &fail)) == 1) {
 		api_error(rep, 409, "%s: \"%s\" cannot be removed: %s", k->name, name, k->in_use_why);
 	} else if (fail == NULL && db_one(c, sql, 1, p, NULL, &fail) == 0) {
-		struct change_row row = { action, k->name, name,
-			k == &provider_kind ? name : NULL, k == &node_kind ? name : NULL,
-			k == &relay_kind ? name : NULL, before, NULL };
+		json_t *b = api_parse(before);
+		struct change_row row = { action, k->name, name, k == &provider_kind ? name :
+			k == &rule_kind ? json_string_value(json_object_get(b, "provider")) : NULL,
+			k == &node_kind ? name : NULL, k == &relay_kind ? name : NULL, before, NULL };
 		if (change_record(&ch, &row) != 0 || change_end(&ch, 1) != 0)
 			api_db_error(rep, c, ch.error, k->name);
 		else
-			api_json(rep, 200, json_pack("{s:I, s:o}", "version", (json_int_t)ch.version,
-			    "deleted", api_parse(before)));
+			api_json(rep, 200, json_pack("{s:I, s:O}", "version", (json_int_t)ch.version,
+			    "deleted", b));
+		json_decref(b);
 	}
 	if (fail != NULL)
 		api_db_error(rep, c, fail, k->name);
@@ -182,8 +186,10 @@ out:
 static const char *const relay_fields[] = { "nexthop", "drained", "reason", NULL };
 
 static int
-relay_put(PGconn *c, json_t *body, const char *name, const char *before, struct http_reply *rep)
+relay_put(PGconn *c, json_t *body, const char *name, const char *before, const char *actor,
+    struct http_reply *rep)
 {
+	(void)actor;
 	const char *nexthop = NULL, *why;
 	int drained = -1;
 	PGresult *fail = NULL;
@@ -254,8 +260,10 @@ provider_array(json_t *body, const char *key, int patterns, struct strbuf *lit,
 }
 
 static int
-provider_put(PGconn *c, json_t *body, const char *name, const char *before, struct http_reply *rep)
+provider_put(PGconn *c, json_t *body, const char *name, const char *before, const char *actor,
+    struct http_reply *rep)
 {
+	(void)actor;
 	struct strbuf domains = STRBUF_INIT, mx = STRBUF_INIT;
 	int sub = -1, rc = -1;
 	PGresult *fail = NULL;
@@ -305,8 +313,10 @@ out:
 static const char *const node_fields[] = { "role", "relay", "reason", NULL };
 
 static int
-node_put(PGconn *c, json_t *body, const char *name, const char *before, struct http_reply *rep)
+node_put(PGconn *c, json_t *body, const char *name, const char *before, const char *actor,
+    struct http_reply *rep)
 {
+	(void)actor;
 	const char *role = NULL, *relay = NULL;
 	PGresult *fail = NULL;
 	json_t *old = api_parse(before);
@@ -353,6 +363,61 @@ bad:
 	return -1;
 }
 
+/* ---- classifier rules ---- */
+
+static const char *const rule_fields[] = { "pattern", "class", "reroutable", "provider", "note",
+	"reason", NULL };
+
+/* The body's value of key, else the stored one (old may be null). */
+static const char *
+rule_field(json_t *body, json_t *old, const char *key, const char *given)
+{
+	if (given != NULL || json_object_get(body, key) != NULL)
+		return given;
+	return json_string_value(json_object_get(old, key));
+}
+
+/* The whole rule (body over the stored one) is checked as agents will
+ * compile it; a bad pattern answers 400 with PCRE2's message. */
+static int
+rule_put(PGconn *c, json_t *body, const char *name, const char *before, const char *actor,
+    struct http_reply *rep)
+{
+	const char *pattern = NULL, *cls = NULL, *rr = NULL, *provider = NULL, *note = NULL;
+	struct strbuf msg = STRBUF_INIT;
+	PGresult *fail = NULL;
+	json_t *old = api_parse(before);
+	int rc = -1;
+
+	if (api_string(body, "pattern", before == NULL, &pattern, rep) != 0 ||
+	    api_string(body, "class", before == NULL, &cls, rep) != 0 ||
+	    api_string(body, "reroutable", before == NULL, &rr, rep) != 0 ||
+	    api_string(body, "provider", 0, &provider, rep) != 0 ||
+	    api_string(body, "note", 0, &note, rep) != 0)
+		goto out;
+	struct rulespec r = { name, rule_field(body, old, "pattern", pattern),
+		rule_field(body, old, "class", cls), rule_field(body, old, "reroutable", rr),
+		rule_field(body, old, "provider", provider), rule_field(body, old, "note", note) };
+	if (rulespec_check(&r, &msg) != 0) {
+		api_error(rep, 400, "%s", strbuf_str(&msg));
+		goto out;
+	}
+	const char *p[] = { name, r.pattern, r.cls, r.reroutable, r.provider, r.note ? r.note : "",
+		actor };
+	if (db_one(c, "INSERT INTO rules (name, pattern, class, reroutable, provider, note, author)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET pattern = $2,"
+	    " class = $3, reroutable = $4, provider = $5, note = $6, author = $7, updated_at = now()",
+	    7, p, NULL, &fail) < 0)
+		api_db_error(rep, c, fail, "rule");
+	else
+		rc = 0;
+out:
+	PQclear(fail);
+	json_decref(old);
+	strbuf_release(&msg);
+	return rc;
+}
+
 static const struct kind relay_kind = { "relay", "relay_json", "relays", "relays",
 	"SELECT 1 FROM routes WHERE relay = $1 UNION ALL SELECT 1 FROM nodes WHERE relay = $1 LIMIT 1",
 	"routes or relay nodes still use it", relay_fields, relay_put };
@@ -363,7 +428,11 @@ static const struct kind node_kind = { "node", "node_json", "nodes", "nodes",
 	"SELECT 1 FROM routes WHERE scope = $1 LIMIT 1", "routes are scoped to it; unflip them first",
 	node_fields, node_put };
 
+static const struct kind rule_kind = { "rule", "rule_json", "rules", "rules",
+	"SELECT 1 WHERE false AND $1::text IS NULL", "", rule_fields, rule_put };
+
 const void *const api_kind_relay = &relay_kind;
+const void *const api_kind_rule = &rule_kind;
 const void *const api_kind_provider = &provider_kind;
 const void *const api_kind_node = &node_kind;
 

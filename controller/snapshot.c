@@ -96,6 +96,18 @@ snapshot_read(PGconn *c, struct snapshot *s, struct strbuf *err)
 		strbuf_append(err, "snapshot: holds: not a JSON array");
 		return -1;
 	}
+	/* what an agent compiles: not the note, author or times */
+	r = db_query(c, "SELECT coalesce(jsonb_agg(jsonb_build_object('name', name, 'pattern', pattern,"
+	    " 'class', class, 'reroutable', reroutable, 'provider', provider) ORDER BY name), '[]')::text"
+	    " FROM rules", 0, NULL);
+	if (!db_ok(r) || PQntuples(r) != 1)
+		goto fail;
+	s->rules = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
+	if (s->rules == NULL) {
+		strbuf_append(err, "snapshot: rules: not a JSON array");
+		return -1;
+	}
 	return 0;
 fail:
 	strbuf_appendf(err, "snapshot: %s", PQresultErrorMessage(r));
@@ -119,6 +131,7 @@ snapshot_texts(struct snapshot *s)
 			json_array_append_new(star, entry_json(&s->entries[i]));
 	s->providers_text = json_dumps(prov, JSON_COMPACT);
 	s->holds_text = json_dumps(s->holds, JSON_COMPACT);
+	s->rules_text = json_dumps(s->rules, JSON_COMPACT);
 	s->shared_entries_text[0] = json_dumps(star, JSON_COMPACT);
 	s->shared_entries_text[1] = json_dumps(none, JSON_COMPACT);
 	json_decref(star), json_decref(none), json_decref(prov);
@@ -166,6 +179,8 @@ snapshot_free(struct snapshot *s)
 	free(s->providers_text);
 	json_decref(s->holds);
 	free(s->holds_text);
+	json_decref(s->rules);
+	free(s->rules_text);
 	free(s->shared_entries_text[0]);
 	free(s->shared_entries_text[1]);
 	free(s);
@@ -247,7 +262,7 @@ snapshot_feed_text(const struct snapshot *s, const char *node)
 {
 	const struct snapshot_node *n = snapshot_node(s, node);
 	const char *shared = s->shared_entries_text[n != NULL && n->is_relay];
-	char *own = NULL, *prov = NULL, *holds = NULL, *text;
+	char *own = NULL, *prov = NULL, *holds = NULL, *rules = NULL, *text;
 
 	for (size_t i = 0; i < s->nentries && shared != NULL; i++)
 		if (strcmp(s->entries[i].scope, node) == 0)
@@ -262,10 +277,14 @@ snapshot_feed_text(const struct snapshot *s, const char *node)
 	}
 	if (s->holds_text == NULL && (holds = json_dumps(s->holds, JSON_COMPACT)) == NULL)
 		log_fatalx("snapshot: cannot serialise a feed");
+	if (s->rules_text == NULL && (rules = json_dumps(s->rules ? s->rules : json_array(),
+	    JSON_COMPACT)) == NULL)
+		log_fatalx("snapshot: cannot serialise a feed");
 	text = xasprintf("{\"node\":\"%s\",\"version\":%lld,\"entries\":%s,\"providers\":%s,"
-	    "\"holds\":%s}", node, s->version, own ? own : shared, prov ? prov : s->providers_text,
-	    holds ? holds : s->holds_text);
-	free(own), free(prov), free(holds);
+	    "\"holds\":%s,\"rules\":%s}", node, s->version, own ? own : shared,
+	    prov ? prov : s->providers_text, holds ? holds : s->holds_text,
+	    rules ? rules : s->rules_text);
+	free(own), free(prov), free(holds), free(rules);
 	return text;
 }
 

@@ -3,7 +3,7 @@
  *
  * A snapshot holds the version, every node's role, every route's
  * transport entries (domain, nexthop, provider, scope), the provider
- * catalogue and the held senders, read in one repeatable-read transaction. It is immutable once loaded and shared by
+ * catalogue, the held senders and the classifier rules, read in one repeatable-read transaction. It is immutable once loaded and shared by
  * reference count: the feed keeps the newest, each request holds the one
  * it renders from.
  */
@@ -31,6 +31,7 @@ struct snapshot {
 	long long version;
 	json_t *providers;                 /* [{"name","domains","mx_patterns","include_subdomains"}] */
 	json_t *holds;                     /* ["sender", ...], sorted bytewise */
+	json_t *rules;                     /* [{"name","pattern","class","reroutable","provider"}] */
 	int refs;                          /* under the owner's lock */
 	struct snapshot_entry *entries;    /* sorted by domain */
 	size_t nentries;
@@ -38,6 +39,7 @@ struct snapshot {
 	size_t nnodes;
 	char *providers_text;              /* providers as compact JSON */
 	char *holds_text;                  /* holds as compact JSON */
+	char *rules_text;                  /* rules as compact JSON */
 	char *shared_entries_text[2];      /* entries of a server [0] / relay [1]
 	                                    * node without routes of its own */
 };
@@ -59,8 +61,8 @@ json_t *snapshot_entries_json(const struct snapshot *s, const char *node);
 json_t *snapshot_providers_json(const struct snapshot *s);
 
 /* A node's feed body as compact JSON (caller frees):
- * {"node","version","entries","providers","holds"}; every node gets the
- * same "holds". node is a valid object name
+ * {"node","version","entries","providers","holds","rules"}; every node
+ * gets the same "holds" and "rules". node is a valid object name
  * (nothing to escape). Nodes without routes of their own share text
  * serialised once per snapshot, so waking thousands of feeds does not
  * build and serialise the same JSON thousands of times. */
