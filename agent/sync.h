@@ -81,6 +81,7 @@
 #include <sys/stat.h>
 
 #include "agentconf.h"
+#include "ctlclient.h"
 #include "feed.h"
 #include "holdsince.h"
 #include "mastercf.h"
@@ -110,7 +111,7 @@ struct sync {
 	int priv_fd;             /* privileged helper (privsep.h), or -1 */
 	volatile sig_atomic_t *stop;
 	volatile sig_atomic_t *wake;
-	struct feed_client fc;
+	struct ctlclient ctl;    /* the controller: feed and reports */
 	struct state st;
 	int pending_reload;      /* map installed, reload/requeue not yet done */
 	char *prev_text;         /* map before the last install, for requeue */
