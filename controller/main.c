@@ -27,14 +27,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "api.h"
 #include "app.h"
 #include "confpath.h"
 #include "defcat.h"
 #include "grants.h"
 #include "http.h"
+#include "httpc.h"
 #include "leader.h"
 #include "listener.h"
 #include "log.h"
@@ -509,9 +508,9 @@ main(int argc, char **argv)
 		printf("%s: configuration ok\n", o.config);
 		rc = 0;
 	} else if (cmd == NULL) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
+		httpc_global_init();
 		rc = serve(&s, &tls);
-		curl_global_cleanup();
+		httpc_global_cleanup();
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(&s);
 	} else if (strcmp(cmd, "settings") == 0) {
