@@ -32,6 +32,7 @@
 #include "confpath.h"
 #include "defcat.h"
 #include "grants.h"
+#include "housekeep.h"
 #include "http.h"
 #include "httpc.h"
 #include "leader.h"
@@ -444,6 +445,7 @@ serve(const struct settings *s, const struct tls_server *tls)
 	 * before the least recently seen is forgotten */
 	app.event_limit = ratelimit_new((unsigned)s->events_per_minute, 60.0, 4096);
 	struct listener *l = listener_start(&app);
+	struct housekeep *hk = housekeep_start(&app, l);
 	struct MHD_Daemon *d = http_start(&app, &err);
 	if (d == NULL)
 		log_fatalx("%s", strbuf_str(&err));
@@ -461,6 +463,7 @@ serve(const struct settings *s, const struct tls_server *tls)
 	http_stop(d);
 	connguard_free(app.guard);
 	addrlimit_free(app.authfail);
+	housekeep_stop(hk);
 	listener_stop(l);
 	notify_stop(app.notify);
 	leader_stop(leader);
