@@ -446,7 +446,7 @@ serve(const struct settings *s, const struct tls_server *tls)
 	app.event_limit = ratelimit_new((unsigned)s->events_per_minute, 60.0, 4096);
 	struct listener *l = listener_start(&app);
 	struct housekeep *hk = housekeep_start(&app, l);
-	struct MHD_Daemon *d = http_start(&app, &err);
+	struct http_server *d = http_start(&app, &api_router, &err);
 	if (d == NULL)
 		log_fatalx("%s", strbuf_str(&err));
 	log_info("listening on %s (%s)", s->listen, !tls->on ? "http" :
