@@ -23,6 +23,7 @@
 #include "checklog.h"
 #include "checkpf.h"
 #include "confpath.h"
+#include "ctlclient.h"
 #include "duration.h"
 #include "feed.h"
 #include "httpc.h"
@@ -243,7 +244,7 @@ check_controller(struct check *ck, const struct agent_config *cfg, struct httpc 
 		check_line(ck, CHECK_FAIL, "controller", "%s%s", s, net ? "; is postrouted "
 		    "running there, and can this host reach its port?" : "");
 	} else if (resp.status != 200) {
-		feed_http_error(&resp, url, &how);
+		ctlclient_http_error(&resp, url, &how);
 		check_line(ck, CHECK_FAIL, "controller", "%s; is this postrouted's URL (with "
 		    "tls_client_ca: is client_cert signed by that CA)?", strbuf_str(&how));
 	} else {
@@ -316,7 +317,7 @@ check_token_refused(struct check *ck, const struct agent_config *cfg,
 {
 	struct strbuf why = STRBUF_INIT;
 
-	feed_http_error(resp, url, &why);
+	ctlclient_http_error(resp, url, &why);
 	if (resp->status == 401 || resp->status == 403)
 		check_line(ck, CHECK_FAIL, "token", "%s: the controller refused it (%s): %s; write "
 		    "an agent token of node %s there (postrouted token create --name %s --role agent "
@@ -339,31 +340,31 @@ check_token(struct check *ck, struct agent_config *cfg, struct check_feed *cf)
 {
 	struct httpc_response resp = { 0, STRBUF_INIT };
 	struct strbuf e = STRBUF_INIT, path = STRBUF_INIT, words = STRBUF_INIT;
-	struct feed_client fc;
+	struct ctlclient cc;
 
 	if (check_token_read(ck, cfg) != 0) {
 		strbuf_append(&cf->why, "the token file was refused (see token)");
 		return;
 	}
 	check_token_file_words(cfg->token_file, &words);
-	feed_client_from_config(&fc, cfg, NULL, NULL);
+	ctlclient_init(&cc, cfg, NULL, NULL);
 	strbuf_append(&path, "/v1/nodes/");
 	httpc_escape(&path, cfg->node);
 	strbuf_append(&path, "/transport");
-	if (feed_call(&fc, "GET", strbuf_str(&path), NULL, (long)cfg->request_timeout_ms, &resp,
+	if (ctlclient_call(&cc, "GET", strbuf_str(&path), NULL, (long)cfg->request_timeout_ms, &resp,
 	    &e) != 0) {
 		check_line(ck, CHECK_SKIP, "token", "%s is private%s; no controller answered to "
 		    "confirm it (see controller)", cfg->token_file, strbuf_str(&words));
 		strbuf_append(&cf->why, "no controller answered (see controller)");
 	} else if (resp.status != 200) {
-		check_token_refused(ck, cfg, &resp, fc.urls[fc.cur]);
+		check_token_refused(ck, cfg, &resp, ctlclient_url(&cc));
 		strbuf_append(&cf->why, "the controller refused the token (see token)");
 	} else {
 		check_line(ck, CHECK_OK, "token", "%s: private%s, accepted by %s for node %s",
-		    cfg->token_file, strbuf_str(&words), fc.urls[fc.cur], cfg->node);
+		    cfg->token_file, strbuf_str(&words), ctlclient_url(&cc), cfg->node);
 		cf->state = feed_parse(strbuf_str(&resp.body), cfg->node, &cf->f, &cf->why) == 0 ? 1 : -1;
 	}
-	feed_client_release(&fc);
+	ctlclient_release(&cc);
 	strbuf_release(&resp.body);
 	strbuf_release(&e), strbuf_release(&path), strbuf_release(&words);
 }

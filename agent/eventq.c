@@ -3,7 +3,7 @@
  * eventq.h).
  *
  * Owns a FIFO of JSON events under one mutex, a condition variable the
- * sender waits on, and the sender's feed client (its own HTTP handle).
+ * sender waits on, and the sender's controller client (ctlclient.h, its own HTTP handle).
  */
 #include "eventq.h"
 
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "feed.h"
+#include "ctlclient.h"
 #include "log.h"
 #include "monotime.h"
 #include "xalloc.h"
@@ -35,7 +35,7 @@ struct eventq {
 	int stopping;
 	long long linger_until;    /* ms; 0 while running */
 	struct eventq_stats st;
-	struct feed_client fc;
+	struct ctlclient cc;
 	long retry_min_ms, retry_max_ms;
 	int outage;                /* failures since the last success */
 };
@@ -141,14 +141,14 @@ eventq_post(struct eventq *q, json_t *ev, struct strbuf *err)
 	char *body = json_dumps(ev, JSON_COMPACT);
 	int rc = -1;
 
-	if (feed_call(&q->fc, "POST", "/v1/events", body, q->fc.request_timeout_ms, &resp, err) == 0) {
+	if (ctlclient_call(&q->cc, "POST", "/v1/events", body, q->cc.request_timeout_ms, &resp, err) == 0) {
 		if (resp.status >= 200 && resp.status < 300) {
 			rc = 1;
 		} else if (resp.status == 429) {
-			feed_http_error(&resp, "event", err);
+			ctlclient_http_error(&resp, "event", err);
 			rc = -1;     /* over [server] events_per_minute: later */
 		} else {
-			feed_http_error(&resp, "event", err);
+			ctlclient_http_error(&resp, "event", err);
 			rc = 0;
 		}
 	}
@@ -275,11 +275,11 @@ eventq_start(const struct agent_config *cfg)
 	q->max = (size_t)cfg->lw_queue_max;
 	q->retry_min_ms = (long)cfg->retry_min_ms;
 	q->retry_max_ms = (long)cfg->retry_max_ms;
-	feed_client_from_config(&q->fc, cfg, eventq_abort, q);
+	ctlclient_init(&q->cc, cfg, eventq_abort, q);
 	if ((rc = pthread_create(&q->thread, NULL, eventq_main, q)) != 0) {
 		errno = rc;
 		log_warn("events: cannot start the sender thread");
-		feed_client_release(&q->fc);
+		ctlclient_release(&q->cc);
 		free(q);
 		return NULL;
 	}
@@ -309,7 +309,7 @@ eventq_stop(struct eventq *q, long linger_ms)
 		log_warnx("events: %zu events not delivered at stop", q->st.queued);
 	while (q->head != NULL)
 		eventq_item_free(eventq_unlink(q, NULL));
-	feed_client_release(&q->fc);
+	ctlclient_release(&q->cc);
 	pthread_cond_destroy(&q->cv);
 	pthread_mutex_destroy(&q->mu);
 	free(q);

@@ -1,5 +1,6 @@
 /*
- * feed.c: feed long-poll and report over common/httpc (see feed.h).
+ * feed.c: the node's feed: its long-poll through ctlclient and its parser
+ * (see feed.h).
  */
 #include "feed.h"
 
@@ -8,39 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpc.h"
 #include "strarr.h"
 #include "xalloc.h"
-
-void
-feed_client_init(struct feed_client *fc)
-{
-	fc->http = httpc_new();
-	fc->cur = 0;
-}
-
-void
-feed_client_from_config(struct feed_client *fc, const struct agent_config *cfg,
-    int (*abort_cb)(void *), void *abort_arg)
-{
-	memset(fc, 0, sizeof(*fc));
-	fc->urls = cfg->urls;
-	fc->nurls = cfg->nurls;
-	fc->node = cfg->node;
-	fc->token = cfg->token;
-	fc->tls = &cfg->tls;
-	fc->connect_timeout_ms = (long)cfg->connect_timeout_ms;
-	fc->request_timeout_ms = (long)cfg->request_timeout_ms;
-	fc->abort_cb = abort_cb;
-	fc->abort_arg = abort_arg;
-	feed_client_init(fc);
-}
-
-void
-feed_client_release(struct feed_client *fc)
-{
-	fc->http = httpc_free(fc->http);
-}
 
 void
 feed_release(struct feed *f)
@@ -270,92 +240,8 @@ bad:
 	return -1;   /* out->version stays when the header parsed */
 }
 
-static char *
-feed_url(const struct feed_client *fc, size_t i, const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *base = fc->urls[i];
-	size_t n = strlen(base);
-
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	strbuf_appendn(&sb, base, n);
-	strbuf_append(&sb, path);
-	return strbuf_detach(&sb);
-}
-
-/* "/v1/nodes/NODE" + tail. */
-static char *
-feed_node_path(const struct feed_client *fc, const char *tail)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_append(&sb, "/v1/nodes/");
-	httpc_escape(&sb, fc->node);
-	strbuf_append(&sb, tail);
-	return strbuf_detach(&sb);
-}
-
-/* One request to URL i; returns 1 when the answer is final (any status
- * other than 5xx), 0 to try the next URL. */
-static int
-feed_try(struct feed_client *fc, size_t i, const char *method, const char *path,
-    const char *body, long timeout_ms, struct httpc_response *resp, struct strbuf *err)
-{
-	char *url = feed_url(fc, i, path);
-	struct httpc_request req = { .method = method, .url = url, .token = fc->token,
-	    .body = body, .tls = fc->tls, .connect_timeout_ms = fc->connect_timeout_ms,
-	    .timeout_ms = timeout_ms, .abort_cb = fc->abort_cb, .abort_arg = fc->abort_arg };
-	struct strbuf e = STRBUF_INIT;
-	int final = 0;
-
-	if (httpc_do(fc->http, &req, resp, &e) != 0) {
-		strbuf_appendf(err, "%s%s", err->len ? "; " : "", strbuf_str(&e));
-	} else if (resp->status >= 500) {
-		strbuf_appendf(err, "%s%s %s: HTTP %ld", err->len ? "; " : "", method, url,
-		    resp->status);
-	} else {
-		final = 1;
-	}
-	strbuf_release(&e);
-	free(url);
-	return final;
-}
-
-int
-feed_call(struct feed_client *fc, const char *method, const char *path,
-    const char *body, long timeout_ms, struct httpc_response *resp, struct strbuf *err)
-{
-	struct strbuf e = STRBUF_INIT;
-
-	for (size_t k = 0; k < fc->nurls; k++) {
-		size_t i = (fc->cur + k) % fc->nurls;
-		if (feed_try(fc, i, method, path, body, timeout_ms, resp, &e)) {
-			fc->cur = i;
-			strbuf_release(&e);
-			return 0;
-		}
-		if (fc->abort_cb != NULL && fc->abort_cb(fc->abort_arg))
-			break;
-	}
-	strbuf_append(err, strbuf_str(&e));
-	strbuf_release(&e);
-	return -1;
-}
-
-void
-feed_http_error(const struct httpc_response *resp, const char *what, struct strbuf *err)
-{
-	json_t *j = json_loads(strbuf_str(&resp->body), 0, NULL);
-	const char *msg = json_string_value(json_object_get(j, "error"));
-
-	strbuf_appendf(err, "%s: HTTP %ld%s%.300s", what, resp->status, msg ? ": " : "",
-	    msg ? msg : "");
-	json_decref(j);
-}
-
 enum feed_result
-feed_fetch(struct feed_client *fc, long long after, int wait_s, struct feed *out,
+feed_fetch(struct ctlclient *cc, long long after, int wait_s, struct feed *out,
     struct strbuf *err)
 {
 	struct httpc_response resp = { 0, STRBUF_INIT };
@@ -366,8 +252,8 @@ feed_fetch(struct feed_client *fc, long long after, int wait_s, struct feed *out
 		snprintf(tail, sizeof(tail), "/transport?after=%lld&wait=%d", after, wait_s);
 	else
 		snprintf(tail, sizeof(tail), "/transport");
-	char *path = feed_node_path(fc, tail);
-	int rc = feed_call(fc, "GET", path, NULL, wait_s * 1000L + fc->request_timeout_ms,
+	char *path = ctlclient_node_path(cc, tail);
+	int rc = ctlclient_call(cc, "GET", path, NULL, wait_s * 1000L + cc->request_timeout_ms,
 	    &resp, err);
 	free(path);
 	if (rc != 0)
@@ -375,51 +261,11 @@ feed_fetch(struct feed_client *fc, long long after, int wait_s, struct feed *out
 	if (resp.status == 304) {
 		r = FEED_SAME;
 	} else if (resp.status != 200) {
-		feed_http_error(&resp, "feed", err);
+		ctlclient_http_error(&resp, "feed", err);
 	} else {
-		r = feed_parse(strbuf_str(&resp.body), fc->node, out, err) == 0 ? FEED_NEW : FEED_BAD;
+		r = feed_parse(strbuf_str(&resp.body), cc->node, out, err) == 0 ? FEED_NEW : FEED_BAD;
 	}
 done:
 	strbuf_release(&resp.body);
 	return r;
-}
-
-static char *
-feed_report_json(const struct feed_report *r)
-{
-	json_t *o = json_pack("{s:I, s:s}", "version", (json_int_t)r->version,
-	    "status", r->status);
-	json_t *d = json_object();
-	char *s;
-
-	json_object_set_new(o, "error", r->error ? json_string(r->error) : json_null());
-	if (r->step != NULL)
-		json_object_set_new(o, "step", json_string(r->step));
-	for (size_t i = 0; r->dur_names != NULL && r->dur_names[i] != NULL; i++) {
-		if (r->dur_ms[i] >= 0)
-			json_object_set_new(d, r->dur_names[i], json_integer(r->dur_ms[i]));
-	}
-	json_object_set_new(o, "durations_ms", d);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s;
-}
-
-int
-feed_report_send(struct feed_client *fc, const struct feed_report *r, struct strbuf *err)
-{
-	struct httpc_response resp = { 0, STRBUF_INIT };
-	char *body = feed_report_json(r), *path = feed_node_path(fc, "/report");
-	int rc = -1;
-
-	if (feed_call(fc, "POST", path, body, fc->request_timeout_ms, &resp, err) == 0) {
-		if (resp.status == 200)
-			rc = 0;
-		else
-			feed_http_error(&resp, "report", err);
-	}
-	free(body);
-	free(path);
-	strbuf_release(&resp.body);
-	return rc;
 }

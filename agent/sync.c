@@ -50,7 +50,7 @@ sync_init(struct sync *s, const struct agent_config *cfg, const struct applier *
 	if (state_load(cfg->state_dir, &s->st, err) != 0 ||
 	    holdsince_load(cfg->state_dir, &s->hs, err) != 0)
 		return -1;
-	feed_client_from_config(&s->fc, cfg, sync_abort_cb, s);
+	ctlclient_init(&s->ctl, cfg, sync_abort_cb, s);
 	agentmetrics_set_applied(s->st.version);
 	return 0;
 }
@@ -66,7 +66,7 @@ sync_report_clear(struct sync_report *r)
 void
 sync_clear(struct sync *s)
 {
-	feed_client_release(&s->fc);
+	ctlclient_release(&s->ctl);
 	state_release(&s->st);
 	mastercf_release(&s->mc);
 	free(s->prev_text);
@@ -130,13 +130,13 @@ static int
 sync_report_flush(struct sync *s)
 {
 	struct strbuf err = STRBUF_INIT;
-	struct feed_report r = { s->rep.version, s->rep.status, s->rep.step, s->rep.error,
+	struct ctlclient_report r = { s->rep.version, s->rep.status, s->rep.step, s->rep.error,
 	    timings_names, s->rep.dur.ms };
 	int rc = 0;
 
 	if (!s->rep.pending)
 		return 0;
-	if (feed_report_send(&s->fc, &r, &err) == 0) {
+	if (ctlclient_report(&s->ctl, &r, &err) == 0) {
 		s->rep.pending = 0;
 	} else {
 		log_warnx("report of version %lld (%s) not sent: %s", s->rep.version,
@@ -646,7 +646,7 @@ sync_confirm_back(struct sync *s, struct feed *f, struct strbuf *err)
 
 	log_warnx("controller answered routing version %lld, below the applied %lld: reading"
 	    " the whole feed again to confirm", first, was);
-	if (feed_fetch(&s->fc, -1, 0, &g, err) != FEED_NEW) {
+	if (feed_fetch(&s->ctl, -1, 0, &g, err) != FEED_NEW) {
 		feed_release(&g);
 		return -1;
 	}
@@ -676,7 +676,7 @@ sync_once(struct sync *s, int wait_s)
 		return SYNC_FAILED;
 	sync_check_holds_installed(s);
 	sync_report_flush(s);
-	fr = feed_fetch(&s->fc, s->fetched ? s->st.version : -1, wait_s, &f, &err);
+	fr = feed_fetch(&s->ctl, s->fetched ? s->st.version : -1, wait_s, &f, &err);
 	switch (fr) {
 	case FEED_SAME:
 		r = s->pending_reload ? SYNC_FAILED : SYNC_CURRENT;

@@ -82,6 +82,7 @@
 
 #include "agentconf.h"
 #include "applier.h"
+#include "ctlclient.h"
 #include "feed.h"
 #include "holdsince.h"
 #include "mastercf.h"
@@ -112,7 +113,7 @@ struct sync {
 	const struct applier *ap;   /* installs, reloads, requeues, releases */
 	volatile sig_atomic_t *stop;
 	volatile sig_atomic_t *wake;
-	struct feed_client fc;
+	struct ctlclient ctl;    /* the controller: feed and reports */
 	struct state st;
 	int pending_reload;      /* map installed, reload/requeue not yet done */
 	char *prev_text;         /* map before the last install, for requeue */

@@ -26,6 +26,12 @@ httpc_global_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+void
+httpc_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 struct httpc *
 httpc_new(void)
 {
@@ -93,18 +99,23 @@ httpc_set_tls(CURL *c, const struct httpc_tls *tls)
 	}
 }
 
-/* "METHOD URL: reason", with libcurl's detail and a hint for the usual
- * TLS mistakes. */
+/* "METHOD URL: reason" (or "label: reason"), with libcurl's detail and,
+ * for the controller, a hint for the usual TLS mistakes. */
 static void
 httpc_error(const struct httpc_request *req, CURLcode rc, const char *detail,
     struct strbuf *err)
 {
-	strbuf_appendf(err, "%s %s: %s", req->method, req->url,
-	    rc == CURLE_WRITE_ERROR ? "response too large" :
+	if (req->label != NULL)
+		strbuf_appendf(err, "%s: ", req->label);
+	else
+		strbuf_appendf(err, "%s %s: ", req->method, req->url);
+	strbuf_append(err, rc == CURLE_WRITE_ERROR ? "response too large" :
 	    rc == CURLE_ABORTED_BY_CALLBACK ? "aborted" : curl_easy_strerror(rc));
 	if (detail[0] != '\0' && rc != CURLE_WRITE_ERROR && rc != CURLE_ABORTED_BY_CALLBACK &&
 	    strcmp(detail, curl_easy_strerror(rc)) != 0)
 		strbuf_appendf(err, " (%s)", detail);
+	if (req->label != NULL)
+		return;
 	if ((rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR) && strncmp(req->url, "http://", 7) == 0)
 		strbuf_append(err, "; is the controller serving https://?");
 	if (rc == CURLE_PEER_FAILED_VERIFICATION)

@@ -1,5 +1,6 @@
 /*
- * httpc.h: the HTTP client of the agent and the CLI, over libcurl.
+ * httpc.h: the HTTP client of the agent, the CLI and the controller's
+ * on-call notifications (notify_http.h), over libcurl.
  *
  * One struct httpc per thread; it keeps connections alive between calls.
  * Requests carry "Authorization: Bearer TOKEN" and JSON bodies. A transport
@@ -9,6 +10,10 @@
  * A URL whose host is loopback is never sent through a proxy (http_proxy,
  * all_proxy): the exemption from TLS for loopback (httpc_url_cleartext_remote)
  * holds only while the request stays on this host.
+ *
+ * SECURITY: an error names the request "METHOD URL", unless it has a
+ * label: a URL that holds a secret (a Slack webhook's) is labelled, so
+ * that it appears in no log line and no database row.
  */
 #ifndef POSTROUTE_HTTPC_H
 #define POSTROUTE_HTTPC_H
@@ -32,6 +37,9 @@ struct httpc_request {
 	 * non-zero return aborts it (-1, "aborted"). For signal flags. */
 	int (*abort_cb)(void *arg);
 	void *abort_arg;
+	/* Optional: errors read "label: reason" instead of "METHOD URL:
+	 * reason", without the hints about the controller's TLS. */
+	const char *label;
 };
 
 struct httpc_response {
@@ -40,6 +48,8 @@ struct httpc_response {
 };
 
 void httpc_global_init(void);
+/* At exit, once every struct httpc is freed. */
+void httpc_global_cleanup(void);
 struct httpc *httpc_new(void);
 struct httpc *httpc_free(struct httpc *h);
 int httpc_do(struct httpc *h, const struct httpc_request *req,

@@ -199,18 +199,24 @@ api_admit(struct app *app, struct http_request *req, struct http_reply *rep)
 	return api_authorize(app, req, e, rep);
 }
 
-enum api_result
+enum http_result
 api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep)
 {
+	enum api_result r;
+
 	/* A resumed feed request has been authorised already. */
-	if (req->waiter.state != LONGPOLL_IDLE)
-		return api_feed(app, req, rep);
-	if (req->endpoint < 0 || req->endpoint >= NENDPOINTS) {
+	if (req->waiter.state != LONGPOLL_IDLE) {
+		r = api_feed(app, req, rep);
+	} else if (req->endpoint < 0 || req->endpoint >= NENDPOINTS) {
 		api_error(rep, 500, "request: not admitted");
-		return API_DONE;
+		r = API_DONE;
+	} else {
+		r = endpoints[req->endpoint].fn(app, req, rep);
 	}
-	return endpoints[req->endpoint].fn(app, req, rep);
+	return r == API_SUSPENDED ? HTTP_SUSPENDED : HTTP_ANSWERED;
 }
+
+const struct http_router api_router = { api_admit, api_dispatch };
 
 void
 api_error(struct http_reply *rep, int status, const char *fmt, ...)
@@ -221,7 +227,7 @@ api_error(struct http_reply *rep, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	api_json(rep, status, json_pack("{s:s}", "error", text));
+	http_error(rep, status, "%s", text);
 }
 
 void

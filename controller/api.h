@@ -4,8 +4,11 @@
  * api_admit matches the path against one table of endpoints (method,
  * pattern, roles, handler) and answers 404/405/401/403/429 itself, as soon
  * as the headers are in; api_dispatch then calls the handler with the
- * authenticated request and its whole body. Handlers fill a struct http_reply
- * and never abort on bad input: they answer 400 with the field's name.
+ * authenticated request and its whole body. The two are the HTTP
+ * server's router (api_router, given to http_start by main.c): http.c
+ * knows no endpoint and includes nothing of this module. Handlers fill a
+ * struct http_reply and never abort on bad input: they answer 400 with
+ * the field's name.
  * The helpers below are for handlers (api_*.c) only.
  */
 #ifndef POSTROUTE_API_H
@@ -23,7 +26,9 @@ enum api_result { API_DONE, API_SUSPENDED };
  * answer (400-405, 429, 503) in rep. Sets req->endpoint and req->token. */
 int api_admit(struct app *app, struct http_request *req, struct http_reply *rep);
 /* Runs the admitted request's handler (the body is whole by then). */
-enum api_result api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep);
+enum http_result api_dispatch(struct app *app, struct http_request *req, struct http_reply *rep);
+/* { api_admit, api_dispatch } for http_start. */
+extern const struct http_router api_router;
 void api_metrics_init(void);
 
 void api_error(struct http_reply *rep, int status, const char *fmt, ...)

@@ -57,7 +57,7 @@ api_feed_refresh(struct app *app, struct snapshot *old, long long *loaded)
 		return old;
 	}
 	if (old == NULL || s->version > old->version) {
-		s->refs++;                    /* one for the feed, one for us */
+		s->refs++;                    /* one for the long-poll, one for us */
 		longpoll_publish(app->longpoll, s);
 		longpoll_release(app->longpoll, old);
 		return s;

@@ -1,9 +1,14 @@
 /*
  * http.c: libmicrohttpd glue.
+ *
+ * Owns the daemon and struct http_server; each request's context from
+ * its headers until libmicrohttpd reports it completed.
  */
 #include "http.h"
 
+#include <jansson.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,7 +17,6 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include "api.h"
 #include "log.h"
 #include "metrics.h"
 #include "netaddr.h"
@@ -26,10 +30,35 @@
  * feeds. Our requests have a few hundred bytes of headers. */
 #define HTTP_CONN_MEMORY (8 * 1024)
 
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	const struct http_router *router;
+};
+
 static atomic_ulong http_seq;
 
 /* The request context of a URL holding %00 until http_access makes one. */
 static char http_nul_url;
+
+void
+http_error(struct http_reply *rep, int status, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	json_t *o;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:s}", "error", text);
+	free(rep->body);
+	rep->status = status;
+	rep->body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (rep->body == NULL)
+		log_fatalx("http: cannot serialise an error");
+}
 
 const char *
 http_query(const struct http_request *req, const char *key)
@@ -175,20 +204,20 @@ http_body_too_long(const struct http_request *req)
 /* The checks made from the request line and headers alone; -1 with the
  * answer in rep when the request is refused before its body is read. */
 static int
-http_admit(struct app *app, struct http_request *req, struct http_reply *rep)
+http_admit(struct http_server *srv, struct http_request *req, struct http_reply *rep)
 {
 	if (req->tls_refused != NULL) {
-		api_error(rep, 403, "%s", req->tls_refused);
+		http_error(rep, 403, "%s", req->tls_refused);
 		return -1;
 	}
 	if (req->nul_in_url) {
-		api_error(rep, 400, "URL: contains %%00 (an encoded NUL character)");
+		http_error(rep, 400, "URL: contains %%00 (an encoded NUL character)");
 		return -1;
 	}
-	if (api_admit(app, req, rep) != 0)
+	if (srv->router->admit(srv->app, req, rep) != 0)
 		return -1;
 	if (http_body_too_long(req)) {
-		api_error(rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
+		http_error(rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
 		return -1;
 	}
 	return 0;
@@ -198,7 +227,8 @@ static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-	struct app *app = cls;
+	struct http_server *srv = cls;
+	struct app *app = srv->app;
 	struct http_request *req = *con_cls;
 	struct http_reply rep = { 0 };
 
@@ -209,7 +239,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		req->nul_in_url = *con_cls == &http_nul_url;
 		req->tls_refused = tls_server_check_client(app->tls, conn);
 		*con_cls = req;
-		if (http_admit(app, req, &rep) != 0)
+		if (http_admit(srv, req, &rep) != 0)
 			return http_send(req, &rep);
 		return MHD_YES;
 	}
@@ -226,10 +256,10 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	if (connguard_received(app->guard, conn) != 0)
 		return MHD_NO;
 	if (req->body_too_large) {
-		api_error(&rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
+		http_error(&rep, 413, "body: larger than %d bytes", HTTP_MAX_BODY);
 	} else if (req->body.len > 0 && !http_is_json(req)) {
-		api_error(&rep, 415, "Content-Type: must be application/json");
-	} else if (api_dispatch(app, req, &rep) == API_SUSPENDED) {
+		http_error(&rep, 415, "Content-Type: must be application/json");
+	} else if (srv->router->dispatch(app, req, &rep) == HTTP_SUSPENDED) {
 		return MHD_YES;
 	}
 	return http_send(req, &rep);
@@ -239,22 +269,22 @@ static void
 http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct app *app = cls;
+	struct http_server *srv = cls;
 
 	(void)toe;
 	if (*con_cls != NULL && *con_cls != &http_nul_url)
 		http_request_free(*con_cls);
 	*con_cls = NULL;
-	connguard_rearm(app->guard, conn);   /* the next request's deadline */
+	connguard_rearm(srv->app->guard, conn);   /* the next request's deadline */
 }
 
 static void
 http_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
-	struct app *app = cls;
+	struct http_server *srv = cls;
 
-	connguard_notify(app->guard, conn, socket_context, code);
+	connguard_notify(srv->app->guard, conn, socket_context, code);
 }
 
 /* libmicrohttpd's messages, at most HTTP_LOG_BURST per HTTP_LOG_WINDOW
@@ -295,22 +325,25 @@ http_log(void *cls, const char *fmt, va_list ap)
 	log_warnx("http: %s", text);
 }
 
-struct MHD_Daemon *
-http_start(struct app *app, struct strbuf *err)
+struct http_server *
+http_start(struct app *app, const struct http_router *router, struct strbuf *err)
 {
 	struct sockaddr_storage ss = { 0 };
 	const struct settings *s = app->settings;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	struct MHD_OptionItem tls_opts[TLS_MHD_OPTIONS];
-	struct MHD_Daemon *d;
+	struct http_server *srv;
 
 	if (netaddr_listen_resolve(s->listen, "[server] listen", &ss, err) != 0)
 		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	flags |= tls_server_mhd_options(app->tls, tls_opts);
-	d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, app,
+	srv = xcalloc(1, sizeof(*srv));
+	srv->app = app;
+	srv->router = router;
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->threads,
@@ -318,22 +351,27 @@ http_start(struct app *app, struct strbuf *err)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(s->max_wait_ms / 1000 + 60),
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, app,
-	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_seen, app,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_seen, srv,
 	    /* hostile clients: per-address cap; request deadlines (connguard.h) */
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->max_connections_per_ip,
-	    MHD_OPTION_NOTIFY_CONNECTION, http_connection, app,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_connection, srv,
 	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_END);
-	if (d == NULL)
+	if (srv->daemon == NULL) {
 		strbuf_appendf(err, "cannot listen on %s (address in use, or not permitted%s)", s->listen,
 		    flags & MHD_USE_TLS ? "; or TLS could not be set up: see the line above" : "");
-	return d;
+		free(srv);
+		return NULL;
+	}
+	return srv;
 }
 
 void
-http_stop(struct MHD_Daemon *d)
+http_stop(struct http_server *srv)
 {
-	if (d != NULL)
-		MHD_stop_daemon(d);
+	if (srv == NULL)
+		return;
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
 }

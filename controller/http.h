@@ -2,13 +2,15 @@
  * http.h: postrouted's HTTP server on libmicrohttpd.
  *
  * One epoll-driven daemon with a small pool of threads; long-polls are
- * suspended connections (feed.h), so waiting agents cost no thread. This
- * module owns the per-request context (struct http_request), accumulates
- * bodies up to HTTP_MAX_BODY, enforces the content type, and turns a
- * struct http_reply into a response. What a path means is api.c's job.
+ * suspended connections (longpoll.h), so waiting agents cost no thread.
+ * This module owns the per-request context (struct http_request),
+ * accumulates bodies up to HTTP_MAX_BODY, enforces the content type, and
+ * turns a struct http_reply into a response. What a path means is the
+ * router's job (struct http_router, given to http_start: api.h's
+ * api_admit and api_dispatch), so this module knows no endpoint.
  *
  * SECURITY: a request is routed and its token checked as soon as its
- * headers are in (api_admit), and a refusal is answered then, before any
+ * headers are in (the router's admit), and a refusal is answered then, before any
  * body is read (libmicrohttpd closes such a connection after the answer);
  * a Content-Length above 64 KiB is refused with 413 at that point too, and
  * a larger chunked body is discarded as it comes and refused with 413.
@@ -64,8 +66,31 @@ struct http_reply {
 	const char *const *headers;    /* NULL, or more headers: name, value, ..., NULL */
 };
 
-struct MHD_Daemon *http_start(struct app *app, struct strbuf *err);
-void http_stop(struct MHD_Daemon *d);
+enum http_result { HTTP_ANSWERED, HTTP_SUSPENDED };
+
+/* What a path means. Both are called on libmicrohttpd's threads. */
+struct http_router {
+	/* From the request line and headers alone, before any body is read:
+	 * 0 when the request may go on, else -1 with the answer in rep. */
+	int (*admit)(struct app *app, struct http_request *req, struct http_reply *rep);
+	/* With the whole body: HTTP_ANSWERED with the answer in rep, or
+	 * HTTP_SUSPENDED after parking the connection (longpoll_wait); the
+	 * request comes back here when it is resumed. */
+	enum http_result (*dispatch)(struct app *app, struct http_request *req,
+	    struct http_reply *rep);
+};
+
+struct http_server;
+
+/* Listens on [server] listen; router is borrowed. NULL with err. */
+struct http_server *http_start(struct app *app, const struct http_router *router,
+    struct strbuf *err);
+/* Stops the daemon (every long-poll must have been resumed) and frees srv. */
+void http_stop(struct http_server *srv);
+
+/* Answers status with {"error": the formatted text}. */
+void http_error(struct http_reply *rep, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 const char *http_query(const struct http_request *req, const char *key);
 const char *http_header(const struct http_request *req, const char *key);

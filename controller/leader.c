@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "listener.h"
+#include "housekeep.h"
 #include "log.h"
 #include "outbox.h"
 #include "sharedset.h"
@@ -220,7 +220,7 @@ leader_tick(struct leader *l)
 		free(why);
 		return;
 	}
-	if ((n = listener_expire(l->conn)) > 0)
+	if ((n = housekeep_expire(l->conn)) > 0)
 		log_info("expiry: %d route(s) expired and reverted", n);
 	if (l->ticks % LEADER_STALE_TICKS == 0 && sharedset_load(l->conn, l->app->settings, &s, &err) == 0)
 		leader_stale_pass(l->conn, &s);

@@ -7,7 +7,7 @@
  * the two-key form, apart from the one-key locks of migrate and of the
  * history chain) every half second; the one that holds it is the
  * leader and, once a second on that connection:
- *   - expires routes whose TTL passed (listener_expire),
+ *   - expires routes whose TTL passed (housekeep_expire),
  *   - finds nodes that have not applied the current version for
  *     [notify] stale_after and queues a trigger for each newly stale node,
  *     and a resolve for each node that caught up (or was removed), with

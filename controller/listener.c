@@ -1,15 +1,18 @@
 /*
- * listener.c: LISTEN/NOTIFY, deadlines, expiry, presence.
+ * listener.c: the LISTEN connection, its notifications and the long-polls'
+ * deadlines (see listener.h).
+ *
+ * Owns its thread and its connection (not from the pool).
  */
 #include "listener.h"
 
 #include <poll.h>
-#include <stdio.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "change.h"
 #include "grants.h"
 #include "log.h"
 #include "metrics.h"
@@ -18,18 +21,15 @@
 struct listener {
 	struct app *app;
 	pthread_t thread;
-	pthread_t housekeeper;
 	atomic_int stop;
 	PGconn *conn;
-	double next_housekeeping;
 	double backoff;
 	double next_connect;
 	int warned_roles;       /* the role warning was logged */
 	unsigned long seen_connects;   /* db_pool_connects at the last attempt */
 	char last_error[512];   /* the last reason logged for not listening */
 	double logged_at;
-	long long ahead;        /* housekeeper: a version above the published one, last second */
-	atomic_int relisten;    /* the housekeeper asks for a new LISTEN connection */
+	atomic_int relisten;    /* listener_relisten asked for a new LISTEN connection */
 };
 
 /* Logs why the LISTEN connection could not be made, unless the same
@@ -175,70 +175,6 @@ listener_try_connect(struct listener *l, double now)
 	listener_refresh(l);
 }
 
-int
-listener_expire(PGconn *c)
-{
-	struct change ch = { c, "postrouted", "expired", NULL, 0, NULL, 0 };
-	PGresult *r;
-	int n = 0;
-
-	/* Look first, without the writers' lock: most seconds nothing expires. */
-	r = db_query(c, "SELECT 1 FROM routes WHERE expires_at <= now() LIMIT 1", 0, NULL);
-	n = db_ok(r) ? PQntuples(r) : -1;
-	PQclear(r);
-	r = NULL;
-	if (n <= 0)
-		return n;
-	n = 0;
-	if (change_begin(&ch) != 0) {
-		change_clear(&ch);
-		return -1;
-	}
-	r = db_query(c, "DELETE FROM routes r USING route_json j"
-	    " WHERE r.expires_at <= now() AND j.provider = r.provider AND j.scope = r.scope"
-	    " RETURNING r.provider, r.scope, r.relay, j.doc::text", 0, NULL);
-	if (!db_ok(r))
-		goto fail;
-	for (int i = 0; i < PQntuples(r); i++, n++) {
-		char *object = xasprintf("%s/%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-		const char *scope = PQgetvalue(r, i, 1);
-		struct change_row row = { "route.expired", "route", object, PQgetvalue(r, i, 0),
-			strcmp(scope, "*") ? scope : NULL, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), NULL };
-		int rc = change_record(&ch, &row);
-		free(object);
-		if (rc != 0)
-			goto fail;
-	}
-	PQclear(r);
-	r = NULL;
-	if (change_end(&ch, n > 0) != 0)
-		goto fail;
-	change_clear(&ch);
-	return n;
-fail:
-	PQclear(r);
-	change_end(&ch, 0);
-	change_clear(&ch);
-	return -1;
-}
-
-static void
-listener_housekeeping(struct listener *l)
-{
-	struct strbuf nodes = STRBUF_INIT;
-	PGconn *c;
-
-	if (presence_take(l->app->presence, &nodes) == 0) {
-		strbuf_release(&nodes);
-		return;
-	}
-	c = db_acquire(l->app->pool);
-	const char *p[] = { strbuf_str(&nodes) };
-	db_exec(c, "UPDATE nodes SET last_feed_at = now() WHERE name = ANY($1::text[])", 1, p);
-	db_release(l->app->pool, c);
-	strbuf_release(&nodes);
-}
-
 static void
 listener_drain(struct listener *l)
 {
@@ -254,7 +190,7 @@ listener_drain(struct listener *l)
 }
 
 /* Notifications and deadlines only: no query here but the snapshot read,
- * so a change wakes the feeds however long housekeeping takes. */
+ * so a change wakes the long-polls however long housekeeping takes. */
 static void *
 listener_main(void *arg)
 {
@@ -281,65 +217,6 @@ listener_main(void *arg)
 	return NULL;
 }
 
-/*
- * The net under notifications, once a second on a pool connection: a
- * database version above the published one twice in a row (the first time
- * its notification may be on its way) means notifications are not
- * arriving, e.g. the LISTEN connection hangs on a server that vanished
- * without closing it while the pool moved to a promoted standby. The
- * snapshot is then read and published from here, and the listener told to
- * connect again.
- */
-static void
-listener_watch_version(struct listener *l)
-{
-	struct strbuf err = STRBUF_INIT;
-	struct snapshot *cur = longpoll_current(l->app->longpoll), *s = NULL;
-	PGconn *c = db_acquire(l->app->pool);
-	PGresult *fail = NULL;
-	char *v = NULL;
-	long long db = -1;
-
-	if (db_one(c, "SELECT version FROM routing_version", 0, NULL, &v, &fail) == 1 && v != NULL)
-		db = atoll(v);
-	if (cur != NULL && db > cur->version && l->ahead > cur->version) {
-		log_warnx("listener: routing version %lld was not notified within a second: reading it"
-		    " without the notification and listening again", db);
-		if ((s = snapshot_load(c, &err)) != NULL && s->version > cur->version)
-			longpoll_publish(l->app->longpoll, s);
-		else
-			snapshot_free(s);
-		atomic_store(&l->relisten, 1);
-		db = -1;
-	}
-	l->ahead = cur != NULL && db > cur->version ? db : -1;
-	db_release(l->app->pool, c);
-	longpoll_release(l->app->longpoll, cur);
-	PQclear(fail);
-	free(v);
-	strbuf_release(&err);
-}
-
-/* Presence (which nodes polled this controller) and the version check,
- * once a second, on pool connections; expiry and stale nodes are the
- * leader's (leader.h). */
-static void *
-listener_housekeeper(void *arg)
-{
-	struct listener *l = arg;
-
-	while (!atomic_load(&l->stop)) {
-		double now = longpoll_now();
-		if (now >= l->next_housekeeping) {
-			l->next_housekeeping = now + 1.0;
-			listener_housekeeping(l);
-			listener_watch_version(l);
-		}
-		poll(NULL, 0, 100);
-	}
-	return NULL;
-}
-
 struct listener *
 listener_start(struct app *app)
 {
@@ -353,10 +230,15 @@ listener_start(struct app *app)
 		l->backoff = 0.1;
 		l->next_connect = longpoll_now() + 0.1;
 	}
-	if (pthread_create(&l->thread, NULL, listener_main, l) != 0 ||
-	    pthread_create(&l->housekeeper, NULL, listener_housekeeper, l) != 0)
+	if (pthread_create(&l->thread, NULL, listener_main, l) != 0)
 		log_fatal("listener: pthread_create");
 	return l;
+}
+
+void
+listener_relisten(struct listener *l)
+{
+	atomic_store(&l->relisten, 1);
 }
 
 void
@@ -366,7 +248,6 @@ listener_stop(struct listener *l)
 		return;
 	atomic_store(&l->stop, 1);
 	pthread_join(l->thread, NULL);
-	pthread_join(l->housekeeper, NULL);
 	if (l->conn != NULL)
 		PQfinish(l->conn);
 	free(l);

@@ -3,7 +3,7 @@
  *
  * Suspend and resume are both called with the lock held, so a change
  * published between the handler's version check and its suspension cannot
- * be missed. Lock order: feed lock, then libmicrohttpd's own.
+ * be missed. Lock order: the long-poll lock, then libmicrohttpd's own.
  */
 #include "longpoll.h"
 
@@ -43,66 +43,66 @@ longpoll_now(void)
 struct longpoll *
 longpoll_new(void)
 {
-	struct longpoll *f = xcalloc(1, sizeof(*f));
+	struct longpoll *lp = xcalloc(1, sizeof(*lp));
 
-	pthread_mutex_init(&f->lock, NULL);
-	f->head.next = f->head.prev = &f->head;
-	return f;
+	pthread_mutex_init(&lp->lock, NULL);
+	lp->head.next = lp->head.prev = &lp->head;
+	return lp;
 }
 
 void
-longpoll_free(struct longpoll *f)
+longpoll_free(struct longpoll *lp)
 {
-	if (f == NULL)
+	if (lp == NULL)
 		return;
-	snapshot_free(f->current);
+	snapshot_free(lp->current);
 	for (int i = 0; i < LONGPOLL_OWNER_BUCKETS; i++) {
-		for (struct longpoll_owner *o = f->owners[i], *next; o; o = next) {
+		for (struct longpoll_owner *o = lp->owners[i], *next; o; o = next) {
 			next = o->next;
 			free(o);
 		}
 	}
-	pthread_mutex_destroy(&f->lock);
-	free(f);
+	pthread_mutex_destroy(&lp->lock);
+	free(lp);
 }
 
 struct snapshot *
-longpoll_current(struct longpoll *f)
+longpoll_current(struct longpoll *lp)
 {
 	struct snapshot *s;
 
-	pthread_mutex_lock(&f->lock);
-	s = f->current;
+	pthread_mutex_lock(&lp->lock);
+	s = lp->current;
 	if (s != NULL)
 		s->refs++;
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&lp->lock);
 	return s;
 }
 
 void
-longpoll_release(struct longpoll *f, struct snapshot *s)
+longpoll_release(struct longpoll *lp, struct snapshot *s)
 {
 	int last;
 
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&f->lock);
+	pthread_mutex_lock(&lp->lock);
 	last = --s->refs == 0;
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&lp->lock);
 	if (last)
 		snapshot_free(s);
 }
 
 /* The owner's entry (its bucket's link to it), or where it would go. Lock held. */
 static struct longpoll_owner **
-longpoll_owner_slot(struct longpoll *f, const char *name)
+longpoll_owner_slot(struct longpoll *lp, const char *name)
 {
 	unsigned h = 5381;
 	struct longpoll_owner **p;
 
 	for (const char *c = name; *c; c++)
 		h = h * 33 + (unsigned char)*c;
-	for (p = &f->owners[h % LONGPOLL_OWNER_BUCKETS]; *p; p = &(*p)->next)
+	for (p = &lp->owners[h % LONGPOLL_OWNER_BUCKETS]; *p; p = &(*p)->next)
 		if (strcmp((*p)->name, name) == 0)
 			break;
 	return p;
@@ -110,9 +110,9 @@ longpoll_owner_slot(struct longpoll *f, const char *name)
 
 /* Counts one more (delta 1) or one fewer (-1) waiter of name. Lock held. */
 static void
-longpoll_owner_add(struct longpoll *f, const char *name, long delta)
+longpoll_owner_add(struct longpoll *lp, const char *name, long delta)
 {
-	struct longpoll_owner **p = longpoll_owner_slot(f, name), *o = *p;
+	struct longpoll_owner **p = longpoll_owner_slot(lp, name), *o = *p;
 
 	if (o == NULL) {
 		if (delta <= 0)
@@ -129,44 +129,44 @@ longpoll_owner_add(struct longpoll *f, const char *name, long delta)
 
 /* Unlinks w from the waiting list. Lock held. */
 static void
-longpoll_unlink_locked(struct longpoll *f, struct longpoll_waiter *w)
+longpoll_unlink_locked(struct longpoll *lp, struct longpoll_waiter *w)
 {
 	w->prev->next = w->next;
 	w->next->prev = w->prev;
 	w->next = w->prev = NULL;
-	f->nwaiting--;
-	longpoll_owner_add(f, w->owner, -1);
+	lp->nwaiting--;
+	longpoll_owner_add(lp, w->owner, -1);
 }
 
 /* Unlinks w and resumes its connection in state st. Lock held. */
 static void
-feed_resume_locked(struct longpoll *f, struct longpoll_waiter *w, enum longpoll_state st)
+longpoll_resume_locked(struct longpoll *lp, struct longpoll_waiter *w, enum longpoll_state st)
 {
-	longpoll_unlink_locked(f, w);
+	longpoll_unlink_locked(lp, w);
 	w->state = st;
 	MHD_resume_connection(w->conn);
 }
 
 unsigned long
-longpoll_publish(struct longpoll *f, struct snapshot *s)
+longpoll_publish(struct longpoll *lp, struct snapshot *s)
 {
 	struct snapshot *old;
 	unsigned long woken = 0;
 
-	pthread_mutex_lock(&f->lock);
-	old = f->current;
-	f->current = s;
-	for (struct longpoll_waiter *w = f->head.next, *next; w != &f->head; w = next) {
+	pthread_mutex_lock(&lp->lock);
+	old = lp->current;
+	lp->current = s;
+	for (struct longpoll_waiter *w = lp->head.next, *next; w != &lp->head; w = next) {
 		next = w->next;
 		if (s->version != w->after) {   /* newer, or back below a restored database */
-			feed_resume_locked(f, w, LONGPOLL_CHANGED);
+			longpoll_resume_locked(lp, w, LONGPOLL_CHANGED);
 			woken++;
 		}
 	}
-	metrics_set_waiting(f->nwaiting);
+	metrics_set_waiting(lp->nwaiting);
 	if (old != NULL && --old->refs > 0)
 		old = NULL;
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&lp->lock);
 	snapshot_free(old);
 	metrics_count_wakeups(woken);
 	metrics_set_version(s->version);
@@ -174,68 +174,68 @@ longpoll_publish(struct longpoll *f, struct snapshot *s)
 }
 
 int
-longpoll_wait(struct longpoll *f, struct longpoll_waiter *w, struct MHD_Connection *conn,
+longpoll_wait(struct longpoll *lp, struct longpoll_waiter *w, struct MHD_Connection *conn,
     long long after, double deadline, const char *owner, long max_per_owner)
 {
 	struct longpoll_owner *o;
 	int rc = 1;
 
-	pthread_mutex_lock(&f->lock);
-	o = *longpoll_owner_slot(f, owner);
-	if (f->shutting_down) {
+	pthread_mutex_lock(&lp->lock);
+	o = *longpoll_owner_slot(lp, owner);
+	if (lp->shutting_down) {
 		rc = -1;
-	} else if (f->current != NULL && f->current->version != after) {
+	} else if (lp->current != NULL && lp->current->version != after) {
 		rc = 0;
 	} else if (o != NULL && o->n >= max_per_owner) {
 		rc = -2;
 	} else {
 		snprintf(w->owner, sizeof(w->owner), "%s", owner);
-		longpoll_owner_add(f, w->owner, 1);
+		longpoll_owner_add(lp, w->owner, 1);
 		w->conn = conn;
 		w->after = after;
 		w->deadline = deadline;
 		w->state = LONGPOLL_WAITING;
-		w->next = &f->head;
-		w->prev = f->head.prev;
-		f->head.prev->next = w;
-		f->head.prev = w;
-		f->nwaiting++;
+		w->next = &lp->head;
+		w->prev = lp->head.prev;
+		lp->head.prev->next = w;
+		lp->head.prev = w;
+		lp->nwaiting++;
 		MHD_suspend_connection(conn);
-		metrics_set_waiting(f->nwaiting);
+		metrics_set_waiting(lp->nwaiting);
 	}
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&lp->lock);
 	return rc;
 }
 
 void
-longpoll_tick(struct longpoll *f, double now)
+longpoll_tick(struct longpoll *lp, double now)
 {
-	pthread_mutex_lock(&f->lock);
-	for (struct longpoll_waiter *w = f->head.next, *next; w != &f->head; w = next) {
+	pthread_mutex_lock(&lp->lock);
+	for (struct longpoll_waiter *w = lp->head.next, *next; w != &lp->head; w = next) {
 		next = w->next;
 		if (w->deadline <= now)
-			feed_resume_locked(f, w, LONGPOLL_TIMEOUT);
+			longpoll_resume_locked(lp, w, LONGPOLL_TIMEOUT);
 	}
-	metrics_set_waiting(f->nwaiting);
-	pthread_mutex_unlock(&f->lock);
+	metrics_set_waiting(lp->nwaiting);
+	pthread_mutex_unlock(&lp->lock);
 }
 
 void
-longpoll_shutdown(struct longpoll *f)
+longpoll_shutdown(struct longpoll *lp)
 {
-	pthread_mutex_lock(&f->lock);
-	f->shutting_down = 1;
-	while (f->head.next != &f->head)
-		feed_resume_locked(f, f->head.next, LONGPOLL_SHUTDOWN);
+	pthread_mutex_lock(&lp->lock);
+	lp->shutting_down = 1;
+	while (lp->head.next != &lp->head)
+		longpoll_resume_locked(lp, lp->head.next, LONGPOLL_SHUTDOWN);
 	metrics_set_waiting(0);
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&lp->lock);
 }
 
 void
-longpoll_forget(struct longpoll *f, struct longpoll_waiter *w)
+longpoll_forget(struct longpoll *lp, struct longpoll_waiter *w)
 {
-	pthread_mutex_lock(&f->lock);
+	pthread_mutex_lock(&lp->lock);
 	if (w->state == LONGPOLL_WAITING && w->next != NULL)
-		longpoll_unlink_locked(f, w);
-	pthread_mutex_unlock(&f->lock);
+		longpoll_unlink_locked(lp, w);
+	pthread_mutex_unlock(&lp->lock);
 }

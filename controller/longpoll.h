@@ -36,33 +36,33 @@ struct longpoll_waiter {
 struct longpoll;
 
 struct longpoll *longpoll_new(void);
-void longpoll_free(struct longpoll *f);
+void longpoll_free(struct longpoll *lp);
 
 /* The newest snapshot with a reference the caller releases, or NULL
  * before the first load. */
-struct snapshot *longpoll_current(struct longpoll *f);
-void longpoll_release(struct longpoll *f, struct snapshot *s);
+struct snapshot *longpoll_current(struct longpoll *lp);
+void longpoll_release(struct longpoll *lp, struct snapshot *s);
 
 /* Installs s as the newest (taking the caller's reference) and resumes
  * the waiters whose version differs from it. Returns how many were woken. */
-unsigned long longpoll_publish(struct longpoll *f, struct snapshot *s);
+unsigned long longpoll_publish(struct longpoll *lp, struct snapshot *s);
 
 /* Parks w, on behalf of owner (a token's name), until a version other
  * than after (above it; or below it after the database was restored) or
  * the deadline. Returns 1 when suspended, 0 when such a version is already
  * there (answer now), -1 when shutting down, -2 when owner has
  * max_per_owner requests waiting already (refuse it). */
-int longpoll_wait(struct longpoll *f, struct longpoll_waiter *w, struct MHD_Connection *conn,
+int longpoll_wait(struct longpoll *lp, struct longpoll_waiter *w, struct MHD_Connection *conn,
     long long after, double deadline, const char *owner, long max_per_owner);
 
 /* Resumes waiters whose deadline passed. */
-void longpoll_tick(struct longpoll *f, double now);
+void longpoll_tick(struct longpoll *lp, double now);
 
 /* Resumes every waiter and refuses new ones. */
-void longpoll_shutdown(struct longpoll *f);
+void longpoll_shutdown(struct longpoll *lp);
 
 /* Removes w if it is still parked (connection closed under it). */
-void longpoll_forget(struct longpoll *f, struct longpoll_waiter *w);
+void longpoll_forget(struct longpoll *lp, struct longpoll_waiter *w);
 
 double longpoll_now(void);
 

@@ -27,14 +27,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "api.h"
 #include "app.h"
 #include "confpath.h"
 #include "defcat.h"
 #include "grants.h"
+#include "housekeep.h"
 #include "http.h"
+#include "httpc.h"
 #include "leader.h"
 #include "listener.h"
 #include "log.h"
@@ -445,7 +445,8 @@ serve(const struct settings *s, const struct tls_server *tls)
 	 * before the least recently seen is forgotten */
 	app.event_limit = ratelimit_new((unsigned)s->events_per_minute, 60.0, 4096);
 	struct listener *l = listener_start(&app);
-	struct MHD_Daemon *d = http_start(&app, &err);
+	struct housekeep *hk = housekeep_start(&app, l);
+	struct http_server *d = http_start(&app, &api_router, &err);
 	if (d == NULL)
 		log_fatalx("%s", strbuf_str(&err));
 	log_info("listening on %s (%s)", s->listen, !tls->on ? "http" :
@@ -462,6 +463,7 @@ serve(const struct settings *s, const struct tls_server *tls)
 	http_stop(d);
 	connguard_free(app.guard);
 	addrlimit_free(app.authfail);
+	housekeep_stop(hk);
 	listener_stop(l);
 	notify_stop(app.notify);
 	leader_stop(leader);
@@ -509,9 +511,9 @@ main(int argc, char **argv)
 		printf("%s: configuration ok\n", o.config);
 		rc = 0;
 	} else if (cmd == NULL) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
+		httpc_global_init();
 		rc = serve(&s, &tls);
-		curl_global_cleanup();
+		httpc_global_cleanup();
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(&s);
 	} else if (strcmp(cmd, "settings") == 0) {

@@ -1,8 +1,8 @@
 /*
  * notify.c: the sender thread and its claims on notify_outbox.
  *
- * Owns its connection, its thread and the PagerDuty routing key (erased
- * at stop). Never posts unless this controller leads (leader.h).
+ * Owns its connection, its thread, its HTTP client (used by that thread
+ * only) and the PagerDuty routing key (erased at stop). Never posts unless this controller leads (leader.h).
  */
 #include "notify.h"
 
@@ -29,6 +29,7 @@ struct notify {
 	struct db_pool *pool;
 	char *name;
 	char *pd_key;           /* NULL: PagerDuty off */
+	struct httpc *http;     /* the sender thread's */
 	pthread_t thread;
 	atomic_int stop;
 	PGconn *conn;
@@ -96,9 +97,10 @@ notify_deliver(struct notify *n, struct outmsg *m, long held, struct strbuf *err
 	if (!m->slack_done && s->webhook_url[0] != '\0') {
 		char *text = notify_text(s, m->text, held, 1), *body = notify_slack_body(text);
 		struct strbuf e = STRBUF_INIT;
-		m->slack_done = notify_http_post(s->webhook_url, body, (long)s->notify_timeout_ms, &e) == 0;
+		m->slack_done = notify_http_post(n->http, "webhook", s->webhook_url, body,
+		    (long)s->notify_timeout_ms, &e) == 0;
 		if (!m->slack_done)
-			strbuf_appendf(err, "webhook: %s; ", strbuf_str(&e));
+			strbuf_appendf(err, "%s; ", strbuf_str(&e));
 		strbuf_release(&e);
 		free(text), free(body);
 	}
@@ -108,9 +110,10 @@ notify_deliver(struct notify *n, struct outmsg *m, long held, struct strbuf *err
 			m->key, m->severity, m->source, s->runbook_url };
 		char *body = notify_pagerduty_body(&ev);
 		struct strbuf e = STRBUF_INIT;
-		m->pd_done = notify_http_post(s->pagerduty_url, body, (long)s->notify_timeout_ms, &e) == 0;
+		m->pd_done = notify_http_post(n->http, "PagerDuty", s->pagerduty_url, body,
+		    (long)s->notify_timeout_ms, &e) == 0;
 		if (!m->pd_done)
-			strbuf_appendf(err, "PagerDuty: %s; ", strbuf_str(&e));
+			strbuf_appendf(err, "%s; ", strbuf_str(&e));
 		strbuf_release(&e);
 		explicit_bzero(body, strlen(body));
 		free(text), free(body);
@@ -309,6 +312,7 @@ notify_start(const struct settings *s, const struct leader *leader, struct db_po
 	n->leader = leader;
 	n->pool = pool;
 	n->name = xstrdup(name);
+	n->http = httpc_new();
 	if (pthread_create(&n->thread, NULL, notify_main, n) != 0)
 		log_fatal("notify: pthread_create");
 	return n;
@@ -327,6 +331,7 @@ notify_stop(struct notify *n)
 		explicit_bzero(n->pd_key, strlen(n->pd_key));
 		free(n->pd_key);
 	}
+	n->http = httpc_free(n->http);
 	free(n->name);
 	free(n);
 }

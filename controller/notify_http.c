@@ -3,7 +3,6 @@
  */
 #include "notify_http.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,36 +80,19 @@ notify_pagerduty_body(const struct pd_event *ev)
 	return body;
 }
 
-static size_t
-notify_discard(char *p, size_t s, size_t n, void *u)
-{
-	(void)p, (void)u;
-	return s * n;
-}
-
 int
-notify_http_post(const char *url, const char *body, long timeout_ms, struct strbuf *err)
+notify_http_post(struct httpc *h, const char *label, const char *url, const char *body,
+    long timeout_ms, struct strbuf *err)
 {
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	CURL *c = curl_easy_init();
-	long status = 0;
-	CURLcode rc;
+	struct httpc_request req = { .method = "POST", .url = url, .body = body,
+	    .connect_timeout_ms = timeout_ms, .timeout_ms = timeout_ms, .label = label };
+	struct httpc_response resp = { 0, STRBUF_INIT };
+	int rc = httpc_do(h, &req, &resp, err);
 
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, notify_discard);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	if (rc != CURLE_OK)
-		strbuf_appendf(err, "%s", curl_easy_strerror(rc));
-	else if (status < 200 || status > 299)
-		strbuf_appendf(err, "answered %ld", status);
-	return rc == CURLE_OK && status >= 200 && status <= 299 ? 0 : -1;
+	if (rc == 0 && (resp.status < 200 || resp.status > 299)) {
+		strbuf_appendf(err, "%s: answered %ld", label, resp.status);
+		rc = -1;
+	}
+	strbuf_release(&resp.body);
+	return rc;
 }

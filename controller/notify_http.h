@@ -1,5 +1,5 @@
 /*
- * notify_http.h: one message posted to Slack or to PagerDuty, with libcurl.
+ * notify_http.h: one message posted to Slack or to PagerDuty, with common/httpc.
  *
  * Slack (or any Slack-compatible incoming webhook): {"text": ...}, with
  * &, < and > escaped as Slack asks (notify_slack_escape), so a reporter's
@@ -17,10 +17,16 @@
  * dedup_key of the trigger it ends. A trigger whose dedup_key names an
  * open alert is added to that alert, so a message sent twice is one alert.
  * Any 2xx answer (PagerDuty's is 202) counts as delivered.
+ *
+ * SECURITY: a webhook URL is a secret (whoever knows a Slack one may post
+ * to the channel): errors name the channel by its label, never by its URL.
+ * No redirect is followed; proxies from the environment are used but for
+ * loopback (httpc.h).
  */
 #ifndef POSTROUTE_NOTIFY_HTTP_H
 #define POSTROUTE_NOTIFY_HTTP_H
 
+#include "httpc.h"
 #include "strbuf.h"
 
 struct pd_event {
@@ -36,9 +42,10 @@ char *notify_slack_escape(const char *text);
 /* The JSON body of ev; caller frees. */
 char *notify_pagerduty_body(const struct pd_event *ev);
 
-/* Posts body (JSON) to url; 0 on a 2xx answer, else -1 with what went
- * wrong in err. */
-int notify_http_post(const char *url, const char *body, long timeout_ms, struct strbuf *err);
+/* Posts body (JSON) to url on h (the sender thread's); 0 on a 2xx
+ * answer, else -1 with "label: what went wrong" in err. */
+int notify_http_post(struct httpc *h, const char *label, const char *url, const char *body,
+    long timeout_ms, struct strbuf *err);
 /* {"text": escaped text} */
 char *notify_slack_body(const char *text);
 

@@ -3,9 +3,10 @@
  *
  * A snapshot holds the version, every node's role, every route's
  * transport entries (domain, nexthop, provider, scope), the provider
- * catalogue, the held senders and the classifier rules, read in one repeatable-read transaction. It is immutable once loaded and shared by
- * reference count: the feed keeps the newest, each request holds the one
- * it renders from.
+ * catalogue, the held senders and the classifier rules, read in one
+ * repeatable-read transaction. It is immutable once loaded and shared by
+ * reference count: the long-poll (longpoll.h) keeps the newest, each
+ * request holds the one it renders from.
  */
 #ifndef POSTROUTE_SNAPSHOT_H
 #define POSTROUTE_SNAPSHOT_H

@@ -2,7 +2,9 @@
  * test_notify_body.c: the bodies the controller posts: PagerDuty Events v2
  * triggers and resolves (the fields PagerDuty documents, the summary cut
  * to 1024 characters at a character boundary, the routing key and dedup
- * key as given) and Slack's escaping.
+ * key as given) and Slack's escaping; and the post itself, against a
+ * local receiver (webhook.h): delivered, refused with its status, and a
+ * failure's text naming the channel but never the webhook's secret URL.
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -14,8 +16,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "httpc.h"
 #include "notify_http.h"
 #include "strbuf.h"
+#include "webhook.h"
 
 static json_t *
 body(const struct pd_event *ev)
@@ -91,6 +95,67 @@ test_slack_escapes(void **state)
 	free(b);
 }
 
+/* A 2xx is delivered: 0, and the receiver has the body as sent. */
+static void
+test_post_delivered(void **state)
+{
+	struct webhook *w = webhook_start();
+	struct httpc *h = httpc_new();
+	struct strbuf err = STRBUF_INIT;
+	char *b;
+
+	(void)state;
+	assert_int_equal(notify_http_post(h, "webhook", webhook_url(w), "{\"text\":\"hi\"}", 5000,
+	    &err), 0);
+	assert_string_equal(strbuf_str(&err), "");
+	assert_int_equal(webhook_count(w), 1);
+	b = webhook_body(w, 0);
+	assert_string_equal(b, "{\"text\":\"hi\"}");
+	free(b);
+	strbuf_release(&err);
+	httpc_free(h);
+	webhook_stop(w);
+}
+
+/* Any other status is a failure, worded "label: answered STATUS". */
+static void
+test_post_refused(void **state)
+{
+	struct webhook *w = webhook_start();
+	struct httpc *h = httpc_new();
+	struct strbuf err = STRBUF_INIT;
+
+	(void)state;
+	webhook_fail_next(w, 1);
+	assert_int_equal(notify_http_post(h, "PagerDuty", webhook_url(w), "{}", 5000, &err), -1);
+	assert_string_equal(strbuf_str(&err), "PagerDuty: answered 500");
+	strbuf_release(&err);
+	httpc_free(h);
+	webhook_stop(w);
+}
+
+/* A receiver that cannot be reached: the text (logged, and kept in
+ * notify_outbox.last_error) names the channel and the reason, not the
+ * URL, whose path is the webhook's secret. */
+static void
+test_post_error_hides_the_url(void **state)
+{
+	struct httpc *h = httpc_new();
+	struct strbuf err = STRBUF_INIT;
+	const char *e;
+
+	(void)state;
+	assert_int_equal(notify_http_post(h, "webhook",
+	    "http://127.0.0.1:1/services/T000/B000/s3cr3tpath", "{}", 5000, &err), -1);
+	e = strbuf_str(&err);
+	assert_true(strncmp(e, "webhook: ", 9) == 0);
+	assert_non_null(strstr(e, "connect"));
+	assert_null(strstr(e, "s3cr3tpath"));
+	assert_null(strstr(e, "/services/"));
+	strbuf_release(&err);
+	httpc_free(h);
+}
+
 int
 main(void)
 {
@@ -99,7 +164,12 @@ main(void)
 		cmocka_unit_test(test_resolve_has_only_the_keys),
 		cmocka_unit_test(test_summary_cut_at_1024_characters),
 		cmocka_unit_test(test_slack_escapes),
+		cmocka_unit_test(test_post_delivered),
+		cmocka_unit_test(test_post_refused),
+		cmocka_unit_test(test_post_error_hides_the_url),
 	};
+
+	httpc_global_init();
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
