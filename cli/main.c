@@ -43,6 +43,9 @@ main_find(const char *w1, const char *w2, int *words)
 {
 	char two[64];
 
+	/* "rm" is short for "remove" after every noun (relay, provider, node, rule). */
+	if (w2 != NULL && strcmp(w2, "rm") == 0)
+		w2 = "remove";
 	snprintf(two, sizeof(two), "%s %s", w1, w2 ? w2 : "");
 	for (size_t t = 0; main_tables[t] != NULL; t++) {
 		for (const struct cli_verb *v = main_tables[t]; v->name != NULL; v++) {

@@ -118,8 +118,8 @@ test_add_list_show_set_remove(void **state)
 	clirun_expect(&r, 0, "rule remove");
 	expect_in(r.out, "rule zx42 removed");
 	clirun_free(&r);
-	clirun(&r, ctl->url, operator, "rule", "remove", "zx42", NULL);
-	clirun_expect(&r, 1, "rule remove again");
+	clirun(&r, ctl->url, operator, "rule", "rm", "zx42", NULL);
+	clirun_expect(&r, 1, "rule rm (short for remove) again");
 	expect_in(r.err, "no such rule \"zx42\"");
 	clirun_free(&r);
 	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM rules", "0");
