@@ -53,6 +53,8 @@ cmd_status_problems(const json_t *status, long long max_behind_s)
 		if (status_is(n, "last_status", "failed"))
 			json_array_append_new(out, status_problem(name, "last apply failed: %s",
 			    err ? err : "(no error text)"));
+		else if (err != NULL)   /* applied, but something was skipped */
+			json_array_append_new(out, status_problem(name, "applied with a warning: %s", err));
 		if (status_is(n, "role", "relay"))
 			continue;   /* relay nodes are not fed routes */
 		if (!json_is_true(json_object_get(n, "connected")))

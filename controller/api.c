@@ -72,6 +72,8 @@ static const struct endpoint endpoints[] = {
 	{ "PUT", "/v1/settings/{}", R(ROLE_ADMIN), -1, api_setting_put, NULL },
 };
 #define NENDPOINTS ((int)(sizeof(endpoints) / sizeof(endpoints[0])))
+_Static_assert(NENDPOINTS + 1 <= METRICS_MAX_ENDPOINTS,
+    "every endpoint and \"other\" need their own request counters (metrics.h)");
 
 static const char *endpoint_labels[NENDPOINTS + 1];
 

@@ -195,7 +195,8 @@ api_report(struct app *app, struct http_request *req, struct http_reply *rep)
 	PGconn *c = db_acquire(app->pool);
 	int rc = db_one(c,
 	    "UPDATE nodes SET last_status = $3, last_report_at = now(),"
-	    " last_error = CASE WHEN $3 = 'failed' THEN coalesce($5 || ': ', '') || $4 ELSE NULL END,"
+	    " last_error = CASE WHEN $3 = 'failed' THEN coalesce($5 || ': ', '') || $4"
+	    "  ELSE nullif($4, '') END,"
 	    " applied_version = CASE WHEN $3 = 'applied' THEN $2::bigint ELSE applied_version END"
 	    " WHERE name = $1 AND $2::bigint <= (SELECT version FROM routing_version)"
 	    " RETURNING name", 5, p, NULL, &fail);

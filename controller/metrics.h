@@ -13,7 +13,7 @@
 
 #include "strbuf.h"
 
-#define METRICS_MAX_ENDPOINTS 32
+#define METRICS_MAX_ENDPOINTS 64
 
 void metrics_init(const char *const *endpoint_labels, int n);
 /* One answered request: its endpoint, HTTP status code and the seconds

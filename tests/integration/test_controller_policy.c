@@ -314,9 +314,9 @@ static void
 test_unknown_provider_and_failed_report(void **state)
 {
 	(void)state;
-	block("mx06", "naver");
+	block("mx06", "examplemail");
 	expect_sql("SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
-	    "provider naver is not configured in the controller: add it (postroute provider add) so that"
+	    "provider examplemail is not configured in the controller: add it (postroute provider add) so that"
 	    " automation can route it; no change made.");
 	char *agent = tl_token(ctl, "agent-mx06", "agent", "mx06");
 	assert_int_equal(tl_api(ctl, "POST", "/v1/nodes/mx06/report", agent,

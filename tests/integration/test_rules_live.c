@@ -277,6 +277,15 @@ test_rule_that_does_not_compile_is_skipped(void **state)
 	expect_sql("SELECT applied_version || ' ' || last_status FROM nodes WHERE name = 'mx01'",
 	    now_applied);
 	free(now_applied);
+	/* kept as the node's warning, which `postroute status` names */
+	expect_sql("SELECT last_error FROM nodes WHERE name = 'mx01'", "rule broken skipped: pattern:"
+	    " bad pattern at offset 9: missing closing parenthesis");
+	struct clirun r;
+	clirun(&r, ctl->url, operator, "status", NULL);
+	clirun_expect(&r, 1, "status with a skipped rule");
+	if (strstr(r.err, "mx01: applied with a warning: rule broken skipped: pattern: bad pattern") == NULL)
+		fail_msg("status does not name the skipped rule:\n%s", r.err);
+	clirun_free(&r);
 
 	/* the other rule applies: a line the agent tails now is greylist */
 	time_t now = time(NULL);
