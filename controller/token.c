@@ -54,6 +54,8 @@ token_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long (*token_clock_ms)(void) = token_now_ms;
+
 static struct token_cached *
 token_cache_at(int link)
 {
@@ -151,7 +153,7 @@ token_cache_get(const char *digest, long long ttl_ms, struct token_info *out,
 
 	pthread_mutex_lock(&token_cache.lock);
 	if ((e = token_cache_find(digest)) != 0) {
-		if (token_now_ms() - token_cache_at(e)->asked_ms < ttl_ms) {
+		if (token_clock_ms() - token_cache_at(e)->asked_ms < ttl_ms) {
 			*out = token_cache_at(e)->info;
 			hit = 1;
 		} else {
@@ -489,7 +491,7 @@ token_authenticate(struct db_pool *pool, const char *secret, long long cache_ms,
 		metrics_count_token_lookup(1);
 		return 1;
 	}
-	asked_ms = token_now_ms();
+	asked_ms = token_clock_ms();
 	c = db_acquire(pool);
 	found = token_lookup(c, digest, out);
 	db_release(pool, c);

@@ -224,3 +224,27 @@ agentrun_log_count(const struct agentrun *a, const char *needle)
 	free(text);
 	return n;
 }
+
+struct agentrun_seen {
+	const struct agentrun *a;
+	const char *needle;
+	int n;
+};
+
+static int
+agentrun_has_logged(void *arg)
+{
+	struct agentrun_seen *w = arg;
+
+	return agentrun_log_count(w->a, w->needle) >= w->n;
+}
+
+void
+agentrun_await_log(const struct agentrun *a, const char *needle, int n, int timeout_ms)
+{
+	struct agentrun_seen w = { a, needle, n };
+
+	if (!tl_wait_for(agentrun_has_logged, &w, timeout_ms))
+		fail_msg("%s: \"%s\" logged %d time(s), wanted %d:\n%s", a->node, needle,
+		    agentrun_log_count(a, needle), n, tl_read_file(a->log));
+}

@@ -44,5 +44,8 @@ int agentrun_stop(struct agentrun *a);
 void agentrun_free(struct agentrun *a);
 /* Occurrences of needle in the background agent's log. */
 int agentrun_log_count(const struct agentrun *a, const char *needle);
+/* Waits until the log holds needle at least n times; fails the test,
+ * showing the log, if it does not within timeout_ms. */
+void agentrun_await_log(const struct agentrun *a, const char *needle, int n, int timeout_ms);
 
 #endif

@@ -277,3 +277,19 @@ fakectl_wait_reports(struct fakectl *f, size_t n, int timeout_ms)
 
 	return tl_wait_for(fc_has_reports, &w, timeout_ms);
 }
+
+static int
+fc_has_feed_requests(void *arg)
+{
+	struct fc_wait *w = arg;
+
+	return fakectl_feed_requests(w->f) >= w->n;
+}
+
+int
+fakectl_wait_feed_requests(struct fakectl *f, size_t n, int timeout_ms)
+{
+	struct fc_wait w = { f, n };
+
+	return tl_wait_for(fc_has_feed_requests, &w, timeout_ms);
+}

@@ -47,5 +47,7 @@ size_t fakectl_report_count(struct fakectl *f);
 /* Polls until at least n reports arrived; 1 when they did. */
 int fakectl_wait_reports(struct fakectl *f, size_t n, int timeout_ms);
 size_t fakectl_feed_requests(struct fakectl *f);
+/* Polls until at least n feed requests arrived; 1 when they did. */
+int fakectl_wait_feed_requests(struct fakectl *f, size_t n, int timeout_ms);
 
 #endif

@@ -123,7 +123,25 @@ json_t *tl_api_ok(struct tl_controller *c, const char *method, const char *path,
  * providers starts from none. */
 void tl_providers_clear(struct tl_controller *c);
 
-/* Polls cond every 20 ms up to timeout_ms; returns 1 when it held. */
+/* Polls cond every 20 ms up to timeout_ms; returns 1 when it held. The
+ * one waiting loop of the suite: tests wait for an event (a row, a log
+ * line, a count), never for time, through this or a helper built on it. */
 int tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms);
+
+/* Waits (up to timeout_ms) until the query's one value is want; fails
+ * the test with the last value it got. */
+void tl_await_sql(const char *conninfo, const char *sql, const char *want, int timeout_ms);
+
+/* An instant for ?at= and --at (YYYY-MM-DDTHH:MM:SS.mmmZ, UTC) later
+ * than every commit made so far on conninfo's server, returned once the
+ * server's clock has passed it: whatever is written afterwards is later.
+ * Replaces "sleep a little either side of now". Caller frees. */
+char *tl_db_instant(const char *conninfo);
+
+/* postroute_feed_waiting of c's /metrics: long-polls held right now, or
+ * -1 when /metrics does not answer. */
+int tl_feed_waiting(struct tl_controller *c);
+/* Waits until exactly n long-polls are held; fails the test otherwise. */
+void tl_await_feed_waiting(struct tl_controller *c, int n, int timeout_ms);
 
 #endif
