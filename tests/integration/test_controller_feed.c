@@ -180,17 +180,6 @@ poll_thread(void *p)
 	return NULL;
 }
 
-static int
-waiting_is(void *want)
-{
-	char *url = xasprintf("%s/metrics", ctl->url), *raw = NULL;
-	char *needle = xasprintf("postroute_feed_waiting %ld\n", (long)(intptr_t)want);
-	int ok = tl_http("GET", url, NULL, NULL, NULL, &raw) == 200 && strstr(raw, needle) != NULL;
-
-	free(url), free(raw), free(needle);
-	return ok;
-}
-
 static void
 test_long_poll(void **state)
 {
@@ -219,7 +208,7 @@ test_long_poll(void **state)
 	a.path = q = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=60", v);
 	pthread_t th;
 	pthread_create(&th, NULL, poll_thread, &a);
-	assert_true(tl_wait_for(waiting_is, (void *)(intptr_t)1, 10000));
+	tl_await_feed_waiting(ctl, 1, 10000);
 	put("/v1/routes/yahoo", "{\"relay\":\"relay02\",\"reason\":\"wake\"}");
 	pthread_join(th, NULL);
 	assert_int_equal(a.status, 200);
@@ -227,10 +216,8 @@ test_long_poll(void **state)
 	assert_true(a.finished - a.started < 30);
 	json_decref(a.json), free(q);
 	/* the agent's poll is recorded for status */
-	sleep(2);
-	char *seen = tl_sql(ctl->conninfo, "SELECT last_feed_at IS NOT NULL FROM nodes WHERE name = 'mx01'");
-	assert_string_equal(seen, "t");
-	free(seen);
+	tl_await_sql(ctl->conninfo, "SELECT last_feed_at IS NOT NULL FROM nodes WHERE name = 'mx01'",
+	    "t", 10000);
 }
 
 struct flip_arg {
@@ -404,7 +391,7 @@ test_database_restart(void **state)
 	/* a waiting feed still wakes on the next change */
 	a.path = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=60", v);
 	pthread_create(&th, NULL, poll_thread, &a);
-	assert_true(tl_wait_for(waiting_is, (void *)(intptr_t)1, 15000));
+	tl_await_feed_waiting(ctl, 1, 15000);
 	put("/v1/routes/google", "{\"relay\":\"relay02\",\"reason\":\"after restart\"}");
 	pthread_join(th, NULL);
 	assert_int_equal(a.status, 200);
@@ -427,7 +414,7 @@ test_shutdown_with_waiters(void **state)
 	(void)state;
 	a.path = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=120", version());
 	pthread_create(&th, NULL, poll_thread, &a);
-	assert_true(tl_wait_for(waiting_is, (void *)(intptr_t)1, 10000));
+	tl_await_feed_waiting(ctl, 1, 10000);
 	/* a waiting feed does not keep the controller from stopping */
 	assert_int_equal(tl_controller_stop(ctl), 0);
 	pthread_join(th, NULL);
