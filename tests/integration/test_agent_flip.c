@@ -217,14 +217,14 @@ test_agent_restart_no_reload(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 2; i++) {
-		int reloads = pfx_reloads(mx[i]);
+		int reloads = pfx_reloads(mx[i]), asked = pfx_reload_requests(mx[i]);
 		assert_int_equal(agentrun_stop(agent[i]), 0);
 		assert_int_equal(agentrun_once(agent[i], NULL), 0);
 		agentrun_start(agent[i]);
 		/* the restarted agent is current (its feed request held) */
 		long long v = api_version("GET", "/v1/routes", NULL);
 		await_applied(v, i);
-		usleep(500000);
+		assert_int_equal(pfx_reload_requests(mx[i]), asked);
 		assert_int_equal(pfx_reloads(mx[i]), reloads);
 	}
 }
@@ -240,9 +240,7 @@ test_controller_restart(void **state)
 		before[i] = tl_read_file(mx[i]->transport);
 	int errors = agentrun_log_count(agent[0], "feed: GET");
 	assert_int_equal(tl_controller_stop(ctl), 0);
-	for (int i = 0; i < 500 && agentrun_log_count(agent[0], "feed: GET") < errors + 2; i++)
-		usleep(20000);
-	assert_true(agentrun_log_count(agent[0], "feed: GET") >= errors + 2);
+	agentrun_await_log(agent[0], "feed: GET", errors + 2, 10000);
 	for (int i = 0; i < 2; i++) {
 		char *now = tl_read_file(mx[i]->transport);
 		assert_string_equal(now, before[i]);

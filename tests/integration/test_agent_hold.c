@@ -155,7 +155,7 @@ submit_bob_delivered(const struct env *e, int *at_sink)
 	if (!pfx_sink_wait(sink, *at_sink + 1, 15000))
 		fail_msg("bob's mail not delivered (log: %s)", e->pfx->maillog);
 	(*at_sink)++;
-	usleep(300000);
+	pfx_await_settled(e->pfx, 15000);   /* the others held or delivered: the count is final */
 	assert_int_equal(pfx_sink_count(sink), *at_sink);
 }
 

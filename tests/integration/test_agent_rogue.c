@@ -213,7 +213,7 @@ end_to_end(const char *type)
 	size_t reports = fakectl_report_count(e.ctl);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
 	assert_int_equal(fakectl_report_count(e.ctl), reports);
-	usleep(300000);
+	assert_int_equal(pfx_reload_requests(e.pfx), 2);
 	assert_int_equal(pfx_reloads(e.pfx), 2);
 	env_stop(&e);
 }
@@ -415,9 +415,7 @@ test_controller_down_up(void **state)
 	e.ctl = NULL;
 	/* the agent keeps trying and keeps the map */
 	int errors = agentrun_log_count(e.agent, "feed: GET");
-	for (int i = 0; i < 500 && agentrun_log_count(e.agent, "feed: GET") < errors + 2; i++)
-		usleep(20000);
-	assert_true(agentrun_log_count(e.agent, "feed: GET") >= errors + 2);
+	agentrun_await_log(e.agent, "feed: GET", errors + 2, 10000);
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	/* back, with a version made meanwhile */
 	e.ctl = fakectl_start(TOKEN, port);
@@ -427,7 +425,8 @@ test_controller_down_up(void **state)
 	assert_report(&e, 2, "applied", NULL, NULL);
 	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
 	/* a clean stop while a long-poll is held */
-	usleep(300000);
+	if (!fakectl_wait_held(e.ctl, 1, 10000))
+		fail_msg("no long-poll held after version 2");
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	env_stop(&e);
 }
@@ -485,12 +484,10 @@ test_hand_edit_and_restart(void **state)
 	/* restarts: no reload for the version already applied */
 	size_t polls = fakectl_feed_requests(e.ctl);
 	agentrun_start(e.agent);
-	for (int i = 0; i < 500 && fakectl_feed_requests(e.ctl) < polls + 1; i++)
-		usleep(20000);
-	assert_true(fakectl_feed_requests(e.ctl) >= polls + 1);
+	assert_true(fakectl_wait_feed_requests(e.ctl, polls + 1, 10000));
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	usleep(300000);
+	assert_int_equal(pfx_reload_requests(e.pfx), 1);
 	assert_int_equal(pfx_reloads(e.pfx), 1);
 	assert_int_equal(fakectl_report_count(e.ctl), 1);
 
@@ -521,10 +518,9 @@ test_requeue_deferred(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(pfx_send(e.pfx, "held@gmail.test", "deferred"), 0);
 	assert_int_equal(pfx_send(e.pfx, "other@elsewhere.test", "not moved"), 0);
-	for (int i = 0; i < 500 && (pfx_deferred(e.pfx) < 4 ||
-	    pfx_log_count(e.pfx, "[TSS04]") < 3); i++)
-		usleep(20000);
-	assert_int_equal(pfx_deferred(e.pfx), 4);
+	if (!pfx_await_log(e.pfx, "[TSS04]", 3, 10000))
+		fail_msg("no three refusals (log: %s)", e.pfx->maillog);
+	pfx_await_queue(e.pfx, "deferred", 4, 10000);
 	int before = pfx_sink_count(sink_a);
 	set_feed(&e, 2, 1, "gmail.test", sink_a->nexthop);
 	clock_gettime(CLOCK_MONOTONIC, &a);

@@ -37,6 +37,7 @@ struct fakectl {
 	int stopping;
 	json_t *reports;
 	size_t feed_requests;
+	size_t held;                 /* feed requests waiting for a change right now */
 };
 
 struct fc_conn {
@@ -67,18 +68,23 @@ fc_feed(struct fakectl *f, struct MHD_Connection *c)
 	pthread_mutex_lock(&f->mu);
 	f->feed_requests++;
 	pthread_mutex_unlock(&f->mu);
+	int held = 0;
 	for (int t = 0;; t += 10) {
 		pthread_mutex_lock(&f->mu);
 		if (f->body != NULL && (a == NULL || f->version > after)) {
 			char *body = xstrdup(f->body);
+			f->held -= (size_t)held;
 			pthread_mutex_unlock(&f->mu);
 			enum MHD_Result r = fc_reply(c, 200, body);
 			free(body);
 			return r;
 		}
-		int stop = f->stopping || f->status != 0;
+		int stop = f->stopping || f->status != 0 || t >= wait_ms;
+		if (stop || !held)
+			f->held += stop ? -(size_t)held : 1;
+		held = !stop;
 		pthread_mutex_unlock(&f->mu);
-		if (stop || t >= wait_ms)
+		if (stop)
 			break;
 		usleep(10000);
 	}
@@ -249,6 +255,15 @@ fakectl_report_count(struct fakectl *f)
 }
 
 size_t
+fakectl_held(struct fakectl *f)
+{
+	pthread_mutex_lock(&f->mu);
+	size_t n = f->held;
+	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
+size_t
 fakectl_feed_requests(struct fakectl *f)
 {
 	pthread_mutex_lock(&f->mu);
@@ -292,4 +307,20 @@ fakectl_wait_feed_requests(struct fakectl *f, size_t n, int timeout_ms)
 	struct fc_wait w = { f, n };
 
 	return tl_wait_for(fc_has_feed_requests, &w, timeout_ms);
+}
+
+static int
+fc_has_held(void *arg)
+{
+	struct fc_wait *w = arg;
+
+	return fakectl_held(w->f) >= w->n;
+}
+
+int
+fakectl_wait_held(struct fakectl *f, size_t n, int timeout_ms)
+{
+	struct fc_wait w = { f, n };
+
+	return tl_wait_for(fc_has_held, &w, timeout_ms);
 }

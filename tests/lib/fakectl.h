@@ -47,6 +47,10 @@ size_t fakectl_report_count(struct fakectl *f);
 /* Polls until at least n reports arrived; 1 when they did. */
 int fakectl_wait_reports(struct fakectl *f, size_t n, int timeout_ms);
 size_t fakectl_feed_requests(struct fakectl *f);
+/* Feed requests held right now (waiting for a change); polls until at
+ * least n are, 1 when they were. */
+size_t fakectl_held(struct fakectl *f);
+int fakectl_wait_held(struct fakectl *f, size_t n, int timeout_ms);
 /* Polls until at least n feed requests arrived; 1 when they did. */
 int fakectl_wait_feed_requests(struct fakectl *f, size_t n, int timeout_ms);
 
