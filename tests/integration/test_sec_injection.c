@@ -58,25 +58,45 @@ teardown(void **state)
 	return 0;
 }
 
-/* The "text" of the first webhook message containing needle (waits). */
+/* The "text" of the first webhook message whose text contains needle. */
+static char *
+hook_text_now(const char *needle)
+{
+	for (int i = 0; i < webhook_count(hook); i++) {
+		char *b = webhook_body(hook, i);
+		json_t *j = json_loads(b, 0, NULL);
+		const char *text = json_string_value(json_object_get(j, "text"));
+		char *hit = text && strstr(text, needle) ? xstrdup(text) : NULL;
+		json_decref(j);
+		free(b);
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
+struct hook_seen {
+	const char *needle;
+	char *text;
+};
+
+static int
+hook_has(void *arg)
+{
+	struct hook_seen *s = arg;
+
+	return (s->text = hook_text_now(s->needle)) != NULL;
+}
+
+/* The same, waited for. */
 static char *
 hook_text(const char *needle)
 {
-	for (int t = 0; t < 500; t++) {
-		for (int i = 0; i < webhook_count(hook); i++) {
-			char *b = webhook_body(hook, i);
-			json_t *j = json_loads(b, 0, NULL);
-			const char *text = json_string_value(json_object_get(j, "text"));
-			char *hit = text && strstr(text, needle) ? xstrdup(text) : NULL;
-			json_decref(j);
-			free(b);
-			if (hit)
-				return hit;
-		}
-		usleep(20000);
-	}
-	fail_msg("no webhook message containing \"%s\" (%d received)", needle, webhook_count(hook));
-	return NULL;
+	struct hook_seen s = { needle, NULL };
+
+	if (!tl_wait_for(hook_has, &s, 10000))
+		fail_msg("no webhook message containing \"%s\" (%d received)", needle, webhook_count(hook));
+	return s.text;
 }
 
 static char *
