@@ -33,9 +33,6 @@ api(const char *token, const char *method, const char *path, const char *body)
 static int
 setup(void **state)
 {
-	struct timespec ts;
-	struct tm tm;
-
 	(void)state;
 	ctl = tl_controller_start(NULL);
 	viewer = tl_token(ctl, "vera", "viewer", NULL);
@@ -47,12 +44,9 @@ setup(void **state)
 	api(ctl->admin, "PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
 	api(ctl->admin, "PUT", "/v1/nodes/mx02", "{\"role\": \"server\"}");
 	api(operator, "PUT", "/v1/routes/google", "{\"relay\": \"r1\", \"reason\": \"one\"}");
-	usleep(50000);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(mid, sizeof(mid), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-	usleep(50000);
+	char *at = tl_db_instant(ctl->conninfo);   /* after the first batch, before the second */
+	snprintf(mid, sizeof(mid), "%s", at);
+	free(at);
 	api(operator, "PUT", "/v1/routes/google", "{\"scope\": \"mx01\", \"relay\": \"r2\", \"reason\": \"two\"}");
 	api(ctl->admin, "PUT", "/v1/routes/yahoo", "{\"relay\": \"r2\", \"reason\": \"three\"}");
 	api(operator, "PUT", "/v1/routes/google", "{\"relay\": \"r2\", \"reason\": \"four, with \\\"quotes\\\"\"}");

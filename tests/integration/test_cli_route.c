@@ -412,18 +412,6 @@ struct checkpoint {
 	char *feed[2];         /* "domain=nexthop ..." for mx01, mx02 */
 };
 
-static void
-now_rfc3339(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-}
-
 static char *
 routes_text(const json_t *routes)
 {
@@ -516,14 +504,14 @@ checkpoint_take(struct checkpoint *cp)
 {
 	json_t *j = NULL;
 
-	usleep(30000);
-	now_rfc3339(cp->at, sizeof(cp->at));
+	char *at = tl_db_instant(ctl->conninfo);   /* after every change so far, before the next */
+	snprintf(cp->at, sizeof(cp->at), "%s", at);
+	free(at);
 	assert_int_equal(tl_api(ctl, "GET", "/v1/routes", viewer, NULL, &j), 200);
 	cp->routes = routes_text(json_object_get(j, "routes"));
 	json_decref(j);
 	cp->feed[0] = feed_text("mx01", agent1);
 	cp->feed[1] = feed_text("mx02", agent2);
-	usleep(30000);
 }
 
 static void
