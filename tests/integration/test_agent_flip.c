@@ -131,8 +131,7 @@ group_teardown(void **state)
 		pfx_stop(mx[i]);
 	}
 	pfx_sink_stop(sink_block), pfx_sink_stop(sink_good), pfx_sink_stop(sink_default);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	return 0;
 }
 

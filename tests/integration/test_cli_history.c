@@ -17,6 +17,7 @@
 
 #include "clirun.h"
 #include "strbuf.h"
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -34,15 +35,11 @@ static int
 setup(void **state)
 {
 	(void)state;
-	ctl = tl_controller_start(NULL);
-	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	operator = tl_token(ctl, "otto", "operator", NULL);
-	api(ctl->admin, "PUT", "/v1/relays/r1", "{\"nexthop\": \"smtp:[r1.example.net]:25\"}");
-	api(ctl->admin, "PUT", "/v1/relays/r2", "{\"nexthop\": \"smtp:[r2.example.net]:25\"}");
-	api(ctl->admin, "PUT", "/v1/providers/google", "{\"domains\": [\"gmail.com\"]}");
-	api(ctl->admin, "PUT", "/v1/providers/yahoo", "{\"domains\": [\"yahoo.com\"]}");
-	api(ctl->admin, "PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
-	api(ctl->admin, "PUT", "/v1/nodes/mx02", "{\"role\": \"server\"}");
+	clirun_setup(&ctl, &viewer, &operator, NULL);
+	seed_relay(ctl, "r1", "smtp:[r1.example.net]:25");
+	seed_relay(ctl, "r2", "smtp:[r2.example.net]:25");
+	seed_providers(ctl, 2);
+	seed_servers(ctl, 2);
 	api(operator, "PUT", "/v1/routes/google", "{\"relay\": \"r1\", \"reason\": \"one\"}");
 	char *at = tl_db_instant(ctl->conninfo);   /* after the first batch, before the second */
 	snprintf(mid, sizeof(mid), "%s", at);
@@ -59,8 +56,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tl_controller_free(ctl);
-	free(viewer), free(operator);
+	clirun_teardown(ctl, viewer, operator);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "testlib.h"
 #include "webhook.h"
 #include "xalloc.h"
@@ -112,11 +113,9 @@ expect_feed_holds(const char *node, const char *want)
 static void
 seed(struct tl_controller *c)
 {
-	json_decref(tl_api_ok(c, "PUT", "/v1/relays/relay01", c->admin, "{\"nexthop\":\"smtp:[127.0.0.2]:25\"}"));
-	json_decref(tl_api_ok(c, "PUT", "/v1/nodes/mx01", c->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(c, "PUT", "/v1/nodes/mx02", c->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(c, "PUT", "/v1/nodes/relay01n", c->admin,
-	    "{\"role\":\"relay\",\"relay\":\"relay01\"}"));
+	seed_relays(c, 1, 0);
+	seed_servers(c, 2);
+	seed_relay_node(c, "relay01n", "relay01");
 }
 
 static int
@@ -140,8 +139,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	free(operator), free(viewer), free(detector), free(agent1);
 	return 0;
@@ -544,8 +542,7 @@ test_surge_without_hold_on_surge(void **state)
 	j = volume_event(c, c->admin, "mx02", "info@shop.example.jp");
 	assert_non_null(strstr(jstr(j, "outcome"), "Its new mail was held already"));
 	json_decref(j);
-	assert_int_equal(tl_controller_stop(c), 0);
-	tl_controller_free(c);
+	tl_controller_finish(c);
 	webhook_stop(w);
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "testlib.h"
 #include "webhook.h"
 #include "xalloc.h"
@@ -77,25 +78,9 @@ setup(void **state)
 	    "[policy]\nmax_flips_per_hour = 3\n", webhook_url(hook));
 	ctl = tl_controller_start(ini);
 	free(ini);
-	for (int i = 1; i <= 3; i++) {
-		char *path = xasprintf("/v1/relays/relay0%d", i);
-		char *body = xasprintf("{\"nexthop\":\"smtp:[127.0.0.%d]:25\"}", i + 1);
-		put(path, body);
-		free(path), free(body);
-		path = xasprintf("/v1/nodes/relay0%dn", i);
-		body = xasprintf("{\"role\":\"relay\",\"relay\":\"relay0%d\"}", i);
-		put(path, body);
-		free(path), free(body);
-	}
-	for (int i = 1; i <= 6; i++) {
-		char *path = xasprintf("/v1/nodes/mx0%d", i);
-		put(path, "{\"role\":\"server\"}");
-		free(path);
-	}
-	put("/v1/providers/google", "{\"domains\":[\"gmail.com\"]}");
-	put("/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\"]}");
-	put("/v1/providers/apple", "{\"domains\":[\"icloud.com\"]}");
-	put("/v1/providers/gmx", "{\"domains\":[\"gmx.net\"]}");
+	seed_relays(ctl, 3, 1);
+	seed_servers(ctl, 6);
+	seed_providers(ctl, 4);
 	detector = tl_token(ctl, "detector-1", "detector", "*");
 	return 0;
 }
@@ -104,8 +89,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	free(detector);
 	return 0;

@@ -28,6 +28,7 @@
 
 #include "db.h"
 #include "metrics.h"
+#include "seed.h"
 #include "testlib.h"
 #include "token.h"
 #include "xalloc.h"
@@ -123,8 +124,7 @@ setup(void **state)
 	/* wrong tokens are looked up every time: no 429 for them here */
 	ctl = tl_controller_start("[server]\ntoken_cache = 2s\nauth_failures_per_minute = 0\n");
 	ctl_off = tl_controller_start("[server]\ntoken_cache = 0\nauth_failures_per_minute = 0\n");
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx02", ctl->admin, "{\"role\":\"server\"}"));
+	seed_servers(ctl, 2);
 	return 0;
 }
 

@@ -260,8 +260,7 @@ test_standby_only_read_write(void **state)
 	char *after = history_rows();
 	assert_string_equal(after, before);
 	free(before), free(after), free(ci);
-	assert_int_equal(tl_controller_stop(c), 0);
-	tl_controller_free(c);
+	tl_controller_finish(c);
 }
 
 /* Only the standby, no target_session_attrs: reads are served, a write is
@@ -295,8 +294,7 @@ test_standby_only_any(void **state)
 	char *after = history_rows();
 	assert_string_equal(after, before);
 	free(before), free(after), free(ci);
-	assert_int_equal(tl_controller_stop(c), 0);
-	tl_controller_free(c);
+	tl_controller_finish(c);
 }
 
 static void

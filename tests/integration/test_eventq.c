@@ -85,8 +85,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(token);
 	return 0;
 }

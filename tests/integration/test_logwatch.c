@@ -168,8 +168,7 @@ group_teardown(void **state)
 	pfx_stop(mx1), pfx_stop(mx2);
 	pfx_sink_stop(sink_block), pfx_sink_stop(sink_good);
 	pfx_sink_stop(sink_unknown), pfx_sink_stop(sink_full);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	return 0;
 }

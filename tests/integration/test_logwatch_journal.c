@@ -296,8 +296,7 @@ group_teardown(void **state)
 {
 	(void)state;
 	pfx_sink_stop(sink_good);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	journald_stop(jd);
 	return 0;
 }

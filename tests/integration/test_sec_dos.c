@@ -260,8 +260,7 @@ teardown(void **state)
 		tl_controller_stop(ctl6);
 		tl_controller_free(ctl6);
 	}
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(agent_mx01), free(agent_mx02);
 	return 0;
 }
@@ -737,8 +736,7 @@ test_ipv6_prefix_is_one_client(void **state)
 	if (!tl_wait_for(served6, "fd00:5ec::b", 10000))
 		fail_msg("fd00:5ec::b not served after the /64's connections closed");
 
-	assert_int_equal(tl_controller_stop(ctl6), 0);
-	tl_controller_free(ctl6);
+	tl_controller_finish(ctl6);
 	ctl6 = NULL;
 	if (setns(home, CLONE_NEWNET) != 0)
 		fail_msg("cannot go back to the network namespace: %s", strerror(errno));

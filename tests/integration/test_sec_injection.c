@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "sanitize.h"
+#include "seed.h"
 #include "testlib.h"
 #include "webhook.h"
 #include "xalloc.h"
@@ -39,9 +40,8 @@ setup(void **state)
 	char *ini = xasprintf("\n[notify]\nwebhook_url = %s\n", webhook_url(hook));
 	ctl = tl_controller_start(ini);
 	free(ini);
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/providers/google", ctl->admin,
-	    "{\"domains\":[\"gmail.com\"]}"));
+	seed_servers(ctl, 1);
+	seed_providers(ctl, 1);
 	detector = tl_token(ctl, "detector-1", "detector", "*");
 	agent = tl_token(ctl, "mx01", "agent", "mx01");
 	return 0;
@@ -51,8 +51,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	free(detector), free(agent);
 	return 0;

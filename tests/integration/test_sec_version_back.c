@@ -89,8 +89,7 @@ teardown(void **state)
 	assert_int_equal(agentrun_stop(agent), 0);
 	agentrun_free(agent);
 	pfx_stop(mx);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	return 0;
 }
 

@@ -84,8 +84,7 @@ group_teardown(void **state)
 	agentrun_free(agent);
 	pfx_stop(mx);
 	pfx_sink_stop(sink);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	return 0;
 }

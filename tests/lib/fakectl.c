@@ -324,3 +324,35 @@ fakectl_wait_held(struct fakectl *f, size_t n, int timeout_ms)
 
 	return tl_wait_for(fc_has_held, &w, timeout_ms);
 }
+
+json_t *
+fakectl_last_report(struct fakectl *f)
+{
+	json_t *all = fakectl_reports(f);
+	size_t n = json_array_size(all);
+
+	if (n == 0)
+		fail_msg("no report");
+	json_t *r = json_incref(json_array_get(all, n - 1));
+	json_decref(all);
+	return r;
+}
+
+void
+fakectl_expect_report(struct fakectl *f, long long version, const char *status, const char *step,
+    const char *error_part)
+{
+	json_t *r = fakectl_last_report(f);
+	const char *st = json_string_value(json_object_get(r, "status"));
+	const char *sp = json_string_value(json_object_get(r, "step"));
+	const char *er = json_string_value(json_object_get(r, "error"));
+
+	if (json_integer_value(json_object_get(r, "version")) != version || st == NULL ||
+	    strcmp(st, status) != 0 || (step && (sp == NULL || strcmp(sp, step) != 0)) ||
+	    (error_part && (er == NULL || strstr(er, error_part) == NULL))) {
+		char *s = json_dumps(r, 0);
+		fail_msg("report %s; wanted version %lld %s step %s error ~ %s", s, version, status,
+		    step ? step : "-", error_part ? error_part : "-");
+	}
+	json_decref(r);
+}

@@ -703,3 +703,13 @@ tl_expect_sql(const char *conninfo, const char *q, const char *want)
 		fail_msg("%s: got \"%s\", want \"%s\"", q, got ? got : "(null)", want);
 	free(got);
 }
+
+void
+tl_controller_finish(struct tl_controller *c)
+{
+	int rc = tl_controller_stop(c);
+
+	if (rc != 0)
+		fail_msg("controller at %s exited with %d (log in %s)", c->url, rc, c->dir);
+	tl_controller_free(c);
+}

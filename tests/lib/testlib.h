@@ -100,6 +100,9 @@ void tl_controller_restart(struct tl_controller *c);
  * tl_controller_restart. */
 int tl_controller_stop(struct tl_controller *c);
 void tl_controller_free(struct tl_controller *c);
+/* The end of a test group: tl_controller_stop, failing the test unless
+ * it exited with status 0, then tl_controller_free. */
+void tl_controller_finish(struct tl_controller *c);
 
 /* `postrouted token create`: returns the printed secret. */
 char *tl_token(struct tl_controller *c, const char *name, const char *role,
