@@ -29,15 +29,6 @@ static struct agentrun *agent[2];
 static const char *const names[2] = { "mx01", "mx02" };
 static const char *const types[2] = { "hash", "lmdb" };
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static json_t *
 api(const char *method, const char *path, const char *body)
 {
@@ -163,14 +154,14 @@ test_flip_and_unflip(void **state)
 
 	/* the flip: both agents apply, the held mail arrives within seconds */
 	int good = pfx_sink_count(sink_good);
-	double t0 = now_s();
+	double t0 = tl_now_s();
 	v = api_version("PUT", "/v1/routes/google",
 	    "{\"relay\": \"r-good\", \"reason\": \"TSS04 block on r-block\"}");
 	await_applied(v, -1);
-	double t_applied = now_s();
+	double t_applied = tl_now_s();
 	if (!pfx_sink_wait(sink_good, good + 4, 8000))
 		fail_msg("deferred mail did not move: %d of 4", pfx_sink_count(sink_good) - good);
-	double t_moved = now_s();
+	double t_moved = tl_now_s();
 	print_message("flip: both applied after %.3f s, 4 deferred messages delivered after %.3f s\n",
 	    t_applied - t0, t_moved - t0);
 	for (int i = 0; i < 2; i++) {

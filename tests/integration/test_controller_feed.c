@@ -22,15 +22,6 @@
 static struct tl_controller *ctl;
 static char *agent_mx01;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 put(const char *path, const char *body)
 {
@@ -173,9 +164,9 @@ poll_thread(void *p)
 {
 	struct poll_arg *a = p;
 
-	a->started = now_s();
+	a->started = tl_now_s();
 	a->status = tl_api(ctl, "GET", a->path, a->token, NULL, &a->json);
-	a->finished = now_s();
+	a->finished = tl_now_s();
 	return NULL;
 }
 
@@ -190,17 +181,17 @@ test_long_poll(void **state)
 	(void)state;
 	/* behind: answers at once */
 	q = xasprintf("?after=%lld&wait=30", v - 1);
-	t0 = now_s();
+	t0 = tl_now_s();
 	f = feed("mx01", q, 200);
-	assert_true(now_s() - t0 < 5);
+	assert_true(tl_now_s() - t0 < 5);
 	assert_int_equal(json_integer_value(json_object_get(f, "version")), v);
 	json_decref(f), free(q);
 	/* current, short wait: 304 after about the wait */
 	q = xasprintf("?after=%lld&wait=1", v);
-	t0 = now_s();
+	t0 = tl_now_s();
 	f = feed("mx01", q, 304);
 	assert_null(f);
-	assert_true(now_s() - t0 >= 0.9);
+	assert_true(tl_now_s() - t0 >= 0.9);
 	free(q);
 	/* current, long wait: woken by a change, with the new version */
 	struct poll_arg a = { .token = agent_mx01 };

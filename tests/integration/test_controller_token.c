@@ -38,15 +38,6 @@
 
 static struct tl_controller *ctl, *ctl_off;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A counter's value in a Prometheus text. */
 static unsigned long
 metric_in(const char *text, const char *name)
@@ -145,12 +136,12 @@ test_valid_token_cached(void **state)
 {
 	char *viewer = tl_token(ctl, "cached-viewer", "viewer", NULL);
 	struct lookups before = ctl_lookups(ctl), after;
-	double t0 = now_s();
+	double t0 = tl_now_s();
 
 	(void)state;
 	for (int i = 0; i < 50; i++)
 		assert_int_equal(tl_api(ctl, "GET", "/v1/status", viewer, NULL, NULL), 200);
-	double took = now_s() - t0;
+	double took = tl_now_s() - t0;
 	after = ctl_lookups(ctl);
 	if (after.hits - before.hits + after.db - before.db != 50)
 		fail_msg("50 requests, %lu hits + %lu lookups", after.hits - before.hits, after.db - before.db);
@@ -208,10 +199,10 @@ test_revoked_elsewhere_within_ttl(void **state)
 	assert_int_equal(tl_api(ctl, "GET", "/v1/status", tok, NULL, NULL), 200);
 	assert_int_equal(tl_api(ctl, "GET", "/v1/status", tok, NULL, NULL), 200);
 	revoke_cli(ctl, "revoked-viewer");
-	t0 = now_s();
+	t0 = tl_now_s();
 	if (!tl_wait_for(refused, tok, TTL_MS + 1000))
-		fail_msg("a revoked token still accepted %.1f s after the revocation", now_s() - t0);
-	took = now_s() - t0;
+		fail_msg("a revoked token still accepted %.1f s after the revocation", tl_now_s() - t0);
+	took = tl_now_s() - t0;
 	print_message("revoked token refused %.2f s after `postrouted token revoke`\n", took);
 	before = ctl_lookups(ctl);
 	for (int i = 0; i < 5; i++)
@@ -323,7 +314,7 @@ test_oldest_dropped_when_full(void **state)
 	struct db_pool *pool = db_pool_new(ctl->conninfo, 2, 10000);
 	struct lookups n0;
 	char secret[64];
-	double t0 = now_s();
+	double t0 = tl_now_s();
 
 	(void)state;
 	free(tl_sql(ctl->conninfo, "INSERT INTO tokens (name, role, secret_sha256)"
@@ -342,7 +333,7 @@ test_oldest_dropped_when_full(void **state)
 	expect_lookups(n0, own_lookups(), CACHE_MAX, 0, "the newest 16,384 tokens");
 	assert_int_equal(auth(pool, "prt_full_0", 600000, "full-0"), 1);
 	expect_lookups(n0, own_lookups(), CACHE_MAX, 1, "the first token");
-	print_message("%d tokens through the cache in %.1f s\n", 2 * CACHE_MAX + 2, now_s() - t0);
+	print_message("%d tokens through the cache in %.1f s\n", 2 * CACHE_MAX + 2, tl_now_s() - t0);
 	db_pool_free(pool);
 }
 

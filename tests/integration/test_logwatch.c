@@ -40,15 +40,6 @@ static struct pfx_sink *sink_block, *sink_good, *sink_unknown, *sink_full;
 static struct pfx *mx1, *mx2;
 static struct agentrun *ag1, *ag2;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 api(const char *method, const char *path, const char *body)
 {
@@ -221,11 +212,11 @@ test_block_reroutes_deferred_mail(void **state)
 	}
 	if (!tl_wait_for(first_refusal, NULL, 15000))
 		fail_msg("no refusal logged");
-	double t0 = now_s();
+	double t0 = tl_now_s();
 	if (!pfx_sink_wait(sink_good, n, 30000))
 		fail_msg("%d of %d messages at the healthy relay; agent log:\n%s",
 		    pfx_sink_count(sink_good), n, tl_read_file(ag1->log));
-	double t1 = now_s();
+	double t1 = tl_now_s();
 	print_message("first refusal to all %d messages at the healthy relay: %.2f s\n", n, t1 - t0);
 
 	/* the block, as the agent reported it */

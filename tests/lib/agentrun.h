@@ -26,6 +26,16 @@ struct agentrun {
 	int verbose;        /* start with -v */
 };
 
+struct tl_controller;
+
+/* A server node on c with a Postfix and an agent of its own, running:
+ * PUT /v1/nodes/NODE (role server), an agent token for it, pfx_start
+ * (hash maps, unmapped mail to "retry:no route") into *pfx, agentrun_new
+ * with agent_extra (may be NULL) and agentrun_start. The caller ends both
+ * (agentrun_free, pfx_stop). */
+struct agentrun *agentrun_node(struct tl_controller *c, const char *node, const char *agent_extra,
+    struct pfx **pfx);
+
 struct agentrun *agentrun_new(const char *node, const char *urls, const char *token,
     const struct pfx *p, const char *agent_extra, const char *postfix_extra);
 /* Rewrites the config (same paths) with other extras. */

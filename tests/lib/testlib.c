@@ -713,3 +713,12 @@ tl_controller_finish(struct tl_controller *c)
 		fail_msg("controller at %s exited with %d (log in %s)", c->url, rc, c->dir);
 	tl_controller_free(c);
 }
+
+double
+tl_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

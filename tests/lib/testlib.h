@@ -19,6 +19,7 @@ const char *tl_bindir(void);            /* $POSTROUTE_BINDIR */
 const char *tl_srcdir(void);            /* $POSTROUTE_SRCDIR, else "." */
 char *tl_mkdtemp(const char *prefix);   /* new directory under the run's temp dir */
 int tl_free_port(void);                 /* a loopback TCP port nobody listens on */
+double tl_now_s(void);                  /* CLOCK_MONOTONIC seconds: for figures, not waits */
 void tl_write_file(const char *path, const char *text);
 char *tl_read_file(const char *path);   /* NULL when missing */
 
