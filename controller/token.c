@@ -45,6 +45,14 @@ static struct {
 
 /* ---- the lookup cache: get, put and forget take the lock, the rest run under it ---- */
 
+static long long
+token_now_ms(void)
+{
+	return monotime_ms();
+}
+
+long long (*token_clock_ms)(void) = token_now_ms;
+
 static struct token_cached *
 token_cache_at(int link)
 {
@@ -142,7 +150,7 @@ token_cache_get(const char *digest, long long ttl_ms, struct token_info *out,
 
 	pthread_mutex_lock(&token_cache.lock);
 	if ((e = token_cache_find(digest)) != 0) {
-		if (monotime_ms() - token_cache_at(e)->asked_ms < ttl_ms) {
+		if (token_clock_ms() - token_cache_at(e)->asked_ms < ttl_ms) {
 			*out = token_cache_at(e)->info;
 			hit = 1;
 		} else {
@@ -480,7 +488,7 @@ token_authenticate(struct db_pool *pool, const char *secret, long long cache_ms,
 		metrics_count_token_lookup(1);
 		return 1;
 	}
-	asked_ms = monotime_ms();
+	asked_ms = token_clock_ms();
 	c = db_acquire(pool);
 	found = token_lookup(c, digest, out);
 	db_release(pool, c);

@@ -70,5 +70,9 @@ int token_authenticate(struct db_pool *pool, const char *secret, long long cache
     struct token_info *out);
 /* Drops every cached lookup of the token named name. */
 void token_cache_forget(const char *name);
+/* The cache's clock: CLOCK_MONOTONIC milliseconds. A seam for tests,
+ * which set it to a clock of their own to age entries without waiting;
+ * nothing else assigns it. */
+extern long long (*token_clock_ms)(void);
 
 #endif

@@ -29,15 +29,6 @@ static struct agentrun *agent[2];
 static const char *const names[2] = { "mx01", "mx02" };
 static const char *const types[2] = { "hash", "lmdb" };
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static json_t *
 api(const char *method, const char *path, const char *body)
 {
@@ -131,8 +122,7 @@ group_teardown(void **state)
 		pfx_stop(mx[i]);
 	}
 	pfx_sink_stop(sink_block), pfx_sink_stop(sink_good), pfx_sink_stop(sink_default);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	return 0;
 }
 
@@ -164,14 +154,14 @@ test_flip_and_unflip(void **state)
 
 	/* the flip: both agents apply, the held mail arrives within seconds */
 	int good = pfx_sink_count(sink_good);
-	double t0 = now_s();
+	double t0 = tl_now_s();
 	v = api_version("PUT", "/v1/routes/google",
 	    "{\"relay\": \"r-good\", \"reason\": \"TSS04 block on r-block\"}");
 	await_applied(v, -1);
-	double t_applied = now_s();
+	double t_applied = tl_now_s();
 	if (!pfx_sink_wait(sink_good, good + 4, 8000))
 		fail_msg("deferred mail did not move: %d of 4", pfx_sink_count(sink_good) - good);
-	double t_moved = now_s();
+	double t_moved = tl_now_s();
 	print_message("flip: both applied after %.3f s, 4 deferred messages delivered after %.3f s\n",
 	    t_applied - t0, t_moved - t0);
 	for (int i = 0; i < 2; i++) {
@@ -217,14 +207,14 @@ test_agent_restart_no_reload(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 2; i++) {
-		int reloads = pfx_reloads(mx[i]);
+		int reloads = pfx_reloads(mx[i]), asked = pfx_reload_requests(mx[i]);
 		assert_int_equal(agentrun_stop(agent[i]), 0);
 		assert_int_equal(agentrun_once(agent[i], NULL), 0);
 		agentrun_start(agent[i]);
 		/* the restarted agent is current (its feed request held) */
 		long long v = api_version("GET", "/v1/routes", NULL);
 		await_applied(v, i);
-		usleep(500000);
+		assert_int_equal(pfx_reload_requests(mx[i]), asked);
 		assert_int_equal(pfx_reloads(mx[i]), reloads);
 	}
 }
@@ -240,9 +230,7 @@ test_controller_restart(void **state)
 		before[i] = tl_read_file(mx[i]->transport);
 	int errors = agentrun_log_count(agent[0], "feed: GET");
 	assert_int_equal(tl_controller_stop(ctl), 0);
-	for (int i = 0; i < 500 && agentrun_log_count(agent[0], "feed: GET") < errors + 2; i++)
-		usleep(20000);
-	assert_true(agentrun_log_count(agent[0], "feed: GET") >= errors + 2);
+	agentrun_await_log(agent[0], "feed: GET", errors + 2, 10000);
 	for (int i = 0; i < 2; i++) {
 		char *now = tl_read_file(mx[i]->transport);
 		assert_string_equal(now, before[i]);

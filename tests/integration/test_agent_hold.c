@@ -98,38 +98,6 @@ set_holds(struct env *e, long long version, int n, ...)
 	strbuf_release(&sb);
 }
 
-static json_t *
-last_report(struct env *e)
-{
-	json_t *all = fakectl_reports(e->ctl);
-	size_t n = json_array_size(all);
-
-	if (n == 0)
-		fail_msg("no report");
-	json_t *r = json_incref(json_array_get(all, n - 1));
-	json_decref(all);
-	return r;
-}
-
-static void
-assert_report(struct env *e, long long version, const char *status, const char *step,
-    const char *error_part)
-{
-	json_t *r = last_report(e);
-	const char *st = json_string_value(json_object_get(r, "status"));
-	const char *sp = json_string_value(json_object_get(r, "step"));
-	const char *er = json_string_value(json_object_get(r, "error"));
-
-	if (json_integer_value(json_object_get(r, "version")) != version || st == NULL ||
-	    strcmp(st, status) != 0 || (step && (sp == NULL || strcmp(sp, step) != 0)) ||
-	    (error_part && (er == NULL || strstr(er, error_part) == NULL))) {
-		char *s = json_dumps(r, 0);
-		fail_msg("report %s; wanted version %lld %s step %s error ~ %s", s, version, status,
-		    step ? step : "-", error_part ? error_part : "-");
-	}
-	json_decref(r);
-}
-
 static double
 secs_since(const struct timespec *a)
 {
@@ -155,7 +123,7 @@ submit_bob_delivered(const struct env *e, int *at_sink)
 	if (!pfx_sink_wait(sink, *at_sink + 1, 15000))
 		fail_msg("bob's mail not delivered (log: %s)", e->pfx->maillog);
 	(*at_sink)++;
-	usleep(300000);
+	pfx_await_settled(e->pfx, 15000);   /* the others held or delivered: the count is final */
 	assert_int_equal(pfx_sink_count(sink), *at_sink);
 }
 
@@ -185,8 +153,8 @@ round_trip(const char *agent_extra)
 	set_holds(&e, 1, 2, "alice@example.test", "Carol@Example.TEST");
 	await_report(&e, 1, "version 1");
 	print_message("hold: feed change to hold map applied (report) in %.3f s\n", secs_since(&t0));
-	assert_report(&e, 1, "applied", NULL, NULL);
-	json_t *r = last_report(&e);
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
+	json_t *r = fakectl_last_report(e.ctl);
 	if (!json_is_integer(json_object_get(json_object_get(r, "durations_ms"), "holds")))
 		fail_msg("durations_ms.holds missing: %s", json_dumps(r, 0));
 	json_decref(r);
@@ -210,7 +178,7 @@ round_trip(const char *agent_extra)
 	    secs_since(&t0));
 	at_sink += 2;
 	await_report(&e, 2, "version 2");
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	pfx_await_queue(e.pfx, "hold", 1, 10000);   /* carol's stays */
 	assert_int_equal(pfx_log_count(e.pfx, "released from hold"), 2);
 	/* alice is not held any more: new mail goes straight through */
@@ -226,7 +194,7 @@ round_trip(const char *agent_extra)
 	print_message("hold: feed change to carol's held message delivered in %.3f s\n",
 	    secs_since(&t0));
 	await_report(&e, 3, "version 3");
-	assert_report(&e, 3, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 3, "applied", NULL, NULL);
 	pfx_await_queue(e.pfx, "hold", 0, 10000);
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	env_stop(&e);
@@ -268,7 +236,7 @@ test_restart_then_release(void **state)
 	assert_int_equal(fakectl_report_count(e.ctl), reports);
 	set_holds(&e, 2, 0);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	if (!pfx_sink_wait(sink, at_sink + 1, 15000))
 		fail_msg("held mail not released after a restart");
 	pfx_await_queue(e.pfx, "hold", 0, 10000);
@@ -302,7 +270,7 @@ test_hostile_holds(void **state)
 		long long v = (long long)i + 2;
 		set_holds(&e, v, 2, "bob@example.test", cases[i].json);
 		assert_int_equal(agentrun_once(e.agent, NULL), 1);
-		assert_report(&e, v, "failed", "validate", cases[i].error);
+		fakectl_expect_report(e.ctl, v, "failed", "validate", cases[i].error);
 		char *now = tl_read_file(e.pfx->hold);
 		assert_string_equal(now, good);
 		free(now);
@@ -355,14 +323,14 @@ test_hold_install_fails(void **state)
 	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, hold_extra);
 	set_holds(&e, 2, 1, "bob@example.test");
 	assert_int_equal(agentrun_once(e.agent, NULL), 1);
-	assert_report(&e, 2, "failed", "hold", "postmap: fatal: disk on fire");
+	fakectl_expect_report(e.ctl, 2, "failed", "hold", "postmap: fatal: disk on fire");
 	char *now = tl_read_file(e.pfx->hold);
 	assert_string_equal(now, good);
 	free(now), free(hold_extra);
 	hold_extra = xasprintf("hold_map = %s", e.pfx->hold);
 	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, hold_extra);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	now = tl_read_file(e.pfx->hold);
 	assert_non_null(strstr(now, "\nbob@example.test\tHOLD\n"));
 	assert_null(strstr(now, "alice"));
@@ -382,7 +350,7 @@ test_hold_map_off(void **state)
 	env_start(&e, 0, NULL, NULL);
 	set_holds(&e, 1, 2, "alice@example.test", "x y");
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 1, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	char *map = tl_read_file(e.pfx->hold);
 	assert_string_equal(map, "");
 	free(map);
@@ -398,7 +366,7 @@ test_hold_map_off(void **state)
 	char *extra = xasprintf("hold_map = %s", e.pfx->hold);
 	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 1, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	assert_int_equal(access(copy, F_OK), 0);
 	submit(&e, "alice@example.test");
 	submit_bob_delivered(&e, &at_sink);

@@ -89,38 +89,6 @@ set_feed(struct env *e, long long version, int n, ...)
 	strbuf_release(&sb);
 }
 
-static json_t *
-last_report(struct env *e)
-{
-	json_t *all = fakectl_reports(e->ctl);
-	size_t n = json_array_size(all);
-
-	if (n == 0)
-		fail_msg("no report");
-	json_t *r = json_incref(json_array_get(all, n - 1));
-	json_decref(all);
-	return r;
-}
-
-static void
-assert_report(struct env *e, long long version, const char *status, const char *step,
-    const char *error_part)
-{
-	json_t *r = last_report(e);
-	const char *st = json_string_value(json_object_get(r, "status"));
-	const char *sp = json_string_value(json_object_get(r, "step"));
-	const char *er = json_string_value(json_object_get(r, "error"));
-
-	if (json_integer_value(json_object_get(r, "version")) != version || st == NULL ||
-	    strcmp(st, status) != 0 || (step && (sp == NULL || strcmp(sp, step) != 0)) ||
-	    (error_part && (er == NULL || strstr(er, error_part) == NULL))) {
-		char *s = json_dumps(r, 0);
-		fail_msg("report %s; wanted version %lld %s step %s error ~ %s", s, version, status,
-		    step ? step : "-", error_part ? error_part : "-");
-	}
-	json_decref(r);
-}
-
 struct reload_wait {
 	const struct pfx *p;
 	int n;
@@ -181,9 +149,9 @@ end_to_end(const char *type)
 	env_start(&e, type, NULL);
 	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 1, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	/* the report carries each step's duration */
-	json_t *r = last_report(&e), *d = json_object_get(r, "durations_ms");
+	json_t *r = fakectl_last_report(e.ctl), *d = json_object_get(r, "durations_ms");
 	const char *keys[] = { "render", "mastercf", "write", "postmap", "verify", "install",
 		"reload", "requeue", "state", "total" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -198,7 +166,7 @@ end_to_end(const char *type)
 
 	set_feed(&e, 2, 2, "gmail.test", sink_b->nexthop, ".gmail.test", sink_b->nexthop);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
 	await_reloads(e.pfx, 2);
 	send_and_await(e.pfx, "u2@mx.gmail.test", sink_b);
@@ -207,13 +175,13 @@ end_to_end(const char *type)
 	long long before = mtime_of(e.pfx->transport);
 	set_feed(&e, 3, 2, ".gmail.test", sink_b->nexthop, "gmail.test", sink_b->nexthop);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 3, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 3, "applied", NULL, NULL);
 	assert_true(mtime_of(e.pfx->transport) == before);
 	/* a restart finds version 3 applied: nothing to do, no reload */
 	size_t reports = fakectl_report_count(e.ctl);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
 	assert_int_equal(fakectl_report_count(e.ctl), reports);
-	usleep(300000);
+	assert_int_equal(pfx_reload_requests(e.pfx), 2);
 	assert_int_equal(pfx_reloads(e.pfx), 2);
 	env_stop(&e);
 }
@@ -283,7 +251,7 @@ test_rogue_feeds(void **state)
 		char *body = xasprintf(cases[i].body, v, entry_a, entry_a);
 		fakectl_set_feed(e.ctl, v, body);
 		assert_int_equal(agentrun_once(e.agent, NULL), 1);
-		assert_report(&e, v, "failed", cases[i].step, cases[i].error);
+		fakectl_expect_report(e.ctl, v, "failed", cases[i].step, cases[i].error);
 		char *now = tl_read_file(e.pfx->transport);
 		assert_string_equal(now, good_text);
 		assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
@@ -348,7 +316,7 @@ test_postmap_failures(void **state)
 	extra = xasprintf("command_directory = %s", missing);
 	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
 	assert_int_equal(agentrun_once(e.agent, NULL), 1);
-	assert_report(&e, 2, "failed", "postmap", "postmap: cannot execute: No such file or directory");
+	fakectl_expect_report(e.ctl, 2, "failed", "postmap", "postmap: cannot execute: No such file or directory");
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	free(extra);
 
@@ -356,7 +324,7 @@ test_postmap_failures(void **state)
 	extra = xasprintf("command_directory = %s", warns);
 	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
 	assert_int_equal(agentrun_once(e.agent, NULL), 1);
-	assert_report(&e, 2, "failed", "postmap", "warning: x: duplicate entry");
+	fakectl_expect_report(e.ctl, 2, "failed", "postmap", "warning: x: duplicate entry");
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	free(extra);
 
@@ -367,7 +335,7 @@ test_postmap_failures(void **state)
 	if (tl_run(chattr, NULL, NULL, 10) == 0) {
 		assert_int_equal(agentrun_once(e.agent, NULL), 1);
 		tl_run(unchattr, NULL, NULL, 10);
-		assert_report(&e, 2, "failed", "write", "Operation not permitted");
+		fakectl_expect_report(e.ctl, 2, "failed", "write", "Operation not permitted");
 		assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	} else {
 		print_message("chattr unavailable: unwritable-directory case skipped\n");
@@ -383,14 +351,14 @@ test_postmap_failures(void **state)
 	agentrun_start(e.agent);
 	if (!fakectl_wait_reports(e.ctl, before + 3, 15000))
 		fail_msg("no retries: %zu reports", fakectl_report_count(e.ctl) - before);
-	assert_report(&e, 2, "failed", "postmap", "cannot execute");
+	fakectl_expect_report(e.ctl, 2, "failed", "postmap", "cannot execute");
 	assert_true(agentrun_log_count(e.agent, "retrying in") >= 2);
 	char *pm = xasprintf("%s/postmap", missing);
 	assert_int_equal(symlink("/usr/sbin/postmap", pm), 0);
 	before = fakectl_report_count(e.ctl);
 	if (!fakectl_wait_reports(e.ctl, before + 1, 15000))
 		fail_msg("no report after postmap came back");
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	free(pm), free(extra), free(good), free(missing), free(warns);
@@ -409,25 +377,24 @@ test_controller_down_up(void **state)
 	agentrun_start(e.agent);
 	if (!fakectl_wait_reports(e.ctl, 1, 10000))
 		fail_msg("version 1 not reported");
-	assert_report(&e, 1, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	port = fakectl_port(e.ctl);
 	fakectl_stop(e.ctl);
 	e.ctl = NULL;
 	/* the agent keeps trying and keeps the map */
 	int errors = agentrun_log_count(e.agent, "feed: GET");
-	for (int i = 0; i < 500 && agentrun_log_count(e.agent, "feed: GET") < errors + 2; i++)
-		usleep(20000);
-	assert_true(agentrun_log_count(e.agent, "feed: GET") >= errors + 2);
+	agentrun_await_log(e.agent, "feed: GET", errors + 2, 10000);
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	/* back, with a version made meanwhile */
 	e.ctl = fakectl_start(TOKEN, port);
 	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
 	if (!fakectl_wait_reports(e.ctl, 1, 15000))
 		fail_msg("version 2 not reported after the controller came back");
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
 	/* a clean stop while a long-poll is held */
-	usleep(300000);
+	if (!fakectl_wait_held(e.ctl, 1, 10000))
+		fail_msg("no long-poll held after version 2");
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	env_stop(&e);
 }
@@ -444,7 +411,7 @@ test_failover(void **state)
 	agentrun_config(e.agent, urls, TOKEN, e.pfx, NULL, NULL);
 	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 1, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	/* a controller answering 503 is skipped too */
 	struct fakectl *sick = fakectl_start(TOKEN, 0);
 	fakectl_set_status(sick, 503);
@@ -453,7 +420,7 @@ test_failover(void **state)
 	agentrun_config(e.agent, urls, TOKEN, e.pfx, NULL, NULL);
 	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	/* a wrong token is an error, not a reason to install anything */
 	agentrun_config(e.agent, fakectl_url(e.ctl), "wrong-token", e.pfx, NULL, NULL);
 	set_feed(&e, 3, 0);
@@ -485,12 +452,10 @@ test_hand_edit_and_restart(void **state)
 	/* restarts: no reload for the version already applied */
 	size_t polls = fakectl_feed_requests(e.ctl);
 	agentrun_start(e.agent);
-	for (int i = 0; i < 500 && fakectl_feed_requests(e.ctl) < polls + 1; i++)
-		usleep(20000);
-	assert_true(fakectl_feed_requests(e.ctl) >= polls + 1);
+	assert_true(fakectl_wait_feed_requests(e.ctl, polls + 1, 10000));
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	usleep(300000);
+	assert_int_equal(pfx_reload_requests(e.pfx), 1);
 	assert_int_equal(pfx_reloads(e.pfx), 1);
 	assert_int_equal(fakectl_report_count(e.ctl), 1);
 
@@ -498,7 +463,7 @@ test_hand_edit_and_restart(void **state)
 	char *edited = xasprintf("%sgmail.test\tsmtp:[127.0.0.9]:25\n", "# mine\n");
 	tl_write_file(e.pfx->transport, edited);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 1, "applied", NULL, "was changed by hand; restored version 1");
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, "was changed by hand; restored version 1");
 	char *now = tl_read_file(e.pfx->transport);
 	assert_string_equal(now, good);
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
@@ -521,10 +486,9 @@ test_requeue_deferred(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(pfx_send(e.pfx, "held@gmail.test", "deferred"), 0);
 	assert_int_equal(pfx_send(e.pfx, "other@elsewhere.test", "not moved"), 0);
-	for (int i = 0; i < 500 && (pfx_deferred(e.pfx) < 4 ||
-	    pfx_log_count(e.pfx, "[TSS04]") < 3); i++)
-		usleep(20000);
-	assert_int_equal(pfx_deferred(e.pfx), 4);
+	if (!pfx_await_log(e.pfx, "[TSS04]", 3, 10000))
+		fail_msg("no three refusals (log: %s)", e.pfx->maillog);
+	pfx_await_queue(e.pfx, "deferred", 4, 10000);
 	int before = pfx_sink_count(sink_a);
 	set_feed(&e, 2, 1, "gmail.test", sink_a->nexthop);
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -558,11 +522,11 @@ test_unprivileged_lmdb(void **state)
 	if (tl_run(argv, NULL, &err, 60) != 0)
 		fail_msg("agent as nobody: %s", err);
 	free(err);
-	assert_report(&e, 1, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	send_and_await(e.pfx, "u1@gmail.test", sink_a);
 	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
 	assert_int_equal(tl_run(argv, NULL, NULL, 60), 0);
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	/* no reload, yet new mail takes the new route at once */
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -590,7 +554,7 @@ test_privsep_hash(void **state)
 	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, "user = nobody", NULL);
 	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
 	assert_int_equal(agentrun_once(e.agent, NULL), 0);
-	assert_report(&e, 1, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	await_reloads(e.pfx, 1);
 	/* the state was written by the unprivileged side, the map by the helper */
@@ -604,7 +568,7 @@ test_privsep_hash(void **state)
 	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
 	if (!fakectl_wait_reports(e.ctl, 2, 10000))
 		fail_msg("version 2 not reported");
-	assert_report(&e, 2, "applied", NULL, NULL);
+	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	send_and_await(e.pfx, "u@gmail.test", sink_b);
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	assert_int_equal(stat(st, &sb), 0);

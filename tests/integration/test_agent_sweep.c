@@ -28,15 +28,6 @@
 
 #define TOKEN "agent-token-sweep-0123456789"
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 set_feed(struct fakectl *ctl, long long version, const char *nexthop)
 {
@@ -92,7 +83,7 @@ test_in_flight_mail_follows_the_new_route(void **state)
 	if (!tl_wait_for(in_flight, p, 5000))
 		fail_msg("message not picked up");
 	/* the flip, while it hangs */
-	double t0 = now_s();
+	double t0 = tl_now_s();
 	set_feed(ctl, 2, good->nexthop);
 	m.want = good->nexthop;
 	if (!tl_wait_for(mapped, &m, 5000))
@@ -100,7 +91,7 @@ test_in_flight_mail_follows_the_new_route(void **state)
 	/* deferred by the old route after the flip, then pushed by the second pass */
 	if (!pfx_sink_wait(good, 1, 8000))
 		fail_msg("in-flight mail not moved in 8 s:\n%s", tl_read_file(a->log));
-	double took = now_s() - t0;
+	double took = tl_now_s() - t0;
 	print_message("in-flight message at the new relay %.2f s after the flip\n", took);
 	assert_int_equal(pfx_log_count(p, "451 4.7.1 try again later"), 1);
 	assert_true(took < 8.0);

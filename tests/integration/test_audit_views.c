@@ -291,12 +291,9 @@ test_routes_at_agrees(void **state)
 		clirun_argv(&r, ctl->url, operator, (char *const *)words[i]);
 		clirun_expect(&r, 0, words[i][0]);
 		clirun_free(&r);
-		usleep(30000);
-		char *now = tl_sql(su, "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC',"
-		    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')");
+		char *now = tl_db_instant(su);   /* after this change, before the next */
 		snprintf(at[i], sizeof(at[i]), "%s", now);
 		free(now);
-		usleep(30000);
 	}
 	for (int i = 0; i < 3; i++) {
 		struct strbuf cli = STRBUF_INIT;

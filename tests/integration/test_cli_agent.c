@@ -46,13 +46,8 @@ setup(void **state)
 	api("PUT", "/v1/relays/relay-b", b);
 	free(b);
 	api("PUT", "/v1/providers/google", "{\"domains\": [\"gmail.test\"]}");
-	api("PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
+	agent = agentrun_node(ctl, "mx01", NULL, &mx);
 	api("PUT", "/v1/nodes/mx02", "{\"role\": \"server\"}");   /* no agent runs for mx02 */
-	char *tok = tl_token(ctl, "mx01", "agent", "mx01");
-	mx = pfx_start("mx01", "hash", NULL);
-	agent = agentrun_new("mx01", ctl->url, tok, mx, NULL, NULL);
-	agentrun_start(agent);
-	free(tok);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 
 #include "clirun.h"
 #include "strbuf.h"
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -33,26 +34,16 @@ api(const char *token, const char *method, const char *path, const char *body)
 static int
 setup(void **state)
 {
-	struct timespec ts;
-	struct tm tm;
-
 	(void)state;
-	ctl = tl_controller_start(NULL);
-	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	operator = tl_token(ctl, "otto", "operator", NULL);
-	api(ctl->admin, "PUT", "/v1/relays/r1", "{\"nexthop\": \"smtp:[r1.example.net]:25\"}");
-	api(ctl->admin, "PUT", "/v1/relays/r2", "{\"nexthop\": \"smtp:[r2.example.net]:25\"}");
-	api(ctl->admin, "PUT", "/v1/providers/google", "{\"domains\": [\"gmail.com\"]}");
-	api(ctl->admin, "PUT", "/v1/providers/yahoo", "{\"domains\": [\"yahoo.com\"]}");
-	api(ctl->admin, "PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
-	api(ctl->admin, "PUT", "/v1/nodes/mx02", "{\"role\": \"server\"}");
+	clirun_setup(&ctl, &viewer, &operator, NULL);
+	seed_relay(ctl, "r1", "smtp:[r1.example.net]:25");
+	seed_relay(ctl, "r2", "smtp:[r2.example.net]:25");
+	seed_providers(ctl, 2);
+	seed_servers(ctl, 2);
 	api(operator, "PUT", "/v1/routes/google", "{\"relay\": \"r1\", \"reason\": \"one\"}");
-	usleep(50000);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(mid, sizeof(mid), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-	usleep(50000);
+	char *at = tl_db_instant(ctl->conninfo);   /* after the first batch, before the second */
+	snprintf(mid, sizeof(mid), "%s", at);
+	free(at);
 	api(operator, "PUT", "/v1/routes/google", "{\"scope\": \"mx01\", \"relay\": \"r2\", \"reason\": \"two\"}");
 	api(ctl->admin, "PUT", "/v1/routes/yahoo", "{\"relay\": \"r2\", \"reason\": \"three\"}");
 	api(operator, "PUT", "/v1/routes/google", "{\"relay\": \"r2\", \"reason\": \"four, with \\\"quotes\\\"\"}");
@@ -65,8 +56,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tl_controller_free(ctl);
-	free(viewer), free(operator);
+	clirun_teardown(ctl, viewer, operator);
 	return 0;
 }
 

@@ -24,9 +24,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	ctl = tl_controller_start(NULL);
-	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	operator = tl_token(ctl, "otto", "operator", NULL);
+	clirun_setup(&ctl, &viewer, &operator, NULL);
 	return 0;
 }
 
@@ -34,8 +32,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tl_controller_free(ctl);
-	free(viewer), free(operator);
+	clirun_teardown(ctl, viewer, operator);
 	return 0;
 }
 

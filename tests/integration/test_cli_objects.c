@@ -21,10 +21,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	ctl = tl_controller_start(NULL);
+	clirun_setup(&ctl, &viewer, &operator, NULL);
 	tl_providers_clear(ctl);
-	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	operator = tl_token(ctl, "otto", "operator", NULL);
 	return 0;
 }
 
@@ -32,8 +30,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tl_controller_free(ctl);
-	free(viewer), free(operator);
+	clirun_teardown(ctl, viewer, operator);
 	return 0;
 }
 

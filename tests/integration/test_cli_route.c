@@ -19,6 +19,7 @@
 
 #include "clirun.h"
 #include "strbuf.h"
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -35,19 +36,16 @@ static int
 setup(void **state)
 {
 	(void)state;
-	ctl = tl_controller_start(NULL);
-	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	operator = tl_token(ctl, "otto", "operator", NULL);
+	clirun_setup(&ctl, &viewer, &operator, NULL);
 	agent1 = tl_token(ctl, "agent-mx01", "agent", "mx01");
 	agent2 = tl_token(ctl, "agent-mx02", "agent", "mx02");
-	api_ok("PUT", "/v1/relays/relay01", "{\"nexthop\": \"smtp:[relay01.example.net]:25\"}");
-	api_ok("PUT", "/v1/relays/relay03", "{\"nexthop\": \"smtp:[relay03.example.net]:25\"}");
+	seed_relay(ctl, "relay01", "smtp:[relay01.example.net]:25");
+	seed_relay(ctl, "relay03", "smtp:[relay03.example.net]:25");
 	api_ok("PUT", "/v1/relays/relay09", "{\"nexthop\": \"smtp:[relay09.example.net]:25\", \"drained\": true}");
 	api_ok("PUT", "/v1/providers/google", "{\"domains\": [\"gmail.com\", \"googlemail.com\"]}");
 	api_ok("PUT", "/v1/providers/yahoo", "{\"domains\": [\"yahoo.com\"], \"include_subdomains\": true}");
-	api_ok("PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
-	api_ok("PUT", "/v1/nodes/mx02", "{\"role\": \"server\"}");
-	api_ok("PUT", "/v1/nodes/relay03-host", "{\"role\": \"relay\", \"relay\": \"relay03\"}");
+	seed_servers(ctl, 2);
+	seed_relay_node(ctl, "relay03-host", "relay03");
 	return 0;
 }
 
@@ -55,8 +53,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tl_controller_free(ctl);
-	free(viewer), free(operator), free(agent1), free(agent2);
+	clirun_teardown(ctl, viewer, operator);
+	free(agent1), free(agent2);
 	return 0;
 }
 
@@ -412,18 +410,6 @@ struct checkpoint {
 	char *feed[2];         /* "domain=nexthop ..." for mx01, mx02 */
 };
 
-static void
-now_rfc3339(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-}
-
 static char *
 routes_text(const json_t *routes)
 {
@@ -516,14 +502,14 @@ checkpoint_take(struct checkpoint *cp)
 {
 	json_t *j = NULL;
 
-	usleep(30000);
-	now_rfc3339(cp->at, sizeof(cp->at));
+	char *at = tl_db_instant(ctl->conninfo);   /* after every change so far, before the next */
+	snprintf(cp->at, sizeof(cp->at), "%s", at);
+	free(at);
 	assert_int_equal(tl_api(ctl, "GET", "/v1/routes", viewer, NULL, &j), 200);
 	cp->routes = routes_text(json_object_get(j, "routes"));
 	json_decref(j);
 	cp->feed[0] = feed_text("mx01", agent1);
 	cp->feed[1] = feed_text("mx02", agent2);
-	usleep(30000);
 }
 
 static void

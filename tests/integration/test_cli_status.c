@@ -118,6 +118,19 @@ test_never_seen(void **state)
 	clirun_free(&r);
 }
 
+/* status --max-behind 1s finds the unapplied change old enough. */
+static int
+lagging(void *arg)
+{
+	struct clirun r;
+
+	(void)arg;
+	clirun(&r, ctl->url, viewer, "status", "--max-behind", "1s", NULL);
+	int yes = r.rc == 1;
+	clirun_free(&r);
+	return yes;
+}
+
 static void
 test_healthy_then_lagging(void **state)
 {
@@ -144,7 +157,8 @@ test_healthy_then_lagging(void **state)
 
 	/* a change nobody applied: a problem once it is older than --max-behind */
 	api("PUT", "/v1/routes/google", ctl->admin, "{\"relay\": \"relay01\", \"reason\": \"lag test\"}");
-	sleep(2);
+	if (!tl_wait_for(lagging, NULL, 10000))
+		fail_msg("status --max-behind 1s never reported the lag");
 	clirun(&r, ctl->url, viewer, "status", "--max-behind", "1s", NULL);
 	clirun_expect(&r, 1, "status lagging");
 	assert_non_null(strstr(r.err, "mx01: 1 version behind for "));

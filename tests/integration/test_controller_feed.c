@@ -22,15 +22,6 @@
 static struct tl_controller *ctl;
 static char *agent_mx01;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 put(const char *path, const char *body)
 {
@@ -68,8 +59,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(agent_mx01);
 	return 0;
 }
@@ -174,21 +164,10 @@ poll_thread(void *p)
 {
 	struct poll_arg *a = p;
 
-	a->started = now_s();
+	a->started = tl_now_s();
 	a->status = tl_api(ctl, "GET", a->path, a->token, NULL, &a->json);
-	a->finished = now_s();
+	a->finished = tl_now_s();
 	return NULL;
-}
-
-static int
-waiting_is(void *want)
-{
-	char *url = xasprintf("%s/metrics", ctl->url), *raw = NULL;
-	char *needle = xasprintf("postroute_feed_waiting %ld\n", (long)(intptr_t)want);
-	int ok = tl_http("GET", url, NULL, NULL, NULL, &raw) == 200 && strstr(raw, needle) != NULL;
-
-	free(url), free(raw), free(needle);
-	return ok;
 }
 
 static void
@@ -202,24 +181,24 @@ test_long_poll(void **state)
 	(void)state;
 	/* behind: answers at once */
 	q = xasprintf("?after=%lld&wait=30", v - 1);
-	t0 = now_s();
+	t0 = tl_now_s();
 	f = feed("mx01", q, 200);
-	assert_true(now_s() - t0 < 5);
+	assert_true(tl_now_s() - t0 < 5);
 	assert_int_equal(json_integer_value(json_object_get(f, "version")), v);
 	json_decref(f), free(q);
 	/* current, short wait: 304 after about the wait */
 	q = xasprintf("?after=%lld&wait=1", v);
-	t0 = now_s();
+	t0 = tl_now_s();
 	f = feed("mx01", q, 304);
 	assert_null(f);
-	assert_true(now_s() - t0 >= 0.9);
+	assert_true(tl_now_s() - t0 >= 0.9);
 	free(q);
 	/* current, long wait: woken by a change, with the new version */
 	struct poll_arg a = { .token = agent_mx01 };
 	a.path = q = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=60", v);
 	pthread_t th;
 	pthread_create(&th, NULL, poll_thread, &a);
-	assert_true(tl_wait_for(waiting_is, (void *)(intptr_t)1, 10000));
+	tl_await_feed_waiting(ctl, 1, 10000);
 	put("/v1/routes/yahoo", "{\"relay\":\"relay02\",\"reason\":\"wake\"}");
 	pthread_join(th, NULL);
 	assert_int_equal(a.status, 200);
@@ -227,10 +206,8 @@ test_long_poll(void **state)
 	assert_true(a.finished - a.started < 30);
 	json_decref(a.json), free(q);
 	/* the agent's poll is recorded for status */
-	sleep(2);
-	char *seen = tl_sql(ctl->conninfo, "SELECT last_feed_at IS NOT NULL FROM nodes WHERE name = 'mx01'");
-	assert_string_equal(seen, "t");
-	free(seen);
+	tl_await_sql(ctl->conninfo, "SELECT last_feed_at IS NOT NULL FROM nodes WHERE name = 'mx01'",
+	    "t", 10000);
 }
 
 struct flip_arg {
@@ -404,7 +381,7 @@ test_database_restart(void **state)
 	/* a waiting feed still wakes on the next change */
 	a.path = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=60", v);
 	pthread_create(&th, NULL, poll_thread, &a);
-	assert_true(tl_wait_for(waiting_is, (void *)(intptr_t)1, 15000));
+	tl_await_feed_waiting(ctl, 1, 15000);
 	put("/v1/routes/google", "{\"relay\":\"relay02\",\"reason\":\"after restart\"}");
 	pthread_join(th, NULL);
 	assert_int_equal(a.status, 200);
@@ -427,7 +404,7 @@ test_shutdown_with_waiters(void **state)
 	(void)state;
 	a.path = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=120", version());
 	pthread_create(&th, NULL, poll_thread, &a);
-	assert_true(tl_wait_for(waiting_is, (void *)(intptr_t)1, 10000));
+	tl_await_feed_waiting(ctl, 1, 10000);
 	/* a waiting feed does not keep the controller from stopping */
 	assert_int_equal(tl_controller_stop(ctl), 0);
 	pthread_join(th, NULL);

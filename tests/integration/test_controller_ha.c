@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "testlib.h"
 #include "webhook.h"
 #include "xalloc.h"
@@ -29,12 +30,6 @@
 static struct tl_controller *ctl[2];
 static struct webhook *slack, *pd;
 static char *detector;
-
-static void
-put(const char *path, const char *body)
-{
-	json_decref(tl_api_ok(ctl[0], "PUT", path, ctl[0]->admin, body));
-}
 
 static void
 event_on(struct tl_controller *c, const char *body)
@@ -156,21 +151,9 @@ setup(void **state)
 	ctl[1] = tl_controller_start_peer(ctl[0], ini);
 	free(ini);
 	tl_providers_clear(ctl[0]);
-	for (int i = 1; i <= 3; i++) {
-		char *path = xasprintf("/v1/relays/relay0%d", i);
-		char *body = xasprintf("{\"nexthop\":\"smtp:[127.0.0.%d]:25\"}", i + 1);
-		put(path, body);
-		free(path), free(body);
-	}
-	for (int i = 1; i <= 6; i++) {
-		char *path = xasprintf("/v1/nodes/mx0%d", i);
-		put(path, "{\"role\":\"server\"}");
-		free(path);
-	}
-	put("/v1/providers/google", "{\"domains\":[\"gmail.com\"]}");
-	put("/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\"]}");
-	put("/v1/providers/apple", "{\"domains\":[\"icloud.com\"]}");
-	put("/v1/providers/gmx", "{\"domains\":[\"gmx.net\"]}");
+	seed_relays(ctl[0], 3, 0);
+	seed_servers(ctl[0], 6);
+	seed_providers(ctl[0], 4);
 	detector = tl_token(ctl[0], "detector-1", "detector", "*");
 	if (!tl_wait_for(has_leader, NULL, WAIT_MS))
 		fail_msg("no controller took the leader lock");
@@ -397,8 +380,7 @@ test_disagreeing_ini_warns(void **state)
 	block_on(third, "block", "mx06", "gmx");
 	tl_expect_sql(ctl[0]->conninfo, "SELECT (expires_at - created_at)::text FROM routes"
 	    " WHERE provider = 'gmx' AND scope = 'mx06'", "06:00:00");
-	assert_int_equal(tl_controller_stop(third), 0);
-	tl_controller_free(third);
+	tl_controller_finish(third);
 	free(ini), free(extra), free(path), free(log);
 }
 

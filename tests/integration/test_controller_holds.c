@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "testlib.h"
 #include "webhook.h"
 #include "xalloc.h"
@@ -112,11 +113,9 @@ expect_feed_holds(const char *node, const char *want)
 static void
 seed(struct tl_controller *c)
 {
-	json_decref(tl_api_ok(c, "PUT", "/v1/relays/relay01", c->admin, "{\"nexthop\":\"smtp:[127.0.0.2]:25\"}"));
-	json_decref(tl_api_ok(c, "PUT", "/v1/nodes/mx01", c->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(c, "PUT", "/v1/nodes/mx02", c->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(c, "PUT", "/v1/nodes/relay01n", c->admin,
-	    "{\"role\":\"relay\",\"relay\":\"relay01\"}"));
+	seed_relays(c, 1, 0);
+	seed_servers(c, 2);
+	seed_relay_node(c, "relay01n", "relay01");
 }
 
 static int
@@ -140,8 +139,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	free(operator), free(viewer), free(detector), free(agent1);
 	return 0;
@@ -281,7 +279,7 @@ test_hold_wakes_waiting_feed(void **state)
 
 	(void)state;
 	pid_t pid = waiting_feed(v);
-	usleep(300000);   /* let it wait; it passes either way, as after=v */
+	tl_await_feed_waiting(ctl, 1, 10000);   /* held: the hold is what wakes it */
 	json_decref(expect("PUT", "/v1/holds/woken@example.com", operator, "{}", 200, NULL));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -430,28 +428,6 @@ test_hold_hostile(void **state)
 	json_decref(expect("DELETE", "/v1/holds/a%2500b", operator, NULL, 200, NULL));
 }
 
-static int
-find_hook(struct webhook *w, const char *needle)
-{
-	for (int i = 0; i < webhook_count(w); i++) {
-		char *b = webhook_body(w, i);
-		int hit = strstr(b, needle) != NULL;
-		free(b);
-		if (hit)
-			return i;
-	}
-	return -1;
-}
-
-static void
-wait_hook(struct webhook *w, const char *needle)
-{
-	for (int t = 0; t < 500 && find_hook(w, needle) < 0; t++)
-		usleep(20000);
-	if (find_hook(w, needle) < 0)
-		fail_msg("no webhook message containing \"%s\" (%d received)", needle, webhook_count(w));
-}
-
 static json_t *
 volume_event(struct tl_controller *c, const char *token, const char *node, const char *sender)
 {
@@ -487,8 +463,8 @@ test_surge_holds_sender(void **state)
 	    " FROM history WHERE version = (SELECT version FROM routing_version)", want);
 	free(want);
 	expect_feed_holds("mx01", "info@shop.example.jp");
-	wait_hook(hook, "sender info@shop.example.jp on mx02: sudden volume surge");
-	wait_hook(hook, "release it with: postroute sender release info@shop.example.jp");
+	webhook_await(hook, "sender info@shop.example.jp on mx02: sudden volume surge", NULL, 10000);
+	webhook_await(hook, "release it with: postroute sender release info@shop.example.jp", NULL, 10000);
 
 	/* a second surge: held already, nothing new but the surge row */
 	j = volume_event(ctl, detector, "mx01", "INFO@shop.example.jp");
@@ -553,8 +529,8 @@ test_surge_without_hold_on_surge(void **state)
 	assert_non_null(strstr(jstr(j, "outcome"), "Nothing was held ([policy] hold_on_surge is off);"
 	    " to hold its new mail: postroute sender hold info@shop.example.jp --reason TEXT"));
 	json_decref(j);
-	wait_hook(w, "sender info@shop.example.jp on mx01: sudden volume surge");
-	wait_hook(w, "Nothing was held");
+	webhook_await(w, "sender info@shop.example.jp on mx01: sudden volume surge", NULL, 10000);
+	webhook_await(w, "Nothing was held", NULL, 10000);
 	char *n = tl_sql(c->conninfo, "SELECT count(*) FROM holds");
 	assert_string_equal(n, "0");
 	free(n);
@@ -566,8 +542,7 @@ test_surge_without_hold_on_surge(void **state)
 	j = volume_event(c, c->admin, "mx02", "info@shop.example.jp");
 	assert_non_null(strstr(jstr(j, "outcome"), "Its new mail was held already"));
 	json_decref(j);
-	assert_int_equal(tl_controller_stop(c), 0);
-	tl_controller_free(c);
+	tl_controller_finish(c);
 	webhook_stop(w);
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "testlib.h"
 #include "webhook.h"
 #include "xalloc.h"
@@ -77,25 +78,9 @@ setup(void **state)
 	    "[policy]\nmax_flips_per_hour = 3\n", webhook_url(hook));
 	ctl = tl_controller_start(ini);
 	free(ini);
-	for (int i = 1; i <= 3; i++) {
-		char *path = xasprintf("/v1/relays/relay0%d", i);
-		char *body = xasprintf("{\"nexthop\":\"smtp:[127.0.0.%d]:25\"}", i + 1);
-		put(path, body);
-		free(path), free(body);
-		path = xasprintf("/v1/nodes/relay0%dn", i);
-		body = xasprintf("{\"role\":\"relay\",\"relay\":\"relay0%d\"}", i);
-		put(path, body);
-		free(path), free(body);
-	}
-	for (int i = 1; i <= 6; i++) {
-		char *path = xasprintf("/v1/nodes/mx0%d", i);
-		put(path, "{\"role\":\"server\"}");
-		free(path);
-	}
-	put("/v1/providers/google", "{\"domains\":[\"gmail.com\"]}");
-	put("/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\"]}");
-	put("/v1/providers/apple", "{\"domains\":[\"icloud.com\"]}");
-	put("/v1/providers/gmx", "{\"domains\":[\"gmx.net\"]}");
+	seed_relays(ctl, 3, 1);
+	seed_servers(ctl, 6);
+	seed_providers(ctl, 4);
 	detector = tl_token(ctl, "detector-1", "detector", "*");
 	return 0;
 }
@@ -104,33 +89,10 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	free(detector);
 	return 0;
-}
-
-static int
-find_hook(const char *needle)
-{
-	for (int i = 0; i < webhook_count(hook); i++) {
-		char *b = webhook_body(hook, i);
-		int hit = strstr(b, needle) != NULL;
-		free(b);
-		if (hit)
-			return i;
-	}
-	return -1;
-}
-
-static void
-wait_hook(const char *needle)
-{
-	for (int t = 0; t < 500 && find_hook(needle) < 0; t++)
-		usleep(20000);
-	if (find_hook(needle) < 0)
-		fail_msg("no webhook message containing \"%s\" (%d received)", needle, webhook_count(hook));
 }
 
 static void
@@ -146,8 +108,8 @@ test_server_block_fails_over(void **state)
 	    " AND node = 'mx01'", "block.open,route.set,policy.flip");
 	expect_sql("SELECT after->'evidence'->>'count' FROM history WHERE action = 'policy.flip'", "12");
 	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx01' AND cleared_at IS NULL", "1");
-	wait_hook("google is blocked on mx01: reputation, 12 of 14 attempts in 300s");
-	char *b = webhook_body(hook, find_hook("blocked on mx01"));
+	webhook_await(hook, "google is blocked on mx01: reputation, 12 of 14 attempts in 300s", NULL, 10000);
+	char *b = webhook_body(hook, webhook_find(hook, "blocked on mx01", NULL));
 	assert_non_null(strstr(b, "through relay relay01"));
 	assert_non_null(strstr(b, "Runbook: https://runbook.example/postroute"));
 	free(b);
@@ -164,7 +126,10 @@ test_server_block_fails_over(void **state)
 	char *h1 = sql("SELECT count(*) FROM history");
 	assert_string_equal(h0, h1);
 	free(h0), free(h1);
-	usleep(300000);
+	/* nothing new queued for on-call (the outbox is written in the
+	 * event's transaction), and what was queued before is out */
+	tl_await_sql(ctl->conninfo, "SELECT count(*) FROM notify_outbox WHERE state = 'pending'", "0",
+	    10000);
 	assert_int_equal(webhook_count(hook), n);
 	/* GET /v1/blocks and status show it */
 	assert_int_equal(tl_api(ctl, "GET", "/v1/blocks", detector, NULL, &f), 200);
@@ -187,7 +152,7 @@ test_relay_block_moves_auto_not_manual(void **state)
 	/* the manual one is untouched, and on-call is told */
 	expect_sql("SELECT relay || ' ' || origin || ' ' || reason FROM routes WHERE provider = 'google'"
 	    " AND scope = 'mx02'", "relay01 manual hand-made");
-	wait_hook("manual route google/mx02 via relay01 left as it is");
+	webhook_await(hook, "manual route google/mx02 via relay01 left as it is", NULL, 10000);
 	expect_sql("SELECT after->>'decision' LIKE 'moved google/mx01 from relay01 to relay02%' FROM history"
 	    " WHERE action = 'policy.flip' ORDER BY id DESC LIMIT 1", "t");
 }
@@ -204,7 +169,7 @@ test_relay_exhaustion(void **state)
 	free(v0), free(v1);
 	expect_sql("SELECT action || ': ' || (after->>'decision') FROM history ORDER BY id DESC LIMIT 1",
 	    "policy.refused: no healthy relay to move google/mx01 to. ");
-	wait_hook("no healthy relay to move google/mx01 to");
+	webhook_await(hook, "no healthy relay to move google/mx01 to", NULL, 10000);
 	/* a server block with every relay unhealthy: refused too */
 	block("mx03", "google");
 	expect_sql("SELECT count(*) FROM routes WHERE provider = 'google' AND scope = 'mx03'", "0");
@@ -234,7 +199,7 @@ test_ttl_doubles_when_block_returns(void **state)
 	    "06:00:00");
 	json_decref(event("{\"type\":\"clear\",\"node\":\"mx04\",\"provider\":\"yahoo\"}", 200));
 	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx04' AND provider = 'yahoo' AND cleared_at IS NULL", "0");
-	wait_hook("yahoo is no longer blocked on mx04");
+	webhook_await(hook, "yahoo is no longer blocked on mx04", NULL, 10000);
 	/* the route reverts at expiry (moved into the past here) */
 	free(sql("UPDATE routes SET expires_at = now() WHERE provider = 'yahoo' AND scope = 'mx04'"));
 	assert_true(tl_wait_for(expired, "mx04", 5000));
@@ -257,6 +222,13 @@ expired_route(const char *provider, const char *scope)
 }
 
 /* The agent confirms a block that never cleared after its auto route expired. */
+static int
+expired_gmx(void *arg)
+{
+	(void)arg;
+	return expired_route("gmx", "mx05");
+}
+
 static void
 test_open_block_confirmed_after_expiry(void **state)
 {
@@ -264,9 +236,7 @@ test_open_block_confirmed_after_expiry(void **state)
 	block("mx05", "gmx");
 	expect_sql("SELECT origin FROM routes WHERE provider = 'gmx' AND scope = 'mx05'", "auto");
 	free(sql("UPDATE routes SET expires_at = now() WHERE provider = 'gmx' AND scope = 'mx05'"));
-	for (int i = 0; i < 250 && !expired_route("gmx", "mx05"); i++)
-		usleep(20000);
-	assert_true(expired_route("gmx", "mx05"));
+	assert_true(tl_wait_for(expired_gmx, NULL, 5000));
 	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx05' AND cleared_at IS NULL", "1");
 	/* still refused: the same open block, reported again, routes again */
 	block("mx05", "gmx");
@@ -307,7 +277,7 @@ test_flip_rate_guard(void **state)
 	expect_sql("SELECT count(*) FROM routes WHERE provider = 'apple'", "3");
 	expect_sql("SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
 	    "automation stopped for apple: 3 automatic flips in the last hour (limit 3); no change made, act by hand.");
-	wait_hook("automation stopped for apple");
+	webhook_await(hook, "automation stopped for apple", NULL, 10000);
 }
 
 static void
@@ -322,7 +292,7 @@ test_unknown_provider_and_failed_report(void **state)
 	assert_int_equal(tl_api(ctl, "POST", "/v1/nodes/mx06/report", agent,
 	    "{\"version\":1,\"status\":\"failed\",\"step\":\"postmap\",\"error\":\"postmap: fatal: open transport.new\"}",
 	    NULL), 200);
-	wait_hook("node mx06 failed to apply routing version 1 at step postmap: postmap: fatal: open transport.new");
+	webhook_await(hook, "node mx06 failed to apply routing version 1 at step postmap: postmap: fatal: open transport.new", NULL, 10000);
 	/* an agent reports events about its own node only */
 	char *b = block_body("mx05", "google");
 	assert_int_equal(tl_api(ctl, "POST", "/v1/events", agent, b, NULL), 403);
@@ -385,9 +355,9 @@ test_volume_event(void **state)
 	    "\"queue_ids\":[\"4F2A71C0B3D\"]}", 200));
 	expect_sql("SELECT action || ' ' || object FROM history ORDER BY id DESC LIMIT 1",
 	    "volume.surge mx02/info@shop.example.jp");
-	wait_hook("sender info@shop.example.jp on mx02: sudden volume surge (possibly a hijacked"
+	webhook_await(hook, "sender info@shop.example.jp on mx02: sudden volume surge (possibly a hijacked"
 	    " account): 900 recipients per interval, baseline 3, 14 client IPs, 120 deferred,"
-	    " 40 bounced.");
+	    " 40 bounced.", NULL, 10000);
 	/* the figures are checked like any input */
 	char *h0 = sql("SELECT count(*) FROM history");
 	json_decref(event("{\"type\":\"volume\",\"node\":\"mx02\",\"sender\":\"x@example.jp\","

@@ -8,10 +8,12 @@
  * within the cache's lifetime plus a second, and with the cache off at
  * once. In this process, through token_authenticate on a pool of its own:
  * a revocation made here forgets the token at once, one made elsewhere is
- * seen when the entry expires, the oldest entry goes when the cache is
+ * seen when the entry expires (aged on a clock of the test's own through
+ * token_clock_ms, not waited for), the oldest entry goes when the cache is
  * full, and threads share the cache while tokens are being forgotten.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -26,6 +28,7 @@
 
 #include "db.h"
 #include "metrics.h"
+#include "seed.h"
 #include "testlib.h"
 #include "token.h"
 #include "xalloc.h"
@@ -34,15 +37,6 @@
 #define CACHE_MAX 16384            /* TOKEN_CACHE_MAX in controller/token.c */
 
 static struct tl_controller *ctl, *ctl_off;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A counter's value in a Prometheus text. */
 static unsigned long
@@ -121,8 +115,7 @@ setup(void **state)
 	/* wrong tokens are looked up every time: no 429 for them here */
 	ctl = tl_controller_start("[server]\ntoken_cache = 2s\nauth_failures_per_minute = 0\n");
 	ctl_off = tl_controller_start("[server]\ntoken_cache = 0\nauth_failures_per_minute = 0\n");
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx02", ctl->admin, "{\"role\":\"server\"}"));
+	seed_servers(ctl, 2);
 	return 0;
 }
 
@@ -143,12 +136,12 @@ test_valid_token_cached(void **state)
 {
 	char *viewer = tl_token(ctl, "cached-viewer", "viewer", NULL);
 	struct lookups before = ctl_lookups(ctl), after;
-	double t0 = now_s();
+	double t0 = tl_now_s();
 
 	(void)state;
 	for (int i = 0; i < 50; i++)
 		assert_int_equal(tl_api(ctl, "GET", "/v1/status", viewer, NULL, NULL), 200);
-	double took = now_s() - t0;
+	double took = tl_now_s() - t0;
 	after = ctl_lookups(ctl);
 	if (after.hits - before.hits + after.db - before.db != 50)
 		fail_msg("50 requests, %lu hits + %lu lookups", after.hits - before.hits, after.db - before.db);
@@ -189,6 +182,12 @@ test_wrong_token_every_time(void **state)
 
 /* Revoked by the CLI, another process: refused within the lifetime + 1 s,
  * and from then on by the database every time. */
+static int
+refused(void *tok)
+{
+	return tl_api(ctl, "GET", "/v1/status", tok, NULL, NULL) == 401;
+}
+
 static void
 test_revoked_elsewhere_within_ttl(void **state)
 {
@@ -200,13 +199,10 @@ test_revoked_elsewhere_within_ttl(void **state)
 	assert_int_equal(tl_api(ctl, "GET", "/v1/status", tok, NULL, NULL), 200);
 	assert_int_equal(tl_api(ctl, "GET", "/v1/status", tok, NULL, NULL), 200);
 	revoke_cli(ctl, "revoked-viewer");
-	t0 = now_s();
-	while (tl_api(ctl, "GET", "/v1/status", tok, NULL, NULL) != 401) {
-		if (now_s() - t0 > TTL_MS / 1000.0 + 1)
-			fail_msg("a revoked token still accepted %.1f s after the revocation", now_s() - t0);
-		usleep(50000);
-	}
-	took = now_s() - t0;
+	t0 = tl_now_s();
+	if (!tl_wait_for(refused, tok, TTL_MS + 1000))
+		fail_msg("a revoked token still accepted %.1f s after the revocation", tl_now_s() - t0);
+	took = tl_now_s() - t0;
 	print_message("revoked token refused %.2f s after `postrouted token revoke`\n", took);
 	before = ctl_lookups(ctl);
 	for (int i = 0; i < 5; i++)
@@ -247,6 +243,14 @@ auth(struct db_pool *pool, const char *secret, long long cache_ms, const char *w
 	return rc;
 }
 
+static long long fake_ms;
+
+static long long
+fake_clock(void)
+{
+	return fake_ms;
+}
+
 static char *
 create_here(PGconn *c, const char *name)
 {
@@ -285,12 +289,17 @@ test_revoke_here_and_elsewhere(void **state)
 	free(tl_sql(ctl->conninfo, "UPDATE tokens SET revoked_at = now() WHERE name = 'here-b'"));
 	assert_int_equal(auth(pool, b, 60000, "here-b"), 1);
 	assert_int_equal(auth(pool, b, 0, NULL), 0);
-	/* expiry */
+	/* expiry, on a clock of our own: a lifetime passes without waiting */
+	long long (*real_clock)(void) = token_clock_ms;
 	n0 = own_lookups();
+	fake_ms = real_clock();
+	token_clock_ms = fake_clock;
 	assert_int_equal(auth(pool, e, 1000, "here-e"), 1);
+	fake_ms += 999;
 	assert_int_equal(auth(pool, e, 1000, "here-e"), 1);
-	usleep(1100000);
+	fake_ms += 2;
 	assert_int_equal(auth(pool, e, 1000, "here-e"), 1);
+	token_clock_ms = real_clock;
 	expect_lookups(n0, own_lookups(), 1, 2, "an entry past its lifetime");
 	db_release(pool, c);
 	db_pool_free(pool);
@@ -305,7 +314,7 @@ test_oldest_dropped_when_full(void **state)
 	struct db_pool *pool = db_pool_new(ctl->conninfo, 2, 10000);
 	struct lookups n0;
 	char secret[64];
-	double t0 = now_s();
+	double t0 = tl_now_s();
 
 	(void)state;
 	free(tl_sql(ctl->conninfo, "INSERT INTO tokens (name, role, secret_sha256)"
@@ -324,7 +333,7 @@ test_oldest_dropped_when_full(void **state)
 	expect_lookups(n0, own_lookups(), CACHE_MAX, 0, "the newest 16,384 tokens");
 	assert_int_equal(auth(pool, "prt_full_0", 600000, "full-0"), 1);
 	expect_lookups(n0, own_lookups(), CACHE_MAX, 1, "the first token");
-	print_message("%d tokens through the cache in %.1f s\n", 2 * CACHE_MAX + 2, now_s() - t0);
+	print_message("%d tokens through the cache in %.1f s\n", 2 * CACHE_MAX + 2, tl_now_s() - t0);
 	db_pool_free(pool);
 }
 
@@ -362,7 +371,7 @@ forget_thread(void *p)
 	for (int i = 0; !atomic_load(stop); i++) {
 		snprintf(name, sizeof(name), "hammer-%d", i % HAMMER_TOKENS);
 		token_cache_forget(name);
-		usleep(200);
+		sched_yield();   /* let the readers at the cache between forgets */
 	}
 	return NULL;
 }

@@ -186,8 +186,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	for (int i = 0; i < FLEET; i++)
 		free(fleet[i]);
 	return 0;

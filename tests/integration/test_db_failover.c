@@ -76,14 +76,9 @@ setup(void **state)
 	api("PUT", "/v1/relays/relay-a", "{\"nexthop\": \"" RELAY_A "\"}");
 	api("PUT", "/v1/relays/relay-b", "{\"nexthop\": \"" RELAY_B "\"}");
 	api("PUT", "/v1/providers/google", "{\"domains\": [\"gmail.test\"]}");
-	api("PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
 	operator = tl_token(ctl, "otto", "operator", NULL);
-	char *tok = tl_token(ctl, "mx01", "agent", "mx01");
-	mx = pfx_start("mx01", "hash", NULL);
 	/* one long-poll spans the whole failover */
-	agent = agentrun_new("mx01", ctl->url, tok, mx, "poll_wait = 120s\n", NULL);
-	agentrun_start(agent);
-	free(tok);
+	agent = agentrun_node(ctl, "mx01", "poll_wait = 120s\n", &mx);
 	return 0;
 }
 
@@ -260,8 +255,7 @@ test_standby_only_read_write(void **state)
 	char *after = history_rows();
 	assert_string_equal(after, before);
 	free(before), free(after), free(ci);
-	assert_int_equal(tl_controller_stop(c), 0);
-	tl_controller_free(c);
+	tl_controller_finish(c);
 }
 
 /* Only the standby, no target_session_attrs: reads are served, a write is
@@ -295,8 +289,7 @@ test_standby_only_any(void **state)
 	char *after = history_rows();
 	assert_string_equal(after, before);
 	free(before), free(after), free(ci);
-	assert_int_equal(tl_controller_stop(c), 0);
-	tl_controller_free(c);
+	tl_controller_finish(c);
 }
 
 static void

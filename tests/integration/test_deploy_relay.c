@@ -125,8 +125,7 @@ teardown(void **state)
 	agentrun_free(agent);
 	pfx_stop(mx);
 	pfx_sink_stop(relay);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	return 0;
 }
 

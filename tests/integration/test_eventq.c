@@ -85,8 +85,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(token);
 	return 0;
 }
@@ -106,6 +105,26 @@ all_sent(void *arg)
 	return st.sent >= s->n && st.queued == 0;
 }
 
+static int
+failed_tries(void *arg)
+{
+	struct sent *s = arg;
+	struct eventq_stats st;
+
+	eventq_stats(s->q, &st);
+	return st.failures >= s->n;
+}
+
+static int
+refused_one(void *arg)
+{
+	struct sent *s = arg;
+	struct eventq_stats st;
+
+	eventq_stats(s->q, &st);
+	return st.refused >= s->n;
+}
+
 static void
 test_waits_while_controller_down(void **state)
 {
@@ -120,7 +139,9 @@ test_waits_while_controller_down(void **state)
 	eventq_push(q, block("yahoo", 6));
 	/* the same key again while waiting: replaces, keeps its place */
 	eventq_push(q, block("google", 9));
-	usleep(600000);
+	struct sent tries = { q, 2 };
+	if (!tl_wait_for(failed_tries, &tries, 10000))
+		fail_msg("no two failed tries while the controller is down");
 	eventq_stats(q, &st);
 	assert_int_equal(st.sent, 0);
 	assert_int_equal(st.queued, 2);
@@ -151,12 +172,9 @@ test_refused_and_full(void **state)
 	struct eventq *q = eventq_start(&cfg);
 	/* the oldest of three with room for two: dropped unsent */
 	eventq_push(q, block("google", 5));
-	for (int i = 0; i < 100; i++) {
-		eventq_stats(q, &st);
-		if (st.failures > 0)
-			break;
-		usleep(20000);
-	}
+	struct sent tried = { q, 1 };
+	assert_true(tl_wait_for(failed_tries, &tried, 2000));
+	eventq_stats(q, &st);
 	assert_int_equal(st.failures, 1);
 	eventq_push(q, block("kddi", 5));
 	/* a third distinct key: the oldest waiting is dropped */
@@ -178,12 +196,9 @@ test_refused_and_full(void **state)
 	/* refused for good: a node this token may not speak for */
 	eventq_push(q, json_pack("{s:s, s:s, s:s, s:s}", "type", "block", "node", "mx99",
 	    "provider", "kddi", "class", "reputation"));
-	for (int i = 0; i < 100; i++) {
-		eventq_stats(q, &st);
-		if (st.refused > 0)
-			break;
-		usleep(50000);
-	}
+	struct sent refusal = { q, 1 };
+	assert_true(tl_wait_for(refused_one, &refusal, 5000));
+	eventq_stats(q, &st);
 	assert_int_equal(st.refused, 1);
 	assert_int_equal(st.queued, 0);
 	q = eventq_stop(q, 1000);

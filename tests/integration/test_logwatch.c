@@ -40,15 +40,6 @@ static struct pfx_sink *sink_block, *sink_good, *sink_unknown, *sink_full;
 static struct pfx *mx1, *mx2;
 static struct agentrun *ag1, *ag2;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 api(const char *method, const char *path, const char *body)
 {
@@ -77,6 +68,30 @@ put_relay(const char *name, const struct pfx_sink *s)
 	free(path), free(body);
 }
 
+
+/* A bounce for no provider: the agent logs "000TAG other bounced" once
+ * it has read every line before it (and acted on each). */
+static char *
+sentinel_line(const char *node, const char *tag)
+{
+	return xasprintf("2026-11-27T22:30:00+00:00 %s postfix/smtp[9999]: 000%s: "
+	    "to=<nobody@example.test>, relay=none, delay=0, delays=0/0/0/0, dsn=5.1.1, "
+	    "status=bounced (user unknown)\n", node, tag);
+}
+
+/* The same through p's postlogd, into the maillog_file a's agent follows;
+ * returns when the agent has read it. */
+static void
+maillog_sentinel(struct pfx *p, struct agentrun *a, const char *tag)
+{
+	char *line = sentinel_line("x", tag), *text = strstr(line, "000");
+	char *seen = xasprintf("000%s other bounced", tag);
+
+	text[strcspn(text, "\n")] = '\0';
+	pfx_postlog(p, "postfix/smtp", text);
+	agentrun_await_log(a, seen, 1, 10000);
+	free(line), free(seen);
+}
 
 static int
 agent_following(void *arg)
@@ -144,8 +159,7 @@ group_teardown(void **state)
 	pfx_stop(mx1), pfx_stop(mx2);
 	pfx_sink_stop(sink_block), pfx_sink_stop(sink_good);
 	pfx_sink_stop(sink_unknown), pfx_sink_stop(sink_full);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	return 0;
 }
@@ -198,11 +212,11 @@ test_block_reroutes_deferred_mail(void **state)
 	}
 	if (!tl_wait_for(first_refusal, NULL, 15000))
 		fail_msg("no refusal logged");
-	double t0 = now_s();
+	double t0 = tl_now_s();
 	if (!pfx_sink_wait(sink_good, n, 30000))
 		fail_msg("%d of %d messages at the healthy relay; agent log:\n%s",
 		    pfx_sink_count(sink_good), n, tl_read_file(ag1->log));
-	double t1 = now_s();
+	double t1 = tl_now_s();
 	print_message("first refusal to all %d messages at the healthy relay: %.2f s\n", n, t1 - t0);
 
 	/* the block, as the agent reported it */
@@ -253,12 +267,9 @@ test_recipient_failures_fail_nothing_over(void **state)
 	put_relay("r-full", sink_full);
 	api("PUT", "/v1/routes/fullmail", "{\"scope\": \"mx02\", \"relay\": \"r-full\", "
 	    "\"reason\": \"test\"}");
-	char *l = NULL;
-	for (int i = 0; i < 100 && (l = pfx_lookup(mx2, "full.test")) == NULL; i++)
-		usleep(100000);
-	assert_non_null(l);
-	free(l);
+	free(pfx_await_lookup(mx2, "full.test", 10000));
 	int hooks = webhook_count(hook);
+	int decided = agentrun_log_count(ag2, "logwatch: block");
 	char *routes = sql("SELECT count(*) FROM routes");
 	for (int i = 0; i < 6; i++) {
 		char *r1 = xasprintf("gone%d@yahoo.test", i), *r2 = xasprintf("full%d@full.test", i);
@@ -268,7 +279,11 @@ test_recipient_failures_fail_nothing_over(void **state)
 	}
 	if (!tl_wait_for(mx2_classified, NULL, 20000))
 		fail_msg("mx02's agent did not classify the failures:\n%s", tl_read_file(ag2->log));
-	sleep(1);   /* a wrong block would be posted within milliseconds */
+	/* a wrong block is decided on the line that makes it, before the next */
+	maillog_sentinel(mx2, ag2, "S0001");
+	assert_int_equal(agentrun_log_count(ag2, "logwatch: block"), decided);
+	tl_await_sql(ctl->conninfo, "SELECT count(*) FROM notify_outbox WHERE state = 'pending'", "0",
+	    10000);   /* whatever was queued for on-call has been posted */
 	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx02'", "0");
 	expect_sql("SELECT count(*) FROM routes", routes);
 	expect_sql("SELECT count(*) FROM history WHERE action = 'block.open' AND after->>'node' = 'mx02'",
@@ -292,6 +307,7 @@ test_sender_surge_reported_once(void **state)
 {
 	(void)state;
 	/* sender@origin.test has sent a dozen; now 50 in a burst */
+	int bounced = agentrun_log_count(ag2, "yahoo bounced");
 	for (int i = 0; i < 50; i++) {
 		char *r = xasprintf("burst%d@yahoo.test", i);
 		assert_int_equal(pfx_send(mx2, r, "burst"), 0);
@@ -299,7 +315,10 @@ test_sender_surge_reported_once(void **state)
 	}
 	if (!tl_wait_for(surge_recorded, NULL, 20000))
 		fail_msg("no volume event:\n%s", tl_read_file(ag2->log));
-	sleep(1);
+	/* the burst's every line read: one surge decided, and it was sent */
+	agentrun_await_log(ag2, "yahoo bounced", bounced + 50, 20000);
+	maillog_sentinel(mx2, ag2, "S0002");
+	assert_int_equal(agentrun_log_count(ag2, "logwatch: volume surge of sender@origin.test"), 1);
 	expect_sql("SELECT count(*) FROM history WHERE action = 'volume.surge'", "1");
 	expect_sql("SELECT (after->>'node') || ' ' || (after->>'sender') FROM history"
 	    " WHERE action = 'volume.surge'", "mx02 sender@origin.test");
@@ -377,6 +396,17 @@ write_sent(int fd, const char *host, const char *ip)
 	}
 }
 
+/* A sentinel line on the agent's standard input; returns once it is read. */
+static void
+stdin_sentinel(int fd, struct agentrun *a, const char *tag)
+{
+	char *line = sentinel_line("mx03", tag), *seen = xasprintf("000%s other bounced", tag);
+
+	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	agentrun_await_log(a, seen, 1, 10000);
+	free(line), free(seen);
+}
+
 static void
 test_standard_input(void **state)
 {
@@ -399,17 +429,15 @@ test_standard_input(void **state)
 		fail_msg("no block from standard input:\n%s", tl_read_file(a->log));
 	expect_sql("SELECT class || ' ' || (counts->>'count') FROM blocks WHERE node = 'mx03'",
 	    "reputation 5");
-	char *l = NULL;
-	for (int i = 0; i < 100 && (l = pfx_lookup(mx3, "yahoo.test")) == NULL; i++)
-		usleep(100000);
-	assert_non_null(l);
+	char *l = pfx_await_lookup(mx3, "yahoo.test", 10000);
 	/* r-full carries no auto route yet, r-good one: fewest wins */
 	assert_string_equal(l, sink_full->nexthop);
 	free(l);
 	/* deliveries through the relay the node now routes to say nothing about
 	 * the node itself: they do not clear the block */
 	write_sent(fd[1], "127.0.1.5", "127.0.1.5");
-	usleep(1500000);
+	stdin_sentinel(fd[1], a, "S0003");
+	assert_int_equal(agentrun_log_count(a, "logwatch: clear"), 0);
 	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx03' AND cleared_at IS NULL", "1");
 	/* successes on the node's own path do */
 	write_sent(fd[1], "mta5.am0.yahoodns.net", "67.195.204.72");
@@ -419,8 +447,7 @@ test_standard_input(void **state)
 	    " AND object = 'mx03/yahoo'", "1");
 	/* the end of the input ends the logwatch, not the agent */
 	close(fd[1]);
-	for (int i = 0; i < 100 && agentrun_log_count(a, "end of standard input") == 0; i++)
-		usleep(50000);
+	agentrun_await_log(a, "end of standard input", 1, 5000);
 	assert_int_equal(agentrun_log_count(a, "end of standard input"), 1);
 	json_decref(tl_api_ok(ctl, "GET", "/v1/status", ctl->admin, NULL));
 	assert_int_equal(agentrun_stop(a), 0);
@@ -448,6 +475,19 @@ append_refusals(const char *path, int first, int n)
 	free(old);
 }
 
+/* A sentinel line appended to path; returns once the agent read it. */
+static void
+file_sentinel(const char *path, struct agentrun *a, const char *tag)
+{
+	char *line = sentinel_line("mx04", tag), *seen = xasprintf("000%s other bounced", tag);
+	FILE *f = fopen(path, "a");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(line, f) >= 0 && fclose(f) == 0, 1);
+	agentrun_await_log(a, seen, 1, 10000);
+	free(line), free(seen);
+}
+
 static void
 test_restart_resumes_at_saved_offset(void **state)
 {
@@ -465,16 +505,13 @@ test_restart_resumes_at_saved_offset(void **state)
 		fail_msg("logwatch did not start:\n%s", tl_read_file(a->log));
 	/* four refusals: one short of a block */
 	append_refusals(log, 0, 4);
-	for (int i = 0; i < 100 && agentrun_log_count(a, "C7F01D yahoo deferred") < 4; i++)
-		usleep(50000);
+	agentrun_await_log(a, "C7F01D yahoo deferred", 4, 5000);
 	assert_int_equal(agentrun_log_count(a, "C7F01D yahoo deferred"), 4);
 	assert_int_equal(agentrun_stop(a), 0);
 	/* one more while it is down: after the restart only that one is read */
 	append_refusals(log, 4, 1);
 	agentrun_start(a);
-	for (int i = 0; i < 100 && agentrun_log_count(a, "C7F01D yahoo deferred") < 5; i++)
-		usleep(50000);
-	usleep(500000);
+	file_sentinel(log, a, "S0004");   /* read after every line it reads again */
 	assert_int_equal(agentrun_log_count(a, "C7F01D yahoo deferred"), 5);
 	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx04'", "0");
 	assert_int_equal(agentrun_stop(a), 0);
@@ -485,18 +522,9 @@ test_restart_resumes_at_saved_offset(void **state)
 	tl_write_file(log, "");
 	append_refusals(log, 7, 3);
 	agentrun_start(a);
-	for (int i = 0; i < 100 && agentrun_log_count(a, "C7F01D yahoo deferred") < 10; i++)
-		usleep(50000);
-	usleep(500000);
+	file_sentinel(log, a, "S0005");
 	assert_int_equal(agentrun_log_count(a, "C7F01D yahoo deferred"), 10);
-	for (int i = 0; i < 100; i++) {
-		char *n = sql("SELECT count(*) FROM blocks WHERE node = 'mx04'");
-		int done = strcmp(n, "1") == 0;
-		free(n);
-		if (done)
-			break;
-		usleep(100000);
-	}
+	tl_await_sql(ctl->conninfo, "SELECT count(*) FROM blocks WHERE node = 'mx04'", "1", 10000);
 	expect_sql("SELECT counts->>'count' FROM blocks WHERE node = 'mx04'", "5");
 	assert_int_equal(agentrun_stop(a), 0);
 	agentrun_free(a);

@@ -90,28 +90,6 @@ sentinel(const char *tag)
 	free(m);
 }
 
-struct seen {
-	struct agentrun *a;
-	const char *needle;
-	int n;
-};
-
-static int
-seen(void *arg)
-{
-	struct seen *s = arg;
-	return agentrun_log_count(s->a, s->needle) >= s->n;
-}
-
-static void
-await_log(struct agentrun *a, const char *needle, int n)
-{
-	struct seen s = { a, needle, n };
-
-	if (!tl_wait_for(seen, &s, 15000))
-		fail_msg("no \"%s\" (x%d) in the agent's log:\n%s", needle, n, tl_read_file(a->log));
-}
-
 static int
 following(void *arg)
 {
@@ -140,7 +118,7 @@ start_following(struct agentrun *a)
 	int before = agentrun_log_count(a, "logwatch: following journal in");
 
 	agentrun_start(a);
-	await_log(a, "logwatch: following journal in", before + 1);
+	agentrun_await_log(a, "logwatch: following journal in", before + 1, 15000);
 	if (!tl_wait_for(following, a, 10000))
 		fail_msg("logwatch did not start:\n%s", tl_read_file(a->log));
 }
@@ -156,25 +134,18 @@ test_block_from_the_journal(void **state)
 	refusals("A7F01A", "yahoo.test", 0, 6, 0);
 	start_following(a);
 	sentinel("B0001");
-	await_log(a, "000B0001 other bounced", 1);
+	agentrun_await_log(a, "000B0001 other bounced", 1, 15000);
 	assert_int_equal(agentrun_log_count(a, "A7F01A yahoo deferred"), 0);
 	/* forged by a process of no Postfix unit: ignored */
 	refusals("F7F01F", "gmail.com", 0, 12, 1);
 	/* Postfix's own, while the agent runs: a block */
 	refusals("A7F01B", "yahoo.test", 0, 6, 0);
 	sentinel("B0002");
-	await_log(a, "000B0002 other bounced", 1);
+	agentrun_await_log(a, "000B0002 other bounced", 1, 15000);
 	assert_int_equal(agentrun_log_count(a, "A7F01B yahoo deferred"), 6);
 	assert_int_equal(agentrun_log_count(a, "F7F01F"), 0);
 	assert_int_equal(journald_count(jd, "F7F01F"), 12);   /* they are in the journal */
-	for (int i = 0; i < 200; i++) {
-		char *n = tl_sql(ctl->conninfo, "SELECT count(*) FROM blocks WHERE node = 'mx05'");
-		int done = strcmp(n, "1") == 0;
-		free(n);
-		if (done)
-			break;
-		usleep(50000);
-	}
+	tl_await_sql(ctl->conninfo, "SELECT count(*) FROM blocks WHERE node = 'mx05'", "1", 10000);
 	expect_sql("SELECT provider || ' ' || class || ' ' || (counts->>'count') FROM blocks "
 	    "WHERE node = 'mx05'", "yahoo reputation 5");
 	expect_sql("SELECT count(*) FROM history WHERE action = 'block.open' AND object = 'mx05/yahoo'",
@@ -191,7 +162,7 @@ restart_round(struct agentrun *a, const char *cursor_file)
 	refusals("C7F01C", "yahoo.test", 0, 2, 0);
 	sentinel("C0001");
 	start_following(a);
-	await_log(a, "000C0001 other bounced", 1);
+	agentrun_await_log(a, "000C0001 other bounced", 1, 15000);
 	assert_int_equal(agentrun_log_count(a, "C7F01C yahoo deferred"), 2);
 	assert_int_equal(agentrun_stop(a), 0);
 	char *c1 = tl_read_file(cursor_file);
@@ -201,7 +172,7 @@ restart_round(struct agentrun *a, const char *cursor_file)
 	refusals("C7F01D", "yahoo.test", 0, 3, 0);
 	sentinel("C0002");
 	start_following(a);
-	await_log(a, "000C0002 other bounced", 1);
+	agentrun_await_log(a, "000C0002 other bounced", 1, 15000);
 	assert_int_equal(agentrun_log_count(a, "C7F01D yahoo deferred"), 3);
 	assert_int_equal(agentrun_log_count(a, "C7F01C yahoo deferred"), 2);
 	assert_int_equal(agentrun_log_count(a, "000C0001 other bounced"), 1);
@@ -325,8 +296,7 @@ group_teardown(void **state)
 {
 	(void)state;
 	pfx_sink_stop(sink_good);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	journald_stop(jd);
 	return 0;
 }

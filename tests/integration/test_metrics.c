@@ -183,8 +183,7 @@ group_teardown(void **state)
 	agentrun_free(ag1);
 	pfx_stop(mx1);
 	pfx_sink_stop(sink_block), pfx_sink_stop(sink_good);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(ctl_metrics), free(agent_metrics), free(viewer);
 	return 0;
 }

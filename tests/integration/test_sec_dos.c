@@ -70,15 +70,6 @@ static struct pfx *mx;
 static struct agentrun *agent;
 static char *agent_mx01, *agent_mx02;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 api_ok(const char *method, const char *path, const char *body)
 {
@@ -260,8 +251,7 @@ teardown(void **state)
 		tl_controller_stop(ctl6);
 		tl_controller_free(ctl6);
 	}
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(agent_mx01), free(agent_mx02);
 	return 0;
 }
@@ -436,7 +426,7 @@ attack_closed(struct attack *a, struct slot *s)
 	atomic_fetch_add(&a->closed, 1);
 	if (s->trickle && s->sent > a->max_trickled)
 		a->max_trickled = s->sent;
-	s->reopen_at = now_s() + REOPEN_AFTER;
+	s->reopen_at = tl_now_s() + REOPEN_AFTER;
 }
 
 static void
@@ -491,13 +481,13 @@ attack_main(void *arg)
 	struct attack *a = arg;
 	struct pollfd *p = xcalloc(ATTACKERS, sizeof(*p));
 	int *idx = xcalloc(ATTACKERS, sizeof(*idx));
-	double t_end = now_s() + ATTACK_SECONDS_MAX;
+	double t_end = tl_now_s() + ATTACK_SECONDS_MAX;
 
 	for (int i = 0; i < ATTACKERS; i++) {
 		a->s[i].trickle = i % 2;
 		attack_open(a, &a->s[i]);
 	}
-	while (!atomic_load(&a->stop) && now_s() < t_end) {
+	while (!atomic_load(&a->stop) && tl_now_s() < t_end) {
 		int n = 0;
 		for (int i = 0; i < ATTACKERS; i++) {
 			if (a->s[i].fd < 0)
@@ -508,7 +498,7 @@ attack_main(void *arg)
 		if (n == 0 && !a->reconnect)
 			break;                   /* every one closed by the server */
 		poll(p, (nfds_t)n, 50);
-		double now = now_s();
+		double now = tl_now_s();
 		for (int k = 0; k < n; k++)
 			if (p[k].revents)
 				attack_event(a, &a->s[idx[k]], p[k].revents, now);
@@ -548,11 +538,11 @@ static double
 flip(const char *relay, const char *nexthop, long *rss_max)
 {
 	struct clirun r;
-	double t0 = now_s(), took;
+	double t0 = tl_now_s(), took;
 
 	clirun(&r, ctl->url, ctl->admin, "flip", "google", "--to", relay, "--node", "mx01",
 	    "--reason", "under attack", "--timeout", "60s", NULL);
-	took = now_s() - t0;
+	took = tl_now_s() - t0;
 	clirun_expect(&r, 0, "flip during the attack");
 	clirun_free(&r);
 	char *v = pfx_lookup(mx, "gmail.test");
@@ -737,8 +727,7 @@ test_ipv6_prefix_is_one_client(void **state)
 	if (!tl_wait_for(served6, "fd00:5ec::b", 10000))
 		fail_msg("fd00:5ec::b not served after the /64's connections closed");
 
-	assert_int_equal(tl_controller_stop(ctl6), 0);
-	tl_controller_free(ctl6);
+	tl_controller_finish(ctl6);
 	ctl6 = NULL;
 	if (setns(home, CLONE_NEWNET) != 0)
 		fail_msg("cannot go back to the network namespace: %s", strerror(errno));

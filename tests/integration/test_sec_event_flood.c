@@ -32,6 +32,7 @@
 #include "eventq.h"
 #include "httpc.h"
 #include "strbuf.h"
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -140,12 +141,9 @@ setup(void **state)
 	 * second [server] header adds to it */
 	ctl = tl_controller_start(ini);
 	free(ini);
-	put("/v1/relays/relay01", "{\"nexthop\":\"smtp:[127.0.0.2]:25\"}");
-	put("/v1/relays/relay02", "{\"nexthop\":\"smtp:[127.0.0.3]:25\"}");
-	put("/v1/nodes/mx01", "{\"role\":\"server\"}");
-	put("/v1/nodes/mx02", "{\"role\":\"server\"}");
-	put("/v1/providers/google", "{\"domains\":[\"gmail.com\"]}");
-	put("/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\"]}");
+	seed_relays(ctl, 2, 0);
+	seed_servers(ctl, 2);
+	seed_providers(ctl, 2);
 	agent1 = tl_token(ctl, "mx01", "agent", "mx01");
 	return 0;
 }
@@ -154,8 +152,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(agent1);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -28,8 +29,7 @@ setup(void **state)
 {
 	(void)state;
 	ctl = tl_controller_start(NULL);
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx02", ctl->admin, "{\"role\":\"server\"}"));
+	seed_servers(ctl, 2);
 	detector = tl_token(ctl, "detector-1", "detector", "*");
 	return 0;
 }
@@ -38,8 +38,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(detector);
 	return 0;
 }

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "sanitize.h"
+#include "seed.h"
 #include "testlib.h"
 #include "webhook.h"
 #include "xalloc.h"
@@ -39,9 +40,8 @@ setup(void **state)
 	char *ini = xasprintf("\n[notify]\nwebhook_url = %s\n", webhook_url(hook));
 	ctl = tl_controller_start(ini);
 	free(ini);
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/providers/google", ctl->admin,
-	    "{\"domains\":[\"gmail.com\"]}"));
+	seed_servers(ctl, 1);
+	seed_providers(ctl, 1);
 	detector = tl_token(ctl, "detector-1", "detector", "*");
 	agent = tl_token(ctl, "mx01", "agent", "mx01");
 	return 0;
@@ -51,32 +51,51 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	webhook_stop(hook);
 	free(detector), free(agent);
 	return 0;
 }
 
-/* The "text" of the first webhook message containing needle (waits). */
+/* The "text" of the first webhook message whose text contains needle. */
+static char *
+hook_text_now(const char *needle)
+{
+	for (int i = 0; i < webhook_count(hook); i++) {
+		char *b = webhook_body(hook, i);
+		json_t *j = json_loads(b, 0, NULL);
+		const char *text = json_string_value(json_object_get(j, "text"));
+		char *hit = text && strstr(text, needle) ? xstrdup(text) : NULL;
+		json_decref(j);
+		free(b);
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
+struct hook_seen {
+	const char *needle;
+	char *text;
+};
+
+static int
+hook_has(void *arg)
+{
+	struct hook_seen *s = arg;
+
+	return (s->text = hook_text_now(s->needle)) != NULL;
+}
+
+/* The same, waited for. */
 static char *
 hook_text(const char *needle)
 {
-	for (int t = 0; t < 500; t++) {
-		for (int i = 0; i < webhook_count(hook); i++) {
-			char *b = webhook_body(hook, i);
-			json_t *j = json_loads(b, 0, NULL);
-			const char *text = json_string_value(json_object_get(j, "text"));
-			char *hit = text && strstr(text, needle) ? xstrdup(text) : NULL;
-			json_decref(j);
-			free(b);
-			if (hit)
-				return hit;
-		}
-		usleep(20000);
-	}
-	fail_msg("no webhook message containing \"%s\" (%d received)", needle, webhook_count(hook));
-	return NULL;
+	struct hook_seen s = { needle, NULL };
+
+	if (!tl_wait_for(hook_has, &s, 10000))
+		fail_msg("no webhook message containing \"%s\" (%d received)", needle, webhook_count(hook));
+	return s.text;
 }
 
 static char *

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "maillog.h"
+#include "seed.h"
 #include "testlib.h"
 #include "volume.h"
 #include "xalloc.h"
@@ -33,7 +34,7 @@ setup(void **state)
 {
 	(void)state;
 	ctl = tl_controller_start("\n[policy]\nhold_on_surge = yes\n");
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\":\"server\"}"));
+	seed_server(ctl, "mx01");
 	detector = tl_token(ctl, "detector-1", "detector", "*");
 	return 0;
 }
@@ -42,8 +43,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	free(detector);
 	return 0;
 }

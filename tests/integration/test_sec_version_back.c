@@ -73,12 +73,7 @@ setup(void **state)
 	    "{\"nexthop\": \"smtp:[127.0.0.3]:25\"}"));
 	json_decref(tl_api_ok(ctl, "PUT", "/v1/providers/google", ctl->admin,
 	    "{\"domains\": [\"gmail.test\"]}"));
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\": \"server\"}"));
-	char *tok = tl_token(ctl, "mx01", "agent", "mx01");
-	mx = pfx_start("mx01", "hash", NULL);
-	agent = agentrun_new("mx01", ctl->url, tok, mx, "poll_wait = 60s", NULL);
-	agentrun_start(agent);
-	free(tok);
+	agent = agentrun_node(ctl, "mx01", "poll_wait = 60s", &mx);
 	return 0;
 }
 
@@ -89,8 +84,7 @@ teardown(void **state)
 	assert_int_equal(agentrun_stop(agent), 0);
 	agentrun_free(agent);
 	pfx_stop(mx);
-	assert_int_equal(tl_controller_stop(ctl), 0);
-	tl_controller_free(ctl);
+	tl_controller_finish(ctl);
 	return 0;
 }
 

@@ -224,3 +224,42 @@ agentrun_log_count(const struct agentrun *a, const char *needle)
 	free(text);
 	return n;
 }
+
+struct agentrun_seen {
+	const struct agentrun *a;
+	const char *needle;
+	int n;
+};
+
+static int
+agentrun_has_logged(void *arg)
+{
+	struct agentrun_seen *w = arg;
+
+	return agentrun_log_count(w->a, w->needle) >= w->n;
+}
+
+void
+agentrun_await_log(const struct agentrun *a, const char *needle, int n, int timeout_ms)
+{
+	struct agentrun_seen w = { a, needle, n };
+
+	if (!tl_wait_for(agentrun_has_logged, &w, timeout_ms))
+		fail_msg("%s: \"%s\" logged %d time(s), wanted %d:\n%s", a->node, needle,
+		    agentrun_log_count(a, needle), n, tl_read_file(a->log));
+}
+
+struct agentrun *
+agentrun_node(struct tl_controller *c, const char *node, const char *agent_extra, struct pfx **pfx)
+{
+	char *path = xasprintf("/v1/nodes/%s", node);
+	json_decref(tl_api_ok(c, "PUT", path, c->admin, "{\"role\": \"server\"}"));
+	char *tok = tl_token(c, node, "agent", node);
+	struct agentrun *a;
+
+	*pfx = pfx_start(node, "hash", NULL);
+	a = agentrun_new(node, c->url, tok, *pfx, agent_extra, NULL);
+	agentrun_start(a);
+	free(path), free(tok);
+	return a;
+}

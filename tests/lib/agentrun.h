@@ -26,6 +26,16 @@ struct agentrun {
 	int verbose;        /* start with -v */
 };
 
+struct tl_controller;
+
+/* A server node on c with a Postfix and an agent of its own, running:
+ * PUT /v1/nodes/NODE (role server), an agent token for it, pfx_start
+ * (hash maps, unmapped mail to "retry:no route") into *pfx, agentrun_new
+ * with agent_extra (may be NULL) and agentrun_start. The caller ends both
+ * (agentrun_free, pfx_stop). */
+struct agentrun *agentrun_node(struct tl_controller *c, const char *node, const char *agent_extra,
+    struct pfx **pfx);
+
 struct agentrun *agentrun_new(const char *node, const char *urls, const char *token,
     const struct pfx *p, const char *agent_extra, const char *postfix_extra);
 /* Rewrites the config (same paths) with other extras. */
@@ -44,5 +54,8 @@ int agentrun_stop(struct agentrun *a);
 void agentrun_free(struct agentrun *a);
 /* Occurrences of needle in the background agent's log. */
 int agentrun_log_count(const struct agentrun *a, const char *needle);
+/* Waits until the log holds needle at least n times; fails the test,
+ * showing the log, if it does not within timeout_ms. */
+void agentrun_await_log(const struct agentrun *a, const char *needle, int n, int timeout_ms);
 
 #endif

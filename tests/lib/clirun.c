@@ -84,3 +84,18 @@ clirun_expect(const struct clirun *r, int rc, const char *what)
 		fail_msg("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r->rc, rc, r->out,
 		    r->err);
 }
+
+void
+clirun_setup(struct tl_controller **ctl, char **viewer, char **operator, const char *extra_ini)
+{
+	*ctl = tl_controller_start(extra_ini);
+	*viewer = tl_token(*ctl, "vera", "viewer", NULL);
+	*operator = tl_token(*ctl, "otto", "operator", NULL);
+}
+
+void
+clirun_teardown(struct tl_controller *ctl, char *viewer, char *operator)
+{
+	tl_controller_free(ctl);
+	free(viewer), free(operator);
+}

@@ -33,4 +33,13 @@ void clirun_free(struct clirun *r);
 /* Fails the test, showing the output, unless r->rc == rc. */
 void clirun_expect(const struct clirun *r, int rc, const char *what);
 
+struct tl_controller;
+
+/* The set-up CLI tests share: a controller started with extra_ini (may
+ * be NULL), a viewer token (vera) and an operator token (otto), all the
+ * caller's. clirun_teardown frees the three (tl_controller_free). */
+void clirun_setup(struct tl_controller **ctl, char **viewer, char **operator,
+    const char *extra_ini);
+void clirun_teardown(struct tl_controller *ctl, char *viewer, char *operator);
+
 #endif

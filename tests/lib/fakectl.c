@@ -37,6 +37,7 @@ struct fakectl {
 	int stopping;
 	json_t *reports;
 	size_t feed_requests;
+	size_t held;                 /* feed requests waiting for a change right now */
 };
 
 struct fc_conn {
@@ -67,18 +68,23 @@ fc_feed(struct fakectl *f, struct MHD_Connection *c)
 	pthread_mutex_lock(&f->mu);
 	f->feed_requests++;
 	pthread_mutex_unlock(&f->mu);
+	int held = 0;
 	for (int t = 0;; t += 10) {
 		pthread_mutex_lock(&f->mu);
 		if (f->body != NULL && (a == NULL || f->version > after)) {
 			char *body = xstrdup(f->body);
+			f->held -= (size_t)held;
 			pthread_mutex_unlock(&f->mu);
 			enum MHD_Result r = fc_reply(c, 200, body);
 			free(body);
 			return r;
 		}
-		int stop = f->stopping || f->status != 0;
+		int stop = f->stopping || f->status != 0 || t >= wait_ms;
+		if (stop || !held)
+			f->held += stop ? -(size_t)held : 1;
+		held = !stop;
 		pthread_mutex_unlock(&f->mu);
-		if (stop || t >= wait_ms)
+		if (stop)
 			break;
 		usleep(10000);
 	}
@@ -249,6 +255,15 @@ fakectl_report_count(struct fakectl *f)
 }
 
 size_t
+fakectl_held(struct fakectl *f)
+{
+	pthread_mutex_lock(&f->mu);
+	size_t n = f->held;
+	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
+size_t
 fakectl_feed_requests(struct fakectl *f)
 {
 	pthread_mutex_lock(&f->mu);
@@ -276,4 +291,68 @@ fakectl_wait_reports(struct fakectl *f, size_t n, int timeout_ms)
 	struct fc_wait w = { f, n };
 
 	return tl_wait_for(fc_has_reports, &w, timeout_ms);
+}
+
+static int
+fc_has_feed_requests(void *arg)
+{
+	struct fc_wait *w = arg;
+
+	return fakectl_feed_requests(w->f) >= w->n;
+}
+
+int
+fakectl_wait_feed_requests(struct fakectl *f, size_t n, int timeout_ms)
+{
+	struct fc_wait w = { f, n };
+
+	return tl_wait_for(fc_has_feed_requests, &w, timeout_ms);
+}
+
+static int
+fc_has_held(void *arg)
+{
+	struct fc_wait *w = arg;
+
+	return fakectl_held(w->f) >= w->n;
+}
+
+int
+fakectl_wait_held(struct fakectl *f, size_t n, int timeout_ms)
+{
+	struct fc_wait w = { f, n };
+
+	return tl_wait_for(fc_has_held, &w, timeout_ms);
+}
+
+json_t *
+fakectl_last_report(struct fakectl *f)
+{
+	json_t *all = fakectl_reports(f);
+	size_t n = json_array_size(all);
+
+	if (n == 0)
+		fail_msg("no report");
+	json_t *r = json_incref(json_array_get(all, n - 1));
+	json_decref(all);
+	return r;
+}
+
+void
+fakectl_expect_report(struct fakectl *f, long long version, const char *status, const char *step,
+    const char *error_part)
+{
+	json_t *r = fakectl_last_report(f);
+	const char *st = json_string_value(json_object_get(r, "status"));
+	const char *sp = json_string_value(json_object_get(r, "step"));
+	const char *er = json_string_value(json_object_get(r, "error"));
+
+	if (json_integer_value(json_object_get(r, "version")) != version || st == NULL ||
+	    strcmp(st, status) != 0 || (step && (sp == NULL || strcmp(sp, step) != 0)) ||
+	    (error_part && (er == NULL || strstr(er, error_part) == NULL))) {
+		char *s = json_dumps(r, 0);
+		fail_msg("report %s; wanted version %lld %s step %s error ~ %s", s, version, status,
+		    step ? step : "-", error_part ? error_part : "-");
+	}
+	json_decref(r);
 }

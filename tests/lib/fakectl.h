@@ -44,8 +44,21 @@ void fakectl_set_status(struct fakectl *f, int status);
 /* A copy of the reports so far (JSON array). */
 json_t *fakectl_reports(struct fakectl *f);
 size_t fakectl_report_count(struct fakectl *f);
+/* The latest report (the caller's reference); fails the test when none
+ * came. */
+json_t *fakectl_last_report(struct fakectl *f);
+/* Fails the test, showing the report, unless the latest is version with
+ * status, and (when not NULL) step and an error containing error_part. */
+void fakectl_expect_report(struct fakectl *f, long long version, const char *status,
+    const char *step, const char *error_part);
 /* Polls until at least n reports arrived; 1 when they did. */
 int fakectl_wait_reports(struct fakectl *f, size_t n, int timeout_ms);
 size_t fakectl_feed_requests(struct fakectl *f);
+/* Feed requests held right now (waiting for a change); polls until at
+ * least n are, 1 when they were. */
+size_t fakectl_held(struct fakectl *f);
+int fakectl_wait_held(struct fakectl *f, size_t n, int timeout_ms);
+/* Polls until at least n feed requests arrived; 1 when they did. */
+int fakectl_wait_feed_requests(struct fakectl *f, size_t n, int timeout_ms);
 
 #endif

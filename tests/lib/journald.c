@@ -281,6 +281,30 @@ journald_count(const struct journald *jd, const char *needle)
 	return count;
 }
 
+struct journald_seen {
+	const struct journald *jd;
+	const char *needle;
+	int n;
+};
+
+static int
+journald_has(void *arg)
+{
+	struct journald_seen *s = arg;
+
+	return journald_count(s->jd, s->needle) >= s->n;
+}
+
+void
+journald_await(const struct journald *jd, const char *needle, int n, int timeout_ms)
+{
+	struct journald_seen s = { jd, needle, n };
+
+	if (!tl_wait_for(journald_has, &s, timeout_ms))
+		fail_msg("%d journal entries with \"%s\", wanted %d", journald_count(jd, needle),
+		    needle, n);
+}
+
 void
 journald_stop(struct journald *jd)
 {

@@ -54,6 +54,8 @@ void journald_send_self(struct journald *jd, const char *ident, const char *pid,
     const char *msg, size_t len);
 /* Entries in the journal whose MESSAGE contains needle. */
 int journald_count(const struct journald *jd, const char *needle);
+/* Waits until journald_count reaches n; fails the test otherwise. */
+void journald_await(const struct journald *jd, const char *needle, int n, int timeout_ms);
 void journald_stop(struct journald *jd);
 
 #endif

@@ -368,7 +368,8 @@ int
 pfx_queue_count(const struct pfx *p, const char *queue_name)
 {
 	char *argv[] = { "/usr/sbin/postqueue", "-c", p->conf_dir, "-j", NULL };
-	char *out = NULL, *needle = xasprintf("\"queue_name\": \"%s\"", queue_name);
+	char *out = NULL, *needle = queue_name ? xasprintf("\"queue_name\": \"%s\"", queue_name)
+	    : xstrdup("\"queue_name\": \"");
 	int n = 0;
 
 	tl_run(argv, &out, NULL, 30);
@@ -581,6 +582,28 @@ pfx_log_count(const struct pfx *p, const char *needle)
 	return n;
 }
 
+struct pfx_log_wait {
+	const struct pfx *p;
+	const char *needle;
+	int n;
+};
+
+static int
+pfx_log_has(void *arg)
+{
+	struct pfx_log_wait *w = arg;
+
+	return pfx_log_count(w->p, w->needle) >= w->n;
+}
+
+int
+pfx_await_log(const struct pfx *p, const char *needle, int n, int timeout_ms)
+{
+	struct pfx_log_wait w = { p, needle, n };
+
+	return tl_wait_for(pfx_log_has, &w, timeout_ms);
+}
+
 int
 pfx_reloads(const struct pfx *p)
 {
@@ -590,15 +613,52 @@ pfx_reloads(const struct pfx *p)
 int
 pfx_deferred(const struct pfx *p)
 {
-	char *argv[] = { "/usr/sbin/postqueue", "-c", p->conf_dir, "-j", NULL };
-	char *out = NULL;
-	int n = 0;
+	return pfx_queue_count(p, "deferred");
+}
 
-	tl_run(argv, &out, NULL, 30);
-	for (const char *q = out; q != NULL && (q = strstr(q, "\"queue_name\": \"deferred\"")) != NULL; q++)
-		n++;
-	free(out);
-	return n;
+void
+pfx_postlog(const struct pfx *p, const char *tag, const char *text)
+{
+	char *argv[] = { "/usr/sbin/postlog", "-c", p->conf_dir, "-t", (char *)tag, (char *)text, NULL };
+	int rc = tl_run(argv, NULL, NULL, 30);
+
+	if (rc != 0 || !pfx_await_log(p, text, 1, 10000))
+		fail_msg("postlog \"%s\": exit %d, not in %s", text, rc, p->maillog);
+}
+
+int
+pfx_reload_requests(const struct pfx *p)
+{
+	static int marks;
+	char *mark = xasprintf("barrier %d.%d", (int)getpid(), ++marks);
+
+	pfx_postlog(p, "postroute-test", mark);
+	free(mark);
+	return pfx_log_count(p, "refreshing the Postfix mail system");
+}
+
+struct pfx_lookup_wait {
+	const struct pfx *p;
+	const char *key;
+	char *value;
+};
+
+static int
+pfx_lookup_has(void *arg)
+{
+	struct pfx_lookup_wait *w = arg;
+
+	return (w->value = pfx_lookup(w->p, w->key)) != NULL;
+}
+
+char *
+pfx_await_lookup(const struct pfx *p, const char *key, int timeout_ms)
+{
+	struct pfx_lookup_wait w = { p, key, NULL };
+
+	if (!tl_wait_for(pfx_lookup_has, &w, timeout_ms))
+		fail_msg("%s not in %s:%s", key, p->map_type, p->transport);
+	return w.value;
 }
 
 char *
@@ -640,4 +700,20 @@ pfx_await_queue(const struct pfx *p, const char *queue_name, int n, int timeout_
 	if (!tl_wait_for(pfx_queue_has, &w, timeout_ms))
 		fail_msg("%d message(s) in the %s queue, wanted %d (log: %s)",
 		    pfx_queue_count(p, queue_name), queue_name, n, p->maillog);
+}
+
+static int
+pfx_settled(void *arg)
+{
+	const struct pfx *p = arg;
+
+	return pfx_queue_count(p, NULL) == pfx_queue_count(p, "hold");
+}
+
+void
+pfx_await_settled(const struct pfx *p, int timeout_ms)
+{
+	if (!tl_wait_for(pfx_settled, (void *)p, timeout_ms))
+		fail_msg("%d message(s) still queued outside the hold queue (log: %s)",
+		    pfx_queue_count(p, NULL) - pfx_queue_count(p, "hold"), p->maillog);
 }

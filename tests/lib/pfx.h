@@ -66,11 +66,16 @@ int pfx_sasl_user(const struct pfx *p, const char *login, const char *password);
 /* One message over SMTP with AUTH PLAIN as login; 0 when it was accepted. */
 int pfx_submit(const struct pfx *p, const char *login, const char *password, const char *from,
     const char *rcpt, const char *subject);
-/* Messages in queue_name ("hold", "deferred", ...) per postqueue -j. */
+/* Messages in queue_name ("hold", "deferred", ...) per postqueue -j;
+ * NULL: in every queue. */
 int pfx_queue_count(const struct pfx *p, const char *queue_name);
 /* Waits (up to timeout_ms) until queue_name holds exactly n messages;
  * fails the test, naming the count and the maillog, if it never does. */
 void pfx_await_queue(const struct pfx *p, const char *queue_name, int n, int timeout_ms);
+/* Waits until no message is queued outside the hold queue: whatever was
+ * sent has been delivered, bounced or held, so the sinks' counts are
+ * final. Fails the test with the queue if it never settles. */
+void pfx_await_settled(const struct pfx *p, int timeout_ms);
 void pfx_stop(struct pfx *p);
 
 struct pfx_sink *pfx_sink_start(const char *ip, const char *reject_reply);
@@ -85,10 +90,22 @@ int pfx_sink_wait(const struct pfx_sink *s, int n, int timeout_ms);
 int pfx_send(const struct pfx *p, const char *rcpt, const char *subject);
 /* Lines of the mail log that contain needle. */
 int pfx_log_count(const struct pfx *p, const char *needle);
+/* Waits until at least n lines contain needle; 1 when they did. */
+int pfx_await_log(const struct pfx *p, const char *needle, int n, int timeout_ms);
 int pfx_reloads(const struct pfx *p);
+/* Logs text through the instance's postlogd (postlog -t tag) and waits
+ * until the mail log holds it: every line logged before is in the file. */
+void pfx_postlog(const struct pfx *p, const char *tag, const char *text);
+/* `postfix reload` runs asked for so far (postfix-script logs each one
+ * before signalling the master), counted after a pfx_postlog barrier:
+ * exact even when a reload was asked for a moment ago. */
+int pfx_reload_requests(const struct pfx *p);
 /* Messages in the deferred queue (postqueue -j). */
 int pfx_deferred(const struct pfx *p);
 /* Looks key up in the installed map: the value, or NULL (caller frees). */
 char *pfx_lookup(const struct pfx *p, const char *key);
+/* Waits until key is in the installed map; its value (caller frees), or
+ * fails the test. */
+char *pfx_await_lookup(const struct pfx *p, const char *key, int timeout_ms);
 
 #endif

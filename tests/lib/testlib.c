@@ -622,6 +622,78 @@ tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms)
 	return 0;
 }
 
+struct tl_sql_wait {
+	const char *conninfo, *sql, *want;
+};
+
+static int
+tl_sql_is(void *arg)
+{
+	struct tl_sql_wait *w = arg;
+	char *got = tl_sql(w->conninfo, w->sql);
+	int yes = got != NULL && strcmp(got, w->want) == 0;
+
+	free(got);
+	return yes;
+}
+
+void
+tl_await_sql(const char *conninfo, const char *q, const char *want, int timeout_ms)
+{
+	struct tl_sql_wait w = { conninfo, q, want };
+
+	if (!tl_wait_for(tl_sql_is, &w, timeout_ms))
+		tl_expect_sql(conninfo, q, want);   /* fails, showing what it got */
+}
+
+char *
+tl_db_instant(const char *conninfo)
+{
+	/* the next whole millisecond after now: later than every commit so far */
+	char *at = tl_sql(conninfo, "SELECT to_char((date_trunc('milliseconds', clock_timestamp())"
+	    " + interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')");
+	char *passed = xasprintf("SELECT clock_timestamp() > '%s'::timestamptz", at);
+
+	tl_await_sql(conninfo, passed, "t", 5000);
+	free(passed);
+	return at;
+}
+
+int
+tl_feed_waiting(struct tl_controller *c)
+{
+	static const char needle[] = "\npostroute_feed_waiting ";
+	char *url = xasprintf("%s/metrics", c->url), *raw = NULL, *p;
+	int n = -1;
+
+	if (tl_http("GET", url, NULL, NULL, NULL, &raw) == 200 && (p = strstr(raw, needle)) != NULL)
+		n = atoi(p + strlen(needle));
+	free(url), free(raw);
+	return n;
+}
+
+struct tl_waiting {
+	struct tl_controller *c;
+	int n;
+};
+
+static int
+tl_waiting_is(void *arg)
+{
+	struct tl_waiting *w = arg;
+
+	return tl_feed_waiting(w->c) == w->n;
+}
+
+void
+tl_await_feed_waiting(struct tl_controller *c, int n, int timeout_ms)
+{
+	struct tl_waiting w = { c, n };
+
+	if (!tl_wait_for(tl_waiting_is, &w, timeout_ms))
+		fail_msg("%d long-polls held at %s, wanted %d", tl_feed_waiting(c), c->url, n);
+}
+
 void
 tl_expect_sql(const char *conninfo, const char *q, const char *want)
 {
@@ -630,4 +702,23 @@ tl_expect_sql(const char *conninfo, const char *q, const char *want)
 	if (got == NULL || strcmp(got, want) != 0)
 		fail_msg("%s: got \"%s\", want \"%s\"", q, got ? got : "(null)", want);
 	free(got);
+}
+
+void
+tl_controller_finish(struct tl_controller *c)
+{
+	int rc = tl_controller_stop(c);
+
+	if (rc != 0)
+		fail_msg("controller at %s exited with %d (log in %s)", c->url, rc, c->dir);
+	tl_controller_free(c);
+}
+
+double
+tl_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

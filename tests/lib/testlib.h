@@ -19,6 +19,7 @@ const char *tl_bindir(void);            /* $POSTROUTE_BINDIR */
 const char *tl_srcdir(void);            /* $POSTROUTE_SRCDIR, else "." */
 char *tl_mkdtemp(const char *prefix);   /* new directory under the run's temp dir */
 int tl_free_port(void);                 /* a loopback TCP port nobody listens on */
+double tl_now_s(void);                  /* CLOCK_MONOTONIC seconds: for figures, not waits */
 void tl_write_file(const char *path, const char *text);
 char *tl_read_file(const char *path);   /* NULL when missing */
 
@@ -100,6 +101,9 @@ void tl_controller_restart(struct tl_controller *c);
  * tl_controller_restart. */
 int tl_controller_stop(struct tl_controller *c);
 void tl_controller_free(struct tl_controller *c);
+/* The end of a test group: tl_controller_stop, failing the test unless
+ * it exited with status 0, then tl_controller_free. */
+void tl_controller_finish(struct tl_controller *c);
 
 /* `postrouted token create`: returns the printed secret. */
 char *tl_token(struct tl_controller *c, const char *name, const char *role,
@@ -123,7 +127,25 @@ json_t *tl_api_ok(struct tl_controller *c, const char *method, const char *path,
  * providers starts from none. */
 void tl_providers_clear(struct tl_controller *c);
 
-/* Polls cond every 20 ms up to timeout_ms; returns 1 when it held. */
+/* Polls cond every 20 ms up to timeout_ms; returns 1 when it held. The
+ * one waiting loop of the suite: tests wait for an event (a row, a log
+ * line, a count), never for time, through this or a helper built on it. */
 int tl_wait_for(int (*cond)(void *), void *arg, int timeout_ms);
+
+/* Waits (up to timeout_ms) until the query's one value is want; fails
+ * the test with the last value it got. */
+void tl_await_sql(const char *conninfo, const char *sql, const char *want, int timeout_ms);
+
+/* An instant for ?at= and --at (YYYY-MM-DDTHH:MM:SS.mmmZ, UTC) later
+ * than every commit made so far on conninfo's server, returned once the
+ * server's clock has passed it: whatever is written afterwards is later.
+ * Replaces "sleep a little either side of now". Caller frees. */
+char *tl_db_instant(const char *conninfo);
+
+/* postroute_feed_waiting of c's /metrics: long-polls held right now, or
+ * -1 when /metrics does not answer. */
+int tl_feed_waiting(struct tl_controller *c);
+/* Waits until exactly n long-polls are held; fails the test otherwise. */
+void tl_await_feed_waiting(struct tl_controller *c, int n, int timeout_ms);
 
 #endif

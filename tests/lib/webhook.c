@@ -7,9 +7,14 @@
 #include <stdio.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "strbuf.h"
 #include "testlib.h"
@@ -130,13 +135,57 @@ webhook_body(struct webhook *w, int i)
 	return b;
 }
 
+struct webhook_seen {
+	struct webhook *w;
+	int n;
+	const char *needle, *also;
+	int found;
+};
+
+static int
+webhook_has(void *arg)
+{
+	struct webhook_seen *s = arg;
+
+	return webhook_count(s->w) >= s->n;
+}
+
 int
 webhook_wait(struct webhook *w, int n, int timeout_ms)
 {
-	for (int t = 0; t <= timeout_ms; t += 20) {
-		if (webhook_count(w) >= n)
-			return 1;
-		usleep(20000);
+	struct webhook_seen s = { w, n, NULL, NULL, -1 };
+
+	return tl_wait_for(webhook_has, &s, timeout_ms);
+}
+
+int
+webhook_find(struct webhook *w, const char *needle, const char *also)
+{
+	for (int i = 0; i < webhook_count(w); i++) {
+		char *b = webhook_body(w, i);
+		int hit = b != NULL && strstr(b, needle) != NULL && (also == NULL || strstr(b, also) != NULL);
+		free(b);
+		if (hit)
+			return i;
 	}
-	return 0;
+	return -1;
+}
+
+static int
+webhook_has_text(void *arg)
+{
+	struct webhook_seen *s = arg;
+
+	return (s->found = webhook_find(s->w, s->needle, s->also)) >= 0;
+}
+
+int
+webhook_await(struct webhook *w, const char *needle, const char *also, int timeout_ms)
+{
+	struct webhook_seen s = { w, 0, needle, also, -1 };
+
+	if (!tl_wait_for(webhook_has_text, &s, timeout_ms))
+		fail_msg("no webhook message containing \"%s\"%s%s (%d received)", needle,
+		    also ? " and " : "", also ? also : "", webhook_count(w));
+	return s.found;
 }

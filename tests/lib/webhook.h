@@ -19,5 +19,11 @@ int webhook_count(struct webhook *w);
 char *webhook_body(struct webhook *w, int i);
 /* Waits until at least n bodies arrived; 1 when they did. */
 int webhook_wait(struct webhook *w, int n, int timeout_ms);
+/* Index of the first body containing every one of the needles (up to a
+ * NULL), or -1. */
+int webhook_find(struct webhook *w, const char *needle, const char *also);
+/* Waits until webhook_find finds one; returns its index, or fails the
+ * test naming the needle and the count received. */
+int webhook_await(struct webhook *w, const char *needle, const char *also, int timeout_ms);
 
 #endif

@@ -95,16 +95,6 @@ read_lines(struct journalsrc *js, size_t want, struct got *g)
 	strbuf_release(&err);
 }
 
-/* Waits until journald has written an entry with needle in its MESSAGE. */
-static void
-await_entry(struct journald *j, const char *needle)
-{
-	for (int i = 0; i < 500 && journald_count(j, needle) < 1; i++)
-		usleep(20000);
-	if (journald_count(j, needle) < 1)
-		fail_msg("no entry with \"%s\" in the journal", needle);
-}
-
 static struct journalsrc *
 open_src(const char *cursor)
 {
@@ -350,7 +340,7 @@ test_cursor_across_restarts(void **state)
 
 	/* entries older than the first start are not read */
 	send_numbered("old", 0, 3);
-	await_entry(jd, "old 2");
+	journald_await(jd, "old 2", 1, 10000);
 	struct journalsrc *js = open_src(cur);
 	char *first = tl_read_file(cur);
 	assert_non_null(first);        /* the starting point is saved at once */
@@ -390,7 +380,7 @@ test_cursor_gone_or_garbage(void **state)
 	int total;
 
 	send_numbered("gone", 0, 2);
-	await_entry(jd, "gone 1");
+	journald_await(jd, "gone 1", 1, 10000);
 	/* an entry of another journal, older than all of this one (vacuumed):
 	 * every Postfix entry of this journal is after it */
 	tl_write_file(cur, "s=0123456789abcdef0123456789abcdef;i=5;b=0123456789abcdef0123456789abcdef;"
@@ -509,7 +499,7 @@ test_probe(void **state)
 	time_t last = 1;
 
 	send_numbered("probe", 0, 1);
-	await_entry(jd, "probe 0");
+	journald_await(jd, "probe 0", 1, 10000);
 	assert_int_equal(journal_probe(jd->directory, units, &last, &err), 0);
 	assert_true(last >= time(NULL) - 60 && last <= time(NULL) + 1);
 	/* readable, but nothing of these units: no time */
@@ -567,7 +557,7 @@ test_scan_journal(void **state)
 		journald_send(j2, svc, pid, msg, strlen(msg));
 	}
 	tl_write_file(log, strbuf_str(&file));
-	await_entry(j2, msg);
+	journald_await(j2, msg, 1, 10000);
 	char *fargv[] = { bin, "scan", log, NULL };
 	char *jargv[] = { bin, "scan", "--journal", j2->directory, "--units",
 	    "postfix@postfix-out.service", NULL };

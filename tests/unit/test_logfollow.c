@@ -851,16 +851,30 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A child appends text to path (or writes it to fd) after delay_ms. */
-static pid_t
-later(const char *path, int fd, const char *text, int delay_ms)
+/* Is process pid asleep (state S in /proc/PID/stat)? */
+static int
+asleep(void *arg)
 {
-	pid_t pid = fork();
+	char *path = xasprintf("/proc/%d/stat", (int)(intptr_t)arg), *stat = tl_read_file(path);
+	const char *p = stat ? strrchr(stat, ')') : NULL;
+	int yes = p != NULL && p[1] == ' ' && p[2] == 'S';
+
+	free(path), free(stat);
+	return yes;
+}
+
+/* A child appends text to path (or writes it to fd) once this process is
+ * blocked waiting (in logfollow_poll), so that the line arrives while it
+ * waits. */
+static pid_t
+later(const char *path, int fd, const char *text)
+{
+	pid_t parent = getpid(), pid = fork();
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct timespec ts = { 0, delay_ms * 1000000L };
-		nanosleep(&ts, NULL);
+		if (!tl_wait_for(asleep, (void *)(intptr_t)parent, 10000))
+			_exit(1);
 		if (path != NULL) {
 			int wfd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
 			if (wfd < 0 || write(wfd, text, strlen(text)) < 0)
@@ -899,12 +913,12 @@ test_wait_file(void **state)
 	assert_true(now_ms() - t0 >= 140);
 
 	/* created while waiting, then appended to */
-	pid = later(fx.log, -1, "line 1\n", 100);
+	pid = later(fx.log, -1, "line 1\n");
 	t0 = now_ms();
 	assert_int_equal(logfollow_poll(lf, 10000, on_line, &got, &err), 1);
 	assert_true(now_ms() - t0 < 5000);
 	reap(pid);
-	pid = later(fx.log, -1, "line 2\n", 100);
+	pid = later(fx.log, -1, "line 2\n");
 	assert_int_equal(logfollow_poll(lf, 10000, on_line, &got, &err), 1);
 	reap(pid);
 	assert_string_equal(strbuf_str(&got), "line 1\nline 2\n");
@@ -938,7 +952,7 @@ test_pipe(void **state)
 	t0 = now_ms();
 	assert_int_equal(logfollow_poll(lf, 150, on_line, &got, &err), 0);
 	assert_true(now_ms() - t0 >= 140);
-	pid = later(NULL, p[1], "line 4\n", 100);
+	pid = later(NULL, p[1], "line 4\n");
 	assert_int_equal(logfollow_poll(lf, 10000, on_line, &got, &err), 1);
 	reap(pid);
 	assert_string_equal(strbuf_str(&got), "line 4\n");
