@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metricsserve.h"
 #include "journalsrc.h"
+#include "strarr.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -267,12 +268,9 @@ void
 agentconf_free(struct agent_config *cfg)
 {
 	config_free(agentconf_keys, cfg);
-	for (size_t i = 0; i < cfg->nurls; i++)
-		free(cfg->urls[i]);
-	free(cfg->urls);
+	cfg->urls = strarr_free(cfg->urls, cfg->nurls);
 	free(cfg->token);
 	httpc_tls_free(&cfg->tls);
-	cfg->urls = NULL;
 	cfg->nurls = 0;
 	cfg->token = NULL;
 }
