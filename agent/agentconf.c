@@ -222,6 +222,13 @@ agentconf_logwatch_on(const struct agent_config *cfg)
 	return strcmp(cfg->logwatch_source, "journal") == 0 || cfg->logwatch_file[0] != '\0';
 }
 
+struct postfix
+agentconf_postfix(const struct agent_config *cfg)
+{
+	return (struct postfix){ cfg->command_directory, cfg->config_directory,
+	    (long)cfg->command_timeout_ms };
+}
+
 int
 agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 {
