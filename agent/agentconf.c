@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metricsserve.h"
 #include "journalsrc.h"
+#include "strarr.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -221,6 +222,13 @@ agentconf_logwatch_on(const struct agent_config *cfg)
 	return strcmp(cfg->logwatch_source, "journal") == 0 || cfg->logwatch_file[0] != '\0';
 }
 
+struct postfix
+agentconf_postfix(const struct agent_config *cfg)
+{
+	return (struct postfix){ cfg->command_directory, cfg->config_directory,
+	    (long)cfg->command_timeout_ms };
+}
+
 int
 agentconf_load(const char *path, struct agent_config *cfg, struct strbuf *err)
 {
@@ -267,12 +275,9 @@ void
 agentconf_free(struct agent_config *cfg)
 {
 	config_free(agentconf_keys, cfg);
-	for (size_t i = 0; i < cfg->nurls; i++)
-		free(cfg->urls[i]);
-	free(cfg->urls);
+	cfg->urls = strarr_free(cfg->urls, cfg->nurls);
 	free(cfg->token);
 	httpc_tls_free(&cfg->tls);
-	cfg->urls = NULL;
 	cfg->nurls = 0;
 	cfg->token = NULL;
 }

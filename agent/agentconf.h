@@ -35,6 +35,7 @@
 #include "config.h"
 #include "detector.h"
 #include "httpc_tls.h"
+#include "postfix.h"
 #include "strbuf.h"
 #include "volume.h"
 
@@ -107,6 +108,9 @@ int agentconf_load_flags(const char *path, struct agent_config *cfg, int flags,
 void agentconf_free(struct agent_config *cfg);
 /* 1 when the logwatch runs: source = journal, or a file. */
 int agentconf_logwatch_on(const struct agent_config *cfg);
+/* How to run Postfix's commands: [postfix] command_directory,
+ * config_directory and command_timeout (the strings stay cfg's). */
+struct postfix agentconf_postfix(const struct agent_config *cfg);
 
 /* 1 when k is one of the threshold rows (struct agent_thresholds). */
 int agentconf_is_threshold(const struct config_key *k);

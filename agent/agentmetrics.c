@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "promtext.h"
 #include "xalloc.h"
 
 #define AM_MAX_STEPS 16
@@ -177,33 +178,13 @@ agentmetrics_reset(void)
 
 /* ---- text ---- */
 
-static void
-am_head(struct strbuf *out, const char *name, const char *type, const char *help)
-{
-	strbuf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* Label values from the log: escaped as the text format wants. */
-static void
-am_label(struct strbuf *out, const char *v)
-{
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			strbuf_appendf(out, "\\%c", *v);
-		else if (*v == '\n')
-			strbuf_append(out, "\\n");
-		else
-			strbuf_appendn(out, v, 1);
-	}
-}
-
 /* Locked. */
 static void
 am_render_steps(struct strbuf *out)
 {
 	const char *n = "postroute_agent_sync_step_duration_seconds";
 
-	am_head(out, n, "histogram", "Duration of each step of an apply (render, postmap, reload,"
+	promtext_head(out, n, "histogram", "Duration of each step of an apply (render, postmap, reload,"
 	    " requeue...; total: the whole apply).");
 	for (int i = 0; i < am_nsteps; i++) {
 		const struct am_hist *h = &am_steps[i];
@@ -224,16 +205,16 @@ static void
 am_render_sync(struct strbuf *out)
 {
 	am_render_steps(out);
-	am_head(out, "postroute_agent_applies_total", "counter",
+	promtext_head(out, "postroute_agent_applies_total", "counter",
 	    "Applies of a routing version (or restores of the installed map), by result.");
 	strbuf_appendf(out, "postroute_agent_applies_total{result=\"applied\"} %lu\n"
 	    "postroute_agent_applies_total{result=\"failed\"} %lu\n", am_applies[0], am_applies[1]);
-	am_head(out, "postroute_agent_applied_version", "gauge",
+	promtext_head(out, "postroute_agent_applied_version", "gauge",
 	    "Routing version installed on this host (-1: none yet).");
 	strbuf_appendf(out, "postroute_agent_applied_version %lld\n", am_applied);
-	am_head(out, "postroute_agent_last_apply_failed", "gauge", "1 when the last apply failed.");
+	promtext_head(out, "postroute_agent_last_apply_failed", "gauge", "1 when the last apply failed.");
 	strbuf_appendf(out, "postroute_agent_last_apply_failed %d\n", am_last_failed);
-	am_head(out, "postroute_agent_last_apply_timestamp_seconds", "gauge",
+	promtext_head(out, "postroute_agent_last_apply_timestamp_seconds", "gauge",
 	    "Unix time the last apply ended (0: none since start).");
 	strbuf_appendf(out, "postroute_agent_last_apply_timestamp_seconds %.3f\n", am_last_apply_at);
 }
@@ -242,18 +223,18 @@ am_render_sync(struct strbuf *out)
 static void
 am_render_deliveries(struct strbuf *out)
 {
-	am_head(out, "postroute_agent_deliveries_total", "counter",
+	promtext_head(out, "postroute_agent_deliveries_total", "counter",
 	    "Delivery results read from the mail log, by provider, status and class.");
 	for (int i = 0; i <= AGENTMETRICS_MAX_DELIVERY_SERIES; i++) {
 		const struct am_delivery *d = &am_deliveries[i];
 		if (d->provider == NULL)
 			continue;
 		strbuf_append(out, "postroute_agent_deliveries_total{provider=\"");
-		am_label(out, d->provider);
+		promtext_label(out, d->provider);
 		strbuf_append(out, "\",status=\"");
-		am_label(out, d->status);
+		promtext_label(out, d->status);
 		strbuf_append(out, "\",class=\"");
-		am_label(out, d->cls);
+		promtext_label(out, d->cls);
 		strbuf_appendf(out, "\"} %lu\n", d->n);
 	}
 }

@@ -49,8 +49,7 @@ int
 apply_hold_release(const struct agent_config *cfg, char **removed, const long long *since,
     size_t nremoved, char **held, size_t nheld, const char **step, struct strbuf *err)
 {
-	struct postfix pf = { cfg->command_directory, cfg->config_directory,
-	    (long)cfg->command_timeout_ms };
+	struct postfix pf = agentconf_postfix(cfg);
 	struct holdq_stats st;
 
 	*step = "release";
@@ -98,8 +97,7 @@ int
 apply_sweep(const struct agent_config *cfg, char **moved, size_t nmoved,
     struct timings *t, const char **step, struct strbuf *err)
 {
-	struct postfix pf = { cfg->command_directory, cfg->config_directory,
-	    (long)cfg->command_timeout_ms };
+	struct postfix pf = agentconf_postfix(cfg);
 	struct postfix_requeue_stats rs;
 	long t0 = monotime_ms();
 	int rc;
@@ -117,8 +115,7 @@ int
 apply_activate(const struct agent_config *cfg, char **moved, size_t nmoved,
     struct timings *t, const char **step, struct strbuf *err)
 {
-	struct postfix pf = { cfg->command_directory, cfg->config_directory,
-	    (long)cfg->command_timeout_ms };
+	struct postfix pf = agentconf_postfix(cfg);
 	struct postfix_requeue_stats rs, again;
 	long t0 = monotime_ms(), listed_ms = 0;
 	char **ids = NULL;

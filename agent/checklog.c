@@ -63,8 +63,7 @@ checklog_open(void *arg, struct strbuf *err)
 static void
 checklog_maillog_hint(const struct agent_config *cfg, const char *path, struct strbuf *out)
 {
-	struct postfix pf = { cfg->command_directory, cfg->config_directory,
-	    (long)cfg->command_timeout_ms };
+	struct postfix pf = agentconf_postfix(cfg);
 	struct strbuf e = STRBUF_INIT;
 	char *v = NULL;
 

@@ -21,8 +21,7 @@
 static struct postfix
 checkpf_postfix(const struct agent_config *cfg)
 {
-	struct postfix pf = { cfg->command_directory, cfg->config_directory,
-	    (long)cfg->command_timeout_ms };
+	struct postfix pf = agentconf_postfix(cfg);
 
 	return pf;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "strarr.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -105,9 +106,7 @@ holdsince_save(const char *dir, const struct holdsince *h, struct strbuf *err)
 void
 holdsince_clear(struct holdsince *h)
 {
-	for (size_t i = 0; i < h->n; i++)
-		free(h->sender[i]);
-	free(h->sender);
+	strarr_free(h->sender, h->n);
 	free(h->since);
 	memset(h, 0, sizeof(*h));
 }

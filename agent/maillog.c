@@ -436,16 +436,19 @@ struct peer {
 	struct maillog_str ip;
 };
 
-struct stage_word {
+/* A text's known prefixes and what each means (a stage, a connection
+ * error). */
+struct prefix_word {
 	const char *word;
 	size_t len;
-	enum maillog_stage stage;
+	int value;
 };
 
-#define SW(s, st) { s, sizeof(s) - 1, st }
+#define SW(s, v) { s, sizeof(s) - 1, v }
+#define NWORDS(tab) (sizeof(tab) / sizeof((tab)[0]))
 
 /* "(in reply to X command)" */
-static const struct stage_word maillog_reply_stages[] = {
+static const struct prefix_word maillog_reply_stages[] = {
 	SW("RCPT TO", MAILLOG_STAGE_RCPT),
 	SW("MAIL FROM", MAILLOG_STAGE_MAIL),
 	SW("end of DATA", MAILLOG_STAGE_EOD),
@@ -461,7 +464,7 @@ static const struct stage_word maillog_reply_stages[] = {
 };
 
 /* "while X": lost connection / conversation timed out */
-static const struct stage_word maillog_while_stages[] = {
+static const struct prefix_word maillog_while_stages[] = {
 	SW("receiving the initial server greeting", MAILLOG_STAGE_GREETING),
 	SW("performing the EHLO handshake", MAILLOG_STAGE_HELO),
 	SW("performing the HELO handshake", MAILLOG_STAGE_HELO),
@@ -474,13 +477,14 @@ static const struct stage_word maillog_while_stages[] = {
 	SW("sending end of data", MAILLOG_STAGE_EOD),
 };
 
-static enum maillog_stage
-stage_lookup(const struct stage_word *tab, size_t n, const char *p, const char *end)
+/* The value of the first of tab[0..n) that p..end starts with, or dflt. */
+static int
+prefix_lookup(const struct prefix_word *tab, size_t n, const char *p, const char *end, int dflt)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((size_t)(end - p) >= tab[i].len && memcmp(p, tab[i].word, tab[i].len) == 0)
-			return tab[i].stage;
-	return MAILLOG_STAGE_OTHER;
+			return tab[i].value;
+	return dflt;
 }
 
 static unsigned
@@ -511,8 +515,8 @@ text_host(struct maillog_rec *rec, struct peer *peer, const char *p, const char 
 			return 1;
 		}
 		rec->reply = span(r, irt);
-		rec->stage = stage_lookup(maillog_reply_stages,
-		    sizeof(maillog_reply_stages) / sizeof(maillog_reply_stages[0]), irt + 14, end);
+		rec->stage = prefix_lookup(maillog_reply_stages, NWORDS(maillog_reply_stages),
+		    irt + 14, end, MAILLOG_STAGE_OTHER);
 		return 1;
 	}
 	if (refused != NULL) {
@@ -524,20 +528,12 @@ text_host(struct maillog_rec *rec, struct peer *peer, const char *p, const char 
 	return 0;
 }
 
-struct conn_word {
-	const char *word;
-	size_t len;
-	enum maillog_conn conn;
-};
-
-#define CW(s, c) { s, sizeof(s) - 1, c }
-
-static const struct conn_word maillog_connect_errors[] = {
-	CW("Connection timed out", MAILLOG_CONN_TIMEOUT),
-	CW("Connection refused", MAILLOG_CONN_REFUSED),
-	CW("No route to host", MAILLOG_CONN_UNREACHABLE),
-	CW("Network is unreachable", MAILLOG_CONN_UNREACHABLE),
-	CW("Host is unreachable", MAILLOG_CONN_UNREACHABLE),
+static const struct prefix_word maillog_connect_errors[] = {
+	SW("Connection timed out", MAILLOG_CONN_TIMEOUT),
+	SW("Connection refused", MAILLOG_CONN_REFUSED),
+	SW("No route to host", MAILLOG_CONN_UNREACHABLE),
+	SW("Network is unreachable", MAILLOG_CONN_UNREACHABLE),
+	SW("Host is unreachable", MAILLOG_CONN_UNREACHABLE),
 };
 
 /* "connect to H[IP]:PORT: ERROR" */
@@ -552,11 +548,8 @@ text_connect(struct maillog_rec *rec, struct peer *peer, const char *p, const ch
 	parse_hostaddr(p, colon + 1, &peer->host, &peer->ip, NULL);
 	err = mem_find(colon + 2, end, ": ", 2);
 	err = err ? err + 2 : end;
-	rec->conn = MAILLOG_CONN_OTHER;
-	for (size_t i = 0; i < sizeof(maillog_connect_errors) / sizeof(maillog_connect_errors[0]); i++)
-		if ((size_t)(end - err) >= maillog_connect_errors[i].len &&
-		    memcmp(err, maillog_connect_errors[i].word, maillog_connect_errors[i].len) == 0)
-			rec->conn = maillog_connect_errors[i].conn;
+	rec->conn = prefix_lookup(maillog_connect_errors, NWORDS(maillog_connect_errors), err, end,
+	    MAILLOG_CONN_OTHER);
 	rec->stage = MAILLOG_STAGE_CONNECT;
 	return 1;
 }
@@ -574,9 +567,8 @@ text_lost(struct maillog_rec *rec, struct peer *peer, const char *p, const char 
 	parse_hostaddr(p, rb + 1, &peer->host, &peer->ip, NULL);
 	rec->conn = conn;
 	w = mem_find(rb, end, " while ", 7);
-	rec->stage = w ? stage_lookup(maillog_while_stages,
-	    sizeof(maillog_while_stages) / sizeof(maillog_while_stages[0]), w + 7, end)
-	    : MAILLOG_STAGE_OTHER;
+	rec->stage = w ? prefix_lookup(maillog_while_stages, NWORDS(maillog_while_stages), w + 7,
+	    end, MAILLOG_STAGE_OTHER) : MAILLOG_STAGE_OTHER;
 	return 1;
 }
 

@@ -202,8 +202,7 @@ done:
 int
 maincf_check(const struct agent_config *cfg, struct strbuf *why)
 {
-	struct postfix pf = { cfg->command_directory, cfg->config_directory,
-	    (long)cfg->command_timeout_ms };
+	struct postfix pf = agentconf_postfix(cfg);
 	struct strbuf m = STRBUF_INIT;
 	int rc = 0;
 

@@ -11,16 +11,14 @@
 #include <string.h>
 
 #include "proc.h"
+#include "strarr.h"
 #include "validate.h"
 #include "xalloc.h"
 
 void
 mastercf_release(struct mastercf *mc)
 {
-	for (size_t i = 0; i < mc->n; i++)
-		free(mc->names[i]);
-	free(mc->names);
-	mc->names = NULL;
+	mc->names = strarr_free(mc->names, mc->n);
 	mc->n = 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strarr.h"
 #include "xalloc.h"
 
 struct relit_branch {
@@ -228,9 +229,7 @@ fail:
 void
 relit_release(struct relit *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		free(r->lits[i]);
-	free(r->lits);
+	strarr_free(r->lits, r->n);
 	free(r->lens);
 	free(r->anchors);
 	memset(r, 0, sizeof(*r));

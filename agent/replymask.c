@@ -73,6 +73,16 @@ digits(const char *w, size_t n, size_t *i, size_t min, size_t max)
 	return k >= min && (*i >= n || !is_digit(w[*i]));
 }
 
+/* When w[*i] is one of seps: past it, then digits as above; else 1. */
+static int
+opt_digits(const char *w, size_t n, size_t *i, const char *seps, size_t min, size_t max)
+{
+	if (*i >= n || strchr(seps, w[*i]) == NULL)
+		return 1;
+	(*i)++;
+	return digits(w, n, i, min, max);
+}
+
 /* 192.0.2.1, 192.0.2.1:25, 192.0.2.0/24 */
 static int
 is_ipv4(const char *w, size_t n)
@@ -85,12 +95,7 @@ is_ipv4(const char *w, size_t n)
 		if (!digits(w, n, &i, 1, 3))
 			return 0;
 	}
-	if (i < n && (w[i] == ':' || w[i] == '/')) {
-		i++;
-		if (!digits(w, n, &i, 1, 5))
-			return 0;
-	}
-	return i == n;
+	return opt_digits(w, n, &i, ":/", 1, 5) && i == n;
 }
 
 /* 10:00, 10:00:01, 10:00:01.123, with a Z */
@@ -101,16 +106,8 @@ is_time(const char *w, size_t n)
 
 	if (!digits(w, n, &i, 1, 2) || i >= n || w[i++] != ':' || !digits(w, n, &i, 2, 2))
 		return 0;
-	if (i < n && w[i] == ':') {
-		i++;
-		if (!digits(w, n, &i, 2, 2))
-			return 0;
-	}
-	if (i < n && (w[i] == '.' || w[i] == ',')) {
-		i++;
-		if (!digits(w, n, &i, 1, 9))
-			return 0;
-	}
+	if (!opt_digits(w, n, &i, ":", 2, 2) || !opt_digits(w, n, &i, ".,", 1, 9))
+		return 0;
 	if (i < n && w[i] == 'Z')
 		i++;
 	return i == n;

@@ -84,6 +84,15 @@ history_after(const char *t)
 	return xstrdup(buf);
 }
 
+/* Appends "key=value&", the value escaped. */
+static void
+history_param(struct strbuf *q, const char *key, const char *v)
+{
+	strbuf_appendf(q, "%s=", key);
+	client_escape(q, v);
+	strbuf_appendc(q, '&');
+}
+
 int
 cmd_history_fetch(struct cli *cli, const char *query, const char *until, json_t **rows,
     struct strbuf *err)
@@ -93,9 +102,8 @@ cmd_history_fetch(struct cli *cli, const char *query, const char *until, json_t 
 	struct strbuf q = STRBUF_INIT;
 	int rc;
 
-	strbuf_appendf(&q, "%suntil=", query);
-	client_escape(&q, mark);
-	strbuf_appendc(&q, '&');
+	strbuf_append(&q, query);
+	history_param(&q, "until", mark);
 	rc = history_rows(cli, strbuf_str(&q), 0, all, err);
 	free(mark);
 	strbuf_release(&q);
@@ -173,9 +181,7 @@ history_filter(struct cli *cli, const struct args *a, const char *opt, int is_na
 		verb_error(cli, "--action \"%.100s\" is not an action name (e.g. route.set)", v);
 		return -1;
 	}
-	strbuf_appendf(q, "%s=", opt);
-	client_escape(q, v);
-	strbuf_appendc(q, '&');
+	history_param(q, opt, v);
 	return 0;
 }
 
@@ -190,9 +196,7 @@ history_time(struct cli *cli, const struct args *a, const char *opt, struct strb
 		return 0;
 	if (check_time(cli, opt[0] == 's' ? "--since" : "--until", v, &t, iso) != 0)
 		return -1;
-	strbuf_appendf(q, "%s=", opt);
-	client_escape(q, iso);
-	strbuf_appendc(q, '&');
+	history_param(q, opt, iso);
 	return 0;
 }
 

@@ -263,26 +263,13 @@ static int
 obj_list(struct cli *cli, const struct args *a)
 {
 	const struct obj_kind *k = obj_kind_of(cli);
-	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
-	json_t *doc = NULL;
+	struct strbuf path = STRBUF_INIT;
 	int rc;
 
 	(void)a;
 	obj_path(&path, k, NULL);
-	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, &doc, NULL, &err);
-	if (rc != CLIENT_OK) {
-		verb_fail(cli, rc, &err);
-	} else if (cli->format == OUTPUT_JSON) {
-		json_t *out = json_pack("{s:O}", k->plural, rows_array(doc, k->plural));
-		output_json(cli->out, out);
-		json_decref(out);
-	} else {
-		struct table *t = rows_table(rows_array(doc, k->plural), k->cols, cli->format);
-		output_table_print(cli->out, cli->format, t);
-		output_table_free(t);
-	}
-	json_decref(doc);
-	strbuf_release(&path), strbuf_release(&err);
+	rc = rows_list(cli, strbuf_str(&path), k->plural, k->cols);
+	strbuf_release(&path);
 	return rc;
 }
 

@@ -122,7 +122,7 @@ sender_release(struct cli *cli, const struct args *a)
 	return rc;
 }
 
-static const struct rows_col sender_cols[] = {
+const struct rows_col cmd_sender_cols[] = {
 	{ "SENDER", "sender", ROWS_VALUE },
 	{ "ORIGIN", "origin", ROWS_VALUE },
 	{ "SINCE", "created_at", ROWS_TIME },
@@ -134,27 +134,8 @@ static const struct rows_col sender_cols[] = {
 static int
 sender_list(struct cli *cli, const struct args *a)
 {
-	struct strbuf err = STRBUF_INIT;
-	json_t *doc = NULL;
-	int rc;
-
 	(void)a;
-	rc = client_call(cli->api, "GET", "/v1/holds", NULL, &doc, NULL, &err);
-	if (rc != CLIENT_OK) {
-		verb_fail(cli, rc, &err);
-	} else if (cli->format == OUTPUT_JSON) {
-		json_t *out = json_pack("{s:O?, s:O}", "version", json_object_get(doc, "version"),
-		    "holds", rows_array(doc, "holds"));
-		output_json(cli->out, out);
-		json_decref(out);
-	} else {
-		struct table *t = rows_table(rows_array(doc, "holds"), sender_cols, cli->format);
-		output_table_print(cli->out, cli->format, t);
-		output_table_free(t);
-	}
-	json_decref(doc);
-	strbuf_release(&err);
-	return rc;
+	return rows_list(cli, "/v1/holds", "holds", cmd_sender_cols);
 }
 
 static const struct args_opt sender_no_opts[] = { { NULL, ARGS_FLAG, NULL, NULL } };

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "cmd_sender.h"
 #include "rows.h"
 #include "xalloc.h"
 
@@ -125,15 +126,6 @@ static const struct rows_col status_surge_cols[] = {
 	{ NULL, NULL, ROWS_VALUE },
 };
 
-static const struct rows_col status_hold_cols[] = {
-	{ "SENDER", "sender", ROWS_VALUE },
-	{ "ORIGIN", "origin", ROWS_VALUE },
-	{ "SINCE", "created_at", ROWS_TIME },
-	{ "ACTOR", "actor", ROWS_VALUE },
-	{ "REASON", "reason", ROWS_VALUE },
-	{ NULL, NULL, ROWS_VALUE },
-};
-
 /* A titled section after the nodes: blocks, volume surges, held senders. */
 static void
 status_section(struct cli *cli, const char *title, const json_t *rows,
@@ -162,7 +154,7 @@ status_print(struct cli *cli, const json_t *doc)
 	status_section(cli, "active blocks", json_object_get(doc, "blocks"), status_block_cols);
 	status_section(cli, "volume surges (24 h)", json_object_get(doc, "surges"), status_surge_cols);
 	status_section(cli, "held senders (postroute sender release USER)",
-	    json_object_get(doc, "holds"), status_hold_cols);
+	    json_object_get(doc, "holds"), cmd_sender_cols);
 }
 
 static int

@@ -46,3 +46,30 @@ rows_array(const json_t *doc, const char *key)
 		return doc;
 	return json_object_get(doc, key);
 }
+
+int
+rows_list(struct cli *cli, const char *path, const char *key, const struct rows_col *cols)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *doc = NULL;
+	int rc;
+
+	rc = client_call(cli->api, "GET", path, NULL, &doc, NULL, &err);
+	if (rc != CLIENT_OK) {
+		verb_fail(cli, rc, &err);
+	} else if (cli->format == OUTPUT_JSON) {
+		json_t *out = json_pack("{s:O}", key, rows_array(doc, key));
+		json_t *version = json_object_get(doc, "version");
+		if (out != NULL && version != NULL)
+			json_object_set(out, "version", version);
+		output_json(cli->out, out);
+		json_decref(out);
+	} else {
+		struct table *t = rows_table(rows_array(doc, key), cols, cli->format);
+		output_table_print(cli->out, cli->format, t);
+		output_table_free(t);
+	}
+	json_decref(doc);
+	strbuf_release(&err);
+	return rc;
+}

@@ -3,7 +3,8 @@
  *
  * A verb names its columns once (header, JSON field, how to show it) and
  * rows_table turns an array of API objects into a struct table for
- * output_table. Missing fields and nulls show as "-".
+ * output_table. Missing fields and nulls show as "-". rows_list does a
+ * whole list verb: GET, then the table or the JSON document.
  *
  * Ownership: the caller frees the table (output_table_free).
  */
@@ -13,6 +14,7 @@
 #include <jansson.h>
 
 #include "output.h"
+#include "verb.h"
 
 enum rows_kind {
 	ROWS_VALUE,     /* output_cell */
@@ -30,5 +32,12 @@ struct table *rows_table(const json_t *objects, const struct rows_col *cols,
 
 /* The array under key in doc, or doc itself when it is an array. */
 const json_t *rows_array(const json_t *doc, const char *key);
+
+/*
+ * GETs path and prints the array under key in the answer: as a table of
+ * cols, or (--json) as {key: [...]} with the answer's "version" when it has
+ * one. Returns the exit status (the request's error on stderr).
+ */
+int rows_list(struct cli *cli, const char *path, const char *key, const struct rows_col *cols);
 
 #endif

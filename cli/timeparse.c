@@ -29,6 +29,16 @@ tp_digits(const char **p, int n)
 	return v;
 }
 
+/* After a field read (prev >= 0) and sep: the next two digits; else -1. */
+static int
+tp_next(const char **p, int prev, char sep)
+{
+	if (prev < 0 || **p != sep)
+		return -1;
+	++*p;
+	return tp_digits(p, 2);
+}
+
 static int
 tp_month_days(int year, int month)
 {
@@ -41,17 +51,8 @@ tp_month_days(int year, int month)
 static int
 tp_date(const char **p, struct tm *tm, const char **why)
 {
-	int y, mo = -1, d = -1;
+	int y = tp_digits(p, 4), mo = tp_next(p, y, '-'), d = tp_next(p, mo, '-');
 
-	y = tp_digits(p, 4);
-	if (y >= 0 && **p == '-') {
-		++*p;
-		mo = tp_digits(p, 2);
-	}
-	if (mo >= 0 && **p == '-') {
-		++*p;
-		d = tp_digits(p, 2);
-	}
 	if (y < 0 || mo < 0 || d < 0) {
 		*why = "is not a time (use 2026-11-27T18:04:05Z, or 30m, 2h, 7d ago)";
 		return -1;
@@ -68,12 +69,8 @@ tp_date(const char **p, struct tm *tm, const char **why)
 static int
 tp_clock(const char **p, struct tm *tm, int *usec, const char **why)
 {
-	int h = tp_digits(p, 2), mi = -1, s = 0;
+	int h = tp_digits(p, 2), mi = tp_next(p, h, ':'), s = 0;
 
-	if (h >= 0 && **p == ':') {
-		++*p;
-		mi = tp_digits(p, 2);
-	}
 	if (mi >= 0 && **p == ':') {
 		++*p;
 		s = tp_digits(p, 2);

@@ -382,35 +382,34 @@ cat_load_fp(struct catalogue *cat, FILE *fp, const char *name, struct strbuf *er
 	return bad ? -1 : 0;
 }
 
-int
-catalogue_load(struct catalogue *cat, const char *path, struct strbuf *errors)
+/* Loads fp, just opened (NULL: opening it failed with errno, as verb). */
+static int
+cat_load_opened(struct catalogue *cat, FILE *fp, const char *name, const char *verb,
+    struct strbuf *errors)
 {
-	FILE *fp = fopen(path, "r");
 	int rc;
 
 	if (fp == NULL) {
-		strbuf_appendf(errors, "%s: cannot open: %s\n", path, strerror(errno));
+		strbuf_appendf(errors, "%s: cannot %s: %s\n", name, verb, strerror(errno));
 		return -1;
 	}
-	rc = cat_load_fp(cat, fp, path, errors);
+	rc = cat_load_fp(cat, fp, name, errors);
 	fclose(fp);
 	return rc;
+}
+
+int
+catalogue_load(struct catalogue *cat, const char *path, struct strbuf *errors)
+{
+	return cat_load_opened(cat, fopen(path, "r"), path, "open", errors);
 }
 
 int
 catalogue_load_text(struct catalogue *cat, const char *name, const char *text,
     struct strbuf *errors)
 {
-	FILE *fp = fmemopen((void *)text, strlen(text), "r");
-	int rc;
-
-	if (fp == NULL) {
-		strbuf_appendf(errors, "%s: cannot read: %s\n", name, strerror(errno));
-		return -1;
-	}
-	rc = cat_load_fp(cat, fp, name, errors);
-	fclose(fp);
-	return rc;
+	return cat_load_opened(cat, fmemopen((void *)text, strlen(text), "r"), name, "read",
+	    errors);
 }
 
 int

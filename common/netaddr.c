@@ -1,5 +1,5 @@
 /*
- * netaddr.c: the loopback decision (see netaddr.h).
+ * netaddr.c: the loopback decision, the client key (see netaddr.h).
  */
 #include "netaddr.h"
 
@@ -87,4 +87,28 @@ netaddr_listen_resolve(const char *listen, const char *what, struct sockaddr_sto
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
 	return 0;
+}
+
+int
+netaddr_client_key(const struct sockaddr *sa, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (sa == NULL)
+		return -1;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &in->sin_addr, 4);
+		return AF_INET;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			memcpy(key, &in6->sin6_addr, 16);
+			return AF_INET;
+		}
+		memcpy(key, &in6->sin6_addr, 8);
+		return AF_INET6;
+	}
+	return -1;
 }

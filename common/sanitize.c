@@ -52,33 +52,39 @@ sanitize_text(const char *in)
 	return out;
 }
 
+/* A new sanitized string for e when it is a string that needs it; else
+ * NULL, after sanitizing what e holds. */
+static json_t *
+sanitize_member(json_t *e)
+{
+	json_t *s;
+	char *c;
+
+	if (!json_is_string(e) || !sanitize_needed(json_string_value(e))) {
+		sanitize_json(e);
+		return NULL;
+	}
+	c = sanitize_text(json_string_value(e));
+	s = json_string(c);
+	free(c);
+	return s;
+}
+
 void
 sanitize_json(json_t *v)
 {
 	const char *key;
-	json_t *e;
+	json_t *e, *s;
 	size_t i;
 
 	if (json_is_object(v)) {
-		json_object_foreach(v, key, e) {
-			if (json_is_string(e) && sanitize_needed(json_string_value(e))) {
-				char *c = sanitize_text(json_string_value(e));
-				json_object_set_new(v, key, json_string(c));
-				free(c);
-			} else {
-				sanitize_json(e);
-			}
-		}
+		json_object_foreach(v, key, e)
+			if ((s = sanitize_member(e)) != NULL)
+				json_object_set_new(v, key, s);
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (json_is_string(e) && sanitize_needed(json_string_value(e))) {
-				char *c = sanitize_text(json_string_value(e));
-				json_array_set_new(v, i, json_string(c));
-				free(c);
-			} else {
-				sanitize_json(e);
-			}
-		}
+		json_array_foreach(v, i, e)
+			if ((s = sanitize_member(e)) != NULL)
+				json_array_set_new(v, i, s);
 	}
 }
 

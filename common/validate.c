@@ -50,6 +50,22 @@ bad_char(const char *s, size_t n)
 	return NULL;
 }
 
+_Static_assert(VALIDATE_NEXTHOP_MAX == 255 && VALIDATE_SENDER_MAX == 255,
+    "check_field's message says 255");
+
+/* A nexthop's or a sender's first checks: not empty, at most 255 octets
+ * (their length in *n), no character that no grammar here admits. */
+static const char *
+check_field(const char *in, size_t *n)
+{
+	if (in == NULL || *in == '\0')
+		return "is empty";
+	*n = strlen(in);
+	if (*n > 255)
+		return "is longer than 255 octets";
+	return bad_char(in, *n);
+}
+
 /* Checks LDH labels in s[0..n). */
 static const char *
 check_labels(const char *s, size_t n)
@@ -225,12 +241,7 @@ validate_nexthop(const char *in)
 	const char *err, *colon, *host, *end, *port = NULL;
 	size_t n;
 
-	if (in == NULL || *in == '\0')
-		return "is empty";
-	n = strlen(in);
-	if (n > VALIDATE_NEXTHOP_MAX)
-		return "is longer than 255 octets";
-	if ((err = bad_char(in, n)) != NULL)
+	if ((err = check_field(in, &n)) != NULL)
 		return err;
 	if ((colon = strchr(in, ':')) == NULL)
 		return "has no ':' after the master.cf service name";
@@ -317,12 +328,7 @@ validate_sender(const char *in)
 	const char *at, *err;
 	size_t n;
 
-	if (in == NULL || *in == '\0')
-		return "is empty";
-	n = strlen(in);
-	if (n > VALIDATE_SENDER_MAX)
-		return "is longer than 255 octets";
-	if ((err = bad_char(in, n)) != NULL)
+	if ((err = check_field(in, &n)) != NULL)
 		return err;
 	for (size_t i = 0; i < n; i++)
 		if (!is_sender_char((unsigned char)in[i]))

@@ -5,13 +5,13 @@
 #include "addrlimit.h"
 
 #include <math.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "netaddr.h"
 #include "xalloc.h"
 
 #define ADDRLIMIT_SETS 1024
@@ -52,30 +52,6 @@ addrlimit_free(struct addrlimit *l)
 	free(l);
 }
 
-/* The address's key; -1 for a family that is not IP. */
-static int
-addrlimit_key(const struct sockaddr *sa, unsigned char key[16])
-{
-	memset(key, 0, 16);
-	if (sa == NULL)
-		return -1;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &in->sin_addr, 4);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-			memcpy(key, &in6->sin6_addr, 16);
-		else
-			memcpy(key, &in6->sin6_addr, 8);   /* one /64 is one client */
-		return 0;
-	}
-	return -1;
-}
-
 static struct addrlimit_entry *
 addrlimit_set(struct addrlimit *l, const unsigned char key[16])
 {
@@ -112,7 +88,7 @@ addrlimit_blocked(struct addrlimit *l, const struct sockaddr *addr, double now)
 	struct addrlimit_entry *e;
 	int wait = 0;
 
-	if (l->cap <= 0 || addrlimit_key(addr, key) != 0)
+	if (l->cap <= 0 || netaddr_client_key(addr, key) < 0)
 		return 0;
 	pthread_mutex_lock(&l->lock);
 	if ((e = addrlimit_find(l, key)) != NULL) {
@@ -130,7 +106,7 @@ addrlimit_fail(struct addrlimit *l, const struct sockaddr *addr, double now)
 	unsigned char key[16];
 	struct addrlimit_entry *e, *set;
 
-	if (l->cap <= 0 || addrlimit_key(addr, key) != 0)
+	if (l->cap <= 0 || netaddr_client_key(addr, key) < 0)
 		return;
 	pthread_mutex_lock(&l->lock);
 	if ((e = addrlimit_find(l, key)) == NULL) {

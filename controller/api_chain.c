@@ -45,12 +45,9 @@ api_history_chain(struct app *app, struct http_request *req, struct http_reply *
 	snprintf(a, sizeof(a), "%lld", after);
 	snprintf(l, sizeof(l), "%lld", limit);
 	const char *p[] = { a, l };
-	PGconn *c = db_acquire(app->pool);
-	api_reply_doc(c, rep, "history chain",
+	return api_read_doc(app, rep, "history chain",
 	    "SELECT jsonb_build_object("
 	    " 'chain', coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'at', rfc3339(r.at),"
 	    "  'action', r.action, 'hash', r.stored, 'computed', r.computed) ORDER BY r.id)"
 	    "  FROM history_chain_rows($1::bigint, $2::int) r), '[]'))", 2, p);
-	db_release(app->pool, c);
-	return API_DONE;
 }

@@ -328,11 +328,10 @@ api_blocks(struct app *app, struct http_request *req, struct http_reply *rep)
 {
 	const char *all = http_query(req, "all");
 	const char *p[] = { all && strcmp(all, "1") == 0 ? "t" : "f" };
-	PGconn *c = db_acquire(app->pool);
 
 	/* the newest 1000 at most: cleared blocks pile up, and each carries
 	 * up to 20 samples */
-	api_reply_doc(c, rep, "blocks", "SELECT jsonb_build_object('blocks', coalesce(jsonb_agg(doc"
+	return api_read_doc(app, rep, "blocks", "SELECT jsonb_build_object('blocks', coalesce(jsonb_agg(doc"
 	    " ORDER BY n) FILTER (WHERE n <= 1000), '[]'), 'truncated', count(*) > 1000)"
 	    " FROM (SELECT row_number() OVER (ORDER BY since DESC, id DESC) AS n, jsonb_build_object("
 	    "'id', id, 'node', node, 'provider', provider, 'since', rfc3339(since), 'class', class,"
@@ -340,6 +339,4 @@ api_blocks(struct app *app, struct http_request *req, struct http_reply *rep)
 	    " 'cleared_at', rfc3339(cleared_at)) AS doc"
 	    " FROM blocks WHERE cleared_at IS NULL OR $1::boolean ORDER BY since DESC, id DESC LIMIT 1001) b",
 	    1, p);
-	db_release(app->pool, c);
-	return API_DONE;
 }

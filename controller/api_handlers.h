@@ -27,4 +27,9 @@ api_handler api_holds_list, api_hold_put, api_hold_delete;
 api_handler api_settings_list, api_setting_put;
 api_handler api_ui_page, api_ui_root;
 
+/* Answers with the document sql returns (api_reply_doc) on a connection of
+ * the pool; API_DONE. */
+enum api_result api_read_doc(struct app *app, struct http_reply *rep, const char *what,
+    const char *sql, int nparams, const char *const *params);
+
 #endif

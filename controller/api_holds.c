@@ -21,15 +21,11 @@
 enum api_result
 api_holds_list(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	PGconn *c = db_acquire(app->pool);
-
 	(void)req;
-	api_reply_doc(c, rep, "holds",
+	return api_read_doc(app, rep, "holds",
 	    "SELECT jsonb_build_object('version', (SELECT version FROM routing_version),"
 	    " 'holds', coalesce((SELECT jsonb_agg(doc ORDER BY sender COLLATE \"C\") FROM hold_json), '[]'))",
 	    0, NULL);
-	db_release(app->pool, c);
-	return API_DONE;
 }
 
 /* The path's sender, or NULL after answering 400. */

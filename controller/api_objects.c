@@ -37,14 +37,12 @@ static const struct kind relay_kind, provider_kind, node_kind, rule_kind;
 static void
 api_list(struct app *app, struct http_reply *rep, const struct kind *k)
 {
-	PGconn *c = db_acquire(app->pool);
 	char *sql = xasprintf(
 	    "SELECT jsonb_build_object('%s', coalesce(jsonb_agg(doc ORDER BY name), '[]')) FROM %s",
 	    k->list_key, k->view);
 
-	api_reply_doc(c, rep, k->name, sql, 0, NULL);
+	api_read_doc(app, rep, k->name, sql, 0, NULL);
 	free(sql);
-	db_release(app->pool, c);
 }
 
 /* The object's document, NULL when absent; -1 in *rc on error. */

@@ -1,5 +1,6 @@
 /*
- * api_read.c: GET /v1/history and GET /v1/status.
+ * api_read.c: GET /v1/history and GET /v1/status, and api_read_doc for
+ * the GET endpoints whose answer is one SQL document.
  *
  * Filters are SQL parameters in one fixed statement; times are checked by
  * PostgreSQL's own timestamptz parser first so a bad one is a 400 naming
@@ -21,6 +22,17 @@
 #define HISTORY_MAX_BYTES (4 * 1024 * 1024)
 /* What the rows may take of HISTORY_MAX_BYTES: the rest is the envelope. */
 #define HISTORY_ROW_BYTES (HISTORY_MAX_BYTES - 4096)
+
+enum api_result
+api_read_doc(struct app *app, struct http_reply *rep, const char *what, const char *sql,
+    int nparams, const char *const *params)
+{
+	PGconn *c = db_acquire(app->pool);
+
+	api_reply_doc(c, rep, what, sql, nparams, params);
+	db_release(app->pool, c);
+	return API_DONE;
+}
 
 static int
 api_check_time(PGconn *c, const char *v, const char *field, struct http_reply *rep)
@@ -141,10 +153,8 @@ api_history(struct app *app, struct http_request *req, struct http_reply *rep)
 enum api_result
 api_status(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	PGconn *c = db_acquire(app->pool);
-
 	(void)req;
-	api_reply_doc(c, rep, "status",
+	return api_read_doc(app, rep, "status",
 	    "WITH v AS (SELECT version FROM routing_version)"
 	    " SELECT jsonb_build_object('version', v.version,"
 	    "  'nodes', coalesce((SELECT jsonb_agg(jsonb_build_object('name', n.name, 'role', n.role,"
@@ -168,6 +178,4 @@ api_status(struct app *app, struct http_request *req, struct http_reply *rep)
 	    "    ORDER BY id DESC LIMIT 100) h), '[]'),"
 	    "  'holds', coalesce((SELECT jsonb_agg(doc ORDER BY sender COLLATE \"C\") FROM hold_json), '[]'))"
 	    " FROM v", 0, NULL);
-	db_release(app->pool, c);
-	return API_DONE;
 }

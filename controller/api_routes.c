@@ -16,15 +16,11 @@
 enum api_result
 api_routes_list(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	PGconn *c = db_acquire(app->pool);
-
 	(void)req;
-	api_reply_doc(c, rep, "routes",
+	return api_read_doc(app, rep, "routes",
 	    "SELECT jsonb_build_object('version', (SELECT version FROM routing_version),"
 	    " 'routes', coalesce((SELECT jsonb_agg(doc ORDER BY provider, scope) FROM route_json), '[]'))",
 	    0, NULL);
-	db_release(app->pool, c);
-	return API_DONE;
 }
 
 static int

@@ -17,13 +17,10 @@
 enum api_result
 api_settings_list(struct app *app, struct http_request *req, struct http_reply *rep)
 {
-	PGconn *c = db_acquire(app->pool);
-
 	(void)req;
-	api_reply_doc(c, rep, "settings", "SELECT jsonb_build_object('settings', coalesce(jsonb_agg("
-	    SETTING_DOC " ORDER BY section, key), '[]')) FROM shared_settings", 0, NULL);
-	db_release(app->pool, c);
-	return API_DONE;
+	return api_read_doc(app, rep, "settings", "SELECT jsonb_build_object('settings',"
+	    " coalesce(jsonb_agg(" SETTING_DOC " ORDER BY section, key), '[]')) FROM shared_settings",
+	    0, NULL);
 }
 
 static const char *const setting_fields[] = { "value", NULL };

@@ -3,7 +3,6 @@
  */
 #include "connguard.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -15,6 +14,7 @@
 #include "log.h"
 #include "longpoll.h"
 #include "metrics.h"
+#include "netaddr.h"
 #include "xalloc.h"
 
 #define CONNGUARD_SWEEP_MS 250
@@ -168,14 +168,11 @@ connguard_prefix_of(struct MHD_Connection *conn, unsigned char net[8])
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr_in6 *in6;
+	unsigned char key[16];
 
-	if (ci == NULL || ci->client_addr == NULL || ci->client_addr->sa_family != AF_INET6)
+	if (ci == NULL || netaddr_client_key(ci->client_addr, key) != AF_INET6)
 		return -1;
-	in6 = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
-	if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-		return -1;
-	memcpy(net, &in6->sin6_addr, 8);
+	memcpy(net, key, 8);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "promtext.h"
 
 #define LIMIT_SQL " LIMIT 2001"   /* METRICSDB_MAX_ROWS + 1: tells truncation */
 _Static_assert(METRICSDB_MAX_ROWS == 2000, "LIMIT_SQL and the help text say 2000");
@@ -49,20 +50,6 @@ static const char metricsdb_totals_sql[] =
     " (SELECT count(*) FROM routes WHERE origin = 'auto'),"
     " (SELECT count(*) FROM blocks WHERE cleared_at IS NULL)";
 
-/* Appends v as a label value. */
-static void
-metricsdb_label(struct strbuf *out, const char *v)
-{
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			strbuf_appendf(out, "\\%c", *v);
-		else if (*v == '\n')
-			strbuf_append(out, "\\n");
-		else
-			strbuf_appendn(out, v, 1);
-	}
-}
-
 /* One sample: name{k1="v1",...} value, with n label pairs. */
 static void
 metricsdb_sample(struct strbuf *out, const char *name, const char *const *labels, int n,
@@ -71,16 +58,10 @@ metricsdb_sample(struct strbuf *out, const char *name, const char *const *labels
 	strbuf_append(out, name);
 	for (int i = 0; i < n; i++) {
 		strbuf_appendf(out, "%s%s=\"", i == 0 ? "{" : ",", labels[2 * i]);
-		metricsdb_label(out, labels[2 * i + 1]);
+		promtext_label(out, labels[2 * i + 1]);
 		strbuf_append(out, "\"");
 	}
 	strbuf_appendf(out, "%s %s\n", n > 0 ? "}" : "", value);
-}
-
-static void
-metricsdb_head(struct strbuf *out, const char *name, const char *type, const char *help)
-{
-	strbuf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static PGresult *
@@ -106,7 +87,7 @@ static void
 metricsdb_node_family(struct strbuf *out, const PGresult *r, int col, const char *name,
     const char *type, const char *help)
 {
-	metricsdb_head(out, name, type, help);
+	promtext_head(out, name, type, help);
 	for (int i = 0; i < metricsdb_rows(r); i++) {
 		const char *l[] = { "node", PQgetvalue(r, i, 0) };
 		if (!PQgetisnull(r, i, col))
@@ -117,7 +98,7 @@ metricsdb_node_family(struct strbuf *out, const PGresult *r, int col, const char
 static void
 metricsdb_nodes(struct strbuf *out, const PGresult *r)
 {
-	metricsdb_head(out, "postroute_node_info", "gauge",
+	promtext_head(out, "postroute_node_info", "gauge",
 	    "A registered node, its role and linked relay (empty for a server node).");
 	for (int i = 0; i < metricsdb_rows(r); i++) {
 		const char *l[] = { "node", PQgetvalue(r, i, 0), "role", PQgetvalue(r, i, 1),
@@ -141,7 +122,7 @@ metricsdb_nodes(struct strbuf *out, const PGresult *r)
 static void
 metricsdb_routes(struct strbuf *out, const PGresult *r)
 {
-	metricsdb_head(out, "postroute_route_info", "gauge",
+	promtext_head(out, "postroute_route_info", "gauge",
 	    "A route: provider and scope (a node, or * for every server node) to relay;"
 	    " origin manual or auto.");
 	for (int i = 0; i < metricsdb_rows(r); i++) {
@@ -149,7 +130,7 @@ metricsdb_routes(struct strbuf *out, const PGresult *r)
 			"relay", PQgetvalue(r, i, 2), "origin", PQgetvalue(r, i, 3) };
 		metricsdb_sample(out, "postroute_route_info", l, 4, "1");
 	}
-	metricsdb_head(out, "postroute_route_expiry_timestamp_seconds", "gauge",
+	promtext_head(out, "postroute_route_expiry_timestamp_seconds", "gauge",
 	    "Unix time a temporary route reverts.");
 	for (int i = 0; i < metricsdb_rows(r); i++) {
 		const char *l[] = { "provider", PQgetvalue(r, i, 0), "scope", PQgetvalue(r, i, 1) };
@@ -162,7 +143,7 @@ metricsdb_routes(struct strbuf *out, const PGresult *r)
 static void
 metricsdb_blocks(struct strbuf *out, const PGresult *r)
 {
-	metricsdb_head(out, "postroute_block_open_since_timestamp_seconds", "gauge",
+	promtext_head(out, "postroute_block_open_since_timestamp_seconds", "gauge",
 	    "Unix time an open block of a provider on a node began.");
 	for (int i = 0; i < metricsdb_rows(r); i++) {
 		const char *l[] = { "node", PQgetvalue(r, i, 0), "provider", PQgetvalue(r, i, 1),
@@ -170,7 +151,7 @@ metricsdb_blocks(struct strbuf *out, const PGresult *r)
 		metricsdb_sample(out, "postroute_block_open_since_timestamp_seconds", l, 3,
 		    PQgetvalue(r, i, 3));
 	}
-	metricsdb_head(out, "postroute_block_rerouted", "gauge",
+	promtext_head(out, "postroute_block_rerouted", "gauge",
 	    "1 when an open block's traffic was moved: an automatic route in force for a server"
 	    " node, no route left through a blocked relay.");
 	for (int i = 0; i < metricsdb_rows(r); i++) {
@@ -184,14 +165,14 @@ metricsdb_totals(struct strbuf *out, const PGresult *t, int truncated)
 {
 	const char *manual[] = { "origin", "manual" }, *autom[] = { "origin", "auto" };
 
-	metricsdb_head(out, "postroute_nodes", "gauge", "Registered nodes.");
+	promtext_head(out, "postroute_nodes", "gauge", "Registered nodes.");
 	metricsdb_sample(out, "postroute_nodes", NULL, 0, PQgetvalue(t, 0, 0));
-	metricsdb_head(out, "postroute_routes", "gauge", "Routes by origin.");
+	promtext_head(out, "postroute_routes", "gauge", "Routes by origin.");
 	metricsdb_sample(out, "postroute_routes", manual, 1, PQgetvalue(t, 0, 1));
 	metricsdb_sample(out, "postroute_routes", autom, 1, PQgetvalue(t, 0, 2));
-	metricsdb_head(out, "postroute_blocks_open", "gauge", "Open blocks, every node and provider.");
+	promtext_head(out, "postroute_blocks_open", "gauge", "Open blocks, every node and provider.");
 	metricsdb_sample(out, "postroute_blocks_open", NULL, 0, PQgetvalue(t, 0, 3));
-	metricsdb_head(out, "postroute_state_truncated", "gauge",
+	promtext_head(out, "postroute_state_truncated", "gauge",
 	    "1 when per-node, per-route or per-block series were left out of this scrape (more than"
 	    " 2000 rows).");
 	metricsdb_sample(out, "postroute_state_truncated", NULL, 0, truncated ? "1" : "0");

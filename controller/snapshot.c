@@ -40,6 +40,23 @@ snapshot_add_entry(struct snapshot *s, size_t *cap, const char *domain, PGresult
 	e->scope = xstrdup(PQgetvalue(r, i, 0));
 }
 
+/* The JSON text that sql (one row, one column) returns, parsed into *out
+ * (NULL when it is not JSON). 0, or -1 with the database's error in err. */
+static int
+snapshot_json(PGconn *c, const char *sql, json_t **out, struct strbuf *err)
+{
+	PGresult *r = db_query(c, sql, 0, NULL);
+
+	if (!db_ok(r) || PQntuples(r) != 1) {
+		strbuf_appendf(err, "snapshot: %s", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
+	return 0;
+}
+
 static int
 snapshot_read(PGconn *c, struct snapshot *s, struct strbuf *err)
 {
@@ -80,18 +97,11 @@ snapshot_read(PGconn *c, struct snapshot *s, struct strbuf *err)
 	if (s->nentries > 1)
 		qsort(s->entries, s->nentries, sizeof(*s->entries), entry_cmp);
 	PQclear(r);
-	r = db_query(c, "SELECT coalesce(jsonb_agg(doc - 'created_at' - 'updated_at' ORDER BY name),"
-	    " '[]')::text FROM provider_json", 0, NULL);
-	if (!db_ok(r) || PQntuples(r) != 1)
-		goto fail;
-	s->providers = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-	PQclear(r);
-	r = db_query(c, "SELECT coalesce(jsonb_agg(sender ORDER BY sender COLLATE \"C\"), '[]')::text"
-	    " FROM holds", 0, NULL);
-	if (!db_ok(r) || PQntuples(r) != 1)
-		goto fail;
-	s->holds = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-	PQclear(r);
+	if (snapshot_json(c, "SELECT coalesce(jsonb_agg(doc - 'created_at' - 'updated_at'"
+	    " ORDER BY name), '[]')::text FROM provider_json", &s->providers, err) != 0 ||
+	    snapshot_json(c, "SELECT coalesce(jsonb_agg(sender ORDER BY sender COLLATE \"C\"),"
+	    " '[]')::text FROM holds", &s->holds, err) != 0)
+		return -1;
 	if (s->holds == NULL) {
 		strbuf_append(err, "snapshot: holds: not a JSON array");
 		return -1;

@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "sanitize.h"
+#include "strarr.h"
 #include "token.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -312,13 +313,10 @@ token_batch_create(PGconn *c, struct token_batch *b, const char *actor, struct s
 void
 token_batch_free(struct token_batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		free(b->node[i]);
-	free(b->node);
+	b->node = strarr_free(b->node, b->n);
 	free(b->line);
 	if (b->dirfd >= 0)
 		close(b->dirfd);
-	b->node = NULL;
 	b->line = NULL;
 	b->n = 0;
 	b->dirfd = -1;
