@@ -166,7 +166,7 @@ ac_read_token(struct agent_config *cfg, const char *path, struct strbuf *err)
 	if (tok != NULL)
 		explicit_bzero(tok, strlen(tok));
 	free(tok);
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }
 
 static void
@@ -176,7 +176,7 @@ ac_read_tls(struct agent_config *cfg, const char *path, struct strbuf *err)
 
 	if (httpc_tls_load(&cfg->tls, cfg->ca_file, cfg->client_cert, cfg->client_key, &e) != 0)
 		strbuf_appendf(err, "%s: [agent] %s\n", path, strbuf_str(&e));
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }
 
 static void
@@ -194,7 +194,7 @@ ac_metrics_listen(const struct agent_config *cfg, const char *path, struct strbu
 
 	if (cfg->metrics_listen[0] != '\0' && metricsserve_listen(cfg->metrics_listen, &ss, &e) != 0)
 		strbuf_appendf(err, "%s: %s\n", path, strbuf_str(&e));
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }
 
 /* source = journal: no file, valid units, an absolute directory. */
@@ -213,7 +213,7 @@ ac_check_source(const struct agent_config *cfg, const char *path, struct strbuf 
 		strbuf_appendf(err, "%s: [logwatch] journal_units: %s\n", path, strbuf_str(&e));
 	journalsrc_units_free(units);
 	ac_absolute(path, "logwatch", "journal_directory", cfg->logwatch_journal_directory, err);
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }
 
 int

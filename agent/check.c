@@ -201,9 +201,9 @@ check_config(struct check *ck, const char *given, struct agent_config *cfg)
 			p += n + (p[n] == '\n');
 		}
 		check_line(ck, CHECK_FAIL, "config", "%s", strbuf_str(&one));
-		strbuf_release(&one);
+		strbuf_clear(&one);
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -251,8 +251,8 @@ check_controller(struct check *ck, const struct agent_config *cfg, struct httpc 
 		check_tls_words(cfg, base, &how);
 		check_line(ck, CHECK_OK, "controller", "%s: reachable, %s", base, strbuf_str(&how));
 	}
-	strbuf_release(&resp.body);
-	strbuf_release(&e), strbuf_release(&how);
+	strbuf_clear(&resp.body);
+	strbuf_clear(&e), strbuf_clear(&how);
 	free(url);
 }
 
@@ -306,7 +306,7 @@ check_token_read(struct check *ck, struct agent_config *cfg)
 	if (tok != NULL)
 		explicit_bzero(tok, strlen(tok));
 	free(tok);
-	strbuf_release(&e);
+	strbuf_clear(&e);
 	return cfg->token != NULL ? 0 : -1;
 }
 
@@ -331,7 +331,7 @@ check_token_refused(struct check *ck, const struct agent_config *cfg,
 	else
 		check_line(ck, CHECK_FAIL, "token", "%s: the node's feed was refused (%s)",
 		    cfg->token_file, strbuf_str(&why));
-	strbuf_release(&why);
+	strbuf_clear(&why);
 }
 
 /* The token line; on acceptance the node's feed goes to cf. */
@@ -364,9 +364,9 @@ check_token(struct check *ck, struct agent_config *cfg, struct check_feed *cf)
 		    cfg->token_file, strbuf_str(&words), ctlclient_url(&cc), cfg->node);
 		cf->state = feed_parse(strbuf_str(&resp.body), cfg->node, &cf->f, &cf->why) == 0 ? 1 : -1;
 	}
-	ctlclient_release(&cc);
-	strbuf_release(&resp.body);
-	strbuf_release(&e), strbuf_release(&path), strbuf_release(&words);
+	ctlclient_clear(&cc);
+	strbuf_clear(&resp.body);
+	strbuf_clear(&e), strbuf_clear(&path), strbuf_clear(&words);
 }
 
 /* ---- the command ----------------------------------------------------- */
@@ -417,8 +417,8 @@ check_all(struct check *ck, struct agent_config *cfg)
 	checklog_run(ck, cfg);
 	checkpf_postmap(ck, cfg);
 	checkpf_postqueue(ck, cfg);
-	feed_release(&cf.f);
-	strbuf_release(&cf.why);
+	feed_clear(&cf.f);
+	strbuf_clear(&cf.why);
 }
 
 int

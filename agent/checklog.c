@@ -73,7 +73,7 @@ checklog_maillog_hint(const struct agent_config *cfg, const char *path, struct s
 	else
 		strbuf_append(out, "maillog_file, or rsyslog's mail.* file");
 	free(v);
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }
 
 static void
@@ -100,7 +100,7 @@ checklog_file_missing(struct check *ck, const struct agent_config *cfg, const ch
 	checklog_maillog_hint(cfg, cfg->logwatch_file, &hint);
 	check_line(ck, CHECK_FAIL, "log", "%s: %s: set [logwatch] file to the file Postfix "
 	    "logs to (%s)", cfg->logwatch_file, what, strbuf_str(&hint));
-	strbuf_release(&hint);
+	strbuf_clear(&hint);
 }
 
 static void
@@ -133,9 +133,9 @@ checklog_file(struct check *ck, const struct agent_config *cfg)
 		else
 			check_line(ck, CHECK_OK, "log", "%s: readable by %s, last written %s ago", path,
 			    user, age);
-		strbuf_release(&hint);
+		strbuf_clear(&hint);
 	}
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }
 
 /* Opens the journal as the agent would, in the user's process; on
@@ -187,7 +187,7 @@ checklog_journal(struct check *ck, const struct agent_config *cfg)
 			check_line(ck, CHECK_OK, "log", "journal: %s: readable by %s, newest entry of "
 			    "%s %s ago", where, user, cfg->logwatch_journal_units, age);
 	}
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }
 
 static const struct {

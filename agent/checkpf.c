@@ -54,7 +54,7 @@ checkpf_maincf(struct check *ck, const struct agent_config *cfg)
 	else
 		checkpf_maincf_line(ck, cfg, "smtpd_sender_restrictions",
 		    maincf_hold(&pf, cfg->map_type, cfg->hold_map, &m), &m);
-	strbuf_release(&m);
+	strbuf_clear(&m);
 }
 
 /* ---- master.cf --------------------------------------------------------- */
@@ -133,9 +133,9 @@ checkpf_services(struct check *ck, const struct agent_config *cfg, const struct 
 	else
 		check_line(ck, CHECK_OK, "master.cf", "has every service the feed (version %lld, "
 		    "%zu entries) routes through: %s", cf->f.version, cf->f.n, strbuf_str(&have));
-	mastercf_release(&mc);
+	mastercf_clear(&mc);
 done:
-	strbuf_release(&e), strbuf_release(&have), strbuf_release(&miss);
+	strbuf_clear(&e), strbuf_clear(&have), strbuf_clear(&miss);
 	free(postconf);
 }
 
@@ -159,7 +159,7 @@ checkpf_helper_ok(struct check *ck, const struct agent_config *cfg, const char *
 		    strbuf_str(&e));
 		rc = -1;
 	}
-	strbuf_release(&e);
+	strbuf_clear(&e);
 	return rc;
 }
 
@@ -219,7 +219,7 @@ checkpf_scratch(const struct agent_config *cfg, const char *dir, const char **st
 		rc = mapinstall_run(&mi, strbuf_str(&text), &t, step, err);
 	checkpf_unlink_prefix(dir, strrchr(path, '/') + 1);
 done:
-	strbuf_release(&text);
+	strbuf_clear(&text);
 	free(path), free(postmap);
 	return rc;
 }
@@ -247,7 +247,7 @@ checkpf_postmap(struct check *ck, const struct agent_config *cfg)
 		    "installed in %s as %s, then removed", cfg->map_type, dir, checkpf_as(cfg));
 	}
 done:
-	strbuf_release(&e);
+	strbuf_clear(&e);
 	free(dir);
 }
 
@@ -275,5 +275,5 @@ checkpf_postqueue(struct check *ck, const struct agent_config *cfg)
 		check_line(ck, CHECK_OK, "postqueue", "postqueue -p lists the queue of %s as %s",
 		    cfg->config_directory, checkpf_as(cfg));
 done:
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }

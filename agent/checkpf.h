@@ -24,7 +24,7 @@
  *
  * OWNERSHIP
  *	struct check_feed owns its feed and text: the caller releases both
- *	(feed_release, strbuf_release).
+ *	(feed_clear, strbuf_clear).
  */
 #ifndef POSTROUTE_CHECKPF_H
 #define POSTROUTE_CHECKPF_H

@@ -103,7 +103,7 @@ rule_free(struct classify_rule *r)
 	for (size_t i = 0; i < r->ndsn; i++)
 		free(r->dsn[i]);
 	pcre2_code_free(r->re);
-	relit_release(&r->lit);
+	relit_clear(&r->lit);
 	free(r);
 }
 
@@ -360,7 +360,7 @@ classify_load(struct classify *c, const char *path, struct strbuf *errors)
 			add = xrealloc(add, (nadd + 1) * sizeof(*add));
 			add[nadd++] = r;
 		}
-		strbuf_release(&msg);
+		strbuf_clear(&msg);
 	}
 	free(line);
 	fclose(fp);
@@ -413,7 +413,7 @@ classify_add_specs(struct classify *c, const struct rulespec *v, size_t n, struc
 			    strbuf_str(&msg));
 			skipped++;
 		}
-		strbuf_release(&msg);
+		strbuf_clear(&msg);
 	}
 	classify_install(c, add, nadd);
 	free(add);

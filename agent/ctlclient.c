@@ -29,7 +29,7 @@ ctlclient_init(struct ctlclient *cc, const struct agent_config *cfg,
 }
 
 void
-ctlclient_release(struct ctlclient *cc)
+ctlclient_clear(struct ctlclient *cc)
 {
 	cc->http = httpc_free(cc->http);
 }
@@ -86,7 +86,7 @@ ctlclient_try(struct ctlclient *cc, size_t i, const char *method, const char *pa
 	} else {
 		final = 1;
 	}
-	strbuf_release(&e);
+	strbuf_clear(&e);
 	free(url);
 	return final;
 }
@@ -101,14 +101,14 @@ ctlclient_call(struct ctlclient *cc, const char *method, const char *path,
 		size_t i = (cc->cur + k) % cc->nurls;
 		if (ctlclient_try(cc, i, method, path, body, timeout_ms, resp, &e)) {
 			cc->cur = i;
-			strbuf_release(&e);
+			strbuf_clear(&e);
 			return 0;
 		}
 		if (cc->abort_cb != NULL && cc->abort_cb(cc->abort_arg))
 			break;
 	}
 	strbuf_append(err, strbuf_str(&e));
-	strbuf_release(&e);
+	strbuf_clear(&e);
 	return -1;
 }
 
@@ -159,6 +159,6 @@ ctlclient_report(struct ctlclient *cc, const struct ctlclient_report *r, struct 
 	}
 	free(body);
 	free(path);
-	strbuf_release(&resp.body);
+	strbuf_clear(&resp.body);
 	return rc;
 }

@@ -22,7 +22,7 @@
  * OWNERSHIP
  *	struct ctlclient keeps pointers to the caller's config strings
  *	and owns its HTTP handle (one per thread, as httpc.h asks). A
- *	response's body is the caller's (strbuf_release).
+ *	response's body is the caller's (strbuf_clear).
  *
  * DIAGNOSTICS
  *	Never fatal. -1 with "METHOD URL: reason" for each URL tried,
@@ -68,7 +68,7 @@ struct ctlclient_report {
 /* A client for the [agent] settings of cfg (borrowed). */
 void ctlclient_init(struct ctlclient *cc, const struct agent_config *cfg,
     int (*abort_cb)(void *), void *abort_arg);
-void ctlclient_release(struct ctlclient *cc);
+void ctlclient_clear(struct ctlclient *cc);
 
 /*
  * One request to path (absolute: "/v1/events") with URL failover: 0 with

@@ -78,6 +78,6 @@ datafile_find(const char *name, struct strbuf *err)
 		p = datafile_exe_relative(name, &tried);
 	if (p == NULL)
 		strbuf_appendf(err, "no %s (looked in %s)", name, strbuf_str(&tried));
-	strbuf_release(&tried);
+	strbuf_clear(&tried);
 	return p;
 }

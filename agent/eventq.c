@@ -153,7 +153,7 @@ eventq_post(struct eventq *q, json_t *ev, struct strbuf *err)
 		}
 	}
 	free(body);
-	strbuf_release(&resp.body);
+	strbuf_clear(&resp.body);
 	return rc;
 }
 
@@ -249,7 +249,7 @@ eventq_main(void *arg)
 		pthread_mutex_lock(&q->mu);
 		it->sending = 0;
 		eventq_result(q, it, rc, strbuf_str(&err));
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		if (rc < 0) {
 			next_try = monotime_ms() + eventq_backoff(q);
 			if (q->stopping)
@@ -279,7 +279,7 @@ eventq_start(const struct agent_config *cfg)
 	if ((rc = pthread_create(&q->thread, NULL, eventq_main, q)) != 0) {
 		errno = rc;
 		log_warn("events: cannot start the sender thread");
-		ctlclient_release(&q->cc);
+		ctlclient_clear(&q->cc);
 		free(q);
 		return NULL;
 	}
@@ -309,7 +309,7 @@ eventq_stop(struct eventq *q, long linger_ms)
 		log_warnx("events: %zu events not delivered at stop", q->st.queued);
 	while (q->head != NULL)
 		eventq_item_free(eventq_unlink(q, NULL));
-	ctlclient_release(&q->cc);
+	ctlclient_clear(&q->cc);
 	pthread_cond_destroy(&q->cv);
 	pthread_mutex_destroy(&q->mu);
 	free(q);

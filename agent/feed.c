@@ -13,7 +13,7 @@
 #include "xalloc.h"
 
 void
-feed_release(struct feed *f)
+feed_clear(struct feed *f)
 {
 	render_entries_free(f->entries, f->n);
 	f->entries = NULL;
@@ -235,7 +235,7 @@ feed_parse(const char *body, const char *node, struct feed *out, struct strbuf *
 	json_decref(root);
 	return 0;
 bad:
-	feed_release(out);
+	feed_clear(out);
 	json_decref(root);
 	return -1;   /* out->version stays when the header parsed */
 }
@@ -266,6 +266,6 @@ feed_fetch(struct ctlclient *cc, long long after, int wait_s, struct feed *out,
 		r = feed_parse(strbuf_str(&resp.body), cc->node, out, err) == 0 ? FEED_NEW : FEED_BAD;
 	}
 done:
-	strbuf_release(&resp.body);
+	strbuf_clear(&resp.body);
 	return r;
 }

@@ -18,7 +18,7 @@
  *	kept with those fields NULL, for the classifier to skip and report.
  *
  * OWNERSHIP
- *	struct feed owns its entries: feed_release.
+ *	struct feed owns its entries: feed_clear.
  *
  * DIAGNOSTICS
  *	Never fatal. FEED_ERROR with ctlclient's reasons, or "feed: HTTP
@@ -80,7 +80,7 @@ enum feed_result feed_fetch(struct ctlclient *cc, long long after, int wait_s,
     struct feed *out, struct strbuf *err);
 int feed_parse(const char *body, const char *node, struct feed *out,
     struct strbuf *err);
-void feed_release(struct feed *f);
+void feed_clear(struct feed *f);
 /* Frees n strings and the array (NULL: nothing). */
 
 #endif

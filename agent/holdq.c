@@ -39,7 +39,7 @@ holdq_run(const struct postfix *pf, char **args, size_t nargs, const char *input
 	}
 	rc = 0;
 done:
-	proc_result_release(&res);
+	proc_result_clear(&res);
 	free(argv[0]);
 	free(argv);
 	return rc;
@@ -190,11 +190,11 @@ holdq_envelopes(const struct postfix *pf, struct holdq_msg *m, size_t n, struct 
 			k++;
 		if (rc != 0 && strstr(strbuf_str(&e), "open queue file") == NULL) {
 			strbuf_append(err, strbuf_str(&e));
-			strbuf_release(&out), strbuf_release(&e);
+			strbuf_clear(&out), strbuf_clear(&e);
 			return -1;
 		}
 		i += rc == 0 ? b : k + 1;
-		strbuf_release(&out), strbuf_release(&e);
+		strbuf_clear(&out), strbuf_clear(&e);
 	}
 	return 0;
 }
@@ -212,7 +212,7 @@ holdq_unhold(const struct postfix *pf, char **ids, size_t n, size_t max,
 	for (size_t i = 0; i < n; i++)
 		strbuf_appendf(&in, "%s\n", ids[i]);
 	rc = holdq_run(pf, args, 3, strbuf_str(&in), NULL, err);
-	strbuf_release(&in);
+	strbuf_clear(&in);
 	if (rc != 0)
 		return -1;
 	st->released = n;
@@ -256,6 +256,6 @@ holdq_release(const struct postfix *pf, char **removed, const long long *since, 
 done:
 	free(ids);
 	holdq_msgs_free(m, n);
-	strbuf_release(&out);
+	strbuf_clear(&out);
 	return rc;
 }

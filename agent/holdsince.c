@@ -98,7 +98,7 @@ holdsince_save(const char *dir, const struct holdsince *h, struct strbuf *err)
 	for (size_t i = 0; i < h->n; i++)
 		strbuf_appendf(&sb, "%lld\t%s\n", h->since[i], h->sender[i]);
 	rc = atomicfile_write(path, strbuf_str(&sb), sb.len, 0644, ATOMICFILE_SYNC, err);
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 	free(path);
 	return rc;
 }

@@ -529,7 +529,7 @@ journalsrc_close(struct journalsrc *js)
 	if (js == NULL)
 		return NULL;
 	js_save(js, 1, &ignored);
-	strbuf_release(&ignored);
+	strbuf_clear(&ignored);
 	return js_free(js);
 }
 

@@ -657,6 +657,6 @@ logfollow_close(struct logfollow *lf)
 	if (lf == NULL)
 		return NULL;
 	lf_save(lf, 1, &ignored);
-	strbuf_release(&ignored);
+	strbuf_clear(&ignored);
 	return lf_free(lf);
 }

@@ -240,7 +240,7 @@ logwatch_classifier(struct logwatch *lw, const struct feed *f, struct strbuf *wa
 	while (warn->len > 0 && warn->buf[warn->len - 1] == '\n')
 		warn->buf[--warn->len] = '\0';
 	free(v);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return cls;
 }
 
@@ -259,7 +259,7 @@ logwatch_feed_rules(struct logwatch *lw, struct feed *f)
 		lw->rules_warning = warn.len > 0 ? xstrdup(strbuf_str(&warn)) : NULL;
 		if (warn.len > 0)
 			log_warnx("logwatch: %s", strbuf_str(&warn));
-		strbuf_release(&warn);
+		strbuf_clear(&warn);
 		if (cls != NULL) {
 			pthread_mutex_lock(&lw->mu);
 			classify_free(lw->pending_cls);
@@ -283,7 +283,7 @@ logwatch_feed(struct logwatch *lw, struct feed *f)
 
 	logwatch_feed_rules(lw, f);
 	pthread_mutex_lock(&lw->mu);
-	feed_release(&lw->pending);
+	feed_clear(&lw->pending);
 	lw->pending.providers = f->providers, lw->pending.nproviders = f->nproviders;
 	f->providers = NULL, f->nproviders = 0;
 	strarr_free(lw->pending_relays, lw->npending_relays);
@@ -330,12 +330,12 @@ logwatch_rebuild_catalogue(struct logwatch *lw)
 			log_warnx("logwatch: controller provider %s ignored: %s", p->name, strbuf_str(&err));
 		strbuf_reset(&err);
 	}
-	feed_release(&taken);
+	feed_clear(&taken);
 	catalogue_free(lw->cat);
 	lw->cat = cat;
 	log_info("logwatch: catalogue of %zu providers (%zu from the controller); %zu relay(s) routed",
 	    catalogue_count(cat), merged, lw->nrelays);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* ---- the source: a file (logfollow) or the journal (journalsrc) ---- */
@@ -371,7 +371,7 @@ logwatch_open_journal(struct logwatch *lw, struct strbuf *err)
 		log_warnx("logwatch: %s", journalsrc_warning(lw->js));
 	journalsrc_units_free(units);
 	free(cursor);
-	strbuf_release(&e);
+	strbuf_clear(&e);
 	return lw->js != NULL ? 0 : -1;
 }
 
@@ -440,7 +440,7 @@ logwatch_main(void *arg)
 			break;
 		}
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return NULL;
 }
 
@@ -467,7 +467,7 @@ logwatch_load(struct logwatch *lw, struct strbuf *err)
 		strbuf_appendf(err, "logwatch: %s\n", strbuf_str(&miss));
 	else
 		catalogue_load(lw->cat, lw->providers_file, err);
-	strbuf_release(&miss);
+	strbuf_clear(&miss);
 }
 
 static struct logwatch *
@@ -481,7 +481,7 @@ logwatch_free(struct logwatch *lw)
 		detector_free(lw->det);
 	if (lw->vol)
 		volume_free(lw->vol);
-	feed_release(&lw->pending);
+	feed_clear(&lw->pending);
 	strarr_free(lw->pending_relays, lw->npending_relays);
 	strarr_free(lw->relays, lw->nrelays);
 	free(lw->providers_file);

@@ -152,7 +152,7 @@ main_sync(const struct agent_config *cfg, int once, const struct applier *ap)
 		log_info("stopped");
 	}
 	sync_clear(&s);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -177,13 +177,13 @@ main(int argc, char **argv)
 		log_set_level(LOG_LEVEL_DEBUG);
 	if ((a.conf = confpath_pick(a.conf, CONFPATH_AGENT, &err)) == NULL) {
 		fprintf(stderr, "postroute-agent: %s\n", strbuf_str(&err));
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return 2;
 	}
 	if (agentconf_load(a.conf, &cfg, &err) != 0) {
 		fputs(strbuf_str(&err), stderr);
 		agentconf_free(&cfg);
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return 1;
 	}
 	if (a.check) {
@@ -199,6 +199,6 @@ main(int argc, char **argv)
 	httpc_global_init();
 	rc = main_sync(&cfg, a.once, &ap);
 	agentconf_free(&cfg);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }

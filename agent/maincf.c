@@ -147,7 +147,7 @@ maincf_transport(const struct postfix *pf, const char *map_type, const char *fil
 	}
 done:
 	maincf_strv_free(el, n);
-	strbuf_release(&fix);
+	strbuf_clear(&fix);
 	free(want), free(value);
 	return r;
 }
@@ -216,6 +216,6 @@ maincf_check(const struct agent_config *cfg, struct strbuf *why)
 		strbuf_appendf(why, "%ssmtpd_sender_restrictions: %s", rc ? "; " : "", strbuf_str(&m));
 		rc = -1;
 	}
-	strbuf_release(&m);
+	strbuf_clear(&m);
 	return rc;
 }

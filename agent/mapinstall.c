@@ -55,7 +55,7 @@ mi_postmap(const struct mapinstall *mi, const char *opt, const char *file,
 		strbuf_appendn(out, res.out.buf ? res.out.buf : "", res.out.len);
 	rc = 0;
 done:
-	proc_result_release(&res);
+	proc_result_clear(&res);
 	free(map);
 	return rc;
 }
@@ -165,7 +165,7 @@ mi_verify(const struct mapinstall *mi, const char *file, const char *text, struc
 		strbuf_appendf(err, " (after postmap %s:%s)", mi->map_type, file);
 		rc = -1;
 	}
-	strbuf_release(&dump);
+	strbuf_clear(&dump);
 	return rc;
 }
 
@@ -209,7 +209,7 @@ mi_lmdb_rollback(const struct mapinstall *mi, const char *prev, struct strbuf *e
 		return;
 	if (atomicfile_commit(prev, mi->path, 0, &e) != 0 || mi_postmap(mi, NULL, mi->path, NULL, NULL, &e) != 0)
 		strbuf_appendf(err, "; rollback failed: %s", strbuf_str(&e));
-	strbuf_release(&e);
+	strbuf_clear(&e);
 }
 
 /* lmdb: transactional update in place, with the old source kept to roll back. */

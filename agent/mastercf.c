@@ -16,7 +16,7 @@
 #include "xalloc.h"
 
 void
-mastercf_release(struct mastercf *mc)
+mastercf_clear(struct mastercf *mc)
 {
 	mc->names = strarr_free(mc->names, mc->n);
 	mc->n = 0;
@@ -74,7 +74,7 @@ mastercf_load(const char *postconf, const char *config_dir, long timeout_ms,
 	mastercf_parse(strbuf_str(&res.out), mc);
 	rc = 0;
 done:
-	proc_result_release(&res);
+	proc_result_clear(&res);
 	return rc;
 }
 

@@ -16,7 +16,7 @@
  *	mastercf_parse is the text part, for tests.
  *
  * OWNERSHIP
- *	struct mastercf owns its names: mastercf_release.
+ *	struct mastercf owns its names: mastercf_clear.
  *
  * DIAGNOSTICS
  *	-1 with the reason in err (postconf failing, or the entry and its
@@ -41,6 +41,6 @@ void mastercf_parse(const char *text, struct mastercf *mc);
 int mastercf_has(const struct mastercf *mc, const char *service);
 int mastercf_check(const struct mastercf *mc, const struct render_entry *e, size_t n,
     struct strbuf *err);
-void mastercf_release(struct mastercf *mc);
+void mastercf_clear(struct mastercf *mc);
 
 #endif

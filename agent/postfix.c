@@ -35,7 +35,7 @@ pf_run(const struct postfix *pf, const char *prog, const char *a1, const char *a
 		strbuf_appendn(out, res.out.buf ? res.out.buf : "", res.out.len);
 	rc = 0;
 done:
-	proc_result_release(&res);
+	proc_result_clear(&res);
 	free(bin);
 	return rc;
 }
@@ -53,7 +53,7 @@ postfix_postconf(const struct postfix *pf, const char *name, char **value, struc
 
 	*value = NULL;
 	if (pf_run(pf, "postconf", "-xh", name, &out, err) != 0) {
-		strbuf_release(&out);
+		strbuf_clear(&out);
 		return -1;
 	}
 	while (out.len > 0 && (out.buf[out.len - 1] == '\n' || out.buf[out.len - 1] == '\r'))
@@ -212,12 +212,12 @@ postfix_queue_list(const struct postfix *pf, char **domains, size_t ndomains,
 	if (ndomains == 0)
 		return 0;
 	if (pf_run(pf, "postqueue", "-j", NULL, &out, err) != 0) {
-		strbuf_release(&out);
+		strbuf_clear(&out);
 		return -1;
 	}
 	st->selected = postfix_queue_select(strbuf_str(&out), domains, ndomains, ids,
 	    &st->bad_lines);
-	strbuf_release(&out);
+	strbuf_clear(&out);
 	return 0;
 }
 

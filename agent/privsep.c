@@ -383,7 +383,7 @@ ps_handle(const struct agent_config *cfg, int fd, char op, char *payload)
 	if (rc != 0 && strcmp(step, "helper") == 0)
 		strbuf_append(&err, " (refused by the privileged helper)");
 	int w = ps_reply(fd, rc, &t, step, strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return w;
 }
 
@@ -534,7 +534,7 @@ ps_call_domains(int fd, char op, char **moved, size_t nmoved, struct timings *t,
 	for (size_t i = 0; i < nmoved; i++)
 		strbuf_appendf(&sb, "%s\n", moved[i]);
 	rc = ps_call(fd, op, sb.buf ? sb.buf : "", t, step, err);
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 	return rc;
 }
 
@@ -578,7 +578,7 @@ ps_release(const struct applier *a, char **removed, const long long *since, size
 	for (size_t i = 0; i < nheld; i++)
 		strbuf_appendf(&sb, "+%s\n", held[i]);
 	rc = ps_call(a->fd, 'R', sb.buf ? sb.buf : "", NULL, step, err);
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 	return rc;
 }
 

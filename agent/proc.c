@@ -26,10 +26,10 @@ proc_argv_str(char *const argv[], struct strbuf *out)
 }
 
 void
-proc_result_release(struct proc_result *res)
+proc_result_clear(struct proc_result *res)
 {
-	strbuf_release(&res->out);
-	strbuf_release(&res->err);
+	strbuf_clear(&res->out);
+	strbuf_clear(&res->err);
 }
 
 /* Closes every descriptor from lo to hi (inclusive) in a forked child:

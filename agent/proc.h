@@ -13,7 +13,7 @@
  *	child's process group is killed with SIGKILL and reaped.
  *
  * OWNERSHIP
- *	struct proc_result owns its two buffers: proc_result_release.
+ *	struct proc_result owns its two buffers: proc_result_clear.
  *
  * DIAGNOSTICS
  *	proc_run returns 0 when the child ran and exited (whatever its
@@ -47,7 +47,7 @@ struct proc_result {
 
 int proc_run(char *const argv[], const char *stdin_data, long timeout_ms,
     struct proc_result *res, struct strbuf *err);
-void proc_result_release(struct proc_result *res);
+void proc_result_clear(struct proc_result *res);
 
 /*
  * Runs n commands, at most width at once, stdin and output on /dev/null.

@@ -222,12 +222,12 @@ relit_extract(const char *p, size_t minlen, struct relit *out)
 		goto fail;
 	return 0;
 fail:
-	relit_release(out);
+	relit_clear(out);
 	return -1;
 }
 
 void
-relit_release(struct relit *r)
+relit_clear(struct relit *r)
 {
 	strarr_free(r->lits, r->n);
 	free(r->lens);

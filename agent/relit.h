@@ -20,7 +20,7 @@
  *	an inline option group that turns on extended mode ("(?x)").
  *
  * OWNERSHIP
- *	struct relit owns its lower-cased literals; relit_release frees them.
+ *	struct relit owns its lower-cased literals; relit_clear frees them.
  *
  * DIAGNOSTICS
  *	relit_extract returns -1 when it cannot promise anything; the caller
@@ -39,7 +39,7 @@ struct relit {
 };
 
 int relit_extract(const char *pattern, size_t minlen, struct relit *out);
-void relit_release(struct relit *r);
+void relit_clear(struct relit *r);
 
 /* Whether lower-cased text contains one of the literals. */
 int relit_any(const struct relit *r, const char *text, size_t len);

@@ -293,7 +293,7 @@ render_transport(const char *node, long long version,
 	rc = 0;
 done:
 	free(b.p);
-	strbuf_release(&head);
+	strbuf_clear(&head);
 	return rc;
 }
 

@@ -302,7 +302,7 @@ unknown_list(const struct report_view *v, size_t top, struct strbuf *out)
 			struct strbuf eg = STRBUF_INIT;
 			strbuf_appendf(&eg, "e.g. %s", u->example);
 			tab_row(&t, "", "", strbuf_str(&eg));
-			strbuf_release(&eg);
+			strbuf_clear(&eg);
 		}
 	}
 	tab_render(&t, out);

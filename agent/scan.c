@@ -351,7 +351,7 @@ scan_journal(struct scan *s, const char *dir, const char *unit_list)
 		log_warnx("scan: %s", strbuf_str(&err));
 	journalsrc_close(js);
 	journalsrc_units_free(units);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return units == NULL || js == NULL || n < 0 ? -1 : 0;
 }
 
@@ -454,7 +454,7 @@ scan_set(struct agent_thresholds *th, const char *arg)
 		log_warnx("scan: --set %s", strbuf_str(&err));
 		rc = -1;
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -581,9 +581,9 @@ scan_setup(struct scan *s, const struct scan_args *a)
 	}
 	if (err.len > 0)
 		fputs(err.buf, stderr);
-	strbuf_release(&err);
-	strbuf_release(&rmiss);
-	strbuf_release(&pmiss);
+	strbuf_clear(&err);
+	strbuf_clear(&rmiss);
+	strbuf_clear(&pmiss);
 	free(rules);
 	free(prov);
 	return bad ? -1 : 0;
@@ -608,7 +608,7 @@ scan_report_print(struct scan *s, const struct scan_args *a)
 	out_flush(&s->out);
 	if (fwrite(text.buf, 1, text.len, stdout) != text.len)
 		s->out.failed = 1;
-	strbuf_release(&text);
+	strbuf_clear(&text);
 }
 
 int

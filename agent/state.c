@@ -15,7 +15,7 @@
 #include "xalloc.h"
 
 void
-state_release(struct state *st)
+state_clear(struct state *st)
 {
 	free(st->text);
 	st->text = NULL;
@@ -76,7 +76,7 @@ state_read(const char *path, int *missing, struct strbuf *err)
 	if (n < 0) {
 		strbuf_appendf(err, "read %s: %s", path, strerror(errno));
 		close(fd);
-		strbuf_release(&sb);
+		strbuf_clear(&sb);
 		return NULL;
 	}
 	close(fd);
@@ -129,7 +129,7 @@ state_load(const char *dir, struct state *st, struct strbuf *err)
 	rc = 0;
 done:
 	if (rc != 0) {
-		state_release(st);
+		state_clear(st);
 		st->version = -1;
 	}
 	free(text), free(path), free(cpath);

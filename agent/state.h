@@ -27,7 +27,7 @@
  *	by another user is refused with what it is.
  *
  * OWNERSHIP
- *	struct state owns text and hold_text: state_release.
+ *	struct state owns text and hold_text: state_clear.
  *
  * DIAGNOSTICS
  *	-1 with path and reason in err. A state file that does not parse is
@@ -49,6 +49,6 @@ struct state {
 
 int state_load(const char *dir, struct state *st, struct strbuf *err);
 int state_save(const char *dir, const struct state *st, struct strbuf *err);
-void state_release(struct state *st);
+void state_clear(struct state *st);
 
 #endif

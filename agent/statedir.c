@@ -188,7 +188,7 @@ statedir_prepare(const char *state_dir, const char *user, uid_t uid, gid_t gid,
 		strbuf_appendf(err, "%s: refused (state_dir was writable by %s: root moves only "
 		    "regular files of %s's with one link into %s/" STATEDIR_USER ", and follows or "
 		    "opens nothing there; remove them)", strbuf_str(&bad), user, user, state_dir);
-		strbuf_release(&bad);
+		strbuf_clear(&bad);
 		return NULL;
 	}
 	return xasprintf("%s/" STATEDIR_USER, state_dir);

@@ -66,9 +66,9 @@ sync_report_clear(struct sync_report *r)
 void
 sync_clear(struct sync *s)
 {
-	ctlclient_release(&s->ctl);
-	state_release(&s->st);
-	mastercf_release(&s->mc);
+	ctlclient_clear(&s->ctl);
+	state_clear(&s->st);
+	mastercf_clear(&s->mc);
 	free(s->prev_text);
 	free(s->went_back);
 	free(s->maincf_why);
@@ -143,7 +143,7 @@ sync_report_flush(struct sync *s)
 		    s->rep.status, strbuf_str(&err));
 		rc = -1;
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -214,7 +214,7 @@ sync_sweep(struct sync *s)
 		log_warnx("requeue of the moved domains, second pass: %s", strbuf_str(&err));
 	s->sweep = strarr_free(s->sweep, s->nsweep);
 	s->nsweep = 0;
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* The long-poll's wait: poll_wait, or until the sweep is due. */
@@ -265,7 +265,7 @@ sync_services(struct sync *s, struct strbuf *err)
 	    sb.st_size == s->mc_stat.st_size && sb.st_mtim.tv_sec == s->mc_stat.st_mtim.tv_sec &&
 	    sb.st_mtim.tv_nsec == s->mc_stat.st_mtim.tv_nsec)
 		goto done;
-	mastercf_release(&s->mc);
+	mastercf_clear(&s->mc);
 	s->mc_valid = 0;
 	postconf = xasprintf("%s/postconf", s->cfg->command_directory);
 	rc = mastercf_load(postconf, s->cfg->config_directory, (long)s->cfg->command_timeout_ms,
@@ -316,7 +316,7 @@ sync_maincf(struct sync *s)
 		free(s->maincf_why);
 		s->maincf_why = strbuf_detach(&why);
 	}
-	strbuf_release(&why);
+	strbuf_clear(&why);
 }
 
 /* 1 when the controller was last told otherwise about main.cf than it is. */
@@ -436,10 +436,10 @@ sync_holds(struct sync *s, struct strbuf *text, struct timings *dur, const char 
 	if (rc != 0) {
 		*step = "hold";
 		strbuf_appendf(err, "%s: %s: %s", s->cfg->hold_map, inner, strbuf_str(&e));
-		strbuf_release(&e);
+		strbuf_clear(&e);
 		return -1;
 	}
-	strbuf_release(&e);
+	strbuf_clear(&e);
 	free(s->st.hold_text);
 	s->st.hold_text = strbuf_detach(text);
 	dur->ms[TIMINGS_HOLDS] = monotime_ms() - t0;
@@ -506,17 +506,17 @@ sync_apply(struct sync *s, const struct feed *f)
 	free(s->went_back);
 	s->went_back = NULL;
 	sync_report_flush(s);
-	strbuf_release(&text);
-	strbuf_release(&hold);
+	strbuf_clear(&text);
+	strbuf_clear(&hold);
 	return SYNC_APPLIED;
 fail:
 	dur.ms[TIMINGS_TOTAL] = monotime_ms() - t0;
 	log_warnx("version %lld failed at %s: %s", f->version, step, strbuf_str(&err));
 	sync_report_set(s, f->version, "failed", step, strbuf_str(&err), &dur);
 	sync_report_flush(s);
-	strbuf_release(&text);
-	strbuf_release(&hold);
-	strbuf_release(&err);
+	strbuf_clear(&text);
+	strbuf_clear(&hold);
+	strbuf_clear(&err);
 	return SYNC_FAILED;
 }
 
@@ -542,7 +542,7 @@ sync_file_drift(const char *path, const char *map_type, const char *want)
 		else if (access(idx, F_OK) != 0)
 			why = "has lost its index file";
 	}
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 	free(idx);
 	return why;
 }
@@ -571,7 +571,7 @@ sync_check_holds_installed(struct sync *s)
 	else
 		log_warnx("%s %s; restoring it failed at %s: %s", s->cfg->hold_map, why, step,
 		    strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* Restores the map of the state when the installed one drifted. */
@@ -610,8 +610,8 @@ sync_check_installed(struct sync *s)
 	free(s->prev_text);
 	s->prev_text = keep;
 	sync_report_flush(s);
-	strbuf_release(&err);
-	strbuf_release(&msg);
+	strbuf_clear(&err);
+	strbuf_clear(&msg);
 	return rc;
 }
 
@@ -624,8 +624,8 @@ sync_holds_due(struct sync *s, const struct feed *f)
 	int due = s->cfg->hold_map[0] != '\0' &&
 	    (sync_render_holds(s, f, &text, &err) != 0 || sync_holds_differ(s, strbuf_str(&text)));
 
-	strbuf_release(&text);
-	strbuf_release(&err);
+	strbuf_clear(&text);
+	strbuf_clear(&err);
 	return due;
 }
 
@@ -647,10 +647,10 @@ sync_confirm_back(struct sync *s, struct feed *f, struct strbuf *err)
 	log_warnx("controller answered routing version %lld, below the applied %lld: reading"
 	    " the whole feed again to confirm", first, was);
 	if (feed_fetch(&s->ctl, -1, 0, &g, err) != FEED_NEW) {
-		feed_release(&g);
+		feed_clear(&g);
 		return -1;
 	}
-	feed_release(f);
+	feed_clear(f);
 	*f = g;
 	if (f->version >= was)
 		return 0;   /* a controller that lagged; the second answer is current */
@@ -711,8 +711,8 @@ sync_once(struct sync *s, int wait_s)
 		r = SYNC_UNREACHABLE;
 		break;
 	}
-	feed_release(&f);
-	strbuf_release(&err);
+	feed_clear(&f);
+	strbuf_clear(&err);
 	return r;
 }
 

@@ -145,7 +145,7 @@ args_help(const struct args_opt *table, struct strbuf *out)
 			strbuf_appendf(&left, " %s", o->metavar);
 		strbuf_appendf(out, "  %-24s %s%s\n", strbuf_str(&left), o->help,
 		    o->kind == ARGS_LIST ? " (repeatable)" : "");
-		strbuf_release(&left);
+		strbuf_clear(&left);
 	}
 }
 

@@ -157,6 +157,6 @@ chain_verify(struct cli *cli, const char *anchor)
 	}
 	json_decref(doc);
 	free(st.last_hash), free(st.problem);
-	strbuf_release(&err), strbuf_release(&path);
+	strbuf_clear(&err), strbuf_clear(&path);
 	return rc;
 }

@@ -85,7 +85,7 @@ cliconf_load_ini(struct cliconf_ini *ini, const struct args *a,
 			    errs.len > 0 && errs.buf[errs.len - 1] == '\n' ? errs.len - 1 : errs.len);
 			rc = -1;
 		}
-		strbuf_release(&errs);
+		strbuf_clear(&errs);
 	}
 	free(path);
 	return rc;

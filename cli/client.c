@@ -121,7 +121,7 @@ client_call(struct client *c, const char *method, const char *path,
 		}
 	}
 done:
-	strbuf_release(&resp.body);
+	strbuf_clear(&resp.body);
 	free(text);
 	free(url);
 	return rc;

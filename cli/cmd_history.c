@@ -46,7 +46,7 @@ history_page(struct cli *cli, const char *query, long long want, json_int_t befo
 			*next = json_integer_value(json_object_get(json_array_get(page, got - 1), "id"));
 	}
 	json_decref(doc);
-	strbuf_release(&path);
+	strbuf_clear(&path);
 	return rc;
 }
 
@@ -106,7 +106,7 @@ cmd_history_fetch(struct cli *cli, const char *query, const char *until, json_t 
 	history_param(&q, "until", mark);
 	rc = history_rows(cli, strbuf_str(&q), 0, all, err);
 	free(mark);
-	strbuf_release(&q);
+	strbuf_clear(&q);
 	if (rc != CLIENT_OK) {
 		json_decref(all);
 		return rc;
@@ -266,7 +266,7 @@ history_run(struct cli *cli, const struct args *a)
 	int rc;
 
 	if (history_query(cli, a, &q, &n) != 0) {
-		strbuf_release(&q);
+		strbuf_clear(&q);
 		json_decref(rows);
 		return CLIENT_USAGE;
 	}
@@ -274,13 +274,13 @@ history_run(struct cli *cli, const struct args *a)
 		rc = q.len ? CLIENT_USAGE : chain_verify(cli, args_get(a, "anchor"));
 		if (q.len)
 			verb_error(cli, "--verify checks the whole history: it takes no filter or --limit");
-		strbuf_release(&q);
+		strbuf_clear(&q);
 		json_decref(rows);
 		return rc;
 	}
 	if (args_has(a, "anchor")) {
 		verb_error(cli, "--anchor goes with --verify");
-		strbuf_release(&q);
+		strbuf_clear(&q);
 		json_decref(rows);
 		return CLIENT_USAGE;
 	}
@@ -295,7 +295,7 @@ history_run(struct cli *cli, const struct args *a)
 		history_print(cli, rows);
 	}
 	json_decref(rows);
-	strbuf_release(&q), strbuf_release(&err);
+	strbuf_clear(&q), strbuf_clear(&err);
 	return rc;
 }
 

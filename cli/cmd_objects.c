@@ -269,7 +269,7 @@ obj_list(struct cli *cli, const struct args *a)
 	(void)a;
 	obj_path(&path, k, NULL);
 	rc = rows_list(cli, strbuf_str(&path), k->plural, k->cols);
-	strbuf_release(&path);
+	strbuf_clear(&path);
 	return rc;
 }
 
@@ -283,7 +283,7 @@ obj_get(struct cli *cli, const struct obj_kind *k, const char *name, json_t **ob
 
 	obj_path(&path, k, name);
 	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, obj, status, err);
-	strbuf_release(&path);
+	strbuf_clear(&path);
 	return rc;
 }
 
@@ -327,7 +327,7 @@ obj_show(struct cli *cli, const struct args *a)
 	else
 		verb_fail(cli, rc, &err);
 	json_decref(obj);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -376,7 +376,7 @@ done:
 	if (err.len > 0)
 		verb_error(cli, "%s", strbuf_str(&err));
 	json_decref(cur), json_decref(body), json_decref(res);
-	strbuf_release(&err), strbuf_release(&path);
+	strbuf_clear(&err), strbuf_clear(&path);
 	return rc;
 }
 
@@ -404,7 +404,7 @@ obj_remove(struct cli *cli, const struct args *a)
 	else
 		fprintf(cli->out, "%s %s removed\n", k->name, name);
 	json_decref(res);
-	strbuf_release(&err), strbuf_release(&path);
+	strbuf_clear(&err), strbuf_clear(&path);
 	return rc;
 }
 

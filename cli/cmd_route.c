@@ -143,7 +143,7 @@ route_report_failures(struct cli *cli, const json_t *report, long long timeout_m
 	}
 	verb_error(cli, "version %lld not applied on: %s",
 	    (long long)json_integer_value(json_object_get(report, "version")), strbuf_str(&sb));
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 /* Waits for the agents after a committed change; returns the exit status. */
@@ -225,7 +225,7 @@ route_change(struct cli *cli, const struct route_req *r, const char *method,
 done:
 	if (err.len > 0)
 		verb_error(cli, "%s", strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	json_decref(before), json_decref(doc), json_decref(report);
 	return rc;
 }
@@ -255,7 +255,7 @@ route_flip(struct cli *cli, const struct args *a)
 		json_object_set_new(body, "ttl", json_integer(r.ttl));
 	rc = route_change(cli, &r, "PUT", strbuf_str(&path), body, "route");
 	json_decref(body);
-	strbuf_release(&path);
+	strbuf_clear(&path);
 	return rc;
 }
 
@@ -277,7 +277,7 @@ route_unflip(struct cli *cli, const struct args *a)
 	if (r.dry_run)
 		strbuf_append(&path, "&dry_run=1");
 	rc = route_change(cli, &r, "DELETE", strbuf_str(&path), NULL, "deleted");
-	strbuf_release(&path);
+	strbuf_clear(&path);
 	return rc;
 }
 
@@ -331,7 +331,7 @@ route_list_at(struct cli *cli, const char *when)
 		verb_error(cli, "%s", strbuf_str(&err));
 	}
 	json_decref(rows), json_decref(routes);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -356,7 +356,7 @@ route_list(struct cli *cli, const struct args *a)
 		json_decref(out);
 	}
 	json_decref(doc);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 

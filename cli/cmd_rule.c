@@ -68,7 +68,7 @@ rule_get(struct cli *cli, const char *name, json_t **doc, long *status, struct s
 
 	rule_path(&path, name);
 	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, doc, status, err);
-	strbuf_release(&path);
+	strbuf_clear(&path);
 	return rc;
 }
 
@@ -93,7 +93,7 @@ rule_list(struct cli *cli, const struct args *a)
 		output_table_free(t);
 	}
 	json_decref(doc);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -125,7 +125,7 @@ rule_show(struct cli *cli, const struct args *a)
 		output_table_free(t);
 	}
 	json_decref(obj);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -162,7 +162,7 @@ rule_from_args(struct cli *cli, const struct args *a, const json_t *cur, struct 
 			verb_error(cli, "%s", m);
 		rc = -1;
 	}
-	strbuf_release(&msg);
+	strbuf_clear(&msg);
 	return rc;
 }
 
@@ -212,7 +212,7 @@ done:
 	if (err.len > 0)
 		verb_error(cli, "%s", strbuf_str(&err));
 	json_decref(cur), json_decref(body), json_decref(res);
-	strbuf_release(&err), strbuf_release(&path);
+	strbuf_clear(&err), strbuf_clear(&path);
 	return rc;
 }
 
@@ -239,7 +239,7 @@ rule_remove(struct cli *cli, const struct args *a)
 	else
 		fprintf(cli->out, "rule %s removed\n", name);
 	json_decref(res);
-	strbuf_release(&err), strbuf_release(&path);
+	strbuf_clear(&err), strbuf_clear(&path);
 	return rc;
 }
 
@@ -305,12 +305,12 @@ rule_classifier(struct cli *cli, const struct args *a, const json_t *ctl, const 
 		verb_note(cli, "%.*s", (int)err.len - 1, err.buf);
 	free(v);
 	free(def);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return c;
 fail:
 	verb_error(cli, "%.*s", (int)(err.len > 0 ? err.len - 1 : 0), err.buf ? err.buf : "");
 	free(def);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return classify_free(c);
 }
 
@@ -349,7 +349,7 @@ rule_catalogue(struct cli *cli, const struct args *a, const json_t *providers)
 	}
 out:
 	free(path);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return cat;
 }
 
@@ -546,7 +546,7 @@ rule_test(struct cli *cli, const struct args *a)
 out:
 	classify_free(t.before), classify_free(t.after), catalogue_free(t.cat);
 	json_decref(t.changes), json_decref(all), json_decref(providers);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 

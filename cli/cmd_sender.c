@@ -90,7 +90,7 @@ sender_hold(struct cli *cli, const struct args *a)
 	else
 		sender_print_hold(cli, doc, user);
 	json_decref(body), json_decref(doc);
-	strbuf_release(&path), strbuf_release(&err);
+	strbuf_clear(&path), strbuf_clear(&err);
 	return rc;
 }
 
@@ -118,7 +118,7 @@ sender_release(struct cli *cli, const struct args *a)
 		    (long long)json_integer_value(json_object_get(doc, "version")));
 	}
 	json_decref(doc);
-	strbuf_release(&path), strbuf_release(&err);
+	strbuf_clear(&path), strbuf_clear(&err);
 	return rc;
 }
 

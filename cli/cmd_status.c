@@ -173,7 +173,7 @@ status_run(struct cli *cli, const struct args *a)
 	rc = client_call(cli->api, "GET", "/v1/status", NULL, &doc, NULL, &err);
 	if (rc != CLIENT_OK) {
 		verb_fail(cli, rc, &err);
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return rc;
 	}
 	problems = cmd_status_problems(doc, max_behind);
@@ -192,7 +192,7 @@ status_run(struct cli *cli, const struct args *a)
 	rc = json_array_size(problems) ? CLIENT_FAILED : CLIENT_OK;
 	json_decref(problems);
 	json_decref(doc);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 

@@ -160,7 +160,7 @@ main_tls(const struct cli *cli, const struct cliconf *s, struct httpc_tls *tls)
 
 	if (rc != 0)
 		verb_error(cli, "%s", strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -205,7 +205,7 @@ main_run(const struct cli_verb *v, int argc, char **argv)
 	cli.api = client_free(cli.api);
 done:
 	args_free(&a);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -231,7 +231,7 @@ main(int argc, char **argv)
 			struct strbuf sb = STRBUF_INIT;
 			verb_help(v, &sb);
 			fputs(strbuf_str(&sb), stdout);
-			strbuf_release(&sb);
+			strbuf_clear(&sb);
 			return 0;
 		}
 	}

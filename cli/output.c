@@ -77,7 +77,7 @@ output_width(const char *s)
 	struct strbuf sb = STRBUF_INIT;
 	size_t w = output_clean(s, &sb);
 
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 	return w;
 }
 
@@ -106,7 +106,7 @@ output_aligned(FILE *fp, const struct table *t)
 			line.buf[--line.len] = '\0';
 		fprintf(fp, "%s\n", strbuf_str(&line));
 	}
-	strbuf_release(&line);
+	strbuf_clear(&line);
 	free(w);
 }
 
@@ -124,7 +124,7 @@ output_plain(FILE *fp, const struct table *t)
 		}
 		fprintf(fp, "%s\n", strbuf_str(&line));
 	}
-	strbuf_release(&line);
+	strbuf_clear(&line);
 }
 
 /*
@@ -171,7 +171,7 @@ output_csv(FILE *fp, const struct table *t)
 		}
 		fprintf(fp, "%s\r\n", strbuf_str(&line));
 	}
-	strbuf_release(&line);
+	strbuf_clear(&line);
 }
 
 void
@@ -239,7 +239,7 @@ output_text(FILE *fp, const char *s)
 
 	output_clean(s ? s : "-", &sb);
 	fputs(strbuf_str(&sb), fp);
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 char *

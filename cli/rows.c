@@ -70,6 +70,6 @@ rows_list(struct cli *cli, const char *path, const char *key, const struct rows_
 		output_table_free(t);
 	}
 	json_decref(doc);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }

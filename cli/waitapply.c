@@ -157,7 +157,7 @@ waitapply_heartbeat(struct cli *cli, const struct waitapply_opts *o,
 	if (sb.len > 0)
 		verb_note(cli, "  still waiting after %.0f s for: %s",
 		    (double)(now - started) / 1000.0, strbuf_str(&sb));
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 int
@@ -192,7 +192,7 @@ waitapply_run(struct cli *cli, const struct waitapply_opts *o, json_t **report)
 	}
 	*report = waitapply_report(o, status, states, &ok);
 	json_decref(status);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(states);
 	return ok ? CLIENT_OK : CLIENT_FAILED;
 }

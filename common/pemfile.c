@@ -26,7 +26,7 @@ pemfile_read(const char *key, const char *path, size_t *len, struct strbuf *err)
 	if (sb.len > PEMFILE_MAX) {
 		strbuf_appendf(err, "%s %s: larger than %d bytes", key, path, PEMFILE_MAX);
 		explicit_bzero(sb.buf, sb.len);
-		strbuf_release(&sb);
+		strbuf_clear(&sb);
 		return NULL;
 	}
 	*len = sb.len;

@@ -130,6 +130,6 @@ secretfile_read_line(const char *path, const char *what, struct strbuf *err)
 	strbuf_appendf(&name, "%s %s", what, path);
 	s = secretfile_read_stream(fp, strbuf_str(&name), err);
 	fclose(fp);
-	strbuf_release(&name);
+	strbuf_clear(&name);
 	return s;
 }

@@ -98,7 +98,7 @@ strbuf_attach(struct strbuf *sb, char *buf, size_t len, size_t cap)
 }
 
 void
-strbuf_release(struct strbuf *sb)
+strbuf_clear(struct strbuf *sb)
 {
 	free(sb->buf);
 	sb->buf = NULL;

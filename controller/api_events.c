@@ -206,7 +206,7 @@ api_event_notice(struct change *ch, const struct policy_event *ev, struct strbuf
 		rc = -1;
 	}
 	free(incident);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc;
 }
 
@@ -253,9 +253,9 @@ out:
 	free(at);
 	PQclear(fail);
 	change_clear(&ch);
-	strbuf_release(&summary);
-	strbuf_release(&key);
-	strbuf_release(&err);
+	strbuf_clear(&summary);
+	strbuf_clear(&key);
+	strbuf_clear(&err);
 	db_release(app->pool, c);
 }
 
@@ -280,7 +280,7 @@ api_event_node_allowed(struct app *app, struct http_request *req, struct http_re
 	} else if (rc < 0) {
 		api_error(rep, 503, "event: could not check the token's nodes");
 	}
-	strbuf_release(&why);
+	strbuf_clear(&why);
 	return rc == 1 ? 0 : -1;
 }
 

@@ -53,7 +53,7 @@ api_feed_refresh(struct app *app, struct snapshot *old, long long *loaded)
 	*loaded = s != NULL ? s->version : -1;
 	if (s == NULL) {
 		log_warnx("feed: %s", strbuf_str(&err));
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return old;
 	}
 	if (old == NULL || s->version > old->version) {

@@ -301,8 +301,8 @@ provider_put(PGconn *c, json_t *body, const char *name, const char *before, cons
 out:
 	PQclear(fail);
 	free(taken);
-	strbuf_release(&domains);
-	strbuf_release(&mx);
+	strbuf_clear(&domains);
+	strbuf_clear(&mx);
 	return rc;
 }
 
@@ -412,7 +412,7 @@ rule_put(PGconn *c, json_t *body, const char *name, const char *before, const ch
 out:
 	PQclear(fail);
 	json_decref(old);
-	strbuf_release(&msg);
+	strbuf_clear(&msg);
 	return rc;
 }
 

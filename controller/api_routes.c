@@ -201,7 +201,7 @@ out:
 	change_clear(&ch);
 	snapshot_free(s0);
 	snapshot_free(s1);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(before);
 	free(after);
 	db_release(app->pool, c);

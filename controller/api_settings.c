@@ -52,7 +52,7 @@ api_setting_put(struct app *app, struct http_request *req, struct http_reply *re
 		    " WHERE section || '.' || key = $1", 1, p);
 	}
 	db_release(app->pool, c);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	json_decref(body);
 	return API_DONE;
 }

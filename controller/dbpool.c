@@ -157,7 +157,7 @@ db_pool_log_failure(struct db_pool *p, PGconn *c, double now)
 		snprintf(p->last_error, sizeof(p->last_error), "%s", strbuf_str(&err));
 		p->logged_at = now;
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* Records the outcome of an attempt on c. Lock not held. */

@@ -62,8 +62,8 @@ defcat_put(struct change *ch, const struct catalogue_entry *e, struct strbuf *er
 	rc = change_record(ch, &row);
 out:
 	free(after);
-	strbuf_release(&dom);
-	strbuf_release(&mx);
+	strbuf_clear(&dom);
+	strbuf_clear(&mx);
 	return rc;
 }
 

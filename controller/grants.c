@@ -129,7 +129,7 @@ grants_revoke(PGconn *c, const char *role, struct strbuf *err)
 		strbuf_appendf(&sql, fmt[i], role);
 		rc = grants_exec(c, strbuf_str(&sql), err);
 	}
-	strbuf_release(&sql);
+	strbuf_clear(&sql);
 	return rc;
 }
 
@@ -156,7 +156,7 @@ grants_schema(PGconn *c, const char *role, struct strbuf *err)
 		if (rc == 0)
 			rc = grants_exec(c, strbuf_str(&sql), err);
 	}
-	strbuf_release(&sql);
+	strbuf_clear(&sql);
 	PQclear(r);
 	return rc;
 }

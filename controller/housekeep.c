@@ -80,14 +80,14 @@ housekeep_presence(struct housekeep *h)
 	PGconn *c;
 
 	if (presence_take(h->app->presence, &nodes) == 0) {
-		strbuf_release(&nodes);
+		strbuf_clear(&nodes);
 		return;
 	}
 	c = db_acquire(h->app->pool);
 	const char *p[] = { strbuf_str(&nodes) };
 	db_exec(c, "UPDATE nodes SET last_feed_at = now() WHERE name = ANY($1::text[])", 1, p);
 	db_release(h->app->pool, c);
-	strbuf_release(&nodes);
+	strbuf_clear(&nodes);
 }
 
 /*
@@ -126,7 +126,7 @@ housekeep_watch_version(struct housekeep *h)
 	longpoll_release(h->app->longpoll, cur);
 	PQclear(fail);
 	free(v);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* Presence (which nodes polled this controller) and the version check,

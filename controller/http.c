@@ -136,7 +136,7 @@ static void
 http_request_free(struct http_request *req)
 {
 	longpoll_forget(req->app->longpoll, &req->waiter);
-	strbuf_release(&req->body);
+	strbuf_clear(&req->body);
 	free(req->path);
 	free(req->segbuf);
 	free(req);

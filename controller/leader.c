@@ -79,7 +79,7 @@ leader_connect(struct leader *l)
 		l->backoff = 0;
 	}
 	free(app_name);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* Asks for the lock once. */
@@ -194,7 +194,7 @@ out:
 	if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
 		PQclear(PQexec(c, "ROLLBACK"));
 	PQclear(r);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return n;
 }
 
@@ -227,7 +227,7 @@ leader_tick(struct leader *l)
 	if (l->ticks % LEADER_PURGE_TICKS == LEADER_PURGE_TICKS - 1)
 		leader_purge(l->conn);
 	l->ticks++;
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	if (PQstatus(l->conn) != CONNECTION_OK)
 		leader_lost(l, "lost the database connection");
 }

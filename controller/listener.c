@@ -63,10 +63,10 @@ listener_connect(struct listener *l)
 		if (l->conn != NULL)
 			PQfinish(l->conn);
 		l->conn = NULL;
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return -1;
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	l->last_error[0] = '\0';
 	if (!l->warned_roles && grants_history_writable(l->conn) == 1) {
 		log_warnx("database role \"%s\" may rewrite history (it owns the table or may update, "
@@ -121,7 +121,7 @@ listener_refresh(struct listener *l)
 		}
 		longpoll_release(l->app->longpoll, cur);
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* Closes the LISTEN connection; the next loop connects again. */
@@ -142,7 +142,7 @@ listener_lost(struct listener *l, double now)
 
 	db_error_line(l->conn, &err);
 	log_warnx("listener: database connection lost: %s", strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	listener_drop(l, now);
 }
 

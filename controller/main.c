@@ -105,7 +105,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if ((o->config = confpath_pick(o->config, CONFPATH_CONTROLLER, &err)) == NULL) {
 		fprintf(stderr, "postrouted: %s\n", strbuf_str(&err));
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return -1;
 	}
 	return 0;
@@ -119,11 +119,11 @@ load_settings(const char *path, struct settings *s)
 
 	if (settings_load(s, path, &err) != 0) {
 		fprintf(stderr, "%s", strbuf_str(&err));
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		settings_free(s);
 		return -1;
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	if (log_level_parse(s->log_level, &lvl) == 0)
 		log_set_level(lvl);
 	return 0;
@@ -160,7 +160,7 @@ migrate_and_grant(const struct settings *s, PGconn *c, int *n, struct strbuf *er
 			log_info("migrate: runtime role \"%s\" may read and append to history only",
 			    runtime);
 	}
-	strbuf_release(&warn);
+	strbuf_clear(&warn);
 	free(runtime);
 	return rc;
 }
@@ -187,7 +187,7 @@ cmd_migrate(const struct settings *s)
 	PQfinish(c);
 	if (rc != 0) {
 		fprintf(stderr, "postrouted: migrate: %s\n", strbuf_str(&err));
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return 1;
 	}
 	printf("%d migration(s) applied; schema at %s\n", n, migrate_latest());
@@ -253,8 +253,8 @@ cmd_token_batch(const struct settings *s, const struct opts *o)
 		fprintf(stderr, "postrouted: token create --batch: %s; nothing was created\n",
 		    strbuf_str(&err));
 	token_batch_free(&b);
-	strbuf_release(&out);
-	strbuf_release(&err);
+	strbuf_clear(&out);
+	strbuf_clear(&err);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -285,7 +285,7 @@ cmd_token(const struct settings *s, const char *verb, const struct opts *o)
 		struct strbuf out = STRBUF_INIT;
 		rc = token_list(c, &out, &err);
 		fputs(strbuf_str(&out), stdout);
-		strbuf_release(&out);
+		strbuf_clear(&out);
 	} else if (strcmp(verb, "create") == 0) {
 		rc = token_create(c, o->name, o->role, o->node, actor, secret, &err);
 		if (rc == 0)
@@ -298,7 +298,7 @@ cmd_token(const struct settings *s, const char *verb, const struct opts *o)
 	PQfinish(c);
 	if (rc != 0)
 		fprintf(stderr, "postrouted: token %s: %s\n", verb, strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -334,7 +334,7 @@ cmd_settings(const struct settings *s, const char *verb, char **args, int nargs)
 	PQfinish(c);
 	if (rc != 0)
 		fprintf(stderr, "postrouted: settings %s: %s\n", verb, strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return rc == 0 ? 0 : rc > 0 ? 2 : 1;
 }
 
@@ -350,8 +350,8 @@ warn_shared_settings(struct db_pool *pool, const struct settings *s)
 		for (char *l = strtok(warn.buf, "\n"); l != NULL; l = strtok(NULL, "\n"))
 			log_warnx("%s", l);
 	db_release(pool, c);
-	strbuf_release(&warn);
-	strbuf_release(&err);
+	strbuf_clear(&warn);
+	strbuf_clear(&err);
 }
 
 /* Warns about the detector tokens that migration 0005 bound to every node
@@ -368,8 +368,8 @@ warn_unbound_tokens(struct db_pool *pool)
 		log_warnx("%d detector token(s) made before tokens were bound to nodes may report for"
 		    " every node ('*'): %s; create replacements with --node NODE,... and revoke them"
 		    " (postrouted token list)", n, strbuf_str(&names));
-	strbuf_release(&names);
-	strbuf_release(&err);
+	strbuf_clear(&names);
+	strbuf_clear(&err);
 }
 
 /* Reads the TLS files (fatal when bad) and warns about cleartext HTTP
@@ -381,7 +381,7 @@ load_tls(const struct settings *s, struct tls_server *tls)
 
 	if (tls_server_load(tls, s, &err) != 0) {
 		log_warnx("%s", strbuf_str(&err));
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return -1;
 	}
 	if (tls_listen_exposed(s->listen, tls->on))
@@ -404,7 +404,7 @@ check_pagerduty(const struct settings *s)
 	if ((key = secretfile_read_line(s->pagerduty_routing_key_file, "PagerDuty routing key file",
 	    &err)) == NULL) {
 		log_warnx("[notify] pagerduty_routing_key_file: %s", strbuf_str(&err));
-		strbuf_release(&err);
+		strbuf_clear(&err);
 		return -1;
 	}
 	explicit_bzero(key, strlen(key));

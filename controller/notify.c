@@ -70,7 +70,7 @@ notify_connect(struct notify *n)
 		n->backoff = 0;
 		n->next_scan = 0;
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* The text as sent: held-back note and runbook link appended. */
@@ -101,7 +101,7 @@ notify_deliver(struct notify *n, struct outmsg *m, long held, struct strbuf *err
 		    (long)s->notify_timeout_ms, &e) == 0;
 		if (!m->slack_done)
 			strbuf_appendf(err, "%s; ", strbuf_str(&e));
-		strbuf_release(&e);
+		strbuf_clear(&e);
 		free(text), free(body);
 	}
 	if (!m->pd_done && n->pd_key != NULL) {
@@ -114,7 +114,7 @@ notify_deliver(struct notify *n, struct outmsg *m, long held, struct strbuf *err
 		    (long)s->notify_timeout_ms, &e) == 0;
 		if (!m->pd_done)
 			strbuf_appendf(err, "%s; ", strbuf_str(&e));
-		strbuf_release(&e);
+		strbuf_clear(&e);
 		explicit_bzero(body, strlen(body));
 		free(text), free(body);
 	}
@@ -203,7 +203,7 @@ notify_send_row(struct notify *n, PGconn *c, const struct settings *s, PGresult 
 	if (!ok)
 		db_exec(c, "ROLLBACK TO SAVEPOINT told", 0, NULL);
 	ok = notify_record(n, c, &m, ok, strbuf_str(&err)) == 0 && ok;
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return db_exec(c, "COMMIT", 0, NULL) == 0 && ok;
 }
 
@@ -241,7 +241,7 @@ notify_pass(struct notify *n)
 	for (int i = 0; i < NOTIFY_PASS_MAX && !atomic_load(&n->stop) && leader_held(n->leader); i++)
 		if (notify_one(n, &s) != 1)
 			break;
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	if (PQstatus(n->conn) != CONNECTION_OK)
 		notify_lost(n, "database connection lost");
 }
@@ -346,5 +346,5 @@ notify_send(struct notify *n, const char *key, const char *text)
 	if (outbox_put(c, &m, &err) < 0)
 		log_warnx("notify: not queued: %s", strbuf_str(&err));
 	db_release(n->pool, c);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }

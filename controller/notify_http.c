@@ -93,6 +93,6 @@ notify_http_post(struct httpc *h, const char *label, const char *url, const char
 		strbuf_appendf(err, "%s: answered %ld", label, resp.status);
 		rc = -1;
 	}
-	strbuf_release(&resp.body);
+	strbuf_clear(&resp.body);
 	return rc;
 }

@@ -297,17 +297,17 @@ policy_on_server(struct change *ch, const struct settings *s, const struct polic
 	    rc == 0 && limit == NULL)
 		strbuf_appendf(&why, "no healthy relay for %s (all drained or blocked)", ev->provider);
 	if (rc < 0) {
-		strbuf_release(&why);
+		strbuf_clear(&why);
 		return -1;
 	}
 	if (relay == NULL) {
 		strbuf_appendf(summary, "%s; no change made%s.", strbuf_str(&why),
 		    limit ? ", act by hand" : "");
-		strbuf_release(&why);
+		strbuf_clear(&why);
 		return policy_decision(ch, ev, "policy.refused", strbuf_str(summary), NULL, limit,
 		    "no_healthy_relay");
 	}
-	strbuf_release(&why);
+	strbuf_clear(&why);
 	rc = policy_route(ch, s, ev, ev->node, relay, NULL, &ttl);
 	if (rc == 0) {
 		strbuf_appendf(summary, "failed over: %s on %s now goes through relay %s for %lldh%02lldm.",
@@ -382,7 +382,7 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 				strbuf_appendf(summary, "%s. ", strbuf_str(&why));
 			limit = limit ? limit : lim;
 			rc = rc < 0 ? -1 : 0;
-			strbuf_release(&why);
+			strbuf_clear(&why);
 			break;
 		}
 		char *relay = policy_pick_relay(ch, s, ev->provider, blocked, &why, &lim, &rc);
@@ -399,7 +399,7 @@ policy_on_relay(struct change *ch, const struct settings *s, const struct policy
 			strbuf_appendf(summary, "moved %s/%s from %s to %s. ", ev->provider, scope, blocked, relay);
 			moved++;
 		}
-		strbuf_release(&why);
+		strbuf_clear(&why);
 		free(relay);
 	}
 	PQclear(r);
@@ -460,7 +460,7 @@ policy_block(struct change *ch, const struct settings *s, const struct policy_ev
 	strbuf_appendf(summary, ":no_entry: %s is blocked on %s: %s, %lld of %lld attempts in %llds. %s",
 	    ev->provider, ev->node, ev->class_, ev->count, ev->attempts, ev->window_s, strbuf_str(&what));
 	strbuf_appendf(key, "block/%s/%s", ev->node, ev->provider);
-	strbuf_release(&what);
+	strbuf_clear(&what);
 	free(relay);
 	return rc;
 }
@@ -530,7 +530,7 @@ policy_hold_reason(const struct policy_event *ev)
 	else
 		reason = xasprintf("automatic: volume surge on %s, reported by %s", ev->node,
 		    ev->reporter);
-	strbuf_release(&figs);
+	strbuf_clear(&figs);
 	return reason;
 }
 

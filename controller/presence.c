@@ -49,7 +49,7 @@ presence_free(struct presence *p)
 	if (p == NULL)
 		return;
 	free(p->slots);
-	strbuf_release(&p->text);
+	strbuf_clear(&p->text);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -156,11 +156,11 @@ presence_take(struct presence *p, struct strbuf *out)
 		return 0;
 	strbuf_appendc(&text, '}');
 	if (out->len == 0) {
-		strbuf_release(out);
+		strbuf_clear(out);
 		*out = text;
 	} else {
 		strbuf_appendn(out, text.buf, text.len);
-		strbuf_release(&text);
+		strbuf_clear(&text);
 	}
 	return (int)n;
 }

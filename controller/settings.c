@@ -104,7 +104,7 @@ settings_check_conninfo(const char *path, const char *key, const char *conninfo,
 		strbuf_appendf(errors, "%s: [database] %s: %s\n", path, key, strbuf_str(&why));
 		rc = -1;
 	}
-	strbuf_release(&why);
+	strbuf_clear(&why);
 	return rc;
 }
 

@@ -272,7 +272,7 @@ token_check_nodes(const char *list, struct strbuf *err)
 		if (*p++ == '\0')
 			break;
 	}
-	strbuf_release(&seen);
+	strbuf_clear(&seen);
 	return rc;
 }
 

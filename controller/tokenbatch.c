@@ -263,7 +263,7 @@ batch_one(PGconn *c, const struct token_batch *b, size_t i, const char *actor, i
 	else if ((rc = batch_write(b, file, secret, err)) == 0)
 		*filed = 1;
 	explicit_bzero(secret, sizeof(secret));
-	strbuf_release(&why);
+	strbuf_clear(&why);
 	free(name), free(file);
 	return rc;
 }

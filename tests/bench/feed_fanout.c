@@ -410,7 +410,7 @@ req_free(struct req *r)
 	if (r->h)
 		curl_easy_cleanup(r->h);
 	curl_slist_free_all(r->hdr);
-	strbuf_release(&r->body);
+	strbuf_clear(&r->body);
 	free(r->send);
 	memset(r, 0, sizeof(*r));
 }
@@ -555,7 +555,7 @@ create_tokens(const struct opts *o, int n)
 		die("insert tokens: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	PQfinish(c);
-	strbuf_release(&names), strbuf_release(&nodes), strbuf_release(&digests);
+	strbuf_clear(&names), strbuf_clear(&nodes), strbuf_clear(&digests);
 	return secrets;
 }
 

@@ -39,6 +39,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rep.status != 0 && (rep.status != 400 || rep.body == NULL || strstr(rep.body, "\"error\"") == NULL))
 		abort();
 	free(rep.body);
-	strbuf_release(&req.body);
+	strbuf_clear(&req.body);
 	return 0;
 }

@@ -61,11 +61,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_map(strbuf_str(&text));
 		if (holdmap_render("mx01", f.version, f.holds, f.nholds, &hold, &err) == 0)
 			check_map(strbuf_str(&hold));
-		feed_release(&f);
+		feed_clear(&f);
 	}
-	strbuf_release(&err);
-	strbuf_release(&text);
-	strbuf_release(&hold);
+	strbuf_clear(&err);
+	strbuf_clear(&text);
+	strbuf_clear(&hold);
 	free(body);
 	return 0;
 }

@@ -40,7 +40,7 @@ fz_init(void)
 		abort();   /* run from the repository root */
 	detector_config_default(&cfg);
 	fz_det = detector_new(&cfg);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void

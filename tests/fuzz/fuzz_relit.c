@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc >= 0 && !relit_any(&r, low, slen))
 			abort();
 		pcre2_match_data_free(md);
-		relit_release(&r);
+		relit_clear(&r);
 	}
 	pcre2_code_free(re);
 	return 0;

@@ -95,7 +95,7 @@ set_holds(struct env *e, long long version, int n, ...)
 	va_end(ap);
 	strbuf_append(&sb, "]}");
 	fakectl_set_feed(e->ctl, version, strbuf_str(&sb));
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 static double

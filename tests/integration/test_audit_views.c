@@ -314,7 +314,7 @@ test_routes_at_agrees(void **state)
 			fail_msg("at %s: audit_routes_at \"%s\", routes --at \"%s\"", at[i], db,
 			    strbuf_str(&cli));
 		free(sql), free(db);
-		strbuf_release(&cli);
+		strbuf_clear(&cli);
 	}
 }
 

@@ -248,7 +248,7 @@ test_bad_bodies(void **state)
 		strbuf_appendc(&big, 'a');
 	strbuf_append(&big, "\"}");
 	json_decref(expect("PUT", "/v1/rules/bad1", ctl->admin, strbuf_str(&big), 413, NULL));
-	strbuf_release(&big);
+	strbuf_clear(&big);
 	/* a bad name in the path */
 	json_decref(expect("PUT", "/v1/rules/Bad%20Name", ctl->admin,
 	    "{\"pattern\":\"x\",\"class\":\"block\",\"reroutable\":\"yes\"}", 400, NULL));

@@ -83,7 +83,7 @@ own_lookups(void)
 	metrics_render(&sb);
 	n.hits = metric_in(strbuf_str(&sb), "postroute_token_cache_hits_total");
 	n.db = metric_in(strbuf_str(&sb), "postroute_token_db_lookups_total");
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 	return n;
 }
 
@@ -259,7 +259,7 @@ create_here(PGconn *c, const char *name)
 
 	if (token_create(c, name, "viewer", NULL, "test", secret, &err) != 0)
 		fail_msg("token_create %s: %s", name, strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return xstrdup(secret);
 }
 
@@ -303,7 +303,7 @@ test_revoke_here_and_elsewhere(void **state)
 	expect_lookups(n0, own_lookups(), 1, 2, "an entry past its lifetime");
 	db_release(pool, c);
 	db_pool_free(pool);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(a), free(b), free(e);
 }
 

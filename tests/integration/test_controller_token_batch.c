@@ -262,7 +262,7 @@ test_fleet_of_28(void **state)
 		free(own), free(theirs), free(secret[i]);
 	}
 	run_free(&r);
-	strbuf_release(&list), strbuf_release(&want);
+	strbuf_clear(&list), strbuf_clear(&want);
 	free(dir), free(path);
 }
 
@@ -411,7 +411,7 @@ test_stdin_and_detector(void **state)
 	tl_expect_sql(ctl->conninfo, "SELECT array_to_string(nodes, ',') FROM tokens"
 	    " WHERE name = 'mx02-det' AND role = 'detector'", "mx02");
 	free(token_of(dir, "mx01"));
-	proc_result_release(&res);
+	proc_result_clear(&res);
 	/* an empty standard input */
 	struct counts before = counts_now();
 	char *dir2 = new_dir();
@@ -420,8 +420,8 @@ test_stdin_and_detector(void **state)
 	assert_int_equal(res.status, 1);
 	assert_contains(strbuf_str(&res.err), "standard input: no node names");
 	assert_nothing_created(before, dir2);
-	proc_result_release(&res);
-	strbuf_release(&err);
+	proc_result_clear(&res);
+	strbuf_clear(&err);
 	free(bin), free(dir), free(dir2), free(want);
 }
 

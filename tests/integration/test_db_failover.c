@@ -225,7 +225,7 @@ test_multi_host_connect(void **state)
 	assert_non_null(strstr(strbuf_str(&err), "read-only"));
 	assert_non_null(strstr(strbuf_str(&err), port));
 	free(ci);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* Only the standby, read-write asked: no connection at all, every

@@ -98,7 +98,7 @@ test_scan_events_accepted(void **state)
 	tl_expect_sql(ctl->conninfo, "SELECT concat_ws(' ', after->>'reason', after->>'sender_kind',"
 	    " jsonb_array_length(after->'queue_ids')) FROM history WHERE action = 'volume.surge'",
 	    "rate envelope 3");
-	strbuf_release(&log);
+	strbuf_clear(&log);
 	free(dir), free(path), free(fixture);
 }
 

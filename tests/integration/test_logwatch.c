@@ -471,7 +471,7 @@ append_refusals(const char *path, int first, int n)
 		    "[67.195.204.73] said: 421 4.7.0 [TSS04] Messages from 203.0.113.9 temporarily "
 		    "deferred due to user complaints (in reply to MAIL FROM command))\n", i, i, i, i);
 	tl_write_file(path, strbuf_str(&sb));
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 	free(old);
 }
 

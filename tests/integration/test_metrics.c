@@ -536,7 +536,7 @@ check_names(const char *file, const char *text, const char *scraped)
 		fail_msg("%s uses names no scrape exposes:%s", file, strbuf_str(&missing));
 	assert_true(count >= 10);   /* the files do use metrics */
 	free(list);
-	strbuf_release(&names), strbuf_release(&missing);
+	strbuf_clear(&names), strbuf_clear(&missing);
 }
 
 static void
@@ -564,7 +564,7 @@ test_docs_use_exposed_names(void **state)
 	/* and the check can fail: a name nobody exposes */
 	assert_false(exposed(strbuf_str(&all), "postroute_node_lag_seconds"));
 	free(c), free(a);
-	strbuf_release(&all);
+	strbuf_clear(&all);
 }
 
 int

@@ -190,7 +190,7 @@ read_reply(int fd, char **text)
 		status = atoi(strbuf_str(&sb) + 9);
 	if (text != NULL)
 		*text = xstrdup(strbuf_str(&sb));
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 	return status;
 }
 

@@ -127,7 +127,7 @@ post_event_headers(const char *token, const char *body, long *retry_after, json_
 	*json = json_loads(strbuf_str(&out), 0, NULL);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
-	strbuf_release(&hdr), strbuf_release(&out);
+	strbuf_clear(&hdr), strbuf_clear(&out);
 	free(url), free(auth);
 	return status;
 }
@@ -321,7 +321,7 @@ big_block(const char *node, char fill)
 	    "\"class\":\"reputation\",\"count\":3,\"attempts\":3,\"window_s\":60,"
 	    "\"samples\":%s,\"%s\"],\"queue_ids\":%s}", node, samples, strbuf_str(&utf), ids);
 	free(samples), free(ids);
-	strbuf_release(&utf);
+	strbuf_clear(&utf);
 	return body;
 }
 

@@ -551,7 +551,7 @@ test_events_outbox_over_mtls(void **state)
 	/* only the event sent with the certificate arrived */
 	tl_expect_sql(mtls->conninfo, "SELECT string_agg(counts->>'count', ',') FROM blocks "
 	    "WHERE provider = 'google'", "8");
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 int

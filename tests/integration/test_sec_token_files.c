@@ -131,8 +131,8 @@ cli(const char *envvar, const char *input, char **err, ...)
 		fail_msg("postroute: %s", strbuf_str(&e));
 	*err = xstrdup(strbuf_str(&res.err));
 	int rc = res.status;
-	proc_result_release(&res);
-	strbuf_release(&e);
+	proc_result_clear(&res);
+	strbuf_clear(&e);
 	for (size_t i = 0; vars[i]; i++)
 		unsetenv(vars[i]);
 	free(argv[0]);

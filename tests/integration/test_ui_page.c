@@ -68,8 +68,8 @@ fetch(struct answer *a, const char *method, const char *path, const char *token)
 static void
 answer_free(struct answer *a)
 {
-	strbuf_release(&a->head);
-	strbuf_release(&a->body);
+	strbuf_clear(&a->head);
+	strbuf_clear(&a->body);
 }
 
 /* The value of header name (a new string), or NULL; fails the test when

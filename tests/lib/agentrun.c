@@ -59,7 +59,7 @@ agentrun_config(struct agentrun *a, const char *urls, const char *token, const s
 	    "[postfix]\nconfig_directory = %s\ntransport_file = %s\nmap_type = %s\n%s\n",
 	    a->node, urls, tok, a->state_dir, strbuf_str(&dflt), agent_extra ? agent_extra : "",
 	    p->conf_dir, p->transport, p->map_type, postfix_extra ? postfix_extra : "");
-	strbuf_release(&dflt);
+	strbuf_clear(&dflt);
 
 	tl_write_file(tok, tokline);
 	chmod(tok, 0600);   /* the agent refuses a token file others can read */

@@ -226,6 +226,6 @@ browser_stop(struct browser *b)
 	}
 	kill(-b->pid, SIGKILL);   /* a chromium left behind */
 	close(b->to), close(b->from);
-	strbuf_release(&b->in);
+	strbuf_clear(&b->in);
 	free(b->dir), free(b->log), free(b);
 }

@@ -159,7 +159,7 @@ fc_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	(void)cls, (void)c, (void)toe;
 	if (cc != NULL) {
-		strbuf_release(&cc->body);
+		strbuf_clear(&cc->body);
 		free(cc);
 	}
 	*con_cls = NULL;

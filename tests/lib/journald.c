@@ -246,7 +246,7 @@ journald_send(struct journald *jd, const char *ident, const char *pid, const cha
 	if (send(jd->wfd, sb.buf, sb.len, 0) != (ssize_t)sb.len || read(jd->wfd, &e, 1) != 1 ||
 	    e != 0)
 		fail_msg("journald_send: %s", strerror(e ? e : errno));
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 void
@@ -260,7 +260,7 @@ journald_send_self(struct journald *jd, const char *ident, const char *pid, cons
 	if (s < 0 || send(s, sb.buf, sb.len, 0) != (ssize_t)sb.len)
 		fail_msg("journald_send_self: %s", strerror(errno));
 	close(s);
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 int

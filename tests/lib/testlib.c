@@ -200,11 +200,11 @@ tl_run(char *const argv[], char **out, char **err, int timeout_s)
 	if (out)
 		*out = strbuf_detach(&so);
 	else
-		strbuf_release(&so);
+		strbuf_clear(&so);
 	if (err)
 		*err = strbuf_detach(&se);
 	else
-		strbuf_release(&se);
+		strbuf_clear(&se);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
@@ -570,7 +570,7 @@ tl_http(const char *method, const char *url, const char *token, const char *body
 	if (raw)
 		*raw = strbuf_detach(&sb);
 	else
-		strbuf_release(&sb);
+		strbuf_clear(&sb);
 	return status;
 }
 

@@ -67,7 +67,7 @@ webhook_done(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTe
 {
 	(void)cls, (void)c, (void)t;
 	if (*ctx != NULL) {
-		strbuf_release(*ctx);
+		strbuf_clear(*ctx);
 		free(*ctx);
 	}
 }

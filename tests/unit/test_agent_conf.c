@@ -110,7 +110,7 @@ test_sample_loads(void **state)
 	assert_int_equal(cfg.poll_wait_ms, 60000);
 	assert_int_equal(cfg.retry_max_ms, 30000);
 	agentconf_free(&cfg);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(dir), free(tok), free(conf), free(ini), free(text);
 }
 
@@ -173,7 +173,7 @@ test_journal_keys(void **state)
 		agentconf_free(&cfg);
 		strbuf_reset(&err);
 	}
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* The table's thresholds at their defaults are the detector's and the
@@ -261,8 +261,8 @@ test_threshold_set(void **state)
 	strbuf_reset(&err);
 	assert_int_equal(agentconf_threshold_set(&th, "node=mx01", &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "node: no such threshold; NAME=VALUE, NAME one of window "));
-	strbuf_release(&lines);
-	strbuf_release(&err);
+	strbuf_clear(&lines);
+	strbuf_clear(&err);
 	free(doc);
 }
 

@@ -34,8 +34,8 @@ test_proc_output(void **state)
 	assert_string_equal(strbuf_str(&r.out), "in\nout\n");
 	assert_string_equal(strbuf_str(&r.err), "err\n");
 	assert_int_equal(err.len, 0);
-	proc_result_release(&r);
-	strbuf_release(&err);
+	proc_result_clear(&r);
+	strbuf_clear(&err);
 }
 
 static void
@@ -54,8 +54,8 @@ test_proc_timeout(void **state)
 	assert_true(r.timed_out);
 	assert_string_equal(strbuf_str(&err), "/bin/sh: timed out after 300 ms (killed)");
 	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 3000);
-	proc_result_release(&r);
-	strbuf_release(&err);
+	proc_result_clear(&r);
+	strbuf_clear(&err);
 }
 
 static void
@@ -75,8 +75,8 @@ test_proc_background_grandchild(void **state)
 	assert_string_equal(strbuf_str(&r.out), "done\n");
 	assert_string_equal(strbuf_str(&r.err), "warn\n");
 	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 2000);
-	proc_result_release(&r);
-	strbuf_release(&err);
+	proc_result_clear(&r);
+	strbuf_clear(&err);
 }
 
 static void
@@ -89,8 +89,8 @@ test_proc_missing(void **state)
 	(void)state;
 	assert_int_equal(proc_run(argv, NULL, 1000, &r, &err), -1);
 	assert_string_equal(strbuf_str(&err), "/nonexistent/postmap: cannot execute: No such file or directory");
-	proc_result_release(&r);
-	strbuf_release(&err);
+	proc_result_clear(&r);
+	strbuf_clear(&err);
 }
 
 static void
@@ -104,8 +104,8 @@ test_proc_signal(void **state)
 	assert_int_equal(proc_run(argv, NULL, 5000, &r, &err), -1);
 	assert_int_equal(r.signal, 9);
 	assert_string_equal(strbuf_str(&err), "/bin/sh: killed by signal 9");
-	proc_result_release(&r);
-	strbuf_release(&err);
+	proc_result_clear(&r);
+	strbuf_clear(&err);
 }
 
 static void
@@ -149,8 +149,8 @@ test_state_roundtrip(void **state)
 	assert_int_equal(back.version, 42);
 	assert_string_equal(back.text, text);
 	assert_string_equal(back.sha256, st.sha256);
-	state_release(&back);
-	state_release(&st);
+	state_clear(&back);
+	state_clear(&st);
 
 	/* a damaged state file is an error, not "nothing applied" */
 	char *path = xasprintf("%s/state", dir);
@@ -164,7 +164,7 @@ test_state_roundtrip(void **state)
 	tl_run(argv, &out, NULL, 10);
 	assert_string_equal(out, "0\n");
 	free(out), free(path), free(dir);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void

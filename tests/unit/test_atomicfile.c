@@ -82,7 +82,7 @@ test_write_and_replace(void **state)
 	assert_string_equal(ls = listing(dir), "state\n");   /* no temp file left */
 	assert_int_equal(err.len, 0);
 	free(ls), free(path), free(dir);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* Written now, published later: the old file stays until the commit. */
@@ -108,7 +108,7 @@ test_temp_then_commit(void **state)
 	free(text);
 	assert_string_equal(ls = listing(dir), "transport\n");
 	free(ls), free(tmp), free(path), free(dir);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void
@@ -146,7 +146,7 @@ test_failures(void **state)
 	want = xasprintf("fsync %s: No such file or directory", missing);
 	assert_string_equal(strbuf_str(&err), want);
 	free(want), free(missing), free(path), free(dir);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 int

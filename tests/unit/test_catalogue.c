@@ -168,7 +168,7 @@ test_patterns_and_merge(void **state)
 	    "provider name \"Alpha\" must start with a lower-case letter or a digit\n");
 	assert_string_equal(attr(cat, "a.new-alpha.example", ""), "alpha");
 	assert_int_equal(catalogue_count(cat), 2);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	catalogue_free(cat);
 }
 
@@ -195,7 +195,7 @@ test_how(void **state)
 	assert_int_equal(how, CATALOGUE_BY_DOMAIN);
 	assert_null(catalogue_match(cat, "mx.x.example", 12, "x.example", 9, &how));
 	assert_int_equal(how, CATALOGUE_NONE);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	catalogue_free(cat);
 }
 
@@ -225,7 +225,7 @@ test_file_errors(void **state)
 	strbuf_reset(&err);
 	assert_int_equal(catalogue_load(cat, "/nonexistent/providers.conf", &err), -1);
 	assert_string_equal(err.buf, "/nonexistent/providers.conf: cannot open: No such file or directory\n");
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	catalogue_free(cat);
 }
 

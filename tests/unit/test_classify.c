@@ -100,7 +100,7 @@ test_errors(void **state)
 	    "RULES:14: good: defined twice in this file\n");
 	/* a file with errors adds nothing */
 	assert_int_equal(classify_count(c), 0);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	classify_free(c);
 }
 
@@ -169,7 +169,7 @@ test_scopes(void **state)
 	assert_string_equal(res.rule, "fallback");
 	assert_string_equal(classify_class_name(res.cls), "connection");
 	assert_int_equal(res.reroutable, REROUTE_AMBIGUOUS);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	classify_free(c);
 }
 
@@ -192,7 +192,7 @@ test_unwrap(void **state)
 	assert_string_equal(res.rule, "nocode");
 	judge(c, L("4.0.0", "deferred", SAID("451-192.0.2.7 is not yet authorized from 451 <a@b>.", "RCPT TO")), NULL, &res);
 	assert_string_equal(res.rule, "grey");
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	classify_free(c);
 }
 

@@ -72,7 +72,7 @@ test_values_and_positionals(void **state)
 	assert_string_equal(a.pos[0], "-");
 	assert_string_equal(args_get(&a, "reason"), "");
 	args_free(&a);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void
@@ -98,7 +98,7 @@ test_usage_errors(void **state)
 			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].line, strbuf_str(&err),
 			    cases[i].msg);
 		args_free(&a);
-		strbuf_release(&err);
+		strbuf_clear(&err);
 	}
 }
 
@@ -112,7 +112,7 @@ test_help_lines(void **state)
 	assert_non_null(strstr(strbuf_str(&out), "  --to RELAY               relay\n"));
 	assert_non_null(strstr(strbuf_str(&out), "  --dry-run                dry\n"));
 	assert_non_null(strstr(strbuf_str(&out), "a domain (repeatable)"));
-	strbuf_release(&out);
+	strbuf_clear(&out);
 }
 
 int

@@ -62,7 +62,7 @@ replay_at(const char *t, long long *version)
 		    json_string_value(json_object_get(r, "relay")));
 	}
 	json_decref(rows), json_decref(routes);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return strbuf_detach(&out);
 }
 
@@ -110,7 +110,7 @@ test_replay_malformed(void **state)
 	assert_int_equal(replay_routes(rows, &at, &routes, &v, &err), -1);
 	assert_string_equal(strbuf_str(&err), "history row 3: no provider and scope in the route");
 	json_decref(rows);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static const char *status_doc =
@@ -337,7 +337,7 @@ test_settings(void **state)
 	assert_int_equal(resolve(4, a7, &s, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "the first line is empty"));
 
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(mk), free(text), free(dir), free(tok), free(ini), free(home_ini_dir);
 	free(home_ini), free(bad_ini);
 }
@@ -371,7 +371,7 @@ test_sample_and_man_page(void **state)
 	assert_int_equal(resolve(2, a, &s, &err), -1);
 	assert_string_equal(strbuf_str(&err),
 	    "token file /home/alice/.config/postroute/token: No such file or directory");
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(text), free(mantext), free(path), free(man);
 }
 

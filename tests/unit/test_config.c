@@ -80,7 +80,7 @@ test_defaults_and_values(void **state)
 	assert_string_equal(s.mode, "lmdb");
 	config_free(keys, &s);
 	unlink(path), free(path);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void
@@ -108,7 +108,7 @@ test_errors_name_lines(void **state)
 	free(want);
 	config_free(keys, &s);
 	unlink(path), free(path);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void
@@ -131,7 +131,7 @@ test_syntax_error_and_missing_file(void **state)
 	assert_int_equal(config_load(keys, &s, "/nonexistent/x.ini", &err), -1);
 	assert_string_equal(strbuf_str(&err), "/nonexistent/x.ini: cannot open: No such file or directory\n");
 	config_free(keys, &s);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void

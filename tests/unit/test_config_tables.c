@@ -42,7 +42,7 @@ refused(const struct config_key *keys, void *target, const struct config_key *k,
 		fail_msg("[%s] %s = %s: error \"%s\" does not hold \"%s\"", k->section, k->key,
 		    value, strbuf_str(&err), want);
 	config_free(keys, target);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(path), free(text), free(want);
 }
 

@@ -76,7 +76,7 @@ setup(void **state)
 		fail_msg("%s", err.buf);
 	if (classify_load(fx->cls, tree_path(path, sizeof(path), "deploy/rules.conf"), &err) != 0)
 		fail_msg("%s", err.buf);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	maillog_clock_init(&fx->clk, 1795800000);
 	*state = fx;
 	return 0;

@@ -26,7 +26,7 @@ expect_ok(const char *conninfo)
 
 	if (db_conninfo_check(conninfo, &err) != 0)
 		fail_msg("%s: refused: %s", conninfo, strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void
@@ -38,7 +38,7 @@ expect_refused(const char *conninfo, const char *why)
 		fail_msg("%s: accepted", conninfo);
 	if (strstr(strbuf_str(&err), why) == NULL)
 		fail_msg("%s: \"%s\", want \"%s\"", conninfo, strbuf_str(&err), why);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void

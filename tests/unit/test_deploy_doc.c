@@ -152,7 +152,7 @@ test_guide_options_are_documented(void **state)
 	print_message("%d options of docs/deploy.md found in the man pages\n", c.options);
 	for (int i = 0; i < 3; i++)
 		free(man[i]);
-	strbuf_release(&c.bad);
+	strbuf_clear(&c.bad);
 	free(guide);
 }
 
@@ -178,7 +178,7 @@ test_unknown_option_is_reported(void **state)
 	assert_string_equal(strbuf_str(&c.bad), "");
 	for (int i = 0; i < 3; i++)
 		free(man[i]);
-	strbuf_release(&c.bad);
+	strbuf_clear(&c.bad);
 }
 
 int

@@ -281,7 +281,7 @@ live_events(const char *dir, const char *log, const char *logpath, size_t n)
 	}
 	webhook_stop(hook);
 	agentconf_free(&cfg);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(base), free(tok), free(conf), free(state), free(tmp), free(ini);
 	return evs;
 }

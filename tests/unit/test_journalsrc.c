@@ -92,7 +92,7 @@ read_lines(struct journalsrc *js, size_t want, struct got *g)
 	assert_int_equal(journalsrc_poll(js, 300, got_line, g, &err), 0);
 	if (g->n != want)
 		fail_msg("%zu lines, want %zu (first: %s)", g->n, want, g->n ? g->v[0] : "-");
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static struct journalsrc *
@@ -103,7 +103,7 @@ open_src(const char *cursor)
 
 	if (js == NULL)
 		fail_msg("journalsrc_open: %s", strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return js;
 }
 
@@ -368,7 +368,7 @@ test_cursor_across_restarts(void **state)
 	assert_non_null(text);
 	assert_int_equal(text[strlen(text) - 1], '\n');
 	free(text), free(first), free(cur), free(dir);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 static void
@@ -391,7 +391,7 @@ test_cursor_gone_or_garbage(void **state)
 	struct strbuf err = STRBUF_INIT;
 	for (int i = 0; i < 100 && journalsrc_poll(js, 100, got_line, &g, &err) > 0; i++)
 		;
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	total = (int)g.n;
 	assert_true(total >= 2);
 	assert_non_null(strstr(g.v[g.n - 1], ": gone 1"));
@@ -486,7 +486,7 @@ test_bad_directory_and_units(void **state)
 	assert_string_equal(u[1], "postfix@postfix-out.service");
 	assert_null(u[3]);
 	journalsrc_units_free(u);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(dir), free(missing), free(file);
 }
 
@@ -507,7 +507,7 @@ test_probe(void **state)
 	assert_int_equal(last, 0);
 	assert_int_equal(journal_probe("/nonexistent/journal", units, &last, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "/nonexistent/journal"));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* scan's delivery lines without "line" and "node" (entries count as
@@ -598,7 +598,7 @@ test_scan_journal(void **state)
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines), free(dir), free(log), free(bin), free(from_file), free(from_journal), free(none);
-	strbuf_release(&file);
+	strbuf_clear(&file);
 }
 
 static int

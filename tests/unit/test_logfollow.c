@@ -123,7 +123,7 @@ write_lines(const char *path, int from, int to)
 	for (int i = from; i <= to; i++)
 		strbuf_appendf(&sb, "line %d\n", i);
 	append(path, strbuf_str(&sb));
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 static void
@@ -150,8 +150,8 @@ expect_bytes(struct logfollow *lf, const char *want, size_t wlen, long nlines)
 		fail_msg("got:\n%.*s-- want:\n%.*s--", (int)got.len, strbuf_str(&got),
 		    (int)wlen, want);
 	assert_int_equal(n, nlines);
-	strbuf_release(&got);
-	strbuf_release(&err);
+	strbuf_clear(&got);
+	strbuf_clear(&err);
 }
 
 static void
@@ -173,7 +173,7 @@ expect_range(struct logfollow *lf, int from, int to)
 	for (int i = from; i <= to; i++)
 		strbuf_appendf(&sb, "line %d\n", i);
 	expect(lf, strbuf_str(&sb));
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 static struct logfollow *
@@ -184,7 +184,7 @@ open_ok(const char *path, const char *off)
 
 	if (lf == NULL)
 		fail_msg("open %s: %s", path, strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return lf;
 }
 
@@ -195,7 +195,7 @@ save_ok(struct logfollow *lf)
 
 	if (logfollow_save(lf, &err) != 0)
 		fail_msg("save: %s", strbuf_str(&err));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* The offset file names file (its device and inode) at off. */
@@ -430,8 +430,8 @@ test_backlog_in_batches(void **state)
 	append(fx.log, " more\n");
 	expect(lf, "line more\n");
 	logfollow_close(lf);
-	strbuf_release(&text);
-	strbuf_release(&err);
+	strbuf_clear(&text);
+	strbuf_clear(&err);
 	fx_done(&fx);
 }
 
@@ -757,7 +757,7 @@ test_offset_file_bad(void **state)
 	assert_int_equal(logfollow_save(lf, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), fx.off));
 	logfollow_close(lf);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	fx_done(&fx);
 }
 
@@ -836,7 +836,7 @@ test_errors(void **state)
 	expect_range(lf, 2, 2);
 	logfollow_close(lf);
 	free(nodir);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	fx_done(&fx);
 }
 
@@ -923,8 +923,8 @@ test_wait_file(void **state)
 	reap(pid);
 	assert_string_equal(strbuf_str(&got), "line 1\nline 2\n");
 	logfollow_close(lf);
-	strbuf_release(&got);
-	strbuf_release(&err);
+	strbuf_clear(&got);
+	strbuf_clear(&err);
 	fx_done(&fx);
 }
 
@@ -967,8 +967,8 @@ test_pipe(void **state)
 	logfollow_close(lf);
 	assert_int_not_equal(fcntl(p[0], F_GETFD), -1);      /* still the caller's */
 	close(p[0]);
-	strbuf_release(&got);
-	strbuf_release(&err);
+	strbuf_clear(&got);
+	strbuf_clear(&err);
 }
 
 /* "-" is standard input; an offset file is not used for it. */
@@ -998,7 +998,7 @@ test_stdin(void **state)
 	assert_null(tl_read_file(fx.off));
 	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
 	close(saved);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	fx_done(&fx);
 }
 

@@ -82,7 +82,7 @@ test_summary_cut_at_1024_characters(void **state)
 	assert_int_equal(strlen(s), 2048);
 	assert_null(json_object_get(j, "links"));
 	json_decref(j);
-	strbuf_release(&sb);
+	strbuf_clear(&sb);
 }
 
 static void
@@ -112,7 +112,7 @@ test_post_delivered(void **state)
 	b = webhook_body(w, 0);
 	assert_string_equal(b, "{\"text\":\"hi\"}");
 	free(b);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	httpc_free(h);
 	webhook_stop(w);
 }
@@ -129,7 +129,7 @@ test_post_refused(void **state)
 	webhook_fail_next(w, 1);
 	assert_int_equal(notify_http_post(h, "PagerDuty", webhook_url(w), "{}", 5000, &err), -1);
 	assert_string_equal(strbuf_str(&err), "PagerDuty: answered 500");
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	httpc_free(h);
 	webhook_stop(w);
 }
@@ -152,7 +152,7 @@ test_post_error_hides_the_url(void **state)
 	assert_non_null(strstr(e, "connect"));
 	assert_null(strstr(e, "s3cr3tpath"));
 	assert_null(strstr(e, "/services/"));
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	httpc_free(h);
 }
 

@@ -66,7 +66,7 @@ take_expect(struct presence *p, const char *const *expect, size_t n)
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(got[i], want[i]);
 	free(got), free(buf), free(want);
-	strbuf_release(&out);
+	strbuf_clear(&out);
 }
 
 static void
@@ -188,7 +188,7 @@ test_note_is_not_a_scan(void **state)
 	assert_int_equal(presence_take(p, &out), N);
 	print_message("200,000 notes of 100,000 names: %.3f s\n", t);
 	assert_true(t < 5.0);
-	strbuf_release(&out);
+	strbuf_clear(&out);
 	presence_free(p);
 }
 
@@ -208,7 +208,7 @@ test_bounds(void **state)
 	presence_note(p, name);                      /* just fits */
 	assert_int_equal(presence_take(p, &out), 1);
 	assert_int_equal(out.len, PRESENCE_NAME_MAX + 2);
-	strbuf_release(&out);
+	strbuf_clear(&out);
 
 	for (int i = 0; i < PRESENCE_MAX + 10; i++) {
 		snprintf(name, sizeof(name), "n%d", i);
@@ -217,11 +217,11 @@ test_bounds(void **state)
 	presence_note(p, "n0");                      /* already in, at the bound */
 	assert_int_equal(presence_take(p, &out), PRESENCE_MAX);
 	assert_null(strstr(strbuf_str(&out), "n1048576"));
-	strbuf_release(&out);
+	strbuf_clear(&out);
 	presence_note(p, "n1048576");                /* room again after the take */
 	assert_int_equal(presence_take(p, &out), 1);
 	assert_string_equal(strbuf_str(&out), "{n1048576}");
-	strbuf_release(&out);
+	strbuf_clear(&out);
 	presence_free(p);
 }
 
@@ -266,7 +266,7 @@ count_take(struct presence *p, unsigned char *seen, size_t *distinct)
 		seen[k] = 1;
 	}
 	free(got), free(buf);
-	strbuf_release(&out);
+	strbuf_clear(&out);
 }
 
 static void

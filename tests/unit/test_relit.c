@@ -59,8 +59,8 @@ test_extract(void **state)
 			strbuf_appendf(&got, "%s%s", k ? "|" : "", r.lits[k]);
 		if (strcmp(got.buf, cases[i].want) != 0)
 			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].pattern, got.buf, cases[i].want);
-		strbuf_release(&got);
-		relit_release(&r);
+		strbuf_clear(&got);
+		relit_clear(&r);
 	}
 }
 
@@ -76,7 +76,7 @@ test_any(void **state)
 	relit_lower(text, strlen(text), low);
 	assert_true(relit_any(&r, low, strlen(text)));
 	assert_false(relit_any(&r, low, 20));
-	relit_release(&r);
+	relit_clear(&r);
 }
 
 int

@@ -84,7 +84,7 @@ test_unknown_bounded(void **state)
 	assert_non_null(strstr(out.buf, "\n  (over 1000 distinct replies: the rarest gave way "));
 	assert_non_null(strstr(out.buf, " times; a count with ~ may be too high)\n"));
 	assert_non_null(strstr(out.buf, "\n   ~127  yahoo      421 4.9.9 zqx frequent at the end only\n"));
-	strbuf_release(&out);
+	strbuf_clear(&out);
 	report_free(r);
 }
 
@@ -210,7 +210,7 @@ test_surges(void **state)
 	assert_non_null(strstr(out.buf, "  mx01  info@shop.example  sasl      rate,client_ips  "
 	    "1970-01-01T00:01:40Z  1970-01-01T00:05:00Z       3   400\n"));
 	assert_non_null(strstr(out.buf, "  mx02  *                  node      node_total  "));
-	strbuf_release(&out);
+	strbuf_clear(&out);
 	report_free(r);
 
 	r = report_new();

@@ -137,7 +137,7 @@ test_caseless(void **state)
 	assert_true(pcre2_match(re, (PCRE2_SPTR) "421 4.7.0 [TSS09] x", 19, 0, 0, md, NULL) >= 0);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
-	strbuf_release(&msg);
+	strbuf_clear(&msg);
 }
 
 static const char *const line_unknown =
@@ -206,7 +206,7 @@ test_add_specs(void **state)
 	assert_string_equal(res.rule, "fallback");
 	assert_string_equal(classify_class_name(res.cls), "unknown");
 	classify_free(c);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 /* The feed's "rules": a rule of the wrong shape is kept with NULL fields
@@ -237,21 +237,21 @@ test_feed_rules(void **state)
 	assert_string_equal(strbuf_str(&err), "rule typed skipped: pattern: required\n"
 	    "rule (bad name) skipped: name: required\n");
 	assert_int_equal(classify_count(c), 1);
-	feed_release(&f);
+	feed_clear(&f);
 
 	/* an older controller: no "rules" */
 	strbuf_reset(&err);
 	assert_int_equal(feed_parse("{\"node\":\"mx01\",\"version\":3,\"entries\":[]}", "mx01",
 	    &f, &err), 0);
 	assert_false(f.has_rules);
-	feed_release(&f);
+	feed_clear(&f);
 	/* not an array: a bad feed */
 	assert_int_equal(feed_parse("{\"node\":\"mx01\",\"version\":3,\"entries\":[],"
 	    "\"rules\":{}}", "mx01", &f, &err), -1);
 	assert_non_null(strstr(strbuf_str(&err), "rules: is not an array"));
-	feed_release(&f);
+	feed_clear(&f);
 	classify_free(c);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 }
 
 int

@@ -85,7 +85,7 @@ test_proc_run_closes_inherited(void **state)
 		if (tr.status == 0)
 			fail_msg("descriptor %d reached the child", i ? l.high : l.low);
 		assert_int_equal(tr.status, 1);
-		proc_result_release(&tr);
+		proc_result_clear(&tr);
 		free(path);
 	}
 	/* the check itself can see a descriptor the child does inherit: 0 */
@@ -93,9 +93,9 @@ test_proc_run_closes_inherited(void **state)
 	struct proc_result tr0;
 	assert_int_equal(proc_run(t0, "input\n", 10000, &tr0, &err), 0);
 	assert_int_equal(tr0.status, 0);
-	proc_result_release(&tr0);
-	proc_result_release(&r);
-	strbuf_release(&err);
+	proc_result_clear(&tr0);
+	proc_result_clear(&r);
+	strbuf_clear(&err);
 	leak_close(&l);
 }
 

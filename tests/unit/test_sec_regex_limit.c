@@ -36,7 +36,7 @@ load(const char *text)
 	if (classify_load(c, path, &err) != 0)
 		fail_msg("rules: %s", strbuf_str(&err));
 	unlink(path);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	return c;
 }
 

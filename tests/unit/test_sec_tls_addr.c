@@ -88,7 +88,7 @@ test_cli_insecure_http(void **state)
 	env_insecure = "no";   /* the environment wins over the file */
 	assert_int_equal(resolve("http://10.0.0.5:8470", 0, &err), -1);
 	env_insecure = env_ini = NULL;
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(ini), free(dir);
 }
 

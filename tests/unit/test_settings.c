@@ -71,7 +71,7 @@ test_sample_loads(void **state)
 	assert_int_equal(s.max_wait_ms, 300000);
 	assert_int_equal(s.auto_ttl_ms, 6 * 3600 * 1000LL);
 	settings_free(&s);
-	strbuf_release(&err);
+	strbuf_clear(&err);
 	free(path);
 }
 
