@@ -114,14 +114,21 @@ append(const char *path, const char *text)
 	append_bytes(path, text, strlen(text));
 }
 
+/* Adds "line FROM\n" ... "line TO\n" to sb (nothing when to < from). */
+static void
+lines_text(struct strbuf *sb, int from, int to)
+{
+	for (int i = from; i <= to; i++)
+		strbuf_appendf(sb, "line %d\n", i);
+}
+
 /* Appends "line FROM\n" ... "line TO\n". */
 static void
 write_lines(const char *path, int from, int to)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	for (int i = from; i <= to; i++)
-		strbuf_appendf(&sb, "line %d\n", i);
+	lines_text(&sb, from, to);
 	append(path, strbuf_str(&sb));
 	strbuf_clear(&sb);
 }
@@ -170,8 +177,7 @@ expect_range(struct logfollow *lf, int from, int to)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	for (int i = from; i <= to; i++)
-		strbuf_appendf(&sb, "line %d\n", i);
+	lines_text(&sb, from, to);
 	expect(lf, strbuf_str(&sb));
 	strbuf_clear(&sb);
 }
