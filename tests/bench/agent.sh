@@ -22,11 +22,6 @@ bindir=$(cd "${3:-$here/bin}" && pwd)
 bench=${4:-$here/build/bench/agent_flip}
 # shellcheck source=tests/bench/lib.sh
 . "$here/tests/bench/lib.sh"
-bench_need "$bench" agent.sh build/bench/agent_flip
-
-# shellcheck source=tests/pg.sh
-. "$here/tests/pg.sh"
-bench_start agent pg
-export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
+bench_postfix agent build/bench/agent_flip pg
 echo "agent flip and install benchmark: $rounds rounds, sizes $sizes, $(nproc) cores, load $(bench_load)${AGENT_FLIP_TLS:+, TLS ($AGENT_FLIP_TLS)}"
 "$bench" "$rounds" "$sizes" | grep -v '^\[' 

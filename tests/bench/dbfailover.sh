@@ -21,12 +21,7 @@ bindir=$(cd "${2:-$here/bin}" && pwd)
 bench=${3:-$here/build/bench/dbfailover}
 # shellcheck source=tests/bench/lib.sh
 . "$here/tests/bench/lib.sh"
-bench_need "$bench" dbfailover.sh build/bench/dbfailover
-
-# shellcheck source=tests/pg.sh
-. "$here/tests/pg.sh"     # PGBIN; the rounds start their own clusters
-bench_start dbfailover
-export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
+bench_postfix dbfailover build/bench/dbfailover   # no cluster: the rounds start their own
 echo "database failover benchmark: $rounds rounds, PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), $(nproc) cores, load $(bench_load)"
 "$bench" "$rounds" | grep -v '^\['
 echo

@@ -22,12 +22,7 @@ bindir=$(cd "${2:-$here/bin}" && pwd)
 bench=${3:-$here/build/bench/failover}
 # shellcheck source=tests/bench/lib.sh
 . "$here/tests/bench/lib.sh"
-bench_need "$bench" failover.sh build/bench/failover
-
-# shellcheck source=tests/pg.sh
-. "$here/tests/pg.sh"
-bench_start failover pg
-export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
+bench_postfix failover build/bench/failover pg
 echo "failover benchmark: $rounds rounds per shape, default detector thresholds, $(nproc) cores, load $(bench_load)"
 "$bench" "$rounds" | grep -v '^\['
 echo

@@ -17,6 +17,12 @@
 #                      names the script in the message
 # bench_stop PID       stop the process PID if it runs (TERM, at most 5 s,
 #                      then KILL) and reap it
+# bench_postfix NAME TARGET [pg]
+#                      the start of a benchmark on private Postfix
+#                      instances, NAME.sh running $bench (make TARGET):
+#                      bench_need, tests/pg.sh sourced, bench_start NAME
+#                      [pg], and POSTROUTE_TMP, POSTROUTE_BINDIR ($bindir)
+#                      and POSTROUTE_SRCDIR ($here) exported for $bench
 # bench_load           the load average, "1.00 0.50 0.25"
 # bench_db             in the cluster of tests/pg.sh: the role postroute
 #                      and its database bench
@@ -59,6 +65,14 @@ bench_cleanup() {
 	bench_stop "${ctl:-}"
 	[ -z "$bench_pg" ] || pg_stop
 	bench_rm_tmp "$bench_name.sh"
+}
+
+bench_postfix() {
+	bench_need "$bench" "$1.sh" "$2"
+	# shellcheck source=tests/pg.sh
+	. "$here/tests/pg.sh"
+	bench_start "$1" "${3:-}"
+	export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
 }
 
 bench_need() {
