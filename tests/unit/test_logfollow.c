@@ -114,23 +114,25 @@ append(const char *path, const char *text)
 	append_bytes(path, text, strlen(text));
 }
 
-/* Adds "line FROM\n" ... "line TO\n" to sb (nothing when to < from). */
-static void
-lines_text(struct strbuf *sb, int from, int to)
+/* "line FROM\n" ... "line TO\n" ("" when to < from); free it. */
+static char *
+lines_text(int from, int to)
 {
+	struct strbuf sb = STRBUF_INIT;
+
 	for (int i = from; i <= to; i++)
-		strbuf_appendf(sb, "line %d\n", i);
+		strbuf_appendf(&sb, "line %d\n", i);
+	return strbuf_detach(&sb);
 }
 
 /* Appends "line FROM\n" ... "line TO\n". */
 static void
 write_lines(const char *path, int from, int to)
 {
-	struct strbuf sb = STRBUF_INIT;
+	char *text = lines_text(from, to);
 
-	lines_text(&sb, from, to);
-	append(path, strbuf_str(&sb));
-	strbuf_clear(&sb);
+	append(path, text);
+	free(text);
 }
 
 static void
@@ -175,11 +177,10 @@ expect(struct logfollow *lf, const char *want)
 static void
 expect_range(struct logfollow *lf, int from, int to)
 {
-	struct strbuf sb = STRBUF_INIT;
+	char *text = lines_text(from, to);
 
-	lines_text(&sb, from, to);
-	expect(lf, strbuf_str(&sb));
-	strbuf_clear(&sb);
+	expect(lf, text);
+	free(text);
 }
 
 static struct logfollow *
