@@ -20,21 +20,8 @@ rounds=${1:-10}
 sizes=${2:-10,1000,100000}
 bindir=$(cd "${3:-$here/bin}" && pwd)
 bench=${4:-$here/build/bench/agent_flip}
-[ -x "$bench" ] || { echo "agent.sh: $bench is missing: make build/bench/agent_flip" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "agent.sh: run as root (private Postfix instances)" >&2; exit 1; }
-
-# shellcheck source=tests/pg.sh
-. "$here/tests/pg.sh"
-tmp=$(mktemp -d /tmp/postroute-bench-agent.XXXXXX)
-chmod 755 "$tmp"
-cleanup() {
-	pg_stop
-	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pg_start "$tmp/pg" || { echo "agent.sh: cannot start PostgreSQL" >&2; exit 1; }
-export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
-echo "agent flip and install benchmark: $rounds rounds, sizes $sizes, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)${AGENT_FLIP_TLS:+, TLS ($AGENT_FLIP_TLS)}"
+# shellcheck source=tests/bench/lib.sh
+. "$here/tests/bench/lib.sh"
+bench_postfix agent build/bench/agent_flip pg
+echo "agent flip and install benchmark: $rounds rounds, sizes $sizes, $(nproc) cores, load $(bench_load)${AGENT_FLIP_TLS:+, TLS ($AGENT_FLIP_TLS)}"
 "$bench" "$rounds" "$sizes" | grep -v '^\[' 

@@ -37,6 +37,7 @@
 #include <cmocka.h>
 
 #include "agentrun.h"
+#include "benchstat.h"
 #include "fakectl.h"
 #include "pfx.h"
 #include "strbuf.h"
@@ -49,40 +50,6 @@
 static int rounds = 10;
 static struct tl_pki *pki;   /* AGENT_FLIP_TLS */
 static const char *sizes = "10,1000,100000";
-
-static double
-wall_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-p50(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double
-vmax(const double *v, int n)
-{
-	double m = v[0];
-
-	for (int i = 1; i < n; i++)
-		m = v[i] > m ? v[i] : m;
-	return m;
-}
 
 /* RFC 3339 UTC with milliseconds to seconds since the epoch. */
 static double
@@ -154,32 +121,6 @@ agent_ms(const struct agentrun *a, long long v)
 }
 
 /* Earliest and latest mtime of files in dir newer than since. */
-static int
-arrivals(const char *dir, double since, double *first, double *last)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	*first = 1e18, *last = 0;
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		struct stat sb;
-		char *p = xasprintf("%s/%s", dir, e->d_name);
-		if (e->d_name[0] != '.' && stat(p, &sb) == 0) {
-			double t = (double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec / 1e9;
-			if (t >= since - 0.001) {
-				n++;
-				*first = t < *first ? t : *first;
-				*last = t > *last ? t : *last;
-			}
-		}
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* The controller of part 1: http, or https as AGENT_FLIP_TLS asks. */
 static struct tl_controller *
 flip_controller(void)
@@ -238,13 +179,13 @@ bench_flip(void **state)
 		for (int t = 0; t < 1500 && pfx_log_count(mx[0], "TSS04") + pfx_log_count(mx[1], "TSS04") < want; t++)
 			usleep(10000);
 		usleep(200000);   /* let qmgr move them to the deferred queue */
-		double t0 = wall_s(), first, last;
+		double t0 = bench_wall_s(), first, last;
 		long long v = api("PUT", "/v1/routes/google", "{\"relay\": \"r-good\", \"reason\": \"bench\"}");
-		double t_put = wall_s() - t0;
+		double t_put = bench_wall_s() - t0;
 		ta[r] = await_reports(v) - t0;
-		for (int t = 0; t < 1500 && arrivals(good->dir, t0, &first, &last) < 2 * PER_NODE; t++)
+		for (int t = 0; t < 1500 && bench_arrivals(good->dir, t0 - 0.001, &first, &last) < 2 * PER_NODE; t++)
 			usleep(10000);
-		if (arrivals(good->dir, t0, &first, &last) < 2 * PER_NODE)
+		if (bench_arrivals(good->dir, t0 - 0.001, &first, &last) < 2 * PER_NODE)
 			fail_msg("round %d: deferred mail not delivered", r);
 		tb[r] = first - t0, tc[r] = last - t0;
 		double m0 = agent_ms(ag[0], v), m1 = agent_ms(ag[1], v);
@@ -260,13 +201,13 @@ bench_flip(void **state)
 	printf("\n| hash + reload + requeue, %d rounds, 2 agents, %d deferred messages | p50 | max |\n|---|---|---|\n",
 	    rounds, 2 * PER_NODE);
 	printf("| (a) flip API call -> every agent reported applied | %.0f ms | %.0f ms |\n",
-	    1000 * p50(ta, rounds), 1000 * vmax(ta, rounds));
+	    1000 * bench_p50(ta, rounds), 1000 * bench_max(ta, rounds));
 	printf("| (b) -> first message delivered through the new relay | %.0f ms | %.0f ms |\n",
-	    1000 * p50(tb, rounds), 1000 * vmax(tb, rounds));
+	    1000 * bench_p50(tb, rounds), 1000 * bench_max(tb, rounds));
 	printf("| (c) -> all deferred mail delivered there | %.0f ms | %.0f ms |\n",
-	    1000 * p50(tc, rounds), 1000 * vmax(tc, rounds));
+	    1000 * bench_p50(tc, rounds), 1000 * bench_max(tc, rounds));
 	printf("| agent's own work: feed answer in hand -> applied (slower of the two) | %.0f ms | %.0f ms |\n",
-	    1000 * p50(td, rounds), 1000 * vmax(td, rounds));
+	    1000 * bench_p50(td, rounds), 1000 * bench_max(td, rounds));
 	fflush(stdout);
 	for (int i = 0; i < 2; i++) {
 		agentrun_stop(ag[i]);
@@ -320,10 +261,10 @@ bench_sizes_type(const char *type)
 			char *body = big_feed(r + 1, n, 2500 + r);
 			fakectl_set_feed(fc, r + 1, body);
 			free(body);
-			double t0 = wall_s();
+			double t0 = bench_wall_s();
 			if (agentrun_once(a, NULL) != 0)
 				fail_msg("%s %d entries: --once failed: %s", type, n, tl_read_file(a->log));
-			wall[r] = wall_s() - t0;
+			wall[r] = bench_wall_s() - t0;
 			json_t *all = fakectl_reports(fc);
 			json_t *rep = json_array_get(all, json_array_size(all) - 1);
 			for (int s = 0; s < 8; s++)
@@ -332,8 +273,8 @@ bench_sizes_type(const char *type)
 		}
 		double med[8];
 		for (int s = 0; s < 8; s++)
-			med[s] = p50(v[s], 3);
-		double w = p50(wall, 3);
+			med[s] = bench_p50(v[s], 3);
+		double w = bench_p50(wall, 3);
 		printf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f%% | %.1f%% |\n",
 		    type, n, med[0], med[1], med[2], med[3], med[4], med[5], med[6], med[7], 1000 * w,
 		    med[7] > 0 ? 100 * med[3] / med[7] : 0, med[3] > 0 ? 100 * med[0] / med[3] : 0);

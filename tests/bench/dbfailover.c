@@ -45,6 +45,7 @@
 #include <cmocka.h>
 
 #include "agentrun.h"
+#include "benchstat.h"
 #include "pfx.h"
 #include "pgpair.h"
 #include "testlib.h"
@@ -65,45 +66,6 @@ static const char *const t_names[T_N] = {
 
 static int rounds = 5;
 static struct pfx *mx;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-p50(const double *v, int n)
-{
-	double *s = xcalloc((size_t)n, sizeof(*s)), r;
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	r = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	free(s);
-	return r;
-}
-
-static double
-vmax(const double *v, int n)
-{
-	double m = v[0];
-
-	for (int i = 1; i < n; i++)
-		m = v[i] > m ? v[i] : m;
-	return m;
-}
 
 static long long
 flip(struct tl_controller *c, const char *relay, long *status)
@@ -190,12 +152,12 @@ dbside_main(void *arg)
 	char *standby = pgpair_admin(d->pair, PGPAIR_STANDBY);
 
 	pgpair_kill_primary(d->pair);
-	d->t0 = now_s();
+	d->t0 = bench_mono_s();
 	atomic_store(&d->killed, 1);
 	pgpair_promote_start(d->pair);
 	while (!left_recovery(standby))
 		usleep(5000);
-	d->promoted = now_s();
+	d->promoted = bench_mono_s();
 	free(standby);
 	return NULL;
 }
@@ -240,39 +202,39 @@ round_run(int r, double *t, int *n503)
 	t[T_SLOWEST_503] = 0;
 	*n503 = 0;
 	for (aa.version = -1; aa.version < 0;) {
-		double sent = now_s();
+		double sent = bench_mono_s();
 		if (sent - t0 > ROUND_LIMIT_S)
 			fail_msg("round %d: no flip succeeded within %.0f s", r + 1, ROUND_LIMIT_S);
 		if (sent < next_flip)
 			usleep((useconds_t)((next_flip - sent) * 1e6));
-		sent = now_s();
+		sent = bench_mono_s();
 		next_flip = sent + 0.02;
 		aa.version = flip(c, "relay-b", &st);
 		if (st == 503) {
 			(*n503)++;
-			t[T_SLOWEST_503] = now_s() - sent > t[T_SLOWEST_503] ? now_s() - sent : t[T_SLOWEST_503];
+			t[T_SLOWEST_503] = bench_mono_s() - sent > t[T_SLOWEST_503] ? bench_mono_s() - sent : t[T_SLOWEST_503];
 		} else if (st != 200) {
 			fail_msg("round %d: flip answered %ld", r + 1, st);
 		}
 	}
-	t[T_FLIP] = now_s() - t0;
+	t[T_FLIP] = bench_mono_s() - t0;
 	pthread_join(th, NULL);
 	t[T_PROMOTED] = side.promoted - t0;
 	t[T_FLIP_AFTER_PROMOTE] = t[T_FLIP] - t[T_PROMOTED];
 	while (metric(c, "postroute_feed_wakeups_total") <= wakeups) {
-		if (now_s() - t0 > ROUND_LIMIT_S)
+		if (bench_mono_s() - t0 > ROUND_LIMIT_S)
 			fail_msg("round %d: the waiting feed was not woken within %.0f s", r + 1,
 			    ROUND_LIMIT_S);
 		usleep(5000);
 	}
-	t[T_WOKEN] = now_s() - t0;
+	t[T_WOKEN] = bench_mono_s() - t0;
 	while (applied(c) < aa.version) {
-		if (now_s() - t0 > ROUND_LIMIT_S)
+		if (bench_mono_s() - t0 > ROUND_LIMIT_S)
 			fail_msg("round %d: version %lld not applied within %.0f s", r + 1, aa.version,
 			    ROUND_LIMIT_S);
 		usleep(10000);
 	}
-	t[T_APPLIED] = now_s() - t0;
+	t[T_APPLIED] = bench_mono_s() - t0;
 	fprintf(stderr, "round %d: promoted %.3f s, flip %.3f s, woken %.3f s, applied %.3f s, %d x 503"
 	    " (slowest %.3f s)\n", r + 1, t[T_PROMOTED], t[T_FLIP], t[T_WOKEN], t[T_APPLIED], *n503,
 	    t[T_SLOWEST_503]);
@@ -299,8 +261,8 @@ bench_dbfailover(void **state)
 	for (int i = 0; i < T_N; i++) {
 		for (int r = 0; r < rounds; r++)
 			col[r] = t[r][i];
-		printf("| %s | %.0f ms | %.0f ms |\n", t_names[i], 1000 * p50(col, rounds),
-		    1000 * vmax(col, rounds));
+		printf("| %s | %.0f ms | %.0f ms |\n", t_names[i], 1000 * bench_p50(col, rounds),
+		    1000 * bench_max(col, rounds));
 	}
 	printf("\n%d flips answered 503 in all (one tried every 20 ms until one succeeded)\n",
 	    total503);

@@ -19,21 +19,10 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${1:-5}
 bindir=$(cd "${2:-$here/bin}" && pwd)
 bench=${3:-$here/build/bench/dbfailover}
-[ -x "$bench" ] || { echo "dbfailover.sh: $bench is missing: make build/bench/dbfailover" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "dbfailover.sh: run as root (private Postfix instances)" >&2; exit 1; }
-
-# shellcheck source=tests/pg.sh
-. "$here/tests/pg.sh"     # PGBIN; the rounds start their own clusters
-tmp=$(mktemp -d /tmp/postroute-bench-dbfailover.XXXXXX)
-chmod 755 "$tmp"
-cleanup() {
-	if [ -n "${KEEP_TMP:-}" ]; then echo "dbfailover.sh: files kept in $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
-echo "database failover benchmark: $rounds rounds, PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# shellcheck source=tests/bench/lib.sh
+. "$here/tests/bench/lib.sh"
+bench_postfix dbfailover build/bench/dbfailover   # no cluster: the rounds start their own
+echo "database failover benchmark: $rounds rounds, PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), $(nproc) cores, load $(bench_load)"
 "$bench" "$rounds" | grep -v '^\['
 echo
-echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load at the end: $(bench_load)"

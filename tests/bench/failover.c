@@ -46,6 +46,7 @@
 #include <cmocka.h>
 
 #include "agentrun.h"
+#include "benchstat.h"
 #include "pfx.h"
 #include "testlib.h"
 #include "xalloc.h"
@@ -71,52 +72,13 @@ static int seq;                 /* provider and node names, unique per round */
 static struct tl_controller *ctl;
 static struct pfx_sink *blocked, *good;
 
-static double
-wall_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 sleep_until(double t)
 {
-	double d = t - wall_s();
+	double d = t - bench_wall_s();
 
 	if (d > 0)
 		usleep((useconds_t)(d * 1e6));
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-p50(const double *v, int n)
-{
-	double *s = xcalloc((size_t)n, sizeof(*s)), r;
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	r = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	free(s);
-	return r;
-}
-
-static double
-vmax(const double *v, int n)
-{
-	double m = v[0];
-
-	for (int i = 1; i < n; i++)
-		m = v[i] > m ? v[i] : m;
-	return m;
 }
 
 static void
@@ -136,32 +98,6 @@ contains(const char *path, const char *needle)
 }
 
 /* Messages in dir written at or after since: how many, first and last mtime. */
-static int
-arrivals(const char *dir, double since, double *first, double *last)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	*first = 1e18, *last = 0;
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		struct stat sb;
-		char *p = xasprintf("%s/%s", dir, e->d_name);
-		if (e->d_name[0] != '.' && stat(p, &sb) == 0) {
-			double t = (double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec / 1e9;
-			if (t >= since) {
-				n++;
-				*first = t < *first ? t : *first;
-				*last = t > *last ? t : *last;
-			}
-		}
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* Traffic, on its own thread so that sendmail never delays the polls. */
 struct sender {
 	pthread_t th;
@@ -176,7 +112,7 @@ static void *
 sender_main(void *arg)
 {
 	struct sender *s = arg;
-	double start = wall_s();
+	double start = bench_wall_s();
 
 	for (int i = 0; s->burst ? i < BURST : !atomic_load(&s->stop); i++) {
 		if (!s->burst)
@@ -190,7 +126,7 @@ sender_main(void *arg)
 			atomic_fetch_add(&s->failed, 1);
 		free(rcpt);
 	}
-	s->took = wall_s() - start;
+	s->took = bench_wall_s() - start;
 	return NULL;
 }
 
@@ -210,17 +146,21 @@ auto_route_version(const char *provider, const char *node)
 	return v;
 }
 
+/* GET path lists, under key, an object whose string fields are as want
+ * says: field and value pairs, ended by NULL. */
 static int
-block_open(const char *provider, const char *node)
+listed(const char *path, const char *key, const char *const *want)
 {
-	json_t *j = NULL, *b;
+	json_t *j = NULL, *o;
 	size_t i;
 	int yes = 0;
 
-	if (tl_api(ctl, "GET", "/v1/blocks", ctl->admin, NULL, &j) == 200) {
-		json_array_foreach(json_object_get(j, "blocks"), i, b) {
-			yes |= strcmp(json_string_value(json_object_get(b, "provider")), provider) == 0 &&
-			    strcmp(json_string_value(json_object_get(b, "node")), node) == 0;
+	if (tl_api(ctl, "GET", path, ctl->admin, NULL, &j) == 200) {
+		json_array_foreach(json_object_get(j, key), i, o) {
+			int all = 1;
+			for (const char *const *w = want; all && *w != NULL; w += 2)
+				all &= strcmp(json_string_value(json_object_get(o, w[0])), w[1]) == 0;
+			yes |= all;
 		}
 	}
 	json_decref(j);
@@ -228,22 +168,20 @@ block_open(const char *provider, const char *node)
 }
 
 static int
+block_open(const char *provider, const char *node)
+{
+	const char *const want[] = { "provider", provider, "node", node, NULL };
+
+	return listed("/v1/blocks", "blocks", want);
+}
+
+static int
 auto_route(const char *provider, const char *node)
 {
-	json_t *j = NULL, *r;
-	size_t i;
-	int yes = 0;
+	const char *const want[] = { "provider", provider, "scope", node, "origin", "auto",
+		"relay", "r-good", NULL };
 
-	if (tl_api(ctl, "GET", "/v1/routes", ctl->admin, NULL, &j) == 200) {
-		json_array_foreach(json_object_get(j, "routes"), i, r) {
-			yes |= strcmp(json_string_value(json_object_get(r, "provider")), provider) == 0 &&
-			    strcmp(json_string_value(json_object_get(r, "scope")), node) == 0 &&
-			    strcmp(json_string_value(json_object_get(r, "origin")), "auto") == 0 &&
-			    strcmp(json_string_value(json_object_get(r, "relay")), "r-good") == 0;
-		}
-	}
-	json_decref(j);
-	return yes;
+	return listed("/v1/routes", "routes", want);
 }
 
 static long long
@@ -304,13 +242,13 @@ round_run(int burst, int r, double t[T_N])
 		fail_msg("%s: agent not ready:\n%s", node, tl_read_file(a->log));
 
 	struct sender s = { .p = p, .domain = domain, .burst = burst };
-	double start = wall_s(), t0 = 0, at[T_N] = { 0 }, first, last;
+	double start = bench_wall_s(), t0 = 0, at[T_N] = { 0 }, first, last;
 	long long v = 0;
 	int tick = 0, joined = 0;
 	if (pthread_create(&s.th, NULL, sender_main, &s) != 0)
 		fail_msg("pthread_create");
 	for (;; tick++) {
-		double now = wall_s();
+		double now = bench_wall_s();
 		if (now - start > ROUND_LIMIT_S) {
 			atomic_store(&s.stop, 1);
 			if (!joined)
@@ -318,7 +256,7 @@ round_run(int burst, int r, double t[T_N])
 			fail_msg("%s round %d: not done after %.0f s (first refusal %s, route version %lld, "
 			    "%d sent, %d at the healthy relay); agent log %s, maillog %s",
 			    burst ? "burst" : "trickle", r + 1, ROUND_LIMIT_S, t0 ? "seen" : "not seen", v,
-			    atomic_load(&s.sent), arrivals(good->dir, start, &first, &last), a->log, p->maillog);
+			    atomic_load(&s.sent), bench_arrivals(good->dir, start, &first, &last), a->log, p->maillog);
 		}
 		if (t0 == 0 && contains(p->maillog, "[TSS04]"))
 			t0 = now;
@@ -339,7 +277,7 @@ round_run(int burst, int r, double t[T_N])
 		/* after the API: the agent logs its decision before it posts it */
 		if (t0 != 0 && at[T_DETECT] == 0 && contains(a->log, "logwatch: block"))
 			at[T_DETECT] = now;
-		int n = arrivals(good->dir, start, &first, &last);
+		int n = bench_arrivals(good->dir, start, &first, &last);
 		if (n > 0)
 			at[T_FIRST] = first;
 		if (at[T_APPLIED] != 0 && !joined) {
@@ -385,7 +323,7 @@ shape(int burst)
 	for (int i = 0; i < T_N; i++) {
 		for (int r = 0; r < rounds; r++)
 			col[r] = t[r][i];
-		printf("| %s | %.2f s | %.2f s |\n", t_names[i], p50(col, rounds), vmax(col, rounds));
+		printf("| %s | %.2f s | %.2f s |\n", t_names[i], bench_p50(col, rounds), bench_max(col, rounds));
 	}
 	fflush(stdout);
 	free(t), free(col);

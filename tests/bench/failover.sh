@@ -20,23 +20,10 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${1:-5}
 bindir=$(cd "${2:-$here/bin}" && pwd)
 bench=${3:-$here/build/bench/failover}
-[ -x "$bench" ] || { echo "failover.sh: $bench is missing: make build/bench/failover" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "failover.sh: run as root (private Postfix instances)" >&2; exit 1; }
-
-# shellcheck source=tests/pg.sh
-. "$here/tests/pg.sh"
-tmp=$(mktemp -d /tmp/postroute-bench-failover.XXXXXX)
-chmod 755 "$tmp"
-cleanup() {
-	pg_stop
-	if [ -n "${KEEP_TMP:-}" ]; then echo "failover.sh: files kept in $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pg_start "$tmp/pg" || { echo "failover.sh: cannot start PostgreSQL" >&2; exit 1; }
-export POSTROUTE_TMP=$tmp POSTROUTE_BINDIR=$bindir POSTROUTE_SRCDIR=$here
-echo "failover benchmark: $rounds rounds per shape, default detector thresholds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# shellcheck source=tests/bench/lib.sh
+. "$here/tests/bench/lib.sh"
+bench_postfix failover build/bench/failover pg
+echo "failover benchmark: $rounds rounds per shape, default detector thresholds, $(nproc) cores, load $(bench_load)"
 "$bench" "$rounds" | grep -v '^\['
 echo
-echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load at the end: $(bench_load)"

@@ -28,26 +28,11 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 # shellcheck source=tests/pg.sh
 . "$here/tests/pg.sh"
-tmp=$(mktemp -d /tmp/postroute-bench-feed.XXXXXX)
-chmod 755 "$tmp"
+# shellcheck source=tests/bench/lib.sh
+. "$here/tests/bench/lib.sh"
 ctl=
-cleanup() {
-	if [ -n "$ctl" ] && kill -0 "$ctl" 2>/dev/null; then
-		kill -TERM "$ctl" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$ctl" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$ctl" 2>/dev/null || true
-		wait "$ctl" 2>/dev/null || true
-	fi
-	pg_stop
-	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-POSTROUTE_PG_EXTRA_OPTS="-c max_connections=1200 ${POSTROUTE_PG_EXTRA_OPTS:-}" \
-	pg_start "$tmp/pg" || { echo "feed.sh: cannot start PostgreSQL" >&2; exit 1; }
-psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-	-c "CREATE ROLE postroute LOGIN" -c "CREATE DATABASE bench OWNER postroute" >/dev/null
+POSTROUTE_PG_EXTRA_OPTS="-c max_connections=1200 ${POSTROUTE_PG_EXTRA_OPTS:-}" bench_start feed pg
+bench_db
 
 # TLS material (FEED_TLS): a CA, a server certificate for 127.0.0.1, a client one
 tls=${FEED_TLS:-}
@@ -136,7 +121,7 @@ done
 
 echo "feed fan-out: $(nproc) CPUs, $(uname -sr), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
 	"PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'), libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null || echo '?')," \
-	"${tls:+TLS ($tls), }load $(cut -d' ' -f1-3 /proc/loadavg)"
+	"${tls:+TLS ($tls), }load $(bench_load)"
 rc=0
 "$bench" --url "$scheme://127.0.0.1:$port" ${bench_tls[@]+"${bench_tls[@]}"} --token "$admin" --conninfo "$conninfo" --pid "$ctl" \
 	--sizes "${FEED_SIZES:-20,1000,5000}" --listen-sizes "${LISTEN_SIZES:-20,1000}" \

@@ -20,23 +20,11 @@ rounds=${ROUNDS:-20}
 
 # shellcheck source=tests/pg.sh
 . "$here/tests/pg.sh"
-tmp=$(mktemp -d /tmp/postroute-bench-metrics.XXXXXX)
-chmod 755 "$tmp"
+# shellcheck source=tests/bench/lib.sh
+. "$here/tests/bench/lib.sh"
 ctl=
-cleanup() {
-	if [ -n "$ctl" ] && kill -0 "$ctl" 2>/dev/null; then
-		kill -TERM "$ctl" 2>/dev/null || true
-		wait "$ctl" 2>/dev/null || true
-	fi
-	pg_stop
-	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pg_start "$tmp/pg" || { echo "metrics.sh: cannot start PostgreSQL" >&2; exit 1; }
-psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-	-c "CREATE ROLE postroute LOGIN" -c "CREATE DATABASE bench OWNER postroute" >/dev/null
+bench_start metrics pg
+bench_db
 port=$((10000 + RANDOM % 20000))
 printf '[server]\nlisten = 127.0.0.1:%s\nlog_level = warn\n\n[database]\nconninfo = %s\n' \
 	"$port" "host=$PGHOST port=$PGPORT dbname=bench user=postroute" >"$tmp/postrouted.ini"
@@ -75,7 +63,7 @@ ANALYZE;
 SQL
 }
 
-echo "metrics scrape: $(nproc) CPUs, $(uname -sr), PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "metrics scrape: $(nproc) CPUs, $(uname -sr), PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }'), load $(bench_load)"
 echo
 echo "| nodes | routes | open blocks | samples | bytes | median ms | slowest ms |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"

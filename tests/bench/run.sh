@@ -3,7 +3,7 @@
 #
 #   tests/bench/run.sh
 #
-# Runs each tests/bench/*.sh other than this one with its defaults (the
+# Runs each tests/bench/*.sh other than this one and lib.sh with its defaults (the
 # binaries in bin/ and build/), prints what each prints, and exits non-zero
 # when any of them failed. Figures go to BENCHMARKS.md by hand.
 set -u
@@ -11,7 +11,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 failed=""
 for b in "$here"/*.sh; do
-	[ "$(basename "$b")" = run.sh ] && continue
+	case $(basename "$b") in run.sh|lib.sh) continue ;; esac
 	echo "== $(basename "$b")"
 	start=$EPOCHREALTIME
 	bash "$b" || failed="$failed $(basename "$b")"

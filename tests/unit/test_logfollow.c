@@ -114,16 +114,25 @@ append(const char *path, const char *text)
 	append_bytes(path, text, strlen(text));
 }
 
-/* Appends "line FROM\n" ... "line TO\n". */
-static void
-write_lines(const char *path, int from, int to)
+/* "line FROM\n" ... "line TO\n" ("" when to < from); free it. */
+static char *
+lines_text(int from, int to)
 {
 	struct strbuf sb = STRBUF_INIT;
 
 	for (int i = from; i <= to; i++)
 		strbuf_appendf(&sb, "line %d\n", i);
-	append(path, strbuf_str(&sb));
-	strbuf_clear(&sb);
+	return strbuf_detach(&sb);
+}
+
+/* Appends "line FROM\n" ... "line TO\n". */
+static void
+write_lines(const char *path, int from, int to)
+{
+	char *text = lines_text(from, to);
+
+	append(path, text);
+	free(text);
 }
 
 static void
@@ -168,12 +177,10 @@ expect(struct logfollow *lf, const char *want)
 static void
 expect_range(struct logfollow *lf, int from, int to)
 {
-	struct strbuf sb = STRBUF_INIT;
+	char *text = lines_text(from, to);
 
-	for (int i = from; i <= to; i++)
-		strbuf_appendf(&sb, "line %d\n", i);
-	expect(lf, strbuf_str(&sb));
-	strbuf_clear(&sb);
+	expect(lf, text);
+	free(text);
 }
 
 static struct logfollow *
@@ -222,6 +229,28 @@ file_size(const char *path)
 	return (long long)st.st_size;
 }
 
+/* A follower of fx's log, created empty, that has read lines 1 to n
+ * written to it. */
+static struct logfollow *
+start_with_lines(struct fx *fx, int n)
+{
+	struct logfollow *lf;
+
+	append(fx->log, "");
+	lf = open_ok(fx->log, fx->off);
+	write_lines(fx->log, 1, n);
+	expect_range(lf, 1, n);
+	return lf;
+}
+
+/* Closes lf, which saves its offset: the end of path. */
+static void
+close_at_end(struct logfollow *lf, const char *off, const char *path)
+{
+	logfollow_close(lf);
+	expect_offset(off, path, file_size(path));
+}
+
 /* ---- first start ---- */
 
 static void
@@ -263,8 +292,7 @@ test_start_inside_line(void **state)
 	write_lines(fx.log, 3, 4);
 	expect_range(lf, 3, 4);
 	assert_int_equal(logfollow_stats(lf)->overlong, 0);
-	logfollow_close(lf);
-	expect_offset(fx.off, fx.log, file_size(fx.log));
+	close_at_end(lf, fx.off, fx.log);
 	fx_done(&fx);
 }
 
@@ -447,10 +475,7 @@ test_rotate_rename(void **state)
 	(void)state;
 	fx_init(&fx);
 	one = fx_path(&fx, ".1");
-	append(fx.log, "");
-	lf = open_ok(fx.log, fx.off);
-	write_lines(fx.log, 1, 2);
-	expect_range(lf, 1, 2);
+	lf = start_with_lines(&fx, 2);
 
 	/* renamed, not yet recreated: the old file is still read */
 	assert_int_equal(rename(fx.log, one), 0);
@@ -482,8 +507,7 @@ test_rotate_rename(void **state)
 	expect_range(lf, 9, 10);
 	assert_int_equal(logfollow_stats(lf)->rotations, 3);
 	assert_int_equal(logfollow_stats(lf)->truncations, 0);
-	logfollow_close(lf);
-	expect_offset(fx.off, fx.log, file_size(fx.log));
+	close_at_end(lf, fx.off, fx.log);
 	free(one);
 	fx_done(&fx);
 }
@@ -498,10 +522,7 @@ test_copytruncate(void **state)
 	(void)state;
 	fx_init(&fx);
 	one = fx_path(&fx, ".1");
-	append(fx.log, "");
-	lf = open_ok(fx.log, fx.off);
-	write_lines(fx.log, 1, 3);
-	expect_range(lf, 1, 3);
+	lf = start_with_lines(&fx, 3);
 	text = tl_read_file(fx.log);
 	tl_write_file(one, text);
 	assert_int_equal(truncate(fx.log, 0), 0);
@@ -528,12 +549,8 @@ test_restart_mid_file(void **state)
 
 	(void)state;
 	fx_init(&fx);
-	append(fx.log, "");
-	lf = open_ok(fx.log, fx.off);
-	write_lines(fx.log, 1, 3);
-	expect_range(lf, 1, 3);
-	lf = logfollow_close(lf);
-	expect_offset(fx.off, fx.log, file_size(fx.log));
+	lf = start_with_lines(&fx, 3);
+	close_at_end(lf, fx.off, fx.log);
 
 	write_lines(fx.log, 4, 5);
 	append(fx.log, "line 6 is not fini");
@@ -570,10 +587,7 @@ restart_rotated(const char *suffix, int decoys)
 	rotated = fx_path(&fx, suffix);
 	decoy = fx_path(&fx, "-20261120");
 	packed = fx_path(&fx, "-20261126.gz");
-	append(fx.log, "");
-	lf = open_ok(fx.log, fx.off);
-	write_lines(fx.log, 1, 2);
-	expect_range(lf, 1, 2);
+	lf = start_with_lines(&fx, 2);
 	logfollow_close(lf);
 
 	write_lines(fx.log, 3, 4);
@@ -588,8 +602,7 @@ restart_rotated(const char *suffix, int decoys)
 	assert_int_equal(logfollow_stats(lf)->rotations, 1);
 	write_lines(fx.log, 7, 7);
 	expect_range(lf, 7, 7);
-	logfollow_close(lf);
-	expect_offset(fx.off, fx.log, file_size(fx.log));
+	close_at_end(lf, fx.off, fx.log);
 
 	lf = open_ok(fx.log, fx.off);
 	expect_range(lf, 1, 0);
@@ -624,10 +637,7 @@ test_restart_rotated_not_recreated(void **state)
 	(void)state;
 	fx_init(&fx);
 	one = fx_path(&fx, ".1");
-	append(fx.log, "");
-	lf = open_ok(fx.log, fx.off);
-	write_lines(fx.log, 1, 2);
-	expect_range(lf, 1, 2);
+	lf = start_with_lines(&fx, 2);
 	logfollow_close(lf);
 
 	assert_int_equal(rename(fx.log, one), 0);
@@ -636,8 +646,7 @@ test_restart_rotated_not_recreated(void **state)
 	expect_range(lf, 3, 3);
 	write_lines(one, 4, 4);
 	expect_range(lf, 4, 4);
-	lf = logfollow_close(lf);
-	expect_offset(fx.off, one, file_size(one));
+	close_at_end(lf, fx.off, one);
 
 	/* stopped again while still on the rotated file */
 	write_lines(one, 5, 5);
@@ -646,8 +655,7 @@ test_restart_rotated_not_recreated(void **state)
 	write_lines(fx.log, 6, 7);
 	expect_range(lf, 6, 7);
 	assert_int_equal(logfollow_stats(lf)->rotations, 1);
-	logfollow_close(lf);
-	expect_offset(fx.off, fx.log, file_size(fx.log));
+	close_at_end(lf, fx.off, fx.log);
 	free(one);
 	fx_done(&fx);
 }
@@ -664,10 +672,7 @@ test_restart_rotated_gone(void **state)
 	(void)state;
 	fx_init(&fx);
 	away = xasprintf("%s/archive", fx.dir);
-	append(fx.log, "");
-	lf = open_ok(fx.log, fx.off);
-	write_lines(fx.log, 1, 2);
-	expect_range(lf, 1, 2);
+	lf = start_with_lines(&fx, 2);
 	logfollow_close(lf);
 
 	write_lines(fx.log, 3, 3);
@@ -683,8 +688,7 @@ test_restart_rotated_gone(void **state)
 	expect_range(lf, 1, 0);
 	write_lines(fx.log, 6, 6);
 	expect_range(lf, 6, 6);
-	logfollow_close(lf);
-	expect_offset(fx.off, fx.log, file_size(fx.log));
+	close_at_end(lf, fx.off, fx.log);
 	free(away);
 	fx_done(&fx);
 }
@@ -697,10 +701,7 @@ test_restart_truncated(void **state)
 
 	(void)state;
 	fx_init(&fx);
-	append(fx.log, "");
-	lf = open_ok(fx.log, fx.off);
-	write_lines(fx.log, 1, 3);
-	expect_range(lf, 1, 3);
+	lf = start_with_lines(&fx, 3);
 	logfollow_close(lf);
 
 	assert_int_equal(truncate(fx.log, 0), 0);
@@ -709,8 +710,7 @@ test_restart_truncated(void **state)
 	expect_range(lf, 4, 4);
 	assert_int_equal(logfollow_stats(lf)->truncations, 1);
 	assert_int_equal(logfollow_stats(lf)->rotations, 0);
-	logfollow_close(lf);
-	expect_offset(fx.off, fx.log, file_size(fx.log));
+	close_at_end(lf, fx.off, fx.log);
 	fx_done(&fx);
 }
 
@@ -771,10 +771,7 @@ test_save_only_when_changed(void **state)
 
 	(void)state;
 	fx_init(&fx);
-	append(fx.log, "");
-	lf = open_ok(fx.log, fx.off);
-	write_lines(fx.log, 1, 1);
-	expect_range(lf, 1, 1);
+	lf = start_with_lines(&fx, 1);
 	save_ok(lf);
 	expect_offset(fx.off, fx.log, 7);
 	assert_int_equal(unlink(fx.off), 0);

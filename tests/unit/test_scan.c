@@ -20,53 +20,40 @@
 
 #include "datafile.h"
 #include "strbuf.h"
+#include "scanrun.h"
 #include "testlib.h"
 
-static char agent[4096], logpath[4096], golden[4096];
+static struct scanrun_paths sp;
 
 static int
 setup(void **state)
 {
-	char datadir[4096];
-
 	(void)state;
-	snprintf(agent, sizeof(agent), "%s/postroute-agent", tl_bindir());
-	snprintf(logpath, sizeof(logpath), "%s/tests/data/scan-basic.log", tl_srcdir());
-	snprintf(golden, sizeof(golden), "%s/tests/data/scan-basic.out", tl_srcdir());
-	snprintf(datadir, sizeof(datadir), "%s/deploy", tl_srcdir());
-	setenv("POSTROUTE_DATADIR", datadir, 1);
-	setenv("TZ", "UTC", 1);
-	return 0;
+	return scanrun_setup(&sp, "scan-basic");
 }
 
 static void
 test_golden(void **state)
 {
-	char *argv[] = { agent, "scan", logpath, NULL };
-	char *out = NULL, *err = NULL, *want = tl_read_file(golden);
+	char *argv[] = { sp.agent, "scan", sp.log, NULL };
+	char *err, *out = scanrun(argv, 0, &err);
 
 	(void)state;
-	assert_non_null(want);
-	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
-	if (strcmp(out, want) != 0) {
-		printf("--- got ---\n%s--- want ---\n%s", out, want);
-		fail_msg("scan output differs from %s", golden);
-	}
+	scanrun_golden(out, sp.golden, "scan output");
 	assert_non_null(strstr(err, "scan: 3 lines skipped as malformed"));
 	free(out);
 	free(err);
-	free(want);
 }
 
 /* Two files: line numbers restart, the detector carries on. */
 static void
 test_two_files(void **state)
 {
-	char *argv[] = { agent, "scan", logpath, logpath, NULL };
+	char *argv[] = { sp.agent, "scan", sp.log, sp.log, NULL };
 	char *out = NULL, *err = NULL;
 
 	(void)state;
-	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
+	out = scanrun(argv, 0, &err);
 	char *second = strstr(out, "{\"type\":\"delivery\",\"line\":4,");
 	assert_non_null(second);
 	assert_non_null(strstr(second + 1, "{\"type\":\"delivery\",\"line\":4,"));
@@ -92,52 +79,52 @@ test_local_rules_and_errors(void **state)
 	/* a local rule that makes user-unknown bounces reroutable: mx12 now blocks */
 	tl_write_file(rules, "user-unknown block yes /does not exist/\n");
 	tl_write_file(bad, "x block yes /(/\n");
-	char *a1[] = { agent, "scan", "--rules", rules, logpath, NULL };
-	assert_int_equal(tl_run(a1, &out, &err, 60), 0);
+	char *a1[] = { sp.agent, "scan", "--rules", rules, sp.log, NULL };
+	out = scanrun(a1, 0, &err);
 	assert_non_null(strstr(out, "{\"type\":\"block\",\"node\":\"mx12\",\"provider\":\"google\",\"class\":\"block\",\"count\":5,"));
 	free(out);
 	free(err);
 
-	char *a2[] = { agent, "scan", "--rules", bad, logpath, NULL };
-	assert_int_equal(tl_run(a2, &out, &err, 60), 2);
+	char *a2[] = { sp.agent, "scan", "--rules", bad, sp.log, NULL };
+	out = scanrun(a2, 2, &err);
 	assert_non_null(strstr(err, "bad.rules:1: x: bad pattern at offset 1: missing closing parenthesis"));
 	assert_string_equal(out, "");
 	free(out);
 	free(err);
 
-	char *a3[] = { agent, "scan", NULL };
-	assert_int_equal(tl_run(a3, &out, &err, 60), 2);
+	char *a3[] = { sp.agent, "scan", NULL };
+	out = scanrun(a3, 2, &err);
 	assert_non_null(strstr(err, "usage: postroute-agent scan"));
 	free(out);
 	free(err);
 
-	char *a4[] = { agent, "scan", "/nonexistent/maillog", logpath, NULL };
-	assert_int_equal(tl_run(a4, &out, &err, 60), 1);
+	char *a4[] = { sp.agent, "scan", "/nonexistent/maillog", sp.log, NULL };
+	out = scanrun(a4, 1, &err);
 	assert_non_null(strstr(err, "scan: /nonexistent/maillog: No such file or directory"));
 	assert_non_null(strstr(out, "{\"type\":\"clear\""));   /* the other file was scanned */
 	free(out);
 	free(err);
 
 	/* thresholds for the run: 7 failures needed, the episode has 6 */
-	char *a6[] = { agent, "scan", "--set", "fail_count=7", logpath, NULL };
-	assert_int_equal(tl_run(a6, &out, &err, 60), 0);
+	char *a6[] = { sp.agent, "scan", "--set", "fail_count=7", sp.log, NULL };
+	out = scanrun(a6, 0, &err);
 	assert_null(strstr(out, "{\"type\":\"block\""));
 	assert_null(strstr(out, "{\"type\":\"clear\""));
 	free(out);
 	free(err);
-	char *a7[] = { agent, "scan", "--set=min_definite=9", logpath, NULL };
-	assert_int_equal(tl_run(a7, &out, &err, 60), 2);
+	char *a7[] = { sp.agent, "scan", "--set=min_definite=9", sp.log, NULL };
+	out = scanrun(a7, 2, &err);
 	assert_non_null(strstr(err, "scan: detector thresholds: min_definite must be between 1 and fail_count"));
 	free(out);
 	free(err);
 	/* the [logwatch] names and units: a share in percent, a duration with its unit */
-	char *a8[] = { agent, "scan", "--set", "fail_percent=100", "--set", "window=5m", logpath, NULL };
-	assert_int_equal(tl_run(a8, &out, &err, 60), 0);
+	char *a8[] = { sp.agent, "scan", "--set", "fail_percent=100", "--set", "window=5m", sp.log, NULL };
+	out = scanrun(a8, 0, &err);
 	assert_null(strstr(out, "{\"type\":\"block\""));   /* 5 of 7 attempts failed: 71 % */
 	free(out);
 	free(err);
-	char *a9[] = { agent, "scan", "--set", "fail_percent=71", "--set", "window=5m", logpath, NULL };
-	assert_int_equal(tl_run(a9, &out, &err, 60), 0);
+	char *a9[] = { sp.agent, "scan", "--set", "fail_percent=71", "--set", "window=5m", sp.log, NULL };
+	out = scanrun(a9, 0, &err);
 	assert_non_null(strstr(out, "{\"type\":\"block\",\"node\":\"relay03\""));
 	free(out);
 	free(err);
@@ -156,8 +143,8 @@ test_local_rules_and_errors(void **state)
 		  " volume_interval volume_multiple" },
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		char *ab[] = { agent, "scan", "--set", (char *)refused[i].set, logpath, NULL };
-		assert_int_equal(tl_run(ab, &out, &err, 60), 2);
+		char *ab[] = { sp.agent, "scan", "--set", (char *)refused[i].set, sp.log, NULL };
+		out = scanrun(ab, 2, &err);
 		if (strstr(err, refused[i].error) == NULL)
 			fail_msg("--set %s: %s (want %s)", refused[i].set, err, refused[i].error);
 		assert_string_equal(out, "");
@@ -165,8 +152,8 @@ test_local_rules_and_errors(void **state)
 		free(err);
 	}
 
-	char *a5[] = { agent, "scan", "--providers", "/nonexistent/providers.conf", logpath, NULL };
-	assert_int_equal(tl_run(a5, &out, &err, 60), 2);
+	char *a5[] = { sp.agent, "scan", "--providers", "/nonexistent/providers.conf", sp.log, NULL };
+	out = scanrun(a5, 2, &err);
 	assert_non_null(strstr(err, "/nonexistent/providers.conf: cannot open"));
 	free(out);
 	free(err);
@@ -194,8 +181,8 @@ test_reader_edges(void **state)
 	snprintf(empty, sizeof(empty), "%s/empty.log", dir);
 	tl_write_file(path, log.buf);
 	tl_write_file(empty, "");
-	char *argv[] = { agent, "scan", path, empty, NULL };
-	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
+	char *argv[] = { sp.agent, "scan", path, empty, NULL };
+	out = scanrun(argv, 0, &err);
 	const char *want[] = { "\"line\":1,", "\"line\":3,", "\"line\":5," };
 	const char *p = out;
 	for (size_t i = 0; i < 3; i++) {
@@ -237,8 +224,8 @@ test_volume_events(void **state)
 		strbuf_append(&log, line);
 	}
 	tl_write_file(path, strbuf_str(&log));
-	char *argv[] = { agent, "scan", path, NULL };
-	assert_int_equal(tl_run(argv, &out, &err, 60), 0);
+	char *argv[] = { sp.agent, "scan", path, NULL };
+	out = scanrun(argv, 0, &err);
 	size_t n = 0;
 	for (char *p = out; (p = strstr(p, "{\"type\":\"volume\"")) != NULL; p++)
 		n++;
@@ -263,13 +250,13 @@ test_defaults_from_any_cwd(void **state)
 {
 	char *dir = tl_mkdtemp("scancwd");
 	char here[4096], exe[4096], log[4096], copy[4200], bindir[4096];
-	char *out = NULL, *err = NULL, *want = tl_read_file(golden);
+	char *out = NULL, *err = NULL, *want = tl_read_file(sp.golden);
 	char *saved = getenv("POSTROUTE_DATADIR") ? strdup(getenv("POSTROUTE_DATADIR")) : NULL;
 
 	(void)state;
 	assert_non_null(want);
-	assert_non_null(realpath(agent, exe));
-	assert_non_null(realpath(logpath, log));
+	assert_non_null(realpath(sp.agent, exe));
+	assert_non_null(realpath(sp.log, log));
 	assert_non_null(getcwd(here, sizeof(here)));
 	unsetenv("POSTROUTE_DATADIR");
 	assert_int_equal(chdir(dir), 0);
@@ -296,7 +283,7 @@ test_defaults_from_any_cwd(void **state)
 	assert_int_equal(tl_run(cp, &out, &err, 30), 0);
 	free(out), free(err);
 	char *a2[] = { copy, "scan", log, NULL };
-	assert_int_equal(tl_run(a2, &out, &err, 60), 2);
+	out = scanrun(a2, 2, &err);
 	assert_string_equal(out, "");
 	assert_non_null(strstr(err, "scan: no rules.conf (looked in " POSTROUTE_DATADIR "/rules.conf, "));
 	assert_non_null(strstr(err, "scan: no providers.conf (looked in " POSTROUTE_DATADIR "/providers.conf, "));

@@ -31,39 +31,16 @@
 #include <jansson.h>
 
 #include "strbuf.h"
+#include "scanrun.h"
 #include "testlib.h"
 
-static char agent[4096], logpath[4096], golden[4096];
+static struct scanrun_paths sp;
 
 static int
 setup(void **state)
 {
-	char datadir[4096];
-
 	(void)state;
-	snprintf(agent, sizeof(agent), "%s/postroute-agent", tl_bindir());
-	snprintf(logpath, sizeof(logpath), "%s/tests/data/report-basic.log", tl_srcdir());
-	snprintf(golden, sizeof(golden), "%s/tests/data/report-basic.out", tl_srcdir());
-	snprintf(datadir, sizeof(datadir), "%s/deploy", tl_srcdir());
-	setenv("POSTROUTE_DATADIR", datadir, 1);
-	setenv("TZ", "UTC", 1);
-	return 0;
-}
-
-/* Runs argv, expects exit status rc; returns stdout, *err gets stderr. */
-static char *
-run(char **argv, int rc, char **err)
-{
-	char *out = NULL, *e = NULL;
-	int got = tl_run(argv, &out, &e, 60);
-
-	if (got != rc)
-		fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got, rc, out, e);
-	if (err != NULL)
-		*err = e;
-	else
-		free(e);
-	return out;
+	return scanrun_setup(&sp, "report-basic");
 }
 
 static json_t *
@@ -109,14 +86,11 @@ jstr(json_t *o, const char *key)
 static void
 test_text_report(void **state)
 {
-	char *argv[] = { agent, "scan", "--report", logpath, NULL };
-	char *err, *out = run(argv, 0, &err), *want = tl_read_file(golden);
+	char *argv[] = { sp.agent, "scan", "--report", sp.log, NULL };
+	char *err, *out = scanrun(argv, 0, &err);
 
 	(void)state;
-	assert_non_null(want);
-	if (strcmp(out, want) != 0)
-		fail_msg("scan --report differs from %s\n--- got ---\n%s--- want ---\n%s", golden, out,
-		    want);
+	scanrun_golden(out, sp.golden, "scan --report");
 	/* what the on-call looks for first, line by line */
 	assert_non_null(strstr(out, "  span        2026-11-27T01:00:00Z .. 2026-11-27T01:30:00Z "
 	    "(30m0s)\n"));
@@ -141,15 +115,15 @@ test_text_report(void **state)
 	/* no per-line JSON in a report */
 	assert_null(strstr(out, "{\"type\""));
 	assert_non_null(strstr(err, "scan: 2 lines skipped as malformed"));
-	free(out), free(err), free(want);
+	free(out), free(err);
 }
 
 /* The default output is unchanged: one JSON object per line. */
 static void
 test_default_is_lines(void **state)
 {
-	char *argv[] = { agent, "scan", logpath, NULL };
-	char *out = run(argv, 0, NULL);
+	char *argv[] = { sp.agent, "scan", sp.log, NULL };
+	char *out = scanrun(argv, 0, NULL);
 	size_t deliveries = 0;
 
 	(void)state;
@@ -167,8 +141,8 @@ test_default_is_lines(void **state)
 static void
 test_json_report(void **state)
 {
-	char *argv[] = { agent, "scan", "--report", "--json", logpath, NULL };
-	char *out = run(argv, 0, NULL);
+	char *argv[] = { sp.agent, "scan", "--report", "--json", sp.log, NULL };
+	char *out = scanrun(argv, 0, NULL);
 	json_t *doc = parse(out), *p, *b, *u;
 
 	(void)state;
@@ -274,8 +248,8 @@ test_json_report(void **state)
 static void
 test_unknown(void **state)
 {
-	char *a1[] = { agent, "scan", "--unknown", logpath, NULL };
-	char *out = run(a1, 0, NULL);
+	char *a1[] = { sp.agent, "scan", "--unknown", sp.log, NULL };
+	char *out = scanrun(a1, 0, NULL);
 
 	(void)state;
 	assert_string_equal(out,
@@ -291,8 +265,8 @@ test_unknown(void **state)
 	    "                             e.g. 550 5.9.7 zqx glorp for <***@example.org>\n");
 	free(out);
 
-	char *a2[] = { agent, "scan", "--unknown", "--json", "--top=1", logpath, NULL };
-	out = run(a2, 0, NULL);
+	char *a2[] = { sp.agent, "scan", "--unknown", "--json", "--top=1", sp.log, NULL };
+	out = scanrun(a2, 0, NULL);
 	json_t *doc = parse(out);
 	assert_int_equal(jint(doc, "top"), 1);
 	assert_int_equal(jint(doc, "deliveries"), 54);
@@ -311,8 +285,8 @@ test_unknown(void **state)
 static void
 test_top(void **state)
 {
-	char *a1[] = { agent, "scan", "--report", "--top", "2", logpath, NULL };
-	char *out = run(a1, 0, NULL);
+	char *a1[] = { sp.agent, "scan", "--report", "--top", "2", sp.log, NULL };
+	char *out = scanrun(a1, 0, NULL);
 
 	(void)state;
 	assert_non_null(strstr(out, "  microsoft     4         0        7    63.6%\n"
@@ -322,8 +296,8 @@ test_top(void **state)
 	assert_null(strstr(out, "zqx glorp"));
 	free(out);
 
-	char *a2[] = { agent, "scan", "--report", "--json", "--top", "1", logpath, NULL };
-	out = run(a2, 0, NULL);
+	char *a2[] = { sp.agent, "scan", "--report", "--json", "--top", "1", sp.log, NULL };
+	out = scanrun(a2, 0, NULL);
 	json_t *doc = parse(out);
 	assert_int_equal(json_array_size(json_object_get(doc, "providers")), 1);
 	assert_int_equal(jint(doc, "providers_more"), 4);
@@ -350,8 +324,8 @@ test_garbage_and_empty(void **state)
 	tl_write_file(garbage, "this is\nnot a mail log\n\x01\x02 binary\n");
 	tl_write_file(empty, "");
 
-	char *a1[] = { agent, "scan", "--report", garbage, NULL };
-	out = run(a1, 0, &err);
+	char *a1[] = { sp.agent, "scan", "--report", garbage, NULL };
+	out = scanrun(a1, 0, &err);
 	assert_non_null(strstr(out, "  span        no timestamped line\n"
 	    "  lines       3 read, 3 malformed skipped\n"
 	    "  deliveries  0: 0 sent, 0 deferred, 0 bounced (- failing)\n"));
@@ -361,8 +335,8 @@ test_garbage_and_empty(void **state)
 	assert_non_null(strstr(err, "scan: 3 lines skipped as malformed"));
 	free(out), free(err);
 
-	char *a2[] = { agent, "scan", "--report", "--json", empty, NULL };
-	out = run(a2, 0, &err);
+	char *a2[] = { sp.agent, "scan", "--report", "--json", empty, NULL };
+	out = scanrun(a2, 0, &err);
 	json_t *doc = parse(out);
 	assert_true(json_is_null(json_object_get(json_object_get(doc, "summary"), "first")));
 	assert_int_equal(jint(doc, "summary.lines"), 0);
@@ -372,8 +346,8 @@ test_garbage_and_empty(void **state)
 	json_decref(doc);
 	free(out), free(err);
 
-	char *a3[] = { agent, "scan", "--unknown", empty, NULL };
-	out = run(a3, 0, NULL);
+	char *a3[] = { sp.agent, "scan", "--unknown", empty, NULL };
+	out = scanrun(a3, 0, NULL);
 	assert_string_equal(out, "Unknown replies: 0 of 0 deliveries, 0 distinct\n  none\n");
 	free(out);
 	free(dir);
@@ -387,14 +361,14 @@ test_unreadable(void **state)
 	char *err, *out;
 
 	(void)state;
-	char *a1[] = { agent, "scan", "--report", "/nonexistent/maillog", logpath, NULL };
-	out = run(a1, 1, &err);
+	char *a1[] = { sp.agent, "scan", "--report", "/nonexistent/maillog", sp.log, NULL };
+	out = scanrun(a1, 1, &err);
 	assert_non_null(strstr(err, "scan: /nonexistent/maillog: No such file or directory"));
 	assert_non_null(strstr(out, "  deliveries  54: 28 sent"));
 	free(out), free(err);
 
-	char *a2[] = { agent, "scan", "--unknown", "--json", dir, NULL };   /* a directory */
-	out = run(a2, 1, &err);
+	char *a2[] = { sp.agent, "scan", "--unknown", "--json", dir, NULL };   /* a directory */
+	out = scanrun(a2, 1, &err);
 	assert_non_null(strstr(err, "read error after line 0: Is a directory"));
 	json_t *doc = parse(out);
 	assert_int_equal(jint(doc, "deliveries"), 0);
@@ -423,12 +397,12 @@ test_bad_options(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *argv[8] = { agent, "scan" };
+		char *argv[8] = { sp.agent, "scan" };
 		int n = 2;
 		for (int k = 0; k < 3 && bad[i].args[k] != NULL; k++)
 			argv[n++] = (char *)bad[i].args[k];
-		argv[n++] = logpath;
-		char *err, *out = run(argv, 2, &err);
+		argv[n++] = sp.log;
+		char *err, *out = scanrun(argv, 2, &err);
 		if (strstr(err, bad[i].msg) == NULL)
 			fail_msg("case %zu: no \"%s\" in:\n%s", i, bad[i].msg, err);
 		assert_non_null(strstr(err, "usage: postroute-agent scan"));

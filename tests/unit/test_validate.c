@@ -18,6 +18,33 @@ struct vcase {
 	const char *want;   /* NULL = accepted, else the exact reason */
 };
 
+/* Each of the n cases: fn accepts it, or refuses it with the reason wanted. */
+static void
+check_cases(const struct vcase *cases, size_t n, const char *(*fn)(const char *))
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *got = fn(cases[i].in);
+		if (cases[i].want == NULL) {
+			if (got != NULL)
+				fail_msg("%s: refused: %s", cases[i].in, got);
+		} else {
+			if (got == NULL)
+				fail_msg("%s: accepted", cases[i].in);
+			if (strcmp(got, cases[i].want) != 0)
+				fail_msg("%s: got \"%s\", want \"%s\"", cases[i].in, got, cases[i].want);
+		}
+	}
+}
+
+static char domain_out[VALIDATE_DOMAIN_MAX + 2];
+
+/* validate_domain with its copy in domain_out. */
+static const char *
+domain_into_out(const char *in)
+{
+	return validate_domain(in, domain_out, sizeof(domain_out));
+}
+
 static void
 test_domains(void **state)
 {
@@ -51,17 +78,7 @@ test_domains(void **state)
 	char out[VALIDATE_DOMAIN_MAX + 2];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *got = validate_domain(cases[i].in, out, sizeof(out));
-		if (cases[i].want == NULL) {
-			if (got != NULL)
-				fail_msg("%s: refused: %s", cases[i].in, got);
-		} else {
-			if (got == NULL)
-				fail_msg("%s: accepted", cases[i].in);
-			assert_string_equal(got, cases[i].want);
-		}
-	}
+	check_cases(cases, sizeof(cases) / sizeof(cases[0]), domain_into_out);
 	assert_null(validate_domain("GMail.COM", out, sizeof(out)));
 	assert_string_equal(out, "gmail.com");
 }
@@ -251,18 +268,7 @@ test_nexthops(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *got = validate_nexthop(cases[i].in);
-		if (cases[i].want == NULL) {
-			if (got != NULL)
-				fail_msg("%s: refused: %s", cases[i].in, got);
-		} else {
-			if (got == NULL)
-				fail_msg("%s: accepted", cases[i].in);
-			if (strcmp(got, cases[i].want) != 0)
-				fail_msg("%s: got \"%s\", want \"%s\"", cases[i].in, got, cases[i].want);
-		}
-	}
+	check_cases(cases, sizeof(cases) / sizeof(cases[0]), validate_nexthop);
 }
 
 static void
@@ -302,23 +308,13 @@ test_names(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *got = validate_name(cases[i].in);
-		if (cases[i].want == NULL) {
-			if (got != NULL)
-				fail_msg("%s: refused: %s", cases[i].in, got);
-		} else {
-			if (got == NULL)
-				fail_msg("%s: accepted", cases[i].in);
-			assert_string_equal(got, cases[i].want);
-		}
-	}
+	check_cases(cases, sizeof(cases) / sizeof(cases[0]), validate_name);
 }
 
 static void
 test_senders(void **state)
 {
-	static const struct { const char *in, *want; } cases[] = {
+	static const struct vcase cases[] = {
 		{ "alice", NULL },
 		{ "info@shop.example.jp", NULL },
 		{ "Bob.Smith+news@Example.COM", NULL },
@@ -340,17 +336,7 @@ test_senders(void **state)
 	char longer[300];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *got = validate_sender(cases[i].in);
-		if (cases[i].want == NULL) {
-			if (got != NULL)
-				fail_msg("%s: refused: %s", cases[i].in, got);
-		} else {
-			if (got == NULL)
-				fail_msg("%s: accepted", cases[i].in);
-			assert_string_equal(got, cases[i].want);
-		}
-	}
+	check_cases(cases, sizeof(cases) / sizeof(cases[0]), validate_sender);
 	memset(longer, 'a', 256);
 	longer[256] = '\0';
 	assert_string_equal(validate_sender(longer), "is longer than 255 octets");
