@@ -49,84 +49,17 @@ static const struct rows_col rule_cols[] = {
 	{ NULL, NULL, ROWS_VALUE },
 };
 
-static void
-rule_path(struct strbuf *path, const char *name)
-{
-	strbuf_append(path, "/v1/rules");
-	if (name != NULL) {
-		strbuf_appendc(path, '/');
-		client_escape(path, name);
-	}
-}
-
-/* GET /v1/rules[/name] into *doc; *status 404 tells "no such rule". */
-static int
-rule_get(struct cli *cli, const char *name, json_t **doc, long *status, struct strbuf *err)
-{
-	struct strbuf path = STRBUF_INIT;
-	int rc;
-
-	rule_path(&path, name);
-	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, doc, status, err);
-	strbuf_clear(&path);
-	return rc;
-}
-
 static int
 rule_list(struct cli *cli, const struct args *a)
 {
-	struct strbuf err = STRBUF_INIT;
-	json_t *doc = NULL;
-	int rc;
-
 	(void)a;
-	rc = rule_get(cli, NULL, &doc, NULL, &err);
-	if (rc != CLIENT_OK) {
-		verb_fail(cli, rc, &err);
-	} else if (cli->format == OUTPUT_JSON) {
-		json_t *out = json_pack("{s:O}", "rules", rows_array(doc, "rules"));
-		output_json(cli->out, out);
-		json_decref(out);
-	} else {
-		struct table *t = rows_table(rows_array(doc, "rules"), rule_cols, cli->format);
-		output_table_print(cli->out, cli->format, t);
-		output_table_free(t);
-	}
-	json_decref(doc);
-	strbuf_clear(&err);
-	return rc;
+	return rows_list(cli, "/v1/rules", "rules", rule_cols);
 }
 
 static int
 rule_show(struct cli *cli, const struct args *a)
 {
-	static const char *hdr[] = { "FIELD", "VALUE" };
-	struct strbuf err = STRBUF_INIT;
-	json_t *obj = NULL, *v;
-	const char *key;
-	int rc;
-
-	if (check_name(cli, "rule", a->pos[0]) != 0)
-		return CLIENT_USAGE;
-	rc = rule_get(cli, a->pos[0], &obj, NULL, &err);
-	if (rc != CLIENT_OK) {
-		verb_fail(cli, rc, &err);
-	} else if (cli->format == OUTPUT_JSON) {
-		output_json(cli->out, obj);
-	} else {
-		struct table *t = output_table_new(2, hdr);
-		json_object_foreach(obj, key, v) {
-			char *c = output_cell(v);
-			const char *cells[] = { key, c };
-			output_table_add(t, cells);
-			free(c);
-		}
-		output_table_print(cli->out, cli->format, t);
-		output_table_free(t);
-	}
-	json_decref(obj);
-	strbuf_clear(&err);
-	return rc;
+	return rows_show(cli, "rule", "rules", a->pos[0]);
 }
 
 /* The rule the options describe, over cur (the stored rule, or NULL);
@@ -175,20 +108,11 @@ rule_put(struct cli *cli, const struct args *a)
 	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
 	json_t *cur = NULL, *body = NULL, *res = NULL;
 	struct rulespec r;
-	long status = 0;
 	int rc;
 
 	if (check_name(cli, "rule", name) != 0 || check_reason(cli, "--reason", reason, 0) != 0)
 		return CLIENT_USAGE;
-	rc = rule_get(cli, name, &cur, &status, &err);
-	if (rc == CLIENT_FAILED && status == 404 && adding) {
-		rc = CLIENT_OK;
-		strbuf_reset(&err);
-	} else if (rc == CLIENT_OK && adding) {
-		strbuf_appendf(&err, "rule %s already exists (change it with \"postroute rule set\")",
-		    name);
-		rc = CLIENT_FAILED;
-	}
+	rc = rows_get_current(cli, "rule", "rules", name, adding, &cur, &err);
 	if (rc != CLIENT_OK)
 		goto done;
 	if (rule_from_args(cli, a, cur, &r) != 0) {
@@ -201,7 +125,7 @@ rule_put(struct cli *cli, const struct args *a)
 		json_object_set_new(body, "note", json_string(r.note));
 	if (reason != NULL)
 		json_object_set_new(body, "reason", json_string(reason));
-	rule_path(&path, name);
+	rows_path(&path, "rules", name);
 	rc = client_call(cli->api, "PUT", strbuf_str(&path), body, &res, NULL, &err);
 	if (rc == CLIENT_OK && cli->format == OUTPUT_JSON)
 		output_json(cli->out, res);
@@ -219,28 +143,7 @@ done:
 static int
 rule_remove(struct cli *cli, const struct args *a)
 {
-	const char *name = a->pos[0], *reason = args_get(a, "reason");
-	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
-	json_t *res = NULL;
-	int rc;
-
-	if (check_name(cli, "rule", name) != 0 || check_reason(cli, "--reason", reason, 0) != 0)
-		return CLIENT_USAGE;
-	rule_path(&path, name);
-	if (reason != NULL) {
-		strbuf_append(&path, "?reason=");
-		client_escape(&path, reason);
-	}
-	rc = client_call(cli->api, "DELETE", strbuf_str(&path), NULL, &res, NULL, &err);
-	if (rc != CLIENT_OK)
-		verb_fail(cli, rc, &err);
-	else if (cli->format == OUTPUT_JSON)
-		output_json(cli->out, res ? res : json_object());
-	else
-		fprintf(cli->out, "rule %s removed\n", name);
-	json_decref(res);
-	strbuf_clear(&err), strbuf_clear(&path);
-	return rc;
+	return rows_remove(cli, "rule", "rules", a);
 }
 
 /* ---- test ---- */
@@ -501,7 +404,7 @@ rule_test(struct cli *cli, const struct args *a)
 		verb_error(cli, "give one of --log FILE or --reply TEXT");
 		return CLIENT_USAGE;
 	}
-	rc = rule_get(cli, NULL, &all, NULL, &err);
+	rc = rows_get(cli, "rules", NULL, &all, NULL, &err);
 	if (rc == CLIENT_OK)
 		rc = client_call(cli->api, "GET", "/v1/providers", NULL, &providers, NULL, &err);
 	if (rc == CLIENT_OK && a->npos == 1) {

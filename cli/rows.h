@@ -6,7 +6,12 @@
  * output_table. Missing fields and nulls show as "-". rows_list does a
  * whole list verb: GET, then the table or the JSON document.
  *
- * Ownership: the caller frees the table (output_table_free).
+ * The named objects under /v1/PLURAL/NAME (relays, providers, nodes,
+ * rules) share their show and remove verbs and the first step of add and
+ * set: rows_get, rows_show, rows_get_current, rows_remove.
+ *
+ * Ownership: the caller frees the table (output_table_free) and the
+ * documents these functions return (json_decref).
  */
 #ifndef POSTROUTE_CLI_ROWS_H
 #define POSTROUTE_CLI_ROWS_H
@@ -39,5 +44,31 @@ const json_t *rows_array(const json_t *doc, const char *key);
  * one. Returns the exit status (the request's error on stderr).
  */
 int rows_list(struct cli *cli, const char *path, const char *key, const struct rows_col *cols);
+
+/* Appends "/v1/PLURAL", then "/NAME" (escaped) when name is not NULL. */
+void rows_path(struct strbuf *path, const char *plural, const char *name);
+
+/* GET /v1/PLURAL[/NAME] into *doc; *status (may be NULL) 404 tells "no such
+ * object". Returns a client_call status, the error in err. */
+int rows_get(struct cli *cli, const char *plural, const char *name, json_t **doc,
+    long *status, struct strbuf *err);
+
+/* NOUN show NAME: GET, then the object as FIELD VALUE lines in the API's
+ * field order, or its JSON. Returns the exit status. */
+int rows_show(struct cli *cli, const char *noun, const char *plural, const char *name);
+
+/*
+ * The first step of add (NAME must not exist) and set (it must): GETs
+ * NOUN NAME into *cur (left NULL on add). Returns CLIENT_OK, or a failure
+ * with its message in err.
+ */
+int rows_get_current(struct cli *cli, const char *noun, const char *plural, const char *name,
+    int adding, json_t **cur, struct strbuf *err);
+
+/*
+ * NOUN remove NAME [--reason TEXT] (NAME is a->pos[0]): checks, DELETE,
+ * prints "NOUN NAME removed" or the answer's JSON. Returns the exit status.
+ */
+int rows_remove(struct cli *cli, const char *noun, const char *plural, const struct args *a);
 
 #endif
