@@ -81,6 +81,19 @@ api_get(struct app *app, struct http_request *req, struct http_reply *rep, const
 	db_release(app->pool, c);
 }
 
+/* The history row of a change to object NAME: doc is the object (a rule's
+ * provider is filed under it), relay the relay it names, or NULL. */
+static struct change_row
+api_row(const struct kind *k, const char *action, const char *name, const json_t *doc,
+    const char *relay, const char *before, const char *after)
+{
+	struct change_row row = { action, k->name, name, k == &provider_kind ? name :
+		k == &rule_kind ? json_string_value(json_object_get(doc, "provider")) : NULL,
+		k == &node_kind ? name : NULL, k == &relay_kind ? name : relay, before, after };
+
+	return row;
+}
+
 static void
 api_put(struct app *app, struct http_request *req, struct http_reply *rep, const struct kind *k)
 {
@@ -110,9 +123,7 @@ api_put(struct app *app, struct http_request *req, struct http_reply *rep, const
 	} else if (rep->status == 0) {
 		json_t *a = api_parse(after);
 		const char *relay = json_string_value(json_object_get(a, "relay"));
-		struct change_row row = { action, k->name, name, k == &provider_kind ? name :
-			k == &rule_kind ? json_string_value(json_object_get(a, "provider")) : NULL,
-			k == &node_kind ? name : NULL, k == &relay_kind ? name : relay, before, after };
+		struct change_row row = api_row(k, action, name, a, relay, before, after);
 		if (change_record(&ch, &row) != 0 || change_end(&ch, 1) != 0) {
 			api_db_error(rep, c, ch.error, k->name);
 		} else {
@@ -158,9 +169,7 @@ api_delete(struct app *app, struct http_request *req, struct http_reply *rep, co
 		api_error(rep, 409, "%s: \"%s\" cannot be removed: %s", k->name, name, k->in_use_why);
 	} else if (fail == NULL && db_one(c, sql, 1, p, NULL, &fail) == 0) {
 		json_t *b = api_parse(before);
-		struct change_row row = { action, k->name, name, k == &provider_kind ? name :
-			k == &rule_kind ? json_string_value(json_object_get(b, "provider")) : NULL,
-			k == &node_kind ? name : NULL, k == &relay_kind ? name : NULL, before, NULL };
+		struct change_row row = api_row(k, action, name, b, NULL, before, NULL);
 		if (change_record(&ch, &row) != 0 || change_end(&ch, 1) != 0)
 			api_db_error(rep, c, ch.error, k->name);
 		else
