@@ -23,9 +23,7 @@ struct obj_kind {
 	const char *name;        /* "relay" */
 	const char *plural;      /* "relays", the path and the list key */
 	const struct rows_col *cols;
-	/* Sets the kind's fields of body from the options; cur is the object
-	 * now (NULL on add). Returns 0, or -1 after a message. */
-	int (*fill)(struct cli *cli, const struct args *a, const json_t *cur, json_t *body);
+	rows_fill_fn *fill;      /* the kind's fields of a PUT body */
 };
 
 /* ---- relays ---- */
@@ -276,38 +274,15 @@ static int
 obj_put(struct cli *cli, const struct args *a)
 {
 	const struct obj_kind *k = obj_kind_of(cli);
-	const char *name = a->pos[0], *reason = args_get(a, "reason");
 	int adding = strstr(cli->verb, " add") != NULL;
-	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
-	json_t *cur = NULL, *body = json_object(), *res = NULL;
-	int rc;
+	json_t *res;
+	int rc = rows_put(cli, k->name, k->plural, a, adding, k->fill, &res);
 
-	if (check_name(cli, k->name, name) != 0 || check_reason(cli, "--reason", reason, 0) != 0) {
-		rc = CLIENT_USAGE;
-		goto done;
-	}
-	rc = rows_get_current(cli, k->name, k->plural, name, adding, &cur, &err);
-	if (rc != CLIENT_OK)
-		goto done;
-	if (k->fill(cli, a, cur, body) != 0) {
-		rc = CLIENT_USAGE;
-		goto done;
-	}
-	if (reason != NULL)
-		json_object_set_new(body, "reason", json_string(reason));
-	rows_path(&path, k->plural, name);
-	rc = client_call(cli->api, "PUT", strbuf_str(&path), body, &res, NULL, &err);
-	if (rc == CLIENT_OK && cli->format == OUTPUT_JSON)
-		output_json(cli->out, res);
-	else if (rc == CLIENT_OK)
-		fprintf(cli->out, "%s %s %s\n", k->name, name, adding ? "added" :
+	if (rc == CLIENT_OK && cli->format != OUTPUT_JSON)
+		fprintf(cli->out, "%s %s %s\n", k->name, a->pos[0], adding ? "added" :
 		    strcmp(cli->verb, "relay drain") == 0 ? "drained" :
 		    strcmp(cli->verb, "relay undrain") == 0 ? "undrained" : "changed");
-done:
-	if (err.len > 0)
-		verb_error(cli, "%s", strbuf_str(&err));
-	json_decref(cur), json_decref(body), json_decref(res);
-	strbuf_clear(&err), strbuf_clear(&path);
+	json_decref(res);
 	return rc;
 }
 

@@ -99,44 +99,36 @@ rule_from_args(struct cli *cli, const struct args *a, const json_t *cur, struct 
 	return rc;
 }
 
+/* The body of a PUT: the rule the options describe over cur. */
+static int
+rule_fill(struct cli *cli, const struct args *a, const json_t *cur, json_t *body)
+{
+	struct rulespec r;
+
+	if (rule_from_args(cli, a, cur, &r) != 0)
+		return -1;
+	json_object_set_new(body, "pattern", json_string(r.pattern));
+	json_object_set_new(body, "class", json_string(r.cls));
+	json_object_set_new(body, "reroutable", json_string(r.reroutable));
+	json_object_set_new(body, "provider", r.provider ? json_string(r.provider) : json_null());
+	if (r.note != NULL)
+		json_object_set_new(body, "note", json_string(r.note));
+	return 0;
+}
+
 /* add (must not exist) and set (must exist): GET, check, PUT. */
 static int
 rule_put(struct cli *cli, const struct args *a)
 {
-	const char *name = a->pos[0], *reason = args_get(a, "reason");
 	int adding = strcmp(cli->verb, "rule add") == 0;
-	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
-	json_t *cur = NULL, *body = NULL, *res = NULL;
-	struct rulespec r;
-	int rc;
+	json_t *res;
+	int rc = rows_put(cli, "rule", "rules", a, adding, rule_fill, &res);
 
-	if (check_name(cli, "rule", name) != 0 || check_reason(cli, "--reason", reason, 0) != 0)
-		return CLIENT_USAGE;
-	rc = rows_get_current(cli, "rule", "rules", name, adding, &cur, &err);
-	if (rc != CLIENT_OK)
-		goto done;
-	if (rule_from_args(cli, a, cur, &r) != 0) {
-		rc = CLIENT_USAGE;
-		goto done;
-	}
-	body = json_pack("{s:s, s:s, s:s, s:o}", "pattern", r.pattern, "class", r.cls,
-	    "reroutable", r.reroutable, "provider", r.provider ? json_string(r.provider) : json_null());
-	if (r.note != NULL)
-		json_object_set_new(body, "note", json_string(r.note));
-	if (reason != NULL)
-		json_object_set_new(body, "reason", json_string(reason));
-	rows_path(&path, "rules", name);
-	rc = client_call(cli->api, "PUT", strbuf_str(&path), body, &res, NULL, &err);
-	if (rc == CLIENT_OK && cli->format == OUTPUT_JSON)
-		output_json(cli->out, res);
-	else if (rc == CLIENT_OK)
-		fprintf(cli->out, "rule %s %s (routing version %lld)\n", name, adding ? "added" : "changed",
+	if (rc == CLIENT_OK && cli->format != OUTPUT_JSON)
+		fprintf(cli->out, "rule %s %s (routing version %lld)\n", a->pos[0],
+		    adding ? "added" : "changed",
 		    (long long)json_integer_value(json_object_get(res, "version")));
-done:
-	if (err.len > 0)
-		verb_error(cli, "%s", strbuf_str(&err));
-	json_decref(cur), json_decref(body), json_decref(res);
-	strbuf_clear(&err), strbuf_clear(&path);
+	json_decref(res);
 	return rc;
 }
 

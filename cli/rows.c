@@ -142,7 +142,7 @@ rows_show(struct cli *cli, const char *noun, const char *plural, const char *nam
 	return rc;
 }
 
-int
+static int
 rows_get_current(struct cli *cli, const char *noun, const char *plural, const char *name,
     int adding, json_t **cur, struct strbuf *err)
 {
@@ -157,6 +157,41 @@ rows_get_current(struct cli *cli, const char *noun, const char *plural, const ch
 		    noun, name, noun);
 		rc = CLIENT_FAILED;
 	}
+	return rc;
+}
+
+int
+rows_put(struct cli *cli, const char *noun, const char *plural, const struct args *a,
+    int adding, rows_fill_fn *fill, json_t **res)
+{
+	const char *name = a->pos[0], *reason = args_get(a, "reason");
+	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
+	json_t *cur = NULL, *body = json_object();
+	int rc;
+
+	*res = NULL;
+	if (check_name(cli, noun, name) != 0 || check_reason(cli, "--reason", reason, 0) != 0) {
+		rc = CLIENT_USAGE;
+		goto done;
+	}
+	rc = rows_get_current(cli, noun, plural, name, adding, &cur, &err);
+	if (rc != CLIENT_OK)
+		goto done;
+	if (fill(cli, a, cur, body) != 0) {
+		rc = CLIENT_USAGE;
+		goto done;
+	}
+	if (reason != NULL)
+		json_object_set_new(body, "reason", json_string(reason));
+	rows_path(&path, plural, name);
+	rc = client_call(cli->api, "PUT", strbuf_str(&path), body, res, NULL, &err);
+	if (rc == CLIENT_OK && cli->format == OUTPUT_JSON)
+		output_json(cli->out, *res);
+done:
+	if (err.len > 0)
+		verb_error(cli, "%s", strbuf_str(&err));
+	json_decref(cur), json_decref(body);
+	strbuf_clear(&err), strbuf_clear(&path);
 	return rc;
 }
 

@@ -7,8 +7,7 @@
  * whole list verb: GET, then the table or the JSON document.
  *
  * The named objects under /v1/PLURAL/NAME (relays, providers, nodes,
- * rules) share their show and remove verbs and the first step of add and
- * set: rows_get, rows_show, rows_get_current, rows_remove.
+ * rules) share their show, add, set and remove verbs: rows_get, rows_show, rows_put, rows_remove.
  *
  * Ownership: the caller frees the table (output_table_free) and the
  * documents these functions return (json_decref).
@@ -57,13 +56,19 @@ int rows_get(struct cli *cli, const char *plural, const char *name, json_t **doc
  * field order, or its JSON. Returns the exit status. */
 int rows_show(struct cli *cli, const char *noun, const char *plural, const char *name);
 
+/* Sets the object's fields in body from the options over cur, the object
+ * now (NULL on add). Returns 0, or -1 after a usage message. */
+typedef int rows_fill_fn(struct cli *cli, const struct args *a, const json_t *cur, json_t *body);
+
 /*
- * The first step of add (NAME must not exist) and set (it must): GETs
- * NOUN NAME into *cur (left NULL on add). Returns CLIENT_OK, or a failure
- * with its message in err.
+ * NOUN add|set NAME [--reason TEXT] (NAME is a->pos[0]): checks the name
+ * and reason, GETs the object (on add it must not exist, on set it must),
+ * fills a body, PUTs it, and under --json prints the answer. On CLIENT_OK
+ * *res is the answer (the caller's to free) for the caller's own line.
+ * Returns the exit status (a failure's message on stderr).
  */
-int rows_get_current(struct cli *cli, const char *noun, const char *plural, const char *name,
-    int adding, json_t **cur, struct strbuf *err);
+int rows_put(struct cli *cli, const char *noun, const char *plural, const struct args *a,
+    int adding, rows_fill_fn *fill, json_t **res);
 
 /*
  * NOUN remove NAME [--reason TEXT] (NAME is a->pos[0]): checks, DELETE,
