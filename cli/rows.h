@@ -7,7 +7,8 @@
  * whole list verb: GET, then the table or the JSON document.
  *
  * The named objects under /v1/PLURAL/NAME (relays, providers, nodes,
- * rules) share their show, add, set and remove verbs: rows_get, rows_show, rows_put, rows_remove.
+ * rules) share their show, add, set and remove verbs: rows_get,
+ * rows_show, rows_put, rows_remove.
  *
  * Ownership: the caller frees the table (output_table_free) and the
  * documents these functions return (json_decref).
@@ -63,8 +64,9 @@ typedef int rows_fill_fn(struct cli *cli, const struct args *a, const json_t *cu
 /*
  * NOUN add|set NAME [--reason TEXT] (NAME is a->pos[0]): checks the name
  * and reason, GETs the object (on add it must not exist, on set it must),
- * fills a body, PUTs it, and under --json prints the answer. On CLIENT_OK
- * *res is the answer (the caller's to free) for the caller's own line.
+ * fills a body, PUTs it, and under --json prints the answer, which is
+ * left in *res for the caller's own line (the caller frees *res, even on
+ * failure).
  * Returns the exit status (a failure's message on stderr).
  */
 int rows_put(struct cli *cli, const char *noun, const char *plural, const struct args *a,
