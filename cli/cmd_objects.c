@@ -23,9 +23,7 @@ struct obj_kind {
 	const char *name;        /* "relay" */
 	const char *plural;      /* "relays", the path and the list key */
 	const struct rows_col *cols;
-	/* Sets the kind's fields of body from the options; cur is the object
-	 * now (NULL on add). Returns 0, or -1 after a message. */
-	int (*fill)(struct cli *cli, const struct args *a, const json_t *cur, json_t *body);
+	rows_fill_fn *fill;      /* the kind's fields of a PUT body */
 };
 
 /* ---- relays ---- */
@@ -249,16 +247,6 @@ obj_kind_of(const struct cli *cli)
 	return NULL;
 }
 
-static void
-obj_path(struct strbuf *path, const struct obj_kind *k, const char *name)
-{
-	strbuf_appendf(path, "/v1/%s", k->plural);
-	if (name != NULL) {
-		strbuf_appendc(path, '/');
-		client_escape(path, name);
-	}
-}
-
 static int
 obj_list(struct cli *cli, const struct args *a)
 {
@@ -267,68 +255,18 @@ obj_list(struct cli *cli, const struct args *a)
 	int rc;
 
 	(void)a;
-	obj_path(&path, k, NULL);
+	rows_path(&path, k->plural, NULL);
 	rc = rows_list(cli, strbuf_str(&path), k->plural, k->cols);
 	strbuf_clear(&path);
 	return rc;
-}
-
-/* GET one object; *status 404 tells "no such object". */
-static int
-obj_get(struct cli *cli, const struct obj_kind *k, const char *name, json_t **obj,
-    long *status, struct strbuf *err)
-{
-	struct strbuf path = STRBUF_INIT;
-	int rc;
-
-	obj_path(&path, k, name);
-	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, obj, status, err);
-	strbuf_clear(&path);
-	return rc;
-}
-
-/* An object as FIELD VALUE lines, in the API's field order. */
-static void
-obj_print_one(struct cli *cli, const json_t *obj)
-{
-	static const char *hdr[] = { "FIELD", "VALUE" };
-	struct table *t;
-	const char *key;
-	json_t *v;
-
-	if (cli->format == OUTPUT_JSON) {
-		output_json(cli->out, obj);
-		return;
-	}
-	t = output_table_new(2, hdr);
-	json_object_foreach((json_t *)obj, key, v) {
-		char *c = output_cell(v);
-		const char *cells[] = { key, c };
-		output_table_add(t, cells);
-		free(c);
-	}
-	output_table_print(cli->out, cli->format, t);
-	output_table_free(t);
 }
 
 static int
 obj_show(struct cli *cli, const struct args *a)
 {
 	const struct obj_kind *k = obj_kind_of(cli);
-	struct strbuf err = STRBUF_INIT;
-	json_t *obj = NULL;
-	int rc;
 
-	if (check_name(cli, k->name, a->pos[0]) != 0)
-		return CLIENT_USAGE;
-	rc = obj_get(cli, k, a->pos[0], &obj, NULL, &err);
-	if (rc == CLIENT_OK)
-		obj_print_one(cli, obj);
-	else
-		verb_fail(cli, rc, &err);
-	json_decref(obj);
-	strbuf_clear(&err);
-	return rc;
+	return rows_show(cli, k->name, k->plural, a->pos[0]);
 }
 
 /* add (must not exist), set (must exist), drain, undrain: GET, fill, PUT. */
@@ -336,47 +274,15 @@ static int
 obj_put(struct cli *cli, const struct args *a)
 {
 	const struct obj_kind *k = obj_kind_of(cli);
-	const char *name = a->pos[0], *reason = args_get(a, "reason");
 	int adding = strstr(cli->verb, " add") != NULL;
-	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
-	json_t *cur = NULL, *body = json_object(), *res = NULL;
-	long status = 0;
-	int rc;
+	json_t *res;
+	int rc = rows_put(cli, k->name, k->plural, a, adding, k->fill, &res);
 
-	if (check_name(cli, k->name, name) != 0 || check_reason(cli, "--reason", reason, 0) != 0) {
-		rc = CLIENT_USAGE;
-		goto done;
-	}
-	rc = obj_get(cli, k, name, &cur, &status, &err);
-	if (rc == CLIENT_FAILED && status == 404 && adding) {
-		rc = CLIENT_OK;
-		strbuf_reset(&err);
-	} else if (rc == CLIENT_OK && adding) {
-		strbuf_appendf(&err, "%s %s already exists (change it with \"postroute %s set\")",
-		    k->name, name, k->name);
-		rc = CLIENT_FAILED;
-	}
-	if (rc != CLIENT_OK)
-		goto done;
-	if (k->fill(cli, a, cur, body) != 0) {
-		rc = CLIENT_USAGE;
-		goto done;
-	}
-	if (reason != NULL)
-		json_object_set_new(body, "reason", json_string(reason));
-	obj_path(&path, k, name);
-	rc = client_call(cli->api, "PUT", strbuf_str(&path), body, &res, NULL, &err);
-	if (rc == CLIENT_OK && cli->format == OUTPUT_JSON)
-		output_json(cli->out, res);
-	else if (rc == CLIENT_OK)
-		fprintf(cli->out, "%s %s %s\n", k->name, name, adding ? "added" :
+	if (rc == CLIENT_OK && cli->format != OUTPUT_JSON)
+		fprintf(cli->out, "%s %s %s\n", k->name, a->pos[0], adding ? "added" :
 		    strcmp(cli->verb, "relay drain") == 0 ? "drained" :
 		    strcmp(cli->verb, "relay undrain") == 0 ? "undrained" : "changed");
-done:
-	if (err.len > 0)
-		verb_error(cli, "%s", strbuf_str(&err));
-	json_decref(cur), json_decref(body), json_decref(res);
-	strbuf_clear(&err), strbuf_clear(&path);
+	json_decref(res);
 	return rc;
 }
 
@@ -384,28 +290,8 @@ static int
 obj_remove(struct cli *cli, const struct args *a)
 {
 	const struct obj_kind *k = obj_kind_of(cli);
-	const char *name = a->pos[0], *reason = args_get(a, "reason");
-	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
-	json_t *res = NULL;
-	int rc;
 
-	if (check_name(cli, k->name, name) != 0 || check_reason(cli, "--reason", reason, 0) != 0)
-		return CLIENT_USAGE;
-	obj_path(&path, k, name);
-	if (reason != NULL) {
-		strbuf_append(&path, "?reason=");
-		client_escape(&path, reason);
-	}
-	rc = client_call(cli->api, "DELETE", strbuf_str(&path), NULL, &res, NULL, &err);
-	if (rc != CLIENT_OK)
-		verb_fail(cli, rc, &err);
-	else if (cli->format == OUTPUT_JSON)
-		output_json(cli->out, res ? res : json_object());
-	else
-		fprintf(cli->out, "%s %s removed\n", k->name, name);
-	json_decref(res);
-	strbuf_clear(&err), strbuf_clear(&path);
-	return rc;
+	return rows_remove(cli, k->name, k->plural, a);
 }
 
 static const struct args_opt obj_no_opts[] = { { NULL, ARGS_FLAG, NULL, NULL } };

@@ -360,23 +360,25 @@ route_list(struct cli *cli, const struct args *a)
 	return rc;
 }
 
+/* How a flip or an unflip is applied: the options both take. */
+#define ROUTE_APPLY_OPTS \
+	{ "dry-run", ARGS_FLAG, NULL, "show the transport lines that would change; change nothing" }, \
+	{ "no-wait", ARGS_FLAG, NULL, "return once committed, without waiting for the agents" }, \
+	{ "timeout", ARGS_VALUE, "DURATION", "how long to wait for the agents (default 60s)" }
+
 static const struct args_opt flip_opts[] = {
 	{ "to", ARGS_VALUE, "RELAY", "relay to send the provider's mail through (required)" },
 	{ "node", ARGS_VALUE, "NODE", "only on this node (default: every server node)" },
 	{ "reason", ARGS_VALUE, "TEXT", "why (required; recorded in the history)" },
 	{ "for", ARGS_VALUE, "DURATION", "revert by itself after DURATION (1m to 14d)" },
-	{ "dry-run", ARGS_FLAG, NULL, "show the transport lines that would change; change nothing" },
-	{ "no-wait", ARGS_FLAG, NULL, "return once committed, without waiting for the agents" },
-	{ "timeout", ARGS_VALUE, "DURATION", "how long to wait for the agents (default 60s)" },
+	ROUTE_APPLY_OPTS,
 	{ NULL, ARGS_FLAG, NULL, NULL },
 };
 
 static const struct args_opt unflip_opts[] = {
 	{ "node", ARGS_VALUE, "NODE", "remove the route of this node (default: the '*' route)" },
 	{ "reason", ARGS_VALUE, "TEXT", "why (required; recorded in the history)" },
-	{ "dry-run", ARGS_FLAG, NULL, "show the transport lines that would change; change nothing" },
-	{ "no-wait", ARGS_FLAG, NULL, "return once committed, without waiting for the agents" },
-	{ "timeout", ARGS_VALUE, "DURATION", "how long to wait for the agents (default 60s)" },
+	ROUTE_APPLY_OPTS,
 	{ NULL, ARGS_FLAG, NULL, NULL },
 };
 

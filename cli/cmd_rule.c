@@ -49,84 +49,17 @@ static const struct rows_col rule_cols[] = {
 	{ NULL, NULL, ROWS_VALUE },
 };
 
-static void
-rule_path(struct strbuf *path, const char *name)
-{
-	strbuf_append(path, "/v1/rules");
-	if (name != NULL) {
-		strbuf_appendc(path, '/');
-		client_escape(path, name);
-	}
-}
-
-/* GET /v1/rules[/name] into *doc; *status 404 tells "no such rule". */
-static int
-rule_get(struct cli *cli, const char *name, json_t **doc, long *status, struct strbuf *err)
-{
-	struct strbuf path = STRBUF_INIT;
-	int rc;
-
-	rule_path(&path, name);
-	rc = client_call(cli->api, "GET", strbuf_str(&path), NULL, doc, status, err);
-	strbuf_clear(&path);
-	return rc;
-}
-
 static int
 rule_list(struct cli *cli, const struct args *a)
 {
-	struct strbuf err = STRBUF_INIT;
-	json_t *doc = NULL;
-	int rc;
-
 	(void)a;
-	rc = rule_get(cli, NULL, &doc, NULL, &err);
-	if (rc != CLIENT_OK) {
-		verb_fail(cli, rc, &err);
-	} else if (cli->format == OUTPUT_JSON) {
-		json_t *out = json_pack("{s:O}", "rules", rows_array(doc, "rules"));
-		output_json(cli->out, out);
-		json_decref(out);
-	} else {
-		struct table *t = rows_table(rows_array(doc, "rules"), rule_cols, cli->format);
-		output_table_print(cli->out, cli->format, t);
-		output_table_free(t);
-	}
-	json_decref(doc);
-	strbuf_clear(&err);
-	return rc;
+	return rows_list(cli, "/v1/rules", "rules", rule_cols);
 }
 
 static int
 rule_show(struct cli *cli, const struct args *a)
 {
-	static const char *hdr[] = { "FIELD", "VALUE" };
-	struct strbuf err = STRBUF_INIT;
-	json_t *obj = NULL, *v;
-	const char *key;
-	int rc;
-
-	if (check_name(cli, "rule", a->pos[0]) != 0)
-		return CLIENT_USAGE;
-	rc = rule_get(cli, a->pos[0], &obj, NULL, &err);
-	if (rc != CLIENT_OK) {
-		verb_fail(cli, rc, &err);
-	} else if (cli->format == OUTPUT_JSON) {
-		output_json(cli->out, obj);
-	} else {
-		struct table *t = output_table_new(2, hdr);
-		json_object_foreach(obj, key, v) {
-			char *c = output_cell(v);
-			const char *cells[] = { key, c };
-			output_table_add(t, cells);
-			free(c);
-		}
-		output_table_print(cli->out, cli->format, t);
-		output_table_free(t);
-	}
-	json_decref(obj);
-	strbuf_clear(&err);
-	return rc;
+	return rows_show(cli, "rule", "rules", a->pos[0]);
 }
 
 /* The rule the options describe, over cur (the stored rule, or NULL);
@@ -166,81 +99,43 @@ rule_from_args(struct cli *cli, const struct args *a, const json_t *cur, struct 
 	return rc;
 }
 
+/* The body of a PUT: the rule the options describe over cur. */
+static int
+rule_fill(struct cli *cli, const struct args *a, const json_t *cur, json_t *body)
+{
+	struct rulespec r;
+
+	if (rule_from_args(cli, a, cur, &r) != 0)
+		return -1;
+	json_object_set_new(body, "pattern", json_string(r.pattern));
+	json_object_set_new(body, "class", json_string(r.cls));
+	json_object_set_new(body, "reroutable", json_string(r.reroutable));
+	json_object_set_new(body, "provider", r.provider ? json_string(r.provider) : json_null());
+	if (r.note != NULL)
+		json_object_set_new(body, "note", json_string(r.note));
+	return 0;
+}
+
 /* add (must not exist) and set (must exist): GET, check, PUT. */
 static int
 rule_put(struct cli *cli, const struct args *a)
 {
-	const char *name = a->pos[0], *reason = args_get(a, "reason");
 	int adding = strcmp(cli->verb, "rule add") == 0;
-	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
-	json_t *cur = NULL, *body = NULL, *res = NULL;
-	struct rulespec r;
-	long status = 0;
-	int rc;
+	json_t *res;
+	int rc = rows_put(cli, "rule", "rules", a, adding, rule_fill, &res);
 
-	if (check_name(cli, "rule", name) != 0 || check_reason(cli, "--reason", reason, 0) != 0)
-		return CLIENT_USAGE;
-	rc = rule_get(cli, name, &cur, &status, &err);
-	if (rc == CLIENT_FAILED && status == 404 && adding) {
-		rc = CLIENT_OK;
-		strbuf_reset(&err);
-	} else if (rc == CLIENT_OK && adding) {
-		strbuf_appendf(&err, "rule %s already exists (change it with \"postroute rule set\")",
-		    name);
-		rc = CLIENT_FAILED;
-	}
-	if (rc != CLIENT_OK)
-		goto done;
-	if (rule_from_args(cli, a, cur, &r) != 0) {
-		rc = CLIENT_USAGE;
-		goto done;
-	}
-	body = json_pack("{s:s, s:s, s:s, s:o}", "pattern", r.pattern, "class", r.cls,
-	    "reroutable", r.reroutable, "provider", r.provider ? json_string(r.provider) : json_null());
-	if (r.note != NULL)
-		json_object_set_new(body, "note", json_string(r.note));
-	if (reason != NULL)
-		json_object_set_new(body, "reason", json_string(reason));
-	rule_path(&path, name);
-	rc = client_call(cli->api, "PUT", strbuf_str(&path), body, &res, NULL, &err);
-	if (rc == CLIENT_OK && cli->format == OUTPUT_JSON)
-		output_json(cli->out, res);
-	else if (rc == CLIENT_OK)
-		fprintf(cli->out, "rule %s %s (routing version %lld)\n", name, adding ? "added" : "changed",
+	if (rc == CLIENT_OK && cli->format != OUTPUT_JSON)
+		fprintf(cli->out, "rule %s %s (routing version %lld)\n", a->pos[0],
+		    adding ? "added" : "changed",
 		    (long long)json_integer_value(json_object_get(res, "version")));
-done:
-	if (err.len > 0)
-		verb_error(cli, "%s", strbuf_str(&err));
-	json_decref(cur), json_decref(body), json_decref(res);
-	strbuf_clear(&err), strbuf_clear(&path);
+	json_decref(res);
 	return rc;
 }
 
 static int
 rule_remove(struct cli *cli, const struct args *a)
 {
-	const char *name = a->pos[0], *reason = args_get(a, "reason");
-	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
-	json_t *res = NULL;
-	int rc;
-
-	if (check_name(cli, "rule", name) != 0 || check_reason(cli, "--reason", reason, 0) != 0)
-		return CLIENT_USAGE;
-	rule_path(&path, name);
-	if (reason != NULL) {
-		strbuf_append(&path, "?reason=");
-		client_escape(&path, reason);
-	}
-	rc = client_call(cli->api, "DELETE", strbuf_str(&path), NULL, &res, NULL, &err);
-	if (rc != CLIENT_OK)
-		verb_fail(cli, rc, &err);
-	else if (cli->format == OUTPUT_JSON)
-		output_json(cli->out, res ? res : json_object());
-	else
-		fprintf(cli->out, "rule %s removed\n", name);
-	json_decref(res);
-	strbuf_clear(&err), strbuf_clear(&path);
-	return rc;
+	return rows_remove(cli, "rule", "rules", a);
 }
 
 /* ---- test ---- */
@@ -501,7 +396,7 @@ rule_test(struct cli *cli, const struct args *a)
 		verb_error(cli, "give one of --log FILE or --reply TEXT");
 		return CLIENT_USAGE;
 	}
-	rc = rule_get(cli, NULL, &all, NULL, &err);
+	rc = rows_get(cli, "rules", NULL, &all, NULL, &err);
 	if (rc == CLIENT_OK)
 		rc = client_call(cli->api, "GET", "/v1/providers", NULL, &providers, NULL, &err);
 	if (rc == CLIENT_OK && a->npos == 1) {

@@ -81,6 +81,46 @@ api_get(struct app *app, struct http_request *req, struct http_reply *rep, const
 	db_release(app->pool, c);
 }
 
+/* The history row of a change to object NAME: doc is the object (a rule's
+ * provider is filed under it), relay the relay it names, or NULL. */
+static struct change_row
+api_row(const struct kind *k, const char *action, const char *name, const json_t *doc,
+    const char *relay, const char *before, const char *after)
+{
+	struct change_row row = { action, k->name, name, k == &provider_kind ? name :
+		k == &rule_kind ? json_string_value(json_object_get(doc, "provider")) : NULL,
+		k == &node_kind ? name : NULL, k == &relay_kind ? name : relay, before, after };
+
+	return row;
+}
+
+/* Begins a put or a delete of object NAME and reads its document into
+ * *before (NULL when absent; a failed read in *fail). Returns 0, or -1
+ * with the error reply set. */
+static int
+api_change_open(struct change *ch, const struct kind *k, const char *name, char **before,
+    PGresult **fail, struct http_reply *rep)
+{
+	if (change_begin(ch) != 0) {
+		api_db_error(rep, ch->conn, ch->error, k->name);
+		return -1;
+	}
+	*before = api_doc(ch->conn, k, name, fail);
+	return 0;
+}
+
+/* Rolls back what a put or a delete did not commit, frees fail and gives
+ * the connection back. */
+static void
+api_change_close(struct app *app, struct change *ch, PGresult *fail)
+{
+	if (PQtransactionStatus(ch->conn) != PQTRANS_IDLE)
+		change_end(ch, 0);
+	change_clear(ch);
+	PQclear(fail);
+	db_release(app->pool, ch->conn);
+}
+
 static void
 api_put(struct app *app, struct http_request *req, struct http_reply *rep, const struct kind *k)
 {
@@ -98,11 +138,8 @@ api_put(struct app *app, struct http_request *req, struct http_reply *rep, const
 	PGresult *fail = NULL;
 	char *before = NULL, *after = NULL, *action = xasprintf("%s.put", k->name);
 
-	if (change_begin(&ch) != 0) {
-		api_db_error(rep, c, ch.error, k->name);
+	if (api_change_open(&ch, k, name, &before, &fail, rep) != 0)
 		goto out;
-	}
-	before = api_doc(c, k, name, &fail);
 	if (fail == NULL && k->put(c, body, name, before, req->token.name, rep) == 0)
 		after = api_doc(c, k, name, &fail);
 	if (fail != NULL) {
@@ -110,9 +147,7 @@ api_put(struct app *app, struct http_request *req, struct http_reply *rep, const
 	} else if (rep->status == 0) {
 		json_t *a = api_parse(after);
 		const char *relay = json_string_value(json_object_get(a, "relay"));
-		struct change_row row = { action, k->name, name, k == &provider_kind ? name :
-			k == &rule_kind ? json_string_value(json_object_get(a, "provider")) : NULL,
-			k == &node_kind ? name : NULL, k == &relay_kind ? name : relay, before, after };
+		struct change_row row = api_row(k, action, name, a, relay, before, after);
 		if (change_record(&ch, &row) != 0 || change_end(&ch, 1) != 0) {
 			api_db_error(rep, c, ch.error, k->name);
 		} else {
@@ -122,14 +157,10 @@ api_put(struct app *app, struct http_request *req, struct http_reply *rep, const
 		}
 		json_decref(a);
 	}
-	if (PQtransactionStatus(c) != PQTRANS_IDLE)
-		change_end(&ch, 0);
 out:
-	change_clear(&ch);
-	PQclear(fail);
+	api_change_close(app, &ch, fail);
 	free(before), free(after), free(action);
 	json_decref(body);
-	db_release(app->pool, c);
 }
 
 static void
@@ -147,20 +178,15 @@ api_delete(struct app *app, struct http_request *req, struct http_reply *rep, co
 	const char *p[] = { name };
 	int used;
 
-	if (change_begin(&ch) != 0) {
-		api_db_error(rep, c, ch.error, k->name);
+	if (api_change_open(&ch, k, name, &before, &fail, rep) != 0)
 		goto out;
-	}
-	before = api_doc(c, k, name, &fail);
 	if (fail == NULL && before == NULL) {
 		api_error(rep, 404, "%s: no such %s \"%s\"", k->name, k->name, name);
 	} else if (fail == NULL && (used = db_one(c, k->in_use_sql, 1, p, NULL, &fail)) == 1) {
 		api_error(rep, 409, "%s: \"%s\" cannot be removed: %s", k->name, name, k->in_use_why);
 	} else if (fail == NULL && db_one(c, sql, 1, p, NULL, &fail) == 0) {
 		json_t *b = api_parse(before);
-		struct change_row row = { action, k->name, name, k == &provider_kind ? name :
-			k == &rule_kind ? json_string_value(json_object_get(b, "provider")) : NULL,
-			k == &node_kind ? name : NULL, k == &relay_kind ? name : NULL, before, NULL };
+		struct change_row row = api_row(k, action, name, b, NULL, before, NULL);
 		if (change_record(&ch, &row) != 0 || change_end(&ch, 1) != 0)
 			api_db_error(rep, c, ch.error, k->name);
 		else
@@ -170,13 +196,9 @@ api_delete(struct app *app, struct http_request *req, struct http_reply *rep, co
 	}
 	if (fail != NULL)
 		api_db_error(rep, c, fail, k->name);
-	if (PQtransactionStatus(c) != PQTRANS_IDLE)
-		change_end(&ch, 0);
 out:
-	change_clear(&ch);
-	PQclear(fail);
+	api_change_close(app, &ch, fail);
 	free(before), free(action), free(sql);
-	db_release(app->pool, c);
 }
 
 /* ---- relays ---- */
