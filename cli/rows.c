@@ -213,8 +213,10 @@ rows_remove(struct cli *cli, const char *noun, const char *plural, const struct 
 	rc = client_call(cli->api, "DELETE", strbuf_str(&path), NULL, &res, NULL, &err);
 	if (rc != CLIENT_OK)
 		verb_fail(cli, rc, &err);
+	else if (cli->format == OUTPUT_JSON && res != NULL)
+		output_json(cli->out, res);
 	else if (cli->format == OUTPUT_JSON)
-		output_json(cli->out, res ? res : json_object());
+		fputs("{}\n", cli->out);   /* what output_json prints for an empty object */
 	else
 		fprintf(cli->out, "%s %s removed\n", noun, name);
 	json_decref(res);
