@@ -36,17 +36,11 @@ teardown(void **state)
 	return 0;
 }
 
-static char *
-sql(const char *q)
-{
-	return tl_sql(ctl->conninfo, q);
-}
-
 /* "history rows:held senders", proof that a refusal changed nothing. */
 static char *
 state_now(void)
 {
-	return sql("SELECT (SELECT count(*) FROM history) || ':' ||"
+	return tl_sql(ctl->conninfo, "SELECT (SELECT count(*) FROM history) || ':' ||"
 	    " coalesce((SELECT string_agg(sender, ',' ORDER BY sender) FROM holds), '')");
 }
 

@@ -27,9 +27,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	ctl = tl_controller_start(NULL);
-	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	operator = tl_token(ctl, "otto", "operator", NULL);
+	clirun_setup(&ctl, &viewer, &operator, NULL);
 	return 0;
 }
 
@@ -37,19 +35,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tl_controller_free(ctl);
-	free(viewer), free(operator);
+	clirun_teardown(ctl, viewer, operator);
 	return 0;
-}
-
-static long
-history_count(void)
-{
-	char *n = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
-	long v = atol(n);
-
-	free(n);
-	return v;
 }
 
 static void
@@ -143,7 +130,7 @@ test_refusals(void **state)
 		"--class is required",
 		"rule \"R1\": must start with",
 	};
-	long h0 = history_count();
+	long long h0 = tl_history_count(ctl);
 	struct clirun r;
 
 	(void)state;
@@ -158,7 +145,7 @@ test_refusals(void **state)
 	    "x", NULL);
 	clirun_expect(&r, 3, "rule add as viewer");
 	clirun_free(&r);
-	assert_int_equal(history_count(), h0);
+	assert_int_equal(tl_history_count(ctl), h0);
 }
 
 static void
