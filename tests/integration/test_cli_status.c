@@ -55,24 +55,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* One agent round: read the feed, report its version applied or failed. */
-static void
-agent_round(int i, const char *error)
-{
-	char *path = xasprintf("/v1/nodes/%s/transport", names[i]);
-	json_t *feed = NULL;
-
-	assert_int_equal(tl_api(ctl, "GET", path, agent[i], NULL, &feed), 200);
-	json_t *rep = json_pack("{s:O, s:s, s:s?}", "version", json_object_get(feed, "version"),
-	    "status", error ? "failed" : "applied", "error", error);
-	char *body = json_dumps(rep, JSON_COMPACT);
-	free(path);
-	path = xasprintf("/v1/nodes/%s/report", names[i]);
-	api("POST", path, agent[i], body);
-	free(path), free(body);
-	json_decref(rep), json_decref(feed);
-}
-
 static int
 both_connected(void *arg)
 {
@@ -137,8 +119,8 @@ test_healthy_then_lagging(void **state)
 	struct clirun r;
 
 	(void)state;
-	agent_round(0, NULL);
-	agent_round(1, NULL);
+	tl_agent_round(ctl, names[0], agent[0], NULL, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 	if (!tl_wait_for(both_connected, NULL, 5000))
 		fail_msg("feeds not marked connected");
 	clirun(&r, ctl->url, viewer, "status", "--format", "table", NULL);
@@ -170,8 +152,8 @@ test_healthy_then_lagging(void **state)
 	clirun(&r, ctl->url, viewer, "status", "--max-behind", "soon", NULL);
 	clirun_expect(&r, 2, "status bad --max-behind");
 	clirun_free(&r);
-	agent_round(0, NULL);
-	agent_round(1, NULL);
+	tl_agent_round(ctl, names[0], agent[0], NULL, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 	clirun(&r, ctl->url, viewer, "status", "--max-behind", "0s", NULL);
 	clirun_expect(&r, 0, "status caught up");
 	clirun_free(&r);
@@ -183,7 +165,7 @@ test_failed_and_blocks(void **state)
 	struct clirun r;
 
 	(void)state;
-	agent_round(1, "postmap: boom");
+	tl_agent_round(ctl, names[1], agent[1], NULL, "postmap: boom");
 	free(tl_sql(ctl->conninfo, "INSERT INTO blocks (node, provider, since, class, reporter)"
 	    " VALUES ('relay01-host', 'google', now() - interval '5 minutes', 'reputation', 'mx-logwatch')"));
 	free(tl_sql(ctl->conninfo, "INSERT INTO history (actor, action, object_type, object, node, after)"
@@ -203,7 +185,7 @@ test_failed_and_blocks(void **state)
 	json_t *b = json_array_get(json_object_get(r.json, "blocks"), 0);
 	assert_string_equal(json_string_value(json_object_get(b, "provider")), "google");
 	clirun_free(&r);
-	agent_round(1, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 	clirun(&r, ctl->url, viewer, "status", NULL);
 	clirun_expect(&r, 0, "status recovered");
 	clirun_free(&r);

@@ -656,6 +656,23 @@ tl_assert_keys(const json_t *obj, const char *const *keys)
 }
 
 void
+tl_agent_round(struct tl_controller *c, const char *node, const char *token, const char *step,
+    const char *error)
+{
+	char *path = xasprintf("/v1/nodes/%s/transport", node);
+	json_t *feed = tl_api_ok(c, "GET", path, token, NULL);
+	json_t *rep = json_pack("{s:O, s:s, s:s*, s:s*}", "version", json_object_get(feed, "version"),
+	    "status", error ? "failed" : "applied", "error", error, "step", error ? step : NULL);
+	char *body = json_dumps(rep, JSON_COMPACT);
+
+	free(path);
+	path = xasprintf("/v1/nodes/%s/report", node);
+	json_decref(tl_api_ok(c, "POST", path, token, body));
+	free(path), free(body);
+	json_decref(rep), json_decref(feed);
+}
+
+void
 tl_providers_clear(struct tl_controller *c)
 {
 	json_t *j = tl_api_ok(c, "GET", "/v1/providers", c->admin, NULL), *p;

@@ -141,6 +141,11 @@ long long tl_history_count(struct tl_controller *c);
 /* Fails the test unless obj is an object with every one of keys (a
  * NULL-terminated list). */
 void tl_assert_keys(const json_t *obj, const char *const *keys);
+/* An agent's round done by hand: reads node's feed with token and reports
+ * its version applied, or failed with error (and step, may be NULL) when
+ * error is not NULL. Fails the test unless both answer 200. */
+void tl_agent_round(struct tl_controller *c, const char *node, const char *token,
+    const char *step, const char *error);
 
 /* Deletes every provider through the API: migrate loads the default
  * catalogue into a new database; a test that needs an exact set of
