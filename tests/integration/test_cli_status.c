@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "clirun.h"
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -34,15 +35,13 @@ setup(void **state)
 	(void)state;
 	ctl = tl_controller_start(NULL);
 	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	api("PUT", "/v1/relays/relay01", ctl->admin, "{\"nexthop\": \"smtp:[relay01.example.net]:25\"}");
-	api("PUT", "/v1/providers/google", ctl->admin, "{\"domains\": [\"gmail.com\"]}");
+	seed_relay(ctl, "relay01", "smtp:[relay01.example.net]:25");
+	seed_provider(ctl, "google", "gmail.com");
 	for (int i = 0; i < 2; i++) {
-		char *path = xasprintf("/v1/nodes/%s", names[i]);
-		api("PUT", path, ctl->admin, "{\"role\": \"server\"}");
+		seed_server(ctl, names[i]);
 		agent[i] = tl_token(ctl, names[i], "agent", names[i]);
-		free(path);
 	}
-	api("PUT", "/v1/nodes/relay01-host", ctl->admin, "{\"role\": \"relay\", \"relay\": \"relay01\"}");
+	seed_relay_node(ctl, "relay01-host", "relay01");
 	return 0;
 }
 

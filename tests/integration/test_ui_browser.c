@@ -28,6 +28,7 @@
 
 #include "browser.h"
 #include "clirun.h"
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -96,13 +97,11 @@ setup(void **state)
 	ctl = tl_controller_start(NULL);
 	viewer = tl_token(ctl, "oncall", "viewer", NULL);
 	operator = tl_token(ctl, "sre-alice", "operator", NULL);
-	api("PUT", "/v1/relays/relay01", ctl->admin, "{\"nexthop\": \"smtp:[relay01.example.net]:25\"}");
-	api("PUT", "/v1/relays/relay02", ctl->admin, "{\"nexthop\": \"smtp:[relay02.example.net]:25\"}");
+	seed_relay(ctl, "relay01", "smtp:[relay01.example.net]:25");
+	seed_relay(ctl, "relay02", "smtp:[relay02.example.net]:25");
 	for (int i = 0; i < 2; i++) {
-		char *path = xasprintf("/v1/nodes/%s", names[i]);
-		api("PUT", path, ctl->admin, "{\"role\": \"server\"}");
+		seed_server(ctl, names[i]);
 		agent[i] = tl_token(ctl, names[i], "agent", names[i]);
-		free(path);
 	}
 	api("PUT", "/v1/routes/google", operator, "{\"relay\": \"relay01\", \"reason\": \"TSS04 on the direct path\"}");
 	tl_agent_round(ctl, names[0], agent[0], NULL, NULL);
