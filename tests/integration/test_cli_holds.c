@@ -20,22 +20,6 @@
 static struct tl_controller *ctl;
 static char *viewer, *operator;
 
-static int
-setup(void **state)
-{
-	(void)state;
-	clirun_setup(&ctl, &viewer, &operator, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clirun_teardown(ctl, viewer, operator);
-	return 0;
-}
-
 /* "history rows:held senders", proof that a refusal changed nothing. */
 static char *
 state_now(void)
@@ -267,5 +251,6 @@ main(void)
 		cmocka_unit_test(test_help),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	clirun_group(&ctl, &viewer, &operator, NULL);
+	return cmocka_run_group_tests(tests, clirun_group_setup, clirun_group_teardown);
 }

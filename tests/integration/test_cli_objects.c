@@ -20,17 +20,8 @@ static char *viewer, *operator;
 static int
 setup(void **state)
 {
-	(void)state;
-	clirun_setup(&ctl, &viewer, &operator, NULL);
+	clirun_group_setup(state);
 	tl_providers_clear(ctl);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clirun_teardown(ctl, viewer, operator);
 	return 0;
 }
 
@@ -303,5 +294,6 @@ main(void)
 		cmocka_unit_test(test_providers),
 		cmocka_unit_test(test_nodes),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	clirun_group(&ctl, &viewer, &operator, NULL);
+	return cmocka_run_group_tests(tests, setup, clirun_group_teardown);
 }

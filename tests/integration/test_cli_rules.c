@@ -23,22 +23,6 @@ static char *viewer, *operator;
 /* A reply no shipped rule knows: class unknown. */
 #define ZX_REPLY "421 4.7.0 [ZX42] try again in a while"
 
-static int
-setup(void **state)
-{
-	(void)state;
-	clirun_setup(&ctl, &viewer, &operator, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clirun_teardown(ctl, viewer, operator);
-	return 0;
-}
-
 static void
 expect_in(const char *text, const char *want)
 {
@@ -237,5 +221,6 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_rule_test),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	clirun_group(&ctl, &viewer, &operator, NULL);
+	return cmocka_run_group_tests(tests, clirun_group_setup, clirun_group_teardown);
 }
