@@ -241,10 +241,20 @@ over(const char *select, const char *query)
 	return v ? v : xstrdup("NULL");
 }
 
+/* Fails the test unless over(select, query) is want. */
+static void
+expect_over(const char *select, const char *query, const char *want)
+{
+	char *v = over(select, query);
+
+	assert_string_equal(v, want);
+	free(v);
+}
+
 static void
 test_doc_examples(void **state)
 {
-	char *q[16], *v;
+	char *q[16];
 	size_t n;
 
 	(void)state;
@@ -257,20 +267,14 @@ test_doc_examples(void **state)
 			fail_msg("docs/audit.md example %zu fails as postroute_audit: %s\n%s", i + 1, err, q[i]);
 	}
 	/* who moved google on mx07 last week, and why */
-	v = over("string_agg(actor || ':' || action || ':' || reason, ',' ORDER BY at)", q[0]);
-	assert_string_equal(v, "alice:route.set:gmail defers mx07 (TSS04),bob:route.delete:unblocked");
-	free(v);
+	expect_over("string_agg(actor || ':' || action || ':' || reason, ',' ORDER BY at)", q[0],
+	    "alice:route.set:gmail defers mx07 (TSS04),bob:route.delete:unblocked");
 	/* how long relay03 was blocked for yahoo in November */
-	v = over("blocked_for::text || ' in ' || episodes", q[1]);
-	assert_string_equal(v, "04:00:00 in 2");
-	free(v);
-	v = over("count(*)", q[2]);
-	assert_string_equal(v, "3");
-	free(v);
+	expect_over("blocked_for::text || ' in ' || episodes", q[1], "04:00:00 in 2");
+	expect_over("count(*)", q[2], "3");
 	/* automatic flips reverted within an hour */
-	v = over("string_agg(provider || '/' || scope || ' ' || lasted::text || ' ' || reverted_by, ',')", q[3]);
-	assert_string_equal(v, "yahoo/* 00:30:00 policy");
-	free(v);
+	expect_over("string_agg(provider || '/' || scope || ' ' || lasted::text || ' ' || reverted_by, ',')", q[3],
+	    "yahoo/* 00:30:00 policy");
 	for (size_t i = 0; i < n; i++)
 		free(q[i]);
 }

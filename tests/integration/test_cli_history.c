@@ -34,8 +34,7 @@ api(const char *token, const char *method, const char *path, const char *body)
 static int
 setup(void **state)
 {
-	(void)state;
-	clirun_setup(&ctl, &viewer, &operator, NULL);
+	clirun_group_setup(state);
 	seed_relay(ctl, "r1", "smtp:[r1.example.net]:25");
 	seed_relay(ctl, "r2", "smtp:[r2.example.net]:25");
 	seed_providers(ctl, 2);
@@ -49,14 +48,6 @@ setup(void **state)
 	api(operator, "PUT", "/v1/routes/google", "{\"relay\": \"r2\", \"reason\": \"four, with \\\"quotes\\\"\"}");
 	api(operator, "DELETE", "/v1/routes/google?scope=mx01&reason=five", NULL);
 	api(ctl->admin, "PUT", "/v1/relays/r2", "{\"nexthop\": \"smtp:[r2.example.net]:25\", \"drained\": true}");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clirun_teardown(ctl, viewer, operator);
 	return 0;
 }
 
@@ -251,5 +242,6 @@ main(void)
 		cmocka_unit_test(test_malformed_filters),
 		cmocka_unit_test(test_routes_at_pages),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	clirun_group(&ctl, &viewer, &operator, NULL);
+	return cmocka_run_group_tests(tests, setup, clirun_group_teardown);
 }

@@ -20,33 +20,11 @@
 static struct tl_controller *ctl;
 static char *viewer, *operator;
 
-static int
-setup(void **state)
-{
-	(void)state;
-	clirun_setup(&ctl, &viewer, &operator, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clirun_teardown(ctl, viewer, operator);
-	return 0;
-}
-
-static char *
-sql(const char *q)
-{
-	return tl_sql(ctl->conninfo, q);
-}
-
 /* "history rows:held senders", proof that a refusal changed nothing. */
 static char *
 state_now(void)
 {
-	return sql("SELECT (SELECT count(*) FROM history) || ':' ||"
+	return tl_sql(ctl->conninfo, "SELECT (SELECT count(*) FROM history) || ':' ||"
 	    " coalesce((SELECT string_agg(sender, ',' ORDER BY sender) FROM holds), '')");
 }
 
@@ -273,5 +251,6 @@ main(void)
 		cmocka_unit_test(test_help),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	clirun_group(&ctl, &viewer, &operator, NULL);
+	return cmocka_run_group_tests(tests, clirun_group_setup, clirun_group_teardown);
 }

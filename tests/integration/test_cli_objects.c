@@ -20,40 +20,9 @@ static char *viewer, *operator;
 static int
 setup(void **state)
 {
-	(void)state;
-	clirun_setup(&ctl, &viewer, &operator, NULL);
+	clirun_group_setup(state);
 	tl_providers_clear(ctl);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	clirun_teardown(ctl, viewer, operator);
-	return 0;
-}
-
-/* The number of history rows: proof that a refusal changed nothing. */
-static long
-history_count(void)
-{
-	char *n = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
-	long v = atol(n);
-
-	free(n);
-	return v;
-}
-
-static void
-assert_keys(const json_t *obj, const char *const *keys)
-{
-	if (!json_is_object(obj))
-		fail_msg("not an object");
-	for (size_t i = 0; keys[i] != NULL; i++) {
-		if (json_object_get(obj, keys[i]) == NULL)
-			fail_msg("field \"%s\" missing", keys[i]);
-	}
 }
 
 static void
@@ -67,7 +36,7 @@ test_relays(void **state)
 	clirun(&r, ctl->url, operator, "relay", "add", "relay01", "--nexthop",
 	    "smtp:[relay01.example.net]:25", "--reason", "first relay", "--json", NULL);
 	clirun_expect(&r, 0, "relay add");
-	assert_keys(r.json, relay_keys);
+	tl_assert_keys(r.json, relay_keys);
 	assert_string_equal(json_string_value(json_object_get(r.json, "nexthop")),
 	    "smtp:[relay01.example.net]:25");
 	clirun_free(&r);
@@ -79,18 +48,18 @@ test_relays(void **state)
 	clirun_free(&r);
 
 	/* add an existing relay: refused, nothing changed */
-	long before = history_count();
+	long long before = tl_history_count(ctl);
 	clirun(&r, ctl->url, operator, "relay", "add", "relay03", "--nexthop", "smtp:[x.example]:25", NULL);
 	clirun_expect(&r, 1, "relay add existing");
 	assert_non_null(strstr(r.err, "relay relay03 already exists"));
 	clirun_free(&r);
-	assert_int_equal(history_count(), before);
+	assert_int_equal(tl_history_count(ctl), before);
 
 	clirun(&r, ctl->url, viewer, "relay", "list", "--json", NULL);
 	clirun_expect(&r, 0, "relay list");
 	json_t *list = json_object_get(r.json, "relays");
 	assert_int_equal(json_array_size(list), 2);
-	assert_keys(json_array_get(list, 0), relay_keys);
+	tl_assert_keys(json_array_get(list, 0), relay_keys);
 	clirun_free(&r);
 
 	clirun(&r, ctl->url, viewer, "relay", "list", NULL);   /* piped: plain */
@@ -145,7 +114,7 @@ test_relays(void **state)
 		assert_non_null(strstr(r.err, "relay77"));
 		clirun_free(&r);
 	}
-	assert_int_equal(history_count(), before + 3);   /* set, drain, undrain */
+	assert_int_equal(tl_history_count(ctl), before + 3);   /* set, drain, undrain */
 }
 
 static void
@@ -165,7 +134,7 @@ test_relay_refusals(void **state)
 		{ { "relay", "add", "relay05", "--frob", NULL }, 2, "unknown option --frob" },
 		{ { "relay", "remove", "relay01", "--reason", "", NULL }, 2, "--reason is empty" },
 	};
-	long before = history_count();
+	long long before = tl_history_count(ctl);
 	struct clirun r;
 
 	(void)state;
@@ -181,7 +150,7 @@ test_relay_refusals(void **state)
 	clirun_expect(&r, 3, "viewer relay add");
 	assert_non_null(strstr(r.err, "HTTP 403"));
 	clirun_free(&r);
-	assert_int_equal(history_count(), before);
+	assert_int_equal(tl_history_count(ctl), before);
 }
 
 static void
@@ -196,7 +165,7 @@ test_providers(void **state)
 	clirun(&r, ctl->url, operator, "provider", "add", "google", "--domain", "gmail.com",
 	    "--domain", "GoogleMail.com", "--mx-pattern", "*.google.com", "--json", NULL);
 	clirun_expect(&r, 0, "provider add");
-	assert_keys(r.json, keys);
+	tl_assert_keys(r.json, keys);
 	s = json_dumps(json_object_get(r.json, "domains"), JSON_COMPACT);
 	assert_string_equal(s, "[\"gmail.com\",\"googlemail.com\"]");
 	free(s);
@@ -221,7 +190,7 @@ test_providers(void **state)
 	assert_int_equal(json_array_size(json_object_get(r.json, "providers")), 1);
 	clirun_free(&r);
 
-	long before = history_count();
+	long long before = tl_history_count(ctl);
 	clirun(&r, ctl->url, operator, "provider", "add", "yahoo", "--domain", "yahoo.com\n.evil", NULL);
 	clirun_expect(&r, 2, "provider add bad domain");
 	assert_non_null(strstr(r.err, "--domain \"yahoo.com\n.evil\": contains a line break"));
@@ -239,7 +208,7 @@ test_providers(void **state)
 	clirun_expect(&r, 1, "provider add taken domain");
 	assert_non_null(strstr(r.err, "HTTP 4"));
 	clirun_free(&r);
-	assert_int_equal(history_count(), before);
+	assert_int_equal(tl_history_count(ctl), before);
 
 	clirun(&r, ctl->url, operator, "provider", "add", "oldmail", "--domain", "oldmail.example", NULL);
 	clirun_expect(&r, 0, "provider add");
@@ -263,14 +232,14 @@ test_nodes(void **state)
 	(void)state;
 	clirun(&r, ctl->url, operator, "node", "add", "mx01", "--role", "server", "--json", NULL);
 	clirun_expect(&r, 0, "node add");
-	assert_keys(r.json, keys);
+	tl_assert_keys(r.json, keys);
 	clirun_free(&r);
 	clirun(&r, ctl->url, operator, "node", "add", "relay01-host", "--role", "relay", "--relay",
 	    "relay01", NULL);
 	clirun_expect(&r, 0, "node add relay");
 	clirun_free(&r);
 
-	long before = history_count();
+	long long before = tl_history_count(ctl);
 	clirun(&r, ctl->url, operator, "node", "add", "r2", "--role", "relay", NULL);
 	clirun_expect(&r, 2, "relay node without relay");
 	assert_non_null(strstr(r.err, "--relay R is required"));
@@ -285,12 +254,12 @@ test_nodes(void **state)
 	clirun_expect(&r, 1, "unknown relay");
 	assert_non_null(strstr(r.err, "relay99"));
 	clirun_free(&r);
-	assert_int_equal(history_count(), before);
+	assert_int_equal(tl_history_count(ctl), before);
 
 	clirun(&r, ctl->url, viewer, "node", "list", "--json", NULL);
 	clirun_expect(&r, 0, "node list");
 	assert_int_equal(json_array_size(json_object_get(r.json, "nodes")), 2);
-	assert_keys(json_array_get(json_object_get(r.json, "nodes"), 0), keys);
+	tl_assert_keys(json_array_get(json_object_get(r.json, "nodes"), 0), keys);
 	clirun_free(&r);
 
 	clirun(&r, ctl->url, operator, "node", "set", "relay01-host", "--relay", "relay03", NULL);
@@ -325,5 +294,6 @@ main(void)
 		cmocka_unit_test(test_providers),
 		cmocka_unit_test(test_nodes),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	clirun_group(&ctl, &viewer, &operator, NULL);
+	return cmocka_run_group_tests(tests, setup, clirun_group_teardown);
 }

@@ -70,26 +70,6 @@ routing_version(void)
 	return v;
 }
 
-static long
-route_count(void)
-{
-	char *n = tl_sql(ctl->conninfo, "SELECT count(*) FROM routes");
-	long v = atol(n);
-
-	free(n);
-	return v;
-}
-
-static void
-assert_keys(const json_t *obj, const char *const *keys)
-{
-	if (!json_is_object(obj))
-		fail_msg("not an object");
-	for (size_t i = 0; keys[i] != NULL; i++)
-		if (json_object_get(obj, keys[i]) == NULL)
-			fail_msg("field \"%s\" missing", keys[i]);
-}
-
 static const char *const route_keys[] = { "provider", "scope", "relay", "nexthop", "origin",
 	"reason", "actor", "created_at", "expires_at", NULL };
 
@@ -140,7 +120,7 @@ test_flip_dry_run(void **state)
 	assert_int_equal(json_array_size(changes), 2);   /* mx01, mx02; not the relay node */
 	json_t *c0 = json_array_get(changes, 0);
 	static const char *const ck[] = { "node", "removed", "added", NULL };
-	assert_keys(c0, ck);
+	tl_assert_keys(c0, ck);
 	assert_string_equal(json_string_value(json_object_get(c0, "node")), "mx01");
 	json_t *e = json_array_get(json_object_get(c0, "added"), 0);
 	assert_string_equal(json_string_value(json_object_get(e, "domain")), "gmail.com");
@@ -169,7 +149,7 @@ test_flip_dry_run(void **state)
 	    "mx02,added,googlemail.com,smtp:[relay03.example.net]:25\r\n");
 	clirun_free(&r);
 	assert_int_equal(routing_version(), v);
-	assert_int_equal(route_count(), 0);
+	assert_int_equal(tl_sql_int(ctl->conninfo, "SELECT count(*) FROM routes"), 0);
 }
 
 static void
@@ -184,7 +164,7 @@ test_flip_no_wait_json(void **state)
 	assert_true(json_is_integer(json_object_get(r.json, "version")));
 	assert_true(json_is_null(json_object_get(r.json, "wait")));
 	json_t *route = json_object_get(r.json, "route");
-	assert_keys(route, route_keys);
+	tl_assert_keys(route, route_keys);
 	assert_string_equal(json_string_value(json_object_get(route, "scope")), "*");
 	assert_string_equal(json_string_value(json_object_get(route, "actor")), "otto");
 	assert_string_equal(json_string_value(json_object_get(route, "origin")), "manual");
@@ -295,7 +275,7 @@ test_flip_waits_for_agent(void **state)
 	    json_integer_value(json_object_get(r.json, "version")));
 	json_t *n = json_array_get(json_object_get(w, "nodes"), 0);
 	static const char *const nk[] = { "node", "state", "applied_version", "error", NULL };
-	assert_keys(n, nk);
+	tl_assert_keys(n, nk);
 	assert_string_equal(json_string_value(json_object_get(n, "state")), "applied");
 	clirun_free(&r);
 
@@ -306,7 +286,7 @@ test_flip_waits_for_agent(void **state)
 	    "--json", NULL);
 	fake_agent_wait(pid);
 	clirun_expect(&r, 0, "unflip waiting");
-	assert_keys(json_object_get(r.json, "deleted"), route_keys);
+	tl_assert_keys(json_object_get(r.json, "deleted"), route_keys);
 	assert_true(json_is_true(json_object_get(json_object_get(r.json, "wait"), "complete")));
 	clirun_free(&r);
 }
@@ -361,7 +341,7 @@ test_routes(void **state)
 	assert_true(json_is_null(json_object_get(r.json, "at")));
 	json_t *routes = json_object_get(r.json, "routes");
 	assert_true(json_array_size(routes) >= 2);
-	assert_keys(json_array_get(routes, 0), route_keys);
+	tl_assert_keys(json_array_get(routes, 0), route_keys);
 	clirun_free(&r);
 
 	clirun(&r, ctl->url, viewer, "routes", "--format", "table", NULL);

@@ -23,35 +23,6 @@ static char *viewer, *operator;
 /* A reply no shipped rule knows: class unknown. */
 #define ZX_REPLY "421 4.7.0 [ZX42] try again in a while"
 
-static int
-setup(void **state)
-{
-	(void)state;
-	ctl = tl_controller_start(NULL);
-	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	operator = tl_token(ctl, "otto", "operator", NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tl_controller_free(ctl);
-	free(viewer), free(operator);
-	return 0;
-}
-
-static long
-history_count(void)
-{
-	char *n = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
-	long v = atol(n);
-
-	free(n);
-	return v;
-}
-
 static void
 expect_in(const char *text, const char *want)
 {
@@ -143,7 +114,7 @@ test_refusals(void **state)
 		"--class is required",
 		"rule \"R1\": must start with",
 	};
-	long h0 = history_count();
+	long long h0 = tl_history_count(ctl);
 	struct clirun r;
 
 	(void)state;
@@ -158,7 +129,7 @@ test_refusals(void **state)
 	    "x", NULL);
 	clirun_expect(&r, 3, "rule add as viewer");
 	clirun_free(&r);
-	assert_int_equal(history_count(), h0);
+	assert_int_equal(tl_history_count(ctl), h0);
 }
 
 static void
@@ -250,5 +221,6 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_rule_test),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	clirun_group(&ctl, &viewer, &operator, NULL);
+	return cmocka_run_group_tests(tests, clirun_group_setup, clirun_group_teardown);
 }

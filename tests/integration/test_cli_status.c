@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "clirun.h"
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -34,15 +35,13 @@ setup(void **state)
 	(void)state;
 	ctl = tl_controller_start(NULL);
 	viewer = tl_token(ctl, "vera", "viewer", NULL);
-	api("PUT", "/v1/relays/relay01", ctl->admin, "{\"nexthop\": \"smtp:[relay01.example.net]:25\"}");
-	api("PUT", "/v1/providers/google", ctl->admin, "{\"domains\": [\"gmail.com\"]}");
+	seed_relay(ctl, "relay01", "smtp:[relay01.example.net]:25");
+	seed_provider(ctl, "google", "gmail.com");
 	for (int i = 0; i < 2; i++) {
-		char *path = xasprintf("/v1/nodes/%s", names[i]);
-		api("PUT", path, ctl->admin, "{\"role\": \"server\"}");
+		seed_server(ctl, names[i]);
 		agent[i] = tl_token(ctl, names[i], "agent", names[i]);
-		free(path);
 	}
-	api("PUT", "/v1/nodes/relay01-host", ctl->admin, "{\"role\": \"relay\", \"relay\": \"relay01\"}");
+	seed_relay_node(ctl, "relay01-host", "relay01");
 	return 0;
 }
 
@@ -53,24 +52,6 @@ teardown(void **state)
 	tl_controller_free(ctl);
 	free(viewer), free(agent[0]), free(agent[1]);
 	return 0;
-}
-
-/* One agent round: read the feed, report its version applied or failed. */
-static void
-agent_round(int i, const char *error)
-{
-	char *path = xasprintf("/v1/nodes/%s/transport", names[i]);
-	json_t *feed = NULL;
-
-	assert_int_equal(tl_api(ctl, "GET", path, agent[i], NULL, &feed), 200);
-	json_t *rep = json_pack("{s:O, s:s, s:s?}", "version", json_object_get(feed, "version"),
-	    "status", error ? "failed" : "applied", "error", error);
-	char *body = json_dumps(rep, JSON_COMPACT);
-	free(path);
-	path = xasprintf("/v1/nodes/%s/report", names[i]);
-	api("POST", path, agent[i], body);
-	free(path), free(body);
-	json_decref(rep), json_decref(feed);
 }
 
 static int
@@ -137,8 +118,8 @@ test_healthy_then_lagging(void **state)
 	struct clirun r;
 
 	(void)state;
-	agent_round(0, NULL);
-	agent_round(1, NULL);
+	tl_agent_round(ctl, names[0], agent[0], NULL, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 	if (!tl_wait_for(both_connected, NULL, 5000))
 		fail_msg("feeds not marked connected");
 	clirun(&r, ctl->url, viewer, "status", "--format", "table", NULL);
@@ -170,8 +151,8 @@ test_healthy_then_lagging(void **state)
 	clirun(&r, ctl->url, viewer, "status", "--max-behind", "soon", NULL);
 	clirun_expect(&r, 2, "status bad --max-behind");
 	clirun_free(&r);
-	agent_round(0, NULL);
-	agent_round(1, NULL);
+	tl_agent_round(ctl, names[0], agent[0], NULL, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 	clirun(&r, ctl->url, viewer, "status", "--max-behind", "0s", NULL);
 	clirun_expect(&r, 0, "status caught up");
 	clirun_free(&r);
@@ -183,7 +164,7 @@ test_failed_and_blocks(void **state)
 	struct clirun r;
 
 	(void)state;
-	agent_round(1, "postmap: boom");
+	tl_agent_round(ctl, names[1], agent[1], NULL, "postmap: boom");
 	free(tl_sql(ctl->conninfo, "INSERT INTO blocks (node, provider, since, class, reporter)"
 	    " VALUES ('relay01-host', 'google', now() - interval '5 minutes', 'reputation', 'mx-logwatch')"));
 	free(tl_sql(ctl->conninfo, "INSERT INTO history (actor, action, object_type, object, node, after)"
@@ -203,7 +184,7 @@ test_failed_and_blocks(void **state)
 	json_t *b = json_array_get(json_object_get(r.json, "blocks"), 0);
 	assert_string_equal(json_string_value(json_object_get(b, "provider")), "google");
 	clirun_free(&r);
-	agent_round(1, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 	clirun(&r, ctl->url, viewer, "status", NULL);
 	clirun_expect(&r, 0, "status recovered");
 	clirun_free(&r);

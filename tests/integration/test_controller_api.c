@@ -18,34 +18,12 @@
 
 static struct tl_controller *ctl;
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(null)";
-}
-
 /* Asserts status and, when want_error is given, the exact error message. */
 static void
 expect(const char *method, const char *path, const char *token, const char *body,
     long want_status, const char *want_error)
 {
-	json_t *j = NULL;
-	long st = tl_api(ctl, method, path, token, body, &j);
-
-	if (st != want_status)
-		fail_msg("%s %s %s: status %ld, want %ld; body %s", method, path, body ? body : "",
-		    st, want_status, j ? json_dumps(j, 0) : "(none)");
-	if (want_error != NULL && strcmp(jstr(j, "error"), want_error) != 0)
-		fail_msg("%s %s: error \"%s\", want \"%s\"", method, path, jstr(j, "error"), want_error);
-	json_decref(j);
-}
-
-static char *
-count(const char *sql)
-{
-	return tl_sql(ctl->conninfo, sql);
+	json_decref(tl_api_expect(ctl, method, path, token, body, want_status, want_error));
 }
 
 static void
@@ -89,12 +67,12 @@ test_crud(void **state)
 
 	(void)state;
 	assert_int_equal(tl_api(ctl, "GET", "/v1/relays/relay01", ctl->admin, NULL, &j), 200);
-	assert_string_equal(jstr(j, "nexthop"), "smtp:[127.0.0.2]:2601");
+	assert_string_equal(tl_jstr(j, "nexthop"), "smtp:[127.0.0.2]:2601");
 	json_decref(j);
 	/* update keeps absent fields */
 	expect("PUT", "/v1/relays/relay01", ctl->admin, "{\"drained\":true,\"reason\":\"maintenance\"}", 200, NULL);
 	assert_int_equal(tl_api(ctl, "GET", "/v1/relays/relay01", ctl->admin, NULL, &j), 200);
-	assert_string_equal(jstr(j, "nexthop"), "smtp:[127.0.0.2]:2601");
+	assert_string_equal(tl_jstr(j, "nexthop"), "smtp:[127.0.0.2]:2601");
 	assert_true(json_is_true(json_object_get(j, "drained")));
 	json_decref(j);
 	expect("PUT", "/v1/routes/google", ctl->admin, "{\"relay\":\"relay01\",\"reason\":\"x\"}", 409,
@@ -139,21 +117,21 @@ test_history_rows(void **state)
 	char *before, *after;
 
 	(void)state;
-	before = count("SELECT count(*) FROM history");
+	before = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	expect("PUT", "/v1/routes/google", ctl->admin,
 	    "{\"relay\":\"relay01\",\"reason\":\"TSS04 on mx01\",\"scope\":\"mx01\"}", 200, NULL);
 	expect("PUT", "/v1/routes/google", ctl->admin,
 	    "{\"relay\":\"relay02\",\"reason\":\"relay01 blocked too\",\"scope\":\"mx01\"}", 200, NULL);
-	after = count("SELECT count(*) FROM history");
+	after = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	assert_int_equal(atoi(after), atoi(before) + 2);
 	assert_int_equal(tl_api(ctl, "GET", "/v1/history?provider=google&node=mx01&limit=1", ctl->admin,
 	    NULL, &j), 200);
 	h = json_array_get(json_object_get(j, "history"), 0);
-	assert_string_equal(jstr(h, "action"), "route.set");
-	assert_string_equal(jstr(h, "actor"), "test-admin");
-	assert_string_equal(jstr(h, "reason"), "relay01 blocked too");
-	assert_string_equal(jstr(json_object_get(h, "before"), "relay"), "relay01");
-	assert_string_equal(jstr(json_object_get(h, "after"), "relay"), "relay02");
+	assert_string_equal(tl_jstr(h, "action"), "route.set");
+	assert_string_equal(tl_jstr(h, "actor"), "test-admin");
+	assert_string_equal(tl_jstr(h, "reason"), "relay01 blocked too");
+	assert_string_equal(tl_jstr(json_object_get(h, "before"), "relay"), "relay01");
+	assert_string_equal(tl_jstr(json_object_get(h, "after"), "relay"), "relay02");
 	assert_non_null(json_object_get(h, "request_id"));
 	json_decref(j);
 	/* filters */
@@ -332,9 +310,11 @@ test_hostile_battery(void **state)
 		{ "GET", "/v1/history?provider=a%27%20OR%201%3D1", NULL, 400, "provider: may contain only a-z, 0-9, '.', '_' and '-'" },
 	};
 	json_t *feed0 = NULL, *feed1 = NULL;
-	char *h0 = count("SELECT count(*) || ':' || (SELECT version FROM routing_version) FROM history");
-	char *r0 = count("SELECT string_agg(name || nexthop, ',' ORDER BY name) FROM relays");
-	char *p0 = count("SELECT string_agg(domain, ',' ORDER BY domain) FROM provider_domains");
+	char *h0 = tl_sql(ctl->conninfo,
+	    "SELECT count(*) || ':' || (SELECT version FROM routing_version) FROM history");
+	char *r0 = tl_sql(ctl->conninfo, "SELECT string_agg(name || nexthop, ',' ORDER BY name) FROM relays");
+	char *p0 = tl_sql(ctl->conninfo,
+	    "SELECT string_agg(domain, ',' ORDER BY domain) FROM provider_domains");
 
 	(void)state;
 	assert_int_equal(tl_api(ctl, "GET", "/v1/nodes/mx01/transport", ctl->admin, NULL, &feed0), 200);
@@ -350,9 +330,11 @@ test_hostile_battery(void **state)
 	expect("PUT", "/v1/relays/evil", ctl->admin, big, 413, "body: larger than 65536 bytes");
 	free(big), free(url);
 
-	char *h1 = count("SELECT count(*) || ':' || (SELECT version FROM routing_version) FROM history");
-	char *r1 = count("SELECT string_agg(name || nexthop, ',' ORDER BY name) FROM relays");
-	char *p1 = count("SELECT string_agg(domain, ',' ORDER BY domain) FROM provider_domains");
+	char *h1 = tl_sql(ctl->conninfo,
+	    "SELECT count(*) || ':' || (SELECT version FROM routing_version) FROM history");
+	char *r1 = tl_sql(ctl->conninfo, "SELECT string_agg(name || nexthop, ',' ORDER BY name) FROM relays");
+	char *p1 = tl_sql(ctl->conninfo,
+	    "SELECT string_agg(domain, ',' ORDER BY domain) FROM provider_domains");
 	assert_string_equal(h0, h1);
 	assert_string_equal(r0, r1);
 	assert_string_equal(p0, p1);

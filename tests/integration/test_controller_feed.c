@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "strbuf.h"
 #include "testlib.h"
 #include "xalloc.h"
@@ -22,35 +23,20 @@
 static struct tl_controller *ctl;
 static char *agent_mx01;
 
-static void
-put(const char *path, const char *body)
-{
-	json_decref(tl_api_ok(ctl, "PUT", path, ctl->admin, body));
-}
-
-static long long
-version(void)
-{
-	char *v = tl_sql(ctl->conninfo, "SELECT version FROM routing_version");
-	long long n = atoll(v);
-
-	free(v);
-	return n;
-}
-
 static int
 setup(void **state)
 {
 	(void)state;
 	ctl = tl_controller_start(NULL);
 	tl_providers_clear(ctl);
-	put("/v1/relays/relay01", "{\"nexthop\":\"smtp:[127.0.0.2]:2601\"}");
-	put("/v1/relays/relay02", "{\"nexthop\":\"smtp:[127.0.0.3]:2602\"}");
-	put("/v1/providers/google", "{\"domains\":[\"gmail.com\",\"googlemail.com\"],\"include_subdomains\":true}");
-	put("/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\",\"aol.com\"]}");
-	put("/v1/nodes/mx01", "{\"role\":\"server\"}");
-	put("/v1/nodes/mx02", "{\"role\":\"server\"}");
-	put("/v1/nodes/relay01", "{\"role\":\"relay\",\"relay\":\"relay01\"}");
+	seed_put(ctl, "/v1/relays/relay01", "{\"nexthop\":\"smtp:[127.0.0.2]:2601\"}");
+	seed_put(ctl, "/v1/relays/relay02", "{\"nexthop\":\"smtp:[127.0.0.3]:2602\"}");
+	seed_put(ctl, "/v1/providers/google",
+	    "{\"domains\":[\"gmail.com\",\"googlemail.com\"],\"include_subdomains\":true}");
+	seed_put(ctl, "/v1/providers/yahoo", "{\"domains\":[\"yahoo.com\",\"aol.com\"]}");
+	seed_put(ctl, "/v1/nodes/mx01", "{\"role\":\"server\"}");
+	seed_put(ctl, "/v1/nodes/mx02", "{\"role\":\"server\"}");
+	seed_put(ctl, "/v1/nodes/relay01", "{\"role\":\"relay\",\"relay\":\"relay01\"}");
 	agent_mx01 = tl_token(ctl, "agent-mx01", "agent", "mx01");
 	return 0;
 }
@@ -99,9 +85,10 @@ test_feed_rendering(void **state)
 	char *t;
 
 	(void)state;
-	put("/v1/routes/google", "{\"relay\":\"relay01\",\"reason\":\"all servers\"}");
-	put("/v1/routes/yahoo", "{\"relay\":\"relay01\",\"reason\":\"all servers\"}");
-	put("/v1/routes/google", "{\"relay\":\"relay02\",\"reason\":\"mx02 only\",\"scope\":\"mx02\"}");
+	seed_put(ctl, "/v1/routes/google", "{\"relay\":\"relay01\",\"reason\":\"all servers\"}");
+	seed_put(ctl, "/v1/routes/yahoo", "{\"relay\":\"relay01\",\"reason\":\"all servers\"}");
+	seed_put(ctl, "/v1/routes/google",
+	    "{\"relay\":\"relay02\",\"reason\":\"mx02 only\",\"scope\":\"mx02\"}");
 	f = feed("mx01", "", 200);
 	t = entries_text(f);
 	assert_string_equal(t,
@@ -118,7 +105,7 @@ test_feed_rendering(void **state)
 	assert_true(json_is_true(json_object_get(json_array_get(provs, 0), "include_subdomains")));
 	assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(provs, 1),
 	    "domains"), 0)), "aol.com");
-	assert_int_equal(json_integer_value(json_object_get(f, "version")), version());
+	assert_int_equal(json_integer_value(json_object_get(f, "version")), tl_routing_version(ctl));
 	free(t), json_decref(f);
 	f = feed("mx02", "", 200);
 	t = entries_text(f);
@@ -134,7 +121,7 @@ test_feed_rendering(void **state)
 	assert_int_equal(json_array_size(json_object_get(f, "entries")), 0);
 	json_decref(f);
 	/* dry run shows the change per node and commits nothing */
-	long long v0 = version();
+	long long v0 = tl_routing_version(ctl);
 	json_t *j = NULL;
 	assert_int_equal(tl_api(ctl, "PUT", "/v1/routes/yahoo?dry_run=1", ctl->admin,
 	    "{\"relay\":\"relay02\",\"reason\":\"try\"}", &j), 200);
@@ -143,12 +130,12 @@ test_feed_rendering(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(changes, 0), "node")), "mx01");
 	assert_int_equal(json_array_size(json_object_get(json_array_get(changes, 0), "added")), 2);
 	json_decref(j);
-	assert_int_equal(version(), v0);
+	assert_int_equal(tl_routing_version(ctl), v0);
 	assert_int_equal(tl_api(ctl, "DELETE", "/v1/routes/google?scope=mx02&reason=back&dry_run=1",
 	    ctl->admin, NULL, &j), 200);
 	assert_int_equal(json_array_size(json_object_get(j, "changes")), 1);
 	json_decref(j);
-	assert_int_equal(version(), v0);
+	assert_int_equal(tl_routing_version(ctl), v0);
 }
 
 struct poll_arg {
@@ -173,7 +160,7 @@ poll_thread(void *p)
 static void
 test_long_poll(void **state)
 {
-	long long v = version();
+	long long v = tl_routing_version(ctl);
 	char *q;
 	json_t *f;
 	double t0;
@@ -199,7 +186,7 @@ test_long_poll(void **state)
 	pthread_t th;
 	pthread_create(&th, NULL, poll_thread, &a);
 	tl_await_feed_waiting(ctl, 1, 10000);
-	put("/v1/routes/yahoo", "{\"relay\":\"relay02\",\"reason\":\"wake\"}");
+	seed_put(ctl, "/v1/routes/yahoo", "{\"relay\":\"relay02\",\"reason\":\"wake\"}");
 	pthread_join(th, NULL);
 	assert_int_equal(a.status, 200);
 	assert_int_equal(json_integer_value(json_object_get(a.json, "version")), v + 1);
@@ -236,7 +223,7 @@ test_concurrent_flips(void **state)
 	enum { N = 40 };
 	struct flip_arg args[N];
 	pthread_t th[N];
-	long long v0 = version();
+	long long v0 = tl_routing_version(ctl);
 	char *sql, *last, *n;
 
 	(void)state;
@@ -251,7 +238,7 @@ test_concurrent_flips(void **state)
 		for (int j = 0; j < i; j++)
 			assert_true(args[i].version != args[j].version);
 	}
-	assert_int_equal(version(), v0 + N);
+	assert_int_equal(tl_routing_version(ctl), v0 + N);
 	sql = xasprintf("SELECT count(*) FROM history WHERE action = 'route.set' AND version > %lld", v0);
 	n = tl_sql(ctl->conninfo, sql);
 	assert_int_equal(atoi(n), N);
@@ -287,13 +274,14 @@ test_expiry(void **state)
 	long long v;
 
 	(void)state;
-	put("/v1/routes/yahoo", "{\"relay\":\"relay01\",\"reason\":\"temporary\",\"scope\":\"mx01\",\"ttl\":60}");
+	seed_put(ctl, "/v1/routes/yahoo",
+	    "{\"relay\":\"relay01\",\"reason\":\"temporary\",\"scope\":\"mx01\",\"ttl\":60}");
 	assert_int_equal(tl_api(ctl, "GET", "/v1/routes", ctl->admin, NULL, &j), 200);
 	char *text = json_dumps(j, 0);
 	assert_non_null(strstr(text, "\"expires_at\": \"20"));
 	free(text);
 	json_decref(j);
-	v = version();
+	v = tl_routing_version(ctl);
 	/* pretend the hour has passed: move expires_at into the past */
 	free(tl_sql(ctl->conninfo, "UPDATE routes SET expires_at = now() - interval '1 second'"
 	    " WHERE provider = 'yahoo' AND scope = 'mx01'"));
@@ -302,7 +290,7 @@ test_expiry(void **state)
 	    " (before->>'relay') FROM history ORDER BY id DESC LIMIT 1");
 	assert_string_equal(h, "postrouted route.expired yahoo/mx01 relay01");
 	free(h);
-	assert_true(version() > v);
+	assert_true(tl_routing_version(ctl) > v);
 }
 
 static void
@@ -366,7 +354,7 @@ static void
 test_database_restart(void **state)
 {
 	struct poll_arg a = { .token = agent_mx01 };
-	long long v = version();
+	long long v = tl_routing_version(ctl);
 	pthread_t th;
 
 	(void)state;
@@ -382,7 +370,7 @@ test_database_restart(void **state)
 	a.path = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=60", v);
 	pthread_create(&th, NULL, poll_thread, &a);
 	tl_await_feed_waiting(ctl, 1, 15000);
-	put("/v1/routes/google", "{\"relay\":\"relay02\",\"reason\":\"after restart\"}");
+	seed_put(ctl, "/v1/routes/google", "{\"relay\":\"relay02\",\"reason\":\"after restart\"}");
 	pthread_join(th, NULL);
 	assert_int_equal(a.status, 200);
 	assert_int_equal(json_integer_value(json_object_get(a.json, "version")), v + 1);
@@ -402,7 +390,7 @@ test_shutdown_with_waiters(void **state)
 	pthread_t th;
 
 	(void)state;
-	a.path = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=120", version());
+	a.path = xasprintf("/v1/nodes/mx01/transport?after=%lld&wait=120", tl_routing_version(ctl));
 	pthread_create(&th, NULL, poll_thread, &a);
 	tl_await_feed_waiting(ctl, 1, 10000);
 	/* a waiting feed does not keep the controller from stopping */

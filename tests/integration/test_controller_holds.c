@@ -26,56 +26,11 @@ static struct tl_controller *ctl;    /* [policy] hold_on_surge = yes */
 static struct webhook *hook;
 static char *operator, *viewer, *detector, *agent1;
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(null)";
-}
-
-static json_t *
-expect_on(struct tl_controller *c, const char *method, const char *path, const char *token,
-    const char *body, long want_status, const char *want_error)
-{
-	json_t *j = NULL;
-	long st = tl_api(c, method, path, token, body, &j);
-
-	if (st != want_status)
-		fail_msg("%s %s %s: status %ld, want %ld; body %s", method, path, body ? body : "",
-		    st, want_status, j ? json_dumps(j, 0) : "(none)");
-	if (want_error != NULL && strcmp(jstr(j, "error"), want_error) != 0)
-		fail_msg("%s %s: error \"%s\", want \"%s\"", method, path, jstr(j, "error"), want_error);
-	return j;
-}
-
 static json_t *
 expect(const char *method, const char *path, const char *token, const char *body,
     long want_status, const char *want_error)
 {
-	return expect_on(ctl, method, path, token, body, want_status, want_error);
-}
-
-static char *
-sql(const char *q)
-{
-	return tl_sql(ctl->conninfo, q);
-}
-
-static void
-expect_sql(const char *q, const char *want)
-{
-	tl_expect_sql(ctl->conninfo, q, want);
-}
-
-static long long
-version(void)
-{
-	char *v = sql("SELECT version FROM routing_version");
-	long long n = atoll(v);
-
-	free(v);
-	return n;
+	return tl_api_expect(ctl, method, path, token, body, want_status, want_error);
 }
 
 /* The "holds" of node's feed, read with token, as "a,b,c". */
@@ -83,7 +38,7 @@ static char *
 feed_holds_on(struct tl_controller *c, const char *node, const char *token)
 {
 	char *path = xasprintf("/v1/nodes/%s/transport", node);
-	json_t *j = expect_on(c, "GET", path, token, NULL, 200, NULL), *h = json_object_get(j, "holds");
+	json_t *j = tl_api_expect(c, "GET", path, token, NULL, 200, NULL), *h = json_object_get(j, "holds");
 	char *out = xstrdup("");
 	size_t i;
 	json_t *v;
@@ -148,7 +103,7 @@ teardown(void **state)
 static void
 test_hold_and_release(void **state)
 {
-	long long v0 = version();
+	long long v0 = tl_routing_version(ctl);
 	json_t *j, *h;
 	char *want;
 
@@ -159,15 +114,16 @@ test_hold_and_release(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), v0 + 1);
 	assert_true(json_is_true(json_object_get(j, "created")));
 	h = json_object_get(j, "hold");
-	assert_string_equal(jstr(h, "sender"), "info@shop.example.jp");
-	assert_string_equal(jstr(h, "origin"), "manual");
-	assert_string_equal(jstr(h, "reason"), "hijacked, ticket 4711");
-	assert_string_equal(jstr(h, "actor"), "otto");
+	assert_string_equal(tl_jstr(h, "sender"), "info@shop.example.jp");
+	assert_string_equal(tl_jstr(h, "origin"), "manual");
+	assert_string_equal(tl_jstr(h, "reason"), "hijacked, ticket 4711");
+	assert_string_equal(tl_jstr(h, "actor"), "otto");
 	assert_non_null(json_string_value(json_object_get(h, "created_at")));
 	json_decref(j);
 	want = xasprintf("sender.hold sender info@shop.example.jp otto hijacked, ticket 4711 %lld"
 	    " true info@shop.example.jp", v0 + 1);
-	expect_sql("SELECT action || ' ' || object_type || ' ' || object || ' ' || actor || ' ' || reason"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT action || ' ' || object_type || ' ' || object || ' ' || actor || ' ' || reason"
 	    " || ' ' || version || ' ' || (before IS NULL) || ' ' || (after->>'sender')"
 	    " FROM history ORDER BY id DESC LIMIT 1", want);
 	free(want);
@@ -180,25 +136,25 @@ test_hold_and_release(void **state)
 	free(own);
 
 	/* holding it again (any case) changes nothing */
-	char *h0 = sql("SELECT count(*) FROM history");
+	char *h0 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	j = expect("PUT", "/v1/holds/INFO@Shop.example.jp", ctl->admin, "{\"reason\":\"again\"}", 200, NULL);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), v0 + 1);
 	assert_true(json_is_false(json_object_get(j, "created")));
-	assert_string_equal(jstr(json_object_get(j, "hold"), "reason"), "hijacked, ticket 4711");
+	assert_string_equal(tl_jstr(json_object_get(j, "hold"), "reason"), "hijacked, ticket 4711");
 	json_decref(j);
-	char *h1 = sql("SELECT count(*) FROM history");
+	char *h1 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	assert_string_equal(h0, h1);
 	free(h0), free(h1);
-	assert_int_equal(version(), v0 + 1);
+	assert_int_equal(tl_routing_version(ctl), v0 + 1);
 
 	/* list, status */
 	j = expect("GET", "/v1/holds", viewer, NULL, 200, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "holds")), 1);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "holds"), 0), "actor"), "otto");
+	assert_string_equal(tl_jstr(json_array_get(json_object_get(j, "holds"), 0), "actor"), "otto");
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), v0 + 1);
 	json_decref(j);
 	j = expect("GET", "/v1/status", viewer, NULL, 200, NULL);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "holds"), 0), "sender"),
+	assert_string_equal(tl_jstr(json_array_get(json_object_get(j, "holds"), 0), "sender"),
 	    "info@shop.example.jp");
 	json_decref(j);
 
@@ -206,11 +162,12 @@ test_hold_and_release(void **state)
 	j = expect("DELETE", "/v1/holds/Info@shop.example.jp?reason=owner%20reset%20the%20password",
 	    operator, NULL, 200, NULL);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), v0 + 2);
-	assert_string_equal(jstr(json_object_get(j, "released"), "sender"), "info@shop.example.jp");
+	assert_string_equal(tl_jstr(json_object_get(j, "released"), "sender"), "info@shop.example.jp");
 	json_decref(j);
 	want = xasprintf("sender.release info@shop.example.jp otto owner reset the password %lld"
 	    " hijacked, ticket 4711 true", v0 + 2);
-	expect_sql("SELECT action || ' ' || object || ' ' || actor || ' ' || reason || ' ' || version"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT action || ' ' || object || ' ' || actor || ' ' || reason || ' ' || version"
 	    " || ' ' || (before->>'reason') || ' ' || (after IS NULL) FROM history ORDER BY id DESC LIMIT 1",
 	    want);
 	free(want);
@@ -218,13 +175,13 @@ test_hold_and_release(void **state)
 	j = expect("DELETE", "/v1/holds/info@shop.example.jp", operator, NULL, 404,
 	    "sender: \"info@shop.example.jp\" is not held");
 	json_decref(j);
-	assert_int_equal(version(), v0 + 2);
+	assert_int_equal(tl_routing_version(ctl), v0 + 2);
 	j = expect("GET", "/v1/history?action=sender.hold", viewer, NULL, 200, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "history")), 1);
 	json_decref(j);
 	/* a reason is optional */
 	json_decref(expect("PUT", "/v1/holds/bob", operator, "{}", 200, NULL));
-	expect_sql("SELECT coalesce(reason, 'none') FROM holds WHERE sender = 'bob'", "none");
+	tl_expect_sql(ctl->conninfo, "SELECT coalesce(reason, 'none') FROM holds WHERE sender = 'bob'", "none");
 	json_decref(expect("DELETE", "/v1/holds/bob", operator, NULL, 200, NULL));
 }
 
@@ -242,7 +199,7 @@ test_holds_sorted(void **state)
 	}
 	expect_feed_holds("mx02", "Alice@example.com,a.b+tag@example.com,sasl_user,zed@example.com");
 	json_t *j = expect("GET", "/v1/holds", viewer, NULL, 200, NULL);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "holds"), 0), "sender"),
+	assert_string_equal(tl_jstr(json_array_get(json_object_get(j, "holds"), 0), "sender"),
 	    "Alice@example.com");
 	json_decref(j);
 	for (size_t i = 0; senders[i]; i++) {
@@ -274,7 +231,7 @@ waiting_feed(long long after)
 static void
 test_hold_wakes_waiting_feed(void **state)
 {
-	long long v = version();
+	long long v = tl_routing_version(ctl);
 	int status;
 
 	(void)state;
@@ -369,8 +326,10 @@ test_hold_hostile(void **state)
 
 	(void)state;
 	json_decref(expect("PUT", "/v1/holds/kept@example.com", operator, "{\"reason\":\"kept\"}", 200, NULL));
-	h0 = sql("SELECT count(*) || ':' || (SELECT version FROM routing_version) FROM history");
-	l0 = sql("SELECT string_agg(sender || '/' || coalesce(reason, ''), ',' ORDER BY sender) FROM holds");
+	h0 = tl_sql(ctl->conninfo,
+	    "SELECT count(*) || ':' || (SELECT version FROM routing_version) FROM history");
+	l0 = tl_sql(ctl->conninfo,
+	    "SELECT string_agg(sender || '/' || coalesce(reason, ''), ',' ORDER BY sender) FROM holds");
 	assert_int_equal(tl_api(ctl, "GET", "/v1/nodes/mx01/transport", ctl->admin, NULL, &feed0), 200);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		json_decref(expect(cases[i].method, cases[i].path, operator, cases[i].body,
@@ -404,8 +363,10 @@ test_hold_hostile(void **state)
 	json_decref(expect("DELETE", "/v1/holds/kept@example.com", detector, NULL, 403, NULL));
 	json_decref(expect("DELETE", "/v1/holds/kept@example.com", agent1, NULL, 403, NULL));
 
-	h1 = sql("SELECT count(*) || ':' || (SELECT version FROM routing_version) FROM history");
-	l1 = sql("SELECT string_agg(sender || '/' || coalesce(reason, ''), ',' ORDER BY sender) FROM holds");
+	h1 = tl_sql(ctl->conninfo,
+	    "SELECT count(*) || ':' || (SELECT version FROM routing_version) FROM history");
+	l1 = tl_sql(ctl->conninfo,
+	    "SELECT string_agg(sender || '/' || coalesce(reason, ''), ',' ORDER BY sender) FROM holds");
 	assert_string_equal(h0, h1);
 	assert_string_equal(l0, l1);
 	assert_string_equal(l1, "kept@example.com/kept");
@@ -435,7 +396,7 @@ volume_event(struct tl_controller *c, const char *token, const char *node, const
 	    "\"baseline\":3,\"client_ips\":14,\"window_s\":60,\"queue_ids\":[\"4F2A71C0B3D\"],"
 	    "\"sender_kind\":\"sasl\"}",
 	    node, sender);
-	json_t *j = expect_on(c, "POST", "/v1/events", token, body, 200, NULL);
+	json_t *j = tl_api_expect(c, "POST", "/v1/events", token, body, 200, NULL);
 
 	free(body);
 	return j;
@@ -444,22 +405,23 @@ volume_event(struct tl_controller *c, const char *token, const char *node, const
 static void
 test_surge_holds_sender(void **state)
 {
-	long long v0 = version();
+	long long v0 = tl_routing_version(ctl);
 	json_t *j;
 
 	(void)state;
 	j = volume_event(ctl, detector, "mx02", "info@shop.example.jp");
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), v0 + 1);
-	assert_non_null(strstr(jstr(j, "outcome"),
+	assert_non_null(strstr(tl_jstr(j, "outcome"),
 	    "Its new mail is now held ([policy] hold_on_surge); after checking the account, release"
 	    " it with: postroute sender release info@shop.example.jp"));
 	json_decref(j);
-	expect_sql("SELECT origin || ' ' || actor || ' ' || reason FROM holds",
+	tl_expect_sql(ctl->conninfo, "SELECT origin || ' ' || actor || ' ' || reason FROM holds",
 	    "auto policy automatic: volume surge on mx02 (rate 900, baseline 3, client_ips 14,"
 	    " window 60s), reported by detector-1");
 	/* one change: the surge and the hold share a version */
 	char *want = xasprintf("volume.surge/detector-1/%lld,sender.hold/policy/%lld", v0 + 1, v0 + 1);
-	expect_sql("SELECT string_agg(action || '/' || actor || '/' || version, ',' ORDER BY id)"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT string_agg(action || '/' || actor || '/' || version, ',' ORDER BY id)"
 	    " FROM history WHERE version = (SELECT version FROM routing_version)", want);
 	free(want);
 	expect_feed_holds("mx01", "info@shop.example.jp");
@@ -468,33 +430,35 @@ test_surge_holds_sender(void **state)
 
 	/* a second surge: held already, nothing new but the surge row */
 	j = volume_event(ctl, detector, "mx01", "INFO@shop.example.jp");
-	assert_non_null(strstr(jstr(j, "outcome"), "Its new mail was held already (since "));
-	assert_non_null(strstr(jstr(j, "outcome"), "by policy); release it with: postroute sender"
+	assert_non_null(strstr(tl_jstr(j, "outcome"), "Its new mail was held already (since "));
+	assert_non_null(strstr(tl_jstr(j, "outcome"), "by policy); release it with: postroute sender"
 	    " release INFO@shop.example.jp"));
 	json_decref(j);
-	expect_sql("SELECT count(*) FROM holds", "1");
-	expect_sql("SELECT count(*) FROM history WHERE action = 'sender.hold' AND actor = 'policy'", "1");
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM holds", "1");
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT count(*) FROM history WHERE action = 'sender.hold' AND actor = 'policy'", "1");
 
 	/* the node's total ("*"): recorded and told, never held */
 	j = volume_event(ctl, detector, "mx01", "*");
-	assert_non_null(strstr(jstr(j, "outcome"), "node mx01: sudden surge of its total outbound"
+	assert_non_null(strstr(tl_jstr(j, "outcome"), "node mx01: sudden surge of its total outbound"
 	    " volume (900 recipients per interval, baseline 3), spread over many senders;"
 	    " nothing was held"));
 	json_decref(j);
-	expect_sql("SELECT count(*) FROM holds", "1");
-	expect_sql("SELECT count(*) FROM history WHERE action = 'volume.surge' AND object = 'mx01/*'",
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM holds", "1");
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT count(*) FROM history WHERE action = 'volume.surge' AND object = 'mx01/*'",
 	    "1");
 
 	/* a sender that cannot be a map key is reported, not held */
 	j = volume_event(ctl, detector, "mx01", "a#b@example.com");
-	assert_non_null(strstr(jstr(j, "outcome"),
+	assert_non_null(strstr(tl_jstr(j, "outcome"),
 	    "Not held: the sender cannot be a hold map key (contains '#')"));
 	json_decref(j);
-	expect_sql("SELECT count(*) FROM holds", "1");
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM holds", "1");
 
 	/* a sender with shell characters gets a release command to copy */
 	j = volume_event(ctl, detector, "mx01", "o'neil&co@example.com");
-	assert_non_null(strstr(jstr(j, "outcome"),
+	assert_non_null(strstr(tl_jstr(j, "outcome"),
 	    "release it with: postroute sender release 'o'\\''neil&co@example.com'"));
 	json_decref(j);
 
@@ -503,7 +467,7 @@ test_surge_holds_sender(void **state)
 	    operator, NULL, 200, NULL));
 	json_decref(expect("DELETE", "/v1/holds/o'neil&co@example.com?reason=ok", operator, NULL,
 	    200, NULL));
-	expect_sql("SELECT count(*) FROM holds", "0");
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM holds", "0");
 	/* hostile figures are refused before anything happens */
 	json_decref(expect("POST", "/v1/events", detector,
 	    "{\"type\":\"volume\",\"node\":\"mx01\",\"sender\":\"x@example.com\",\"rate\":\"9\\n00\"}",
@@ -511,7 +475,7 @@ test_surge_holds_sender(void **state)
 	json_decref(expect("POST", "/v1/events", detector,
 	    "{\"type\":\"volume\",\"node\":\"mx01\",\"sender\":\"x@example.com\",\"client_ips\":1.5}",
 	    400, "client_ips: must be an integer"));
-	expect_sql("SELECT count(*) FROM holds", "0");
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM holds", "0");
 }
 
 static void
@@ -526,7 +490,7 @@ test_surge_without_hold_on_surge(void **state)
 	free(ini);
 	seed(c);
 	j = volume_event(c, c->admin, "mx01", "info@shop.example.jp");
-	assert_non_null(strstr(jstr(j, "outcome"), "Nothing was held ([policy] hold_on_surge is off);"
+	assert_non_null(strstr(tl_jstr(j, "outcome"), "Nothing was held ([policy] hold_on_surge is off);"
 	    " to hold its new mail: postroute sender hold info@shop.example.jp --reason TEXT"));
 	json_decref(j);
 	webhook_await(w, "sender info@shop.example.jp on mx01: sudden volume surge", NULL, 10000);
@@ -540,7 +504,7 @@ test_surge_without_hold_on_surge(void **state)
 	/* a sender held by hand is said to be held */
 	json_decref(tl_api_ok(c, "PUT", "/v1/holds/info@shop.example.jp", c->admin, "{\"reason\":\"r\"}"));
 	j = volume_event(c, c->admin, "mx02", "info@shop.example.jp");
-	assert_non_null(strstr(jstr(j, "outcome"), "Its new mail was held already"));
+	assert_non_null(strstr(tl_jstr(j, "outcome"), "Its new mail was held already"));
 	json_decref(j);
 	tl_controller_finish(c);
 	webhook_stop(w);

@@ -23,21 +23,10 @@ static struct tl_controller *ctl;
 static struct webhook *hook;
 static char *detector;
 
-static void
-put(const char *path, const char *body)
-{
-	json_decref(tl_api_ok(ctl, "PUT", path, ctl->admin, body));
-}
-
 static json_t *
 event(const char *body, long want)
 {
-	json_t *j = NULL;
-	long st = tl_api(ctl, "POST", "/v1/events", detector, body, &j);
-
-	if (st != want)
-		fail_msg("POST /v1/events %s: %ld, want %ld: %s", body, st, want, j ? json_dumps(j, 0) : "");
-	return j;
+	return tl_event(ctl, detector, body, want);
 }
 
 static char *
@@ -55,18 +44,6 @@ block(const char *node, const char *provider)
 
 	json_decref(event(b, 200));
 	free(b);
-}
-
-static char *
-sql(const char *q)
-{
-	return tl_sql(ctl->conninfo, q);
-}
-
-static void
-expect_sql(const char *q, const char *want)
-{
-	tl_expect_sql(ctl->conninfo, q, want);
 }
 
 static int
@@ -100,14 +77,19 @@ test_server_block_fails_over(void **state)
 {
 	(void)state;
 	block("mx01", "google");
-	expect_sql("SELECT relay || ' ' || origin || ' ' || actor FROM routes WHERE provider = 'google'"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT relay || ' ' || origin || ' ' || actor FROM routes WHERE provider = 'google'"
 	    " AND scope = 'mx01'", "relay01 auto policy");
-	expect_sql("SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'google' AND scope = 'mx01'",
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'google' AND scope = 'mx01'",
 	    "06:00:00");
-	expect_sql("SELECT string_agg(action, ',' ORDER BY id) FROM history WHERE provider = 'google'"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT string_agg(action, ',' ORDER BY id) FROM history WHERE provider = 'google'"
 	    " AND node = 'mx01'", "block.open,route.set,policy.flip");
-	expect_sql("SELECT after->'evidence'->>'count' FROM history WHERE action = 'policy.flip'", "12");
-	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx01' AND cleared_at IS NULL", "1");
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT after->'evidence'->>'count' FROM history WHERE action = 'policy.flip'", "12");
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT count(*) FROM blocks WHERE node = 'mx01' AND cleared_at IS NULL", "1");
 	webhook_await(hook, "google is blocked on mx01: reputation, 12 of 14 attempts in 300s", NULL, 10000);
 	char *b = webhook_body(hook, webhook_find(hook, "blocked on mx01", NULL));
 	assert_non_null(strstr(b, "through relay relay01"));
@@ -121,9 +103,9 @@ test_server_block_fails_over(void **state)
 	json_decref(f);
 	/* the same block reported again changes nothing and says nothing new */
 	int n = webhook_count(hook);
-	char *h0 = sql("SELECT count(*) FROM history");
+	char *h0 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	block("mx01", "google");
-	char *h1 = sql("SELECT count(*) FROM history");
+	char *h1 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	assert_string_equal(h0, h1);
 	free(h0), free(h1);
 	/* nothing new queued for on-call (the outbox is written in the
@@ -144,16 +126,20 @@ static void
 test_relay_block_moves_auto_not_manual(void **state)
 {
 	(void)state;
-	put("/v1/routes/google", "{\"relay\":\"relay01\",\"scope\":\"mx02\",\"reason\":\"hand-made\"}");
+	seed_put(ctl, "/v1/routes/google",
+	    "{\"relay\":\"relay01\",\"scope\":\"mx02\",\"reason\":\"hand-made\"}");
 	block("relay01n", "google");
 	/* the automatic route moved, to the relay with fewest automatic routes */
-	expect_sql("SELECT relay || ' ' || origin FROM routes WHERE provider = 'google' AND scope = 'mx01'",
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT relay || ' ' || origin FROM routes WHERE provider = 'google' AND scope = 'mx01'",
 	    "relay02 auto");
 	/* the manual one is untouched, and on-call is told */
-	expect_sql("SELECT relay || ' ' || origin || ' ' || reason FROM routes WHERE provider = 'google'"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT relay || ' ' || origin || ' ' || reason FROM routes WHERE provider = 'google'"
 	    " AND scope = 'mx02'", "relay01 manual hand-made");
 	webhook_await(hook, "manual route google/mx02 via relay01 left as it is", NULL, 10000);
-	expect_sql("SELECT after->>'decision' LIKE 'moved google/mx01 from relay01 to relay02%' FROM history"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT after->>'decision' LIKE 'moved google/mx01 from relay01 to relay02%' FROM history"
 	    " WHERE action = 'policy.flip' ORDER BY id DESC LIMIT 1", "t");
 }
 
@@ -161,21 +147,25 @@ static void
 test_relay_exhaustion(void **state)
 {
 	(void)state;
-	put("/v1/relays/relay03", "{\"drained\":true}");
-	char *v0 = sql("SELECT relay FROM routes WHERE provider = 'google' AND scope = 'mx01'");
+	seed_put(ctl, "/v1/relays/relay03", "{\"drained\":true}");
+	char *v0 = tl_sql(ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'google' AND scope = 'mx01'");
 	block("relay02n", "google");
-	char *v1 = sql("SELECT relay FROM routes WHERE provider = 'google' AND scope = 'mx01'");
+	char *v1 = tl_sql(ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'google' AND scope = 'mx01'");
 	assert_string_equal(v0, v1);
 	free(v0), free(v1);
-	expect_sql("SELECT action || ': ' || (after->>'decision') FROM history ORDER BY id DESC LIMIT 1",
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT action || ': ' || (after->>'decision') FROM history ORDER BY id DESC LIMIT 1",
 	    "policy.refused: no healthy relay to move google/mx01 to. ");
 	webhook_await(hook, "no healthy relay to move google/mx01 to", NULL, 10000);
 	/* a server block with every relay unhealthy: refused too */
 	block("mx03", "google");
-	expect_sql("SELECT count(*) FROM routes WHERE provider = 'google' AND scope = 'mx03'", "0");
-	expect_sql("SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT count(*) FROM routes WHERE provider = 'google' AND scope = 'mx03'", "0");
+	tl_expect_sql(ctl->conninfo, "SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
 	    "no healthy relay for google (all drained or blocked); no change made.");
-	put("/v1/relays/relay03", "{\"drained\":false}");
+	seed_put(ctl, "/v1/relays/relay03", "{\"drained\":false}");
 }
 
 static int
@@ -183,7 +173,7 @@ expired(void *arg)
 {
 	char *q = xasprintf("SELECT count(*) FROM routes WHERE provider = 'yahoo' AND scope = '%s'",
 	    (const char *)arg);
-	char *v = sql(q);
+	char *v = tl_sql(ctl->conninfo, q);
 	int gone = strcmp(v, "0") == 0;
 
 	free(q), free(v);
@@ -195,17 +185,21 @@ test_ttl_doubles_when_block_returns(void **state)
 {
 	(void)state;
 	block("mx04", "yahoo");
-	expect_sql("SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
 	    "06:00:00");
 	json_decref(event("{\"type\":\"clear\",\"node\":\"mx04\",\"provider\":\"yahoo\"}", 200));
-	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx04' AND provider = 'yahoo' AND cleared_at IS NULL", "0");
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT count(*) FROM blocks WHERE node = 'mx04' AND provider = 'yahoo' AND cleared_at IS NULL", "0");
 	webhook_await(hook, "yahoo is no longer blocked on mx04", NULL, 10000);
 	/* the route reverts at expiry (moved into the past here) */
-	free(sql("UPDATE routes SET expires_at = now() WHERE provider = 'yahoo' AND scope = 'mx04'"));
+	free(tl_sql(ctl->conninfo,
+	    "UPDATE routes SET expires_at = now() WHERE provider = 'yahoo' AND scope = 'mx04'"));
 	assert_true(tl_wait_for(expired, "mx04", 5000));
 	/* the block comes back: the next automatic route lives twice as long */
 	block("mx04", "yahoo");
-	expect_sql("SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT (expires_at - created_at)::text FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
 	    "12:00:00");
 }
 
@@ -214,7 +208,7 @@ expired_route(const char *provider, const char *scope)
 {
 	char *q = xasprintf("SELECT count(*) FROM routes WHERE provider = '%s' AND scope = '%s'",
 	    provider, scope);
-	char *v = sql(q);
+	char *v = tl_sql(ctl->conninfo, q);
 	int gone = strcmp(v, "0") == 0;
 
 	free(q), free(v);
@@ -234,20 +228,24 @@ test_open_block_confirmed_after_expiry(void **state)
 {
 	(void)state;
 	block("mx05", "gmx");
-	expect_sql("SELECT origin FROM routes WHERE provider = 'gmx' AND scope = 'mx05'", "auto");
-	free(sql("UPDATE routes SET expires_at = now() WHERE provider = 'gmx' AND scope = 'mx05'"));
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT origin FROM routes WHERE provider = 'gmx' AND scope = 'mx05'", "auto");
+	free(tl_sql(ctl->conninfo,
+	    "UPDATE routes SET expires_at = now() WHERE provider = 'gmx' AND scope = 'mx05'"));
 	assert_true(tl_wait_for(expired_gmx, NULL, 5000));
-	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx05' AND cleared_at IS NULL", "1");
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT count(*) FROM blocks WHERE node = 'mx05' AND cleared_at IS NULL", "1");
 	/* still refused: the same open block, reported again, routes again */
 	block("mx05", "gmx");
-	expect_sql("SELECT origin || ' ' || (expires_at - created_at)::text FROM routes"
+	tl_expect_sql(ctl->conninfo, "SELECT origin || ' ' || (expires_at - created_at)::text FROM routes"
 	    " WHERE provider = 'gmx' AND scope = 'mx05'", "auto 12:00:00");
-	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx05'", "1");
-	expect_sql("SELECT count(*) FROM history WHERE action = 'policy.flip' AND node = 'mx05'", "2");
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM blocks WHERE node = 'mx05'", "1");
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT count(*) FROM history WHERE action = 'policy.flip' AND node = 'mx05'", "2");
 	/* while routed, a repeat is only a refresh */
-	char *h0 = sql("SELECT count(*) FROM history");
+	char *h0 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	block("mx05", "gmx");
-	char *h1 = sql("SELECT count(*) FROM history");
+	char *h1 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	assert_string_equal(h0, h1);
 	free(h0), free(h1);
 }
@@ -256,11 +254,14 @@ static void
 test_manual_flip_wins(void **state)
 {
 	(void)state;
-	put("/v1/routes/yahoo", "{\"relay\":\"relay03\",\"scope\":\"mx04\",\"reason\":\"sre decision\"}");
-	expect_sql("SELECT origin || ' ' || relay || ' ' || coalesce(expires_at::text, 'permanent') FROM routes"
+	seed_put(ctl, "/v1/routes/yahoo",
+	    "{\"relay\":\"relay03\",\"scope\":\"mx04\",\"reason\":\"sre decision\"}");
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT origin || ' ' || relay || ' ' || coalesce(expires_at::text, 'permanent') FROM routes"
 	    " WHERE provider = 'yahoo' AND scope = 'mx04'", "manual relay03 permanent");
 	block("relay03n", "yahoo");
-	expect_sql("SELECT origin || ' ' || relay FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT origin || ' ' || relay FROM routes WHERE provider = 'yahoo' AND scope = 'mx04'",
 	    "manual relay03");
 }
 
@@ -272,10 +273,10 @@ test_flip_rate_guard(void **state)
 	block("mx01", "apple");
 	block("mx02", "apple");
 	block("mx03", "apple");
-	expect_sql("SELECT count(*) FROM routes WHERE provider = 'apple'", "3");
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM routes WHERE provider = 'apple'", "3");
 	block("mx05", "apple");
-	expect_sql("SELECT count(*) FROM routes WHERE provider = 'apple'", "3");
-	expect_sql("SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM routes WHERE provider = 'apple'", "3");
+	tl_expect_sql(ctl->conninfo, "SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
 	    "automation stopped for apple: 3 automatic flips in the last hour (limit 3); no change made, act by hand.");
 	webhook_await(hook, "automation stopped for apple", NULL, 10000);
 }
@@ -285,7 +286,7 @@ test_unknown_provider_and_failed_report(void **state)
 {
 	(void)state;
 	block("mx06", "examplemail");
-	expect_sql("SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
+	tl_expect_sql(ctl->conninfo, "SELECT after->>'decision' FROM history ORDER BY id DESC LIMIT 1",
 	    "provider examplemail is not configured in the controller: add it (postroute provider add) so that"
 	    " automation can route it; no change made.");
 	char *agent = tl_token(ctl, "agent-mx06", "agent", "mx06");
@@ -326,7 +327,7 @@ test_hostile_events(void **state)
 		{ "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"google\",\"class\":\"block\",\"extra\":1}", 400,
 		  "extra: unknown field" },
 	};
-	char *h0 = sql("SELECT count(*) FROM history");
+	char *h0 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -336,7 +337,7 @@ test_hostile_events(void **state)
 			fail_msg("%s: error \"%s\", want \"%s\"", cases[i].body, e ? e : "", cases[i].error);
 		json_decref(j);
 	}
-	char *h1 = sql("SELECT count(*) FROM history");
+	char *h1 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	assert_string_equal(h0, h1);
 	free(h0), free(h1);
 	/* viewers may not post events */
@@ -353,18 +354,18 @@ test_volume_event(void **state)
 	json_decref(event("{\"type\":\"volume\",\"node\":\"mx02\",\"sender\":\"info@shop.example.jp\","
 	    "\"rate\":900,\"baseline\":3,\"client_ips\":14,\"deferred\":120,\"bounced\":40,"
 	    "\"queue_ids\":[\"4F2A71C0B3D\"]}", 200));
-	expect_sql("SELECT action || ' ' || object FROM history ORDER BY id DESC LIMIT 1",
+	tl_expect_sql(ctl->conninfo, "SELECT action || ' ' || object FROM history ORDER BY id DESC LIMIT 1",
 	    "volume.surge mx02/info@shop.example.jp");
 	webhook_await(hook, "sender info@shop.example.jp on mx02: sudden volume surge (possibly a hijacked"
 	    " account): 900 recipients per interval, baseline 3, 14 client IPs, 120 deferred,"
 	    " 40 bounced.", NULL, 10000);
 	/* the figures are checked like any input */
-	char *h0 = sql("SELECT count(*) FROM history");
+	char *h0 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	json_decref(event("{\"type\":\"volume\",\"node\":\"mx02\",\"sender\":\"x@example.jp\","
 	    "\"deferred\":-1}", 400));
 	json_decref(event("{\"type\":\"volume\",\"node\":\"mx02\",\"sender\":\"x@example.jp\","
 	    "\"bounced\":\"40\"}", 400));
-	char *h1 = sql("SELECT count(*) FROM history");
+	char *h1 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	assert_string_equal(h0, h1);
 	free(h0), free(h1);
 	json_t *st = NULL;

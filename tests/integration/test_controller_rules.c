@@ -25,49 +25,11 @@
 static struct tl_controller *ctl;
 static char *operator, *viewer, *detector, *agent1;
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(null)";
-}
-
 static json_t *
 expect(const char *method, const char *path, const char *token, const char *body,
     long want_status, const char *want_error)
 {
-	json_t *j = NULL;
-	long st = tl_api(ctl, method, path, token, body, &j);
-
-	if (st != want_status)
-		fail_msg("%s %s %s: status %ld, want %ld; body %s", method, path, body ? body : "",
-		    st, want_status, j ? json_dumps(j, 0) : "(none)");
-	if (want_error != NULL && strcmp(jstr(j, "error"), want_error) != 0)
-		fail_msg("%s %s: error \"%s\", want \"%s\"", method, path, jstr(j, "error"), want_error);
-	return j;
-}
-
-static char *
-sql(const char *q)
-{
-	return tl_sql(ctl->conninfo, q);
-}
-
-static void
-expect_sql(const char *q, const char *want)
-{
-	tl_expect_sql(ctl->conninfo, q, want);
-}
-
-static long long
-version(void)
-{
-	char *v = sql("SELECT version FROM routing_version");
-	long long n = atoll(v);
-
-	free(v);
-	return n;
+	return tl_api_expect(ctl, method, path, token, body, want_status, want_error);
 }
 
 static int
@@ -115,7 +77,7 @@ test_crud_history_feed(void **state)
 	char *f = feed_rules(ctl->admin);
 	assert_string_equal(f, "[]");
 	free(f);
-	long long v0 = version();
+	long long v0 = tl_routing_version(ctl);
 
 	/* create, by an operator: the author is the token's name */
 	json_t *j = expect("PUT", "/v1/rules/zx42-slow", operator,
@@ -123,13 +85,14 @@ test_crud_history_feed(void **state)
 	    "\"provider\":\"acme\",\"note\":\"seen on mx01\",\"reason\":\"new reply\"}", 200, NULL);
 	assert_true(json_is_true(json_object_get(j, "created")));
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), v0 + 1);
-	assert_string_equal(jstr(j, "author"), "otto");
-	assert_string_equal(jstr(j, "pattern"), "\\[ZX42\\] slow down");
-	assert_string_equal(jstr(j, "provider"), "acme");
+	assert_string_equal(tl_jstr(j, "author"), "otto");
+	assert_string_equal(tl_jstr(j, "pattern"), "\\[ZX42\\] slow down");
+	assert_string_equal(tl_jstr(j, "provider"), "acme");
 	json_decref(j);
 	char *want = xasprintf("otto rule.put rule zx42-slow acme %lld true rate_limit new reply",
 	    v0 + 1);
-	expect_sql("SELECT actor || ' ' || action || ' ' || object_type || ' ' || object || ' ' ||"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT actor || ' ' || action || ' ' || object_type || ' ' || object || ' ' ||"
 	    " provider || ' ' || version || ' ' || (before IS NULL) || ' ' || (after->>'class') || ' ' ||"
 	    " reason FROM history ORDER BY id DESC LIMIT 1", want);
 	free(want);
@@ -144,32 +107,32 @@ test_crud_history_feed(void **state)
 	j = expect("PUT", "/v1/rules/zx42-slow", ctl->admin,
 	    "{\"reroutable\":\"ambiguous\",\"provider\":null}", 200, NULL);
 	assert_false(json_is_true(json_object_get(j, "created")));
-	assert_string_equal(jstr(j, "reroutable"), "ambiguous");
-	assert_string_equal(jstr(j, "class"), "rate_limit");
-	assert_string_equal(jstr(j, "note"), "seen on mx01");
+	assert_string_equal(tl_jstr(j, "reroutable"), "ambiguous");
+	assert_string_equal(tl_jstr(j, "class"), "rate_limit");
+	assert_string_equal(tl_jstr(j, "note"), "seen on mx01");
 	assert_true(json_is_null(json_object_get(j, "provider")));
-	assert_string_equal(jstr(j, "author"), "test-admin");
+	assert_string_equal(tl_jstr(j, "author"), "test-admin");
 	json_decref(j);
-	assert_int_equal(version(), v0 + 2);
+	assert_int_equal(tl_routing_version(ctl), v0 + 2);
 
 	/* list and get, for a viewer */
 	j = expect("GET", "/v1/rules", viewer, NULL, 200, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "rules")), 1);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "rules"), 0), "name"), "zx42-slow");
+	assert_string_equal(tl_jstr(json_array_get(json_object_get(j, "rules"), 0), "name"), "zx42-slow");
 	json_decref(j);
 	j = expect("GET", "/v1/rules/zx42-slow", viewer, NULL, 200, NULL);
-	assert_string_equal(jstr(j, "reroutable"), "ambiguous");
+	assert_string_equal(tl_jstr(j, "reroutable"), "ambiguous");
 	json_decref(j);
 	json_decref(expect("GET", "/v1/rules/nope", viewer, NULL, 404, "rule: no such rule \"nope\""));
 
 	/* delete, then 404 on a second delete; history holds both */
 	j = expect("DELETE", "/v1/rules/zx42-slow?reason=wrong", operator, NULL, 200, NULL);
-	assert_string_equal(jstr(json_object_get(j, "deleted"), "name"), "zx42-slow");
+	assert_string_equal(tl_jstr(json_object_get(j, "deleted"), "name"), "zx42-slow");
 	json_decref(j);
-	assert_int_equal(version(), v0 + 3);
+	assert_int_equal(tl_routing_version(ctl), v0 + 3);
 	json_decref(expect("DELETE", "/v1/rules/zx42-slow", operator, NULL, 404,
 	    "rule: no such rule \"zx42-slow\""));
-	expect_sql("SELECT string_agg(action || '/' || actor, ' ' ORDER BY id) FROM history"
+	tl_expect_sql(ctl->conninfo, "SELECT string_agg(action || '/' || actor, ' ' ORDER BY id) FROM history"
 	    " WHERE object_type = 'rule'", "rule.put/otto rule.put/test-admin rule.delete/otto");
 	f = feed_rules(ctl->admin);
 	assert_string_equal(f, "[]");
@@ -224,14 +187,14 @@ test_bad_bodies(void **state)
 		{ "[\"x\"]", "body: must be a JSON object" },
 		{ "{\"pattern\":", "body: malformed JSON" },
 	};
-	char *h0 = sql("SELECT count(*) FROM history");
-	long long v0 = version();
+	char *h0 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
+	long long v0 = tl_routing_version(ctl);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *j = expect("PUT", "/v1/rules/bad1", ctl->admin, cases[i].body, 400, NULL);
-		if (strncmp(jstr(j, "error"), cases[i].error, strlen(cases[i].error)) != 0)
-			fail_msg("case %zu: error \"%s\", want \"%s...\"", i, jstr(j, "error"), cases[i].error);
+		if (strncmp(tl_jstr(j, "error"), cases[i].error, strlen(cases[i].error)) != 0)
+			fail_msg("case %zu: error \"%s\", want \"%s...\"", i, tl_jstr(j, "error"), cases[i].error);
 		json_decref(j);
 	}
 	/* a long pattern, and a body over the server's limit */
@@ -253,11 +216,11 @@ test_bad_bodies(void **state)
 	json_decref(expect("PUT", "/v1/rules/Bad%20Name", ctl->admin,
 	    "{\"pattern\":\"x\",\"class\":\"block\",\"reroutable\":\"yes\"}", 400, NULL));
 	/* nothing changed */
-	char *h1 = sql("SELECT count(*) FROM history");
+	char *h1 = tl_sql(ctl->conninfo, "SELECT count(*) FROM history");
 	assert_string_equal(h0, h1);
 	free(h0), free(h1);
-	assert_int_equal(version(), v0);
-	expect_sql("SELECT count(*) FROM rules", "0");
+	assert_int_equal(tl_routing_version(ctl), v0);
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM rules", "0");
 }
 
 /* Roles: writers as for providers; readers may read; agents and
@@ -276,7 +239,7 @@ test_roles(void **state)
 	    401, NULL));
 	json_decref(expect("GET", "/v1/rules", agent1, NULL, 403, NULL));
 	json_decref(expect("GET", "/v1/rules", detector, NULL, 403, NULL));
-	expect_sql("SELECT count(*) FROM rules", "0");
+	tl_expect_sql(ctl->conninfo, "SELECT count(*) FROM rules", "0");
 	json_decref(expect("PUT", "/v1/rules/r1", operator, body, 200, NULL));
 	json_decref(expect("DELETE", "/v1/rules/r1", viewer, NULL, 403, NULL));
 	json_decref(expect("DELETE", "/v1/rules/r1", agent1, NULL, 403, NULL));
@@ -288,7 +251,7 @@ static void
 test_feed_wakes(void **state)
 {
 	(void)state;
-	long long v = version();
+	long long v = tl_routing_version(ctl);
 	char *path = xasprintf("%s/v1/nodes/mx01/transport?after=%lld&wait=20", ctl->url, v);
 	pid_t pid = fork();
 
@@ -306,7 +269,7 @@ test_feed_wakes(void **state)
 	waitpid(pid, &status, 0);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), v + 1);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "rules"), 0), "name"), "wake1");
+	assert_string_equal(tl_jstr(json_array_get(json_object_get(j, "rules"), 0), "name"), "wake1");
 	json_decref(j);
 	free(path);
 	json_decref(expect("DELETE", "/v1/rules/wake1", operator, NULL, 200, NULL));

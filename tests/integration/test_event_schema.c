@@ -18,6 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "strbuf.h"
 #include "testlib.h"
 #include "xalloc.h"
@@ -30,8 +31,8 @@ setup(void **state)
 {
 	(void)state;
 	ctl = tl_controller_start(NULL);
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/relay03", ctl->admin, "{\"role\":\"server\"}"));
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx07", ctl->admin, "{\"role\":\"server\"}"));
+	seed_server(ctl, "relay03");
+	seed_server(ctl, "mx07");
 	detector = tl_token(ctl, "detector-1", "detector", "*");
 	return 0;
 }

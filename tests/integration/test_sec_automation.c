@@ -21,6 +21,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "seed.h"
 #include "sha256.h"
 #include "testlib.h"
 #include "webhook.h"
@@ -31,12 +32,6 @@ struct fleet {
 	struct webhook *hook;
 	char *det;             /* a detector token for '*' */
 };
-
-static void
-put(struct fleet *f, const char *path, const char *body)
-{
-	json_decref(tl_api_ok(f->ctl, "PUT", path, f->ctl->admin, body));
-}
 
 /* A controller with extra_policy under [policy], relays r1..r<relays>,
  * server nodes mx01..mx<servers>, providers p1..p3, and a '*' detector. */
@@ -51,21 +46,17 @@ fleet_start(const char *extra_policy, int relays, int servers)
 	f->ctl = tl_controller_start(ini);
 	free(ini);
 	for (int i = 1; i <= relays; i++) {
-		char *path = xasprintf("/v1/relays/r%d", i);
-		char *body = xasprintf("{\"nexthop\":\"smtp:[127.0.0.%d]:25\"}", i + 1);
-		put(f, path, body);
-		free(path), free(body);
+		char name[16], nexthop[48];
+		snprintf(name, sizeof(name), "r%d", i);
+		snprintf(nexthop, sizeof(nexthop), "smtp:[127.0.0.%d]:25", i + 1);
+		seed_relay(f->ctl, name, nexthop);
 	}
-	for (int i = 1; i <= servers; i++) {
-		char *path = xasprintf("/v1/nodes/mx%02d", i);
-		put(f, path, "{\"role\":\"server\"}");
-		free(path);
-	}
+	seed_servers(f->ctl, servers);
 	for (int i = 1; i <= 3; i++) {
-		char *path = xasprintf("/v1/providers/p%d", i);
-		char *body = xasprintf("{\"domains\":[\"p%d.example\"]}", i);
-		put(f, path, body);
-		free(path), free(body);
+		char name[16], domain[32];
+		snprintf(name, sizeof(name), "p%d", i);
+		snprintf(domain, sizeof(domain), "p%d.example", i);
+		seed_provider(f->ctl, name, domain);
 	}
 	f->det = tl_token(f->ctl, "det-all", "detector", "*");
 	return f;
@@ -94,13 +85,9 @@ static char *
 post_block(struct fleet *f, const char *token, const char *node, const char *provider, long want)
 {
 	char *b = block_body(node, provider);
-	json_t *j = NULL;
-	long st = tl_api(f->ctl, "POST", "/v1/events", token, b, &j);
+	json_t *j = tl_event(f->ctl, token, b, want);
 	json_t *text = json_object_get(j, want == 200 ? "outcome" : "error");
 
-	if (st != want)
-		fail_msg("block %s/%s: %ld, want %ld: %s", node, provider, st, want,
-		    j ? json_dumps(j, 0) : "");
 	char *out = xstrdup(json_string_value(text) ? json_string_value(text) : "");
 	json_decref(j);
 	free(b);
@@ -111,18 +98,6 @@ static void
 block(struct fleet *f, const char *node, const char *provider)
 {
 	free(post_block(f, f->det, node, provider, 200));
-}
-
-static char *
-sql(struct fleet *f, const char *q)
-{
-	return tl_sql(f->ctl->conninfo, q);
-}
-
-static void
-expect_sql(struct fleet *f, const char *q, const char *want)
-{
-	tl_expect_sql(f->ctl->conninfo, q, want);
 }
 
 static int
@@ -184,17 +159,19 @@ test_detector_bound_to_its_nodes(void **state)
 
 	(void)state;
 	char *det1 = tl_token(f->ctl, "det1", "detector", "mx01,mx03");
-	char *h0 = sql(f, "SELECT count(*) || ' ' || (SELECT version FROM routing_version) FROM history");
+	char *h0 = tl_sql(f->ctl->conninfo,
+	    "SELECT count(*) || ' ' || (SELECT version FROM routing_version) FROM history");
 	char *e = post_block(f, det1, "mx02", "p1", 403);
 	assert_string_equal(e, "token \"det1\" may not report for node mx02 (not among the nodes it is"
 	    " bound to)");
 	free(e);
 	/* nothing changed: no block, no route, no history row, same version */
-	char *h1 = sql(f, "SELECT count(*) || ' ' || (SELECT version FROM routing_version) FROM history");
+	char *h1 = tl_sql(f->ctl->conninfo,
+	    "SELECT count(*) || ' ' || (SELECT version FROM routing_version) FROM history");
 	assert_string_equal(h0, h1);
 	free(h0), free(h1);
-	expect_sql(f, "SELECT count(*) FROM blocks", "0");
-	expect_sql(f, "SELECT count(*) FROM routes", "0");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM blocks", "0");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes", "0");
 	/* a node that does not even exist is refused the same way, before 404 */
 	e = post_block(f, det1, "nosuch", "p1", 403);
 	assert_non_null(strstr(e, "may not report for node nosuch"));
@@ -203,17 +180,17 @@ test_detector_bound_to_its_nodes(void **state)
 	wait_hook(f, "may not report for node mx02");
 	/* its own nodes are fine */
 	free(post_block(f, det1, "mx03", "p1", 200));
-	expect_sql(f, "SELECT reporter || ' ' || node FROM blocks", "det1 mx03");
-	expect_sql(f, "SELECT count(*) FROM routes WHERE scope = 'mx03'", "1");
+	tl_expect_sql(f->ctl->conninfo, "SELECT reporter || ' ' || node FROM blocks", "det1 mx03");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes WHERE scope = 'mx03'", "1");
 	/* '*' reports for every node */
 	free(post_block(f, f->det, "mx02", "p1", 200));
-	expect_sql(f, "SELECT count(*) FROM routes WHERE scope = 'mx02'", "1");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes WHERE scope = 'mx02'", "1");
 	/* an agent token still speaks for its own node only, events included */
 	char *agent = tl_token(f->ctl, "agent-mx01", "agent", "mx01");
 	e = post_block(f, agent, "mx02", "p2", 403);
 	assert_string_equal(e, "token \"agent-mx01\" is bound to node mx01, not mx02");
 	free(e);
-	expect_sql(f, "SELECT count(*) FROM blocks WHERE provider = 'p2'", "0");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM blocks WHERE provider = 'p2'", "0");
 	free(post_block(f, agent, "mx01", "p2", 200));
 	free(agent), free(det1);
 	fleet_stop(f);
@@ -248,14 +225,16 @@ test_token_create_names_the_nodes(void **state)
 			    bad[i].role, bad[i].node ? bad[i].node : "(none)", rc, err, bad[i].error);
 		free(out), free(err);
 	}
-	expect_sql(f, "SELECT count(*) FROM tokens WHERE name = 'bad'", "0");
-	expect_sql(f, "SELECT count(*) FROM history WHERE object = 'bad'", "0");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM tokens WHERE name = 'bad'", "0");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM history WHERE object = 'bad'", "0");
 	/* a good one: its nodes are in the table, its history row and the audit view */
 	free(tl_token(f->ctl, "det-pair", "detector", "mx02,mx01"));
-	expect_sql(f, "SELECT array_to_string(nodes, ',') FROM tokens WHERE name = 'det-pair'", "mx02,mx01");
-	expect_sql(f, "SELECT after->>'nodes' FROM history WHERE action = 'token.create'"
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT array_to_string(nodes, ',') FROM tokens WHERE name = 'det-pair'", "mx02,mx01");
+	tl_expect_sql(f->ctl->conninfo, "SELECT after->>'nodes' FROM history WHERE action = 'token.create'"
 	    " AND object = 'det-pair'", "[\"mx02\", \"mx01\"]");
-	expect_sql(f, "SELECT after->>'nodes' FROM audit_history WHERE action = 'token.create'"
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT after->>'nodes' FROM audit_history WHERE action = 'token.create'"
 	    " AND object = 'det-all'", "[\"*\"]");
 	/* token list shows every token's nodes */
 	char *argv[] = { bin, "token", "list", "-c", f->ctl->conf, NULL };
@@ -274,7 +253,8 @@ test_token_create_names_the_nodes(void **state)
 	/* revoking keeps the nodes in the history row */
 	char *rv[] = { bin, "token", "revoke", "--name", "det-pair", "-c", f->ctl->conf, NULL };
 	assert_int_equal(tl_run(rv, NULL, NULL, 30), 0);
-	expect_sql(f, "SELECT before->>'nodes' FROM history WHERE action = 'token.revoke'", "[\"mx02\", \"mx01\"]");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT before->>'nodes' FROM history WHERE action = 'token.revoke'", "[\"mx02\", \"mx01\"]");
 	free(bin);
 	fleet_stop(f);
 }
@@ -303,13 +283,13 @@ test_old_detector_tokens_become_star(void **state)
 	(void)state;
 	assert_int_equal(tl_controller_stop(f->ctl), 0);
 	/* back to the tokens table as it was before 0005, with two old detectors */
-	free(sql(f, "ALTER TABLE tokens DROP COLUMN nodes, DROP COLUMN nodes_by_migration;"
+	free(tl_sql(f->ctl->conninfo, "ALTER TABLE tokens DROP COLUMN nodes, DROP COLUMN nodes_by_migration;"
 	    " DELETE FROM schema_migrations WHERE name = '0005_detector_nodes.sql'"));
 	sha256_hex(old, strlen(old), digest);
 	char *q = xasprintf("INSERT INTO tokens (name, role, secret_sha256) VALUES"
 	    " ('det-old', 'detector', '%s'), ('det-gone', 'detector', '%064d');"
 	    " UPDATE tokens SET revoked_at = now() WHERE name = 'det-gone'", digest, 7);
-	free(sql(f, q));
+	free(tl_sql(f->ctl->conninfo, q));
 	free(q);
 	char *bin = xasprintf("%s/postrouted", tl_bindir());
 	char *mig[] = { bin, "migrate", "-c", f->ctl->conf, NULL };
@@ -317,7 +297,7 @@ test_old_detector_tokens_become_star(void **state)
 	if (tl_run(mig, &out, &err, 60) != 0)
 		fail_msg("migrate: %s%s", out, err);
 	free(out), free(err);
-	expect_sql(f, "SELECT string_agg(name || ' ' || array_to_string(nodes, ',') || ' '"
+	tl_expect_sql(f->ctl->conninfo, "SELECT string_agg(name || ' ' || array_to_string(nodes, ',') || ' '"
 	    " || nodes_by_migration, '; ' ORDER BY name) FROM tokens WHERE role = 'detector'",
 	    "det-all * true; det-gone * true; det-old * true");
 	/* token list warns about the active ones only */
@@ -336,7 +316,7 @@ test_old_detector_tokens_become_star(void **state)
 		fail_msg("no start-up warning about det-old in the controller's log");
 	/* and the token keeps working, for any node */
 	free(post_block(f, old, "mx02", "p1", 200));
-	expect_sql(f, "SELECT reporter FROM blocks WHERE node = 'mx02'", "det-old");
+	tl_expect_sql(f->ctl->conninfo, "SELECT reporter FROM blocks WHERE node = 'mx02'", "det-old");
 	free(bin);
 	fleet_stop(f);
 }
@@ -351,8 +331,8 @@ test_fleet_budget_of_auto_routes(void **state)
 	(void)state;
 	block(f, "mx01", "p1");
 	block(f, "mx01", "p2");
-	expect_sql(f, "SELECT count(*) FROM routes WHERE origin = 'auto'", "2");
-	char *v0 = sql(f, "SELECT count(*) FROM history WHERE action = 'policy.refused'");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes WHERE origin = 'auto'", "2");
+	char *v0 = tl_sql(f->ctl->conninfo, "SELECT count(*) FROM history WHERE action = 'policy.refused'");
 	assert_string_equal(v0, "0");
 	free(v0);
 	/* the third provider: over the fleet's budget, whatever the provider */
@@ -362,9 +342,10 @@ test_fleet_budget_of_auto_routes(void **state)
 	    " act by hand.";
 	assert_non_null(strstr(outcome, why));
 	free(outcome);
-	expect_sql(f, "SELECT count(*) FROM routes WHERE provider = 'p3'", "0");
-	expect_sql(f, "SELECT count(*) FROM routes", "2");
-	expect_sql(f, "SELECT action || ' ' || object || ' ' || (after->>'limit') || ' ' || (after->>'decision')"
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes WHERE provider = 'p3'", "0");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes", "2");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT action || ' ' || object || ' ' || (after->>'limit') || ' ' || (after->>'decision')"
 	    " FROM history ORDER BY id DESC LIMIT 1",
 	    "policy.refused mx01/p3 max_auto_routes_per_hour automation stopped for every provider: 2"
 	    " automatic routes set in the last hour across all providers (limit 2, [policy]"
@@ -377,8 +358,8 @@ test_fleet_budget_of_auto_routes(void **state)
 	assert_int_equal(hook_count(f, "max_auto_routes_per_hour"), 1);
 	/* another node, another provider: still refused */
 	block(f, "mx02", "p1");
-	expect_sql(f, "SELECT count(*) FROM routes", "2");
-	expect_sql(f, "SELECT after->>'limit' FROM history ORDER BY id DESC LIMIT 1",
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes", "2");
+	tl_expect_sql(f->ctl->conninfo, "SELECT after->>'limit' FROM history ORDER BY id DESC LIMIT 1",
 	    "max_auto_routes_per_hour");
 	fleet_stop(f);
 }
@@ -392,14 +373,15 @@ test_relay_share_cap(void **state)
 	struct fleet *f = fleet_start("max_relay_share_percent = 50\nmax_flips_per_hour = 100\n", 2, 6);
 
 	(void)state;
-	put(f, "/v1/nodes/r1n", "{\"role\":\"relay\",\"relay\":\"r1\"}");
-	put(f, "/v1/nodes/r2n", "{\"role\":\"relay\",\"relay\":\"r2\"}");
+	seed_relay_node(f->ctl, "r1n", "r1");
+	seed_relay_node(f->ctl, "r2n", "r2");
 	/* the herd: r1 reported blocked for p2, so every p2 route would go to r2 */
 	block(f, "r1n", "p2");
 	block(f, "mx01", "p2");
 	block(f, "mx02", "p2");
 	block(f, "mx03", "p2");
-	expect_sql(f, "SELECT string_agg(relay, ',' ORDER BY scope) FROM routes WHERE provider = 'p2'",
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT string_agg(relay, ',' ORDER BY scope) FROM routes WHERE provider = 'p2'",
 	    "r2,r2,r2");
 	/* a fourth would be over the share, and no other relay is healthy */
 	char *outcome = post_block(f, f->det, "mx04", "p2", 200);
@@ -407,40 +389,46 @@ test_relay_share_cap(void **state)
 	    " one relay may ([policy] max_relay_share_percent = 50 of 6 server nodes), and no other"
 	    " healthy relay is under that share; no change made, act by hand."));
 	free(outcome);
-	expect_sql(f, "SELECT count(*) FROM routes WHERE provider = 'p2'", "3");
-	expect_sql(f, "SELECT action || ' ' || (after->>'limit') FROM history ORDER BY id DESC LIMIT 1",
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes WHERE provider = 'p2'", "3");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT action || ' ' || (after->>'limit') FROM history ORDER BY id DESC LIMIT 1",
 	    "policy.refused max_relay_share_percent");
 	wait_hook(f, "p2 is blocked on mx04");
 	/* p1: r1 has the fewest automatic routes and takes three */
 	block(f, "mx01", "p1");
 	block(f, "mx02", "p1");
 	block(f, "mx03", "p1");
-	expect_sql(f, "SELECT string_agg(relay, ',' ORDER BY scope) FROM routes WHERE provider = 'p1'",
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT string_agg(relay, ',' ORDER BY scope) FROM routes WHERE provider = 'p1'",
 	    "r1,r1,r1");
 	/* r1 and r2 now carry as many; the tie would go to r1, which has its
 	 * share of p1: the fourth goes to r2 instead */
 	block(f, "mx04", "p1");
-	expect_sql(f, "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx04'", "r2");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx04'", "r2");
 	/* r2 reported blocked for p1: its p1 route cannot move to r1 (full) */
 	outcome = post_block(f, f->det, "r2n", "p1", 200);
 	assert_non_null(strstr(outcome, "p1/mx04 stays on r2: relay r1 already carries 3 automatic"
 	    " routes of p1"));
 	free(outcome);
-	expect_sql(f, "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx04'", "r2");
-	expect_sql(f, "SELECT action || ' ' || relay || ' ' || (after->>'limit') FROM history"
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx04'", "r2");
+	tl_expect_sql(f->ctl->conninfo, "SELECT action || ' ' || relay || ' ' || (after->>'limit') FROM history"
 	    " ORDER BY id DESC LIMIT 1", "policy.refused r2 max_relay_share_percent");
 	/* and a fifth p1 block finds no relay under its share */
 	block(f, "mx05", "p1");
-	expect_sql(f, "SELECT count(*) FROM routes WHERE provider = 'p1'", "4");
-	expect_sql(f, "SELECT count(*) FROM routes WHERE relay = 'r1' AND provider = 'p1'", "3");
-	expect_sql(f, "SELECT count(*) FROM history WHERE action = 'policy.refused'"
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM routes WHERE provider = 'p1'", "4");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT count(*) FROM routes WHERE relay = 'r1' AND provider = 'p1'", "3");
+	tl_expect_sql(f->ctl->conninfo, "SELECT count(*) FROM history WHERE action = 'policy.refused'"
 	    " AND after->>'limit' = 'max_relay_share_percent'", "3");
 	wait_hook(f, "p1 is blocked on mx05");
 	/* with r2 drained, r1 is the only relay in service: nothing to steer,
 	 * no cap; the block of mx05, still open, is acted on when reported again */
-	put(f, "/v1/relays/r2", "{\"nexthop\":\"smtp:[127.0.0.3]:25\",\"drained\":true}");
+	seed_put(f->ctl, "/v1/relays/r2", "{\"nexthop\":\"smtp:[127.0.0.3]:25\",\"drained\":true}");
 	block(f, "mx05", "p1");
-	expect_sql(f, "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx05'", "r1");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx05'", "r1");
 	fleet_stop(f);
 }
 
@@ -452,35 +440,40 @@ test_relay_block_needs_distinct_reporters(void **state)
 	struct fleet *f = fleet_start("relay_block_reporters = 2\nmax_relay_share_percent = 100\n", 2, 2);
 
 	(void)state;
-	put(f, "/v1/nodes/r1a", "{\"role\":\"relay\",\"relay\":\"r1\"}");
-	put(f, "/v1/nodes/r1b", "{\"role\":\"relay\",\"relay\":\"r1\"}");
+	seed_relay_node(f->ctl, "r1a", "r1");
+	seed_relay_node(f->ctl, "r1b", "r1");
 	block(f, "mx01", "p1");
-	expect_sql(f, "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx01'", "r1");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx01'", "r1");
 	/* one node of r1 says p1 refuses it: not enough */
 	char *outcome = post_block(f, f->det, "r1a", "p1", 200);
 	assert_non_null(strstr(outcome, "relay r1 is reported blocked for p1 by 1 node(s) (r1a), fewer"
 	    " than [policy] relay_block_reporters = 2: not treated as blocked yet; no change made."));
 	free(outcome);
-	expect_sql(f, "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx01'", "r1");
-	expect_sql(f, "SELECT action || ' ' || relay || ' ' || (after->>'limit') FROM history"
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx01'", "r1");
+	tl_expect_sql(f->ctl->conninfo, "SELECT action || ' ' || relay || ' ' || (after->>'limit') FROM history"
 	    " ORDER BY id DESC LIMIT 1", "policy.refused r1 relay_block_reporters");
 	wait_hook(f, "relay r1 is reported blocked for p1 by 1 node(s)");
 	/* the same node again does not count twice */
 	block(f, "r1a", "p1");
-	expect_sql(f, "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx01'", "r1");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx01'", "r1");
 	/* while unconfirmed, r1 still takes new routes of p1 */
-	put(f, "/v1/relays/r2", "{\"nexthop\":\"smtp:[127.0.0.3]:25\",\"drained\":true}");
+	seed_put(f->ctl, "/v1/relays/r2", "{\"nexthop\":\"smtp:[127.0.0.3]:25\",\"drained\":true}");
 	block(f, "mx02", "p1");
-	expect_sql(f, "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx02'", "r1");
-	put(f, "/v1/relays/r2", "{\"nexthop\":\"smtp:[127.0.0.3]:25\",\"drained\":false}");
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT relay FROM routes WHERE provider = 'p1' AND scope = 'mx02'", "r1");
+	seed_put(f->ctl, "/v1/relays/r2", "{\"nexthop\":\"smtp:[127.0.0.3]:25\",\"drained\":false}");
 	/* a second, distinct node of r1: now r1 is blocked for p1 and routes move */
 	outcome = post_block(f, f->det, "r1b", "p1", 200);
 	assert_non_null(strstr(outcome, "moved p1/mx01 from r1 to r2."));
 	assert_non_null(strstr(outcome, "moved p1/mx02 from r1 to r2."));
 	free(outcome);
-	expect_sql(f, "SELECT string_agg(relay, ',' ORDER BY scope) FROM routes WHERE provider = 'p1'",
+	tl_expect_sql(f->ctl->conninfo,
+	    "SELECT string_agg(relay, ',' ORDER BY scope) FROM routes WHERE provider = 'p1'",
 	    "r2,r2");
-	expect_sql(f, "SELECT action || ' ' || relay FROM history ORDER BY id DESC LIMIT 1",
+	tl_expect_sql(f->ctl->conninfo, "SELECT action || ' ' || relay FROM history ORDER BY id DESC LIMIT 1",
 	    "policy.flip r1");
 	fleet_stop(f);
 }

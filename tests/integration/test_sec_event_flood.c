@@ -41,51 +41,11 @@
 static struct tl_controller *ctl;
 static char *agent1;
 
-static char *
-sql(const char *q)
-{
-	return tl_sql(ctl->conninfo, q);
-}
-
-static void
-expect_sql(const char *q, const char *want)
-{
-	tl_expect_sql(ctl->conninfo, q, want);
-}
-
-static long long
-sql_int(const char *q)
-{
-	char *v = sql(q);
-	long long n = v ? atoll(v) : -1;
-
-	free(v);
-	return n;
-}
-
-static void
-put(const char *path, const char *body)
-{
-	json_decref(tl_api_ok(ctl, "PUT", path, ctl->admin, body));
-}
-
 /* A new detector token named name. */
 static char *
 detector(const char *name)
 {
 	return tl_token(ctl, name, "detector", "*");
-}
-
-static json_t *
-event(const char *token, const char *body, long want)
-{
-	json_t *j = NULL;
-	long st = tl_api(ctl, "POST", "/v1/events", token, body, &j);
-
-	if (st != want)
-		fail_msg("POST /v1/events %.200s: %ld, want %ld: %s", body, st, want,
-		    j ? json_dumps(j, 0) : "");
-	return j;
 }
 
 static size_t
@@ -168,8 +128,8 @@ test_rate_limit_per_token(void **state)
 
 	(void)state;
 	for (int i = 0; i < LIMIT; i++)
-		json_decref(event(a, clear_mx01, 200));
-	long long h0 = sql_int("SELECT count(*) FROM history");
+		json_decref(tl_event(ctl, a, clear_mx01, 200));
+	long long h0 = tl_sql_int(ctl->conninfo, "SELECT count(*) FROM history");
 	/* the next one within the minute: 429, Retry-After, a JSON error */
 	assert_int_equal(post_event_headers(a, clear_mx01, &retry, &j), 429);
 	if (retry < 1 || retry > 60)
@@ -182,11 +142,11 @@ test_rate_limit_per_token(void **state)
 	free(want);
 	json_decref(j);
 	/* refused before it is read: even a bad body is a 429, and nothing is written */
-	json_decref(event(a, "{\"type\":\"block\"", 429));
-	json_decref(event(a, "{\"type\":\"volume\",\"node\":\"mx01\",\"sender\":\"*\"}", 429));
-	assert_int_equal(sql_int("SELECT count(*) FROM history"), h0);
+	json_decref(tl_event(ctl, a, "{\"type\":\"block\"", 429));
+	json_decref(tl_event(ctl, a, "{\"type\":\"volume\",\"node\":\"mx01\",\"sender\":\"*\"}", 429));
+	assert_int_equal(tl_sql_int(ctl->conninfo, "SELECT count(*) FROM history"), h0);
 	/* another token is still served */
-	json_decref(event(b, clear_mx01, 200));
+	json_decref(tl_event(ctl, b, clear_mx01, 200));
 	/* counted on /metrics */
 	char *raw = NULL;
 	char *url = xasprintf("%s/metrics", ctl->url);
@@ -241,9 +201,9 @@ test_quiet_events_keep_version(void **state)
 
 	(void)state;
 	/* a manual route covers google on every server: a block changes no route */
-	put("/v1/routes/google", "{\"relay\":\"relay01\",\"reason\":\"by hand\"}");
-	long long v = sql_int("SELECT version FROM routing_version");
-	long long h0 = sql_int("SELECT count(*) FROM history");
+	seed_put(ctl, "/v1/routes/google", "{\"relay\":\"relay01\",\"reason\":\"by hand\"}");
+	long long v = tl_sql_int(ctl->conninfo, "SELECT version FROM routing_version");
+	long long h0 = tl_sql_int(ctl->conninfo, "SELECT count(*) FROM history");
 	pid_t pid = waiting_feed(v, out);
 	if (!tl_wait_for(feed_waiting, ctl->url, 20000))
 		fail_msg("the long-poll never started waiting");
@@ -260,19 +220,20 @@ test_quiet_events_keep_version(void **state)
 		"{\"type\":\"volume\",\"node\":\"mx01\",\"sender\":\"joe@example.com\",\"rate\":900}",
 	};
 	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
-		j = event(d, quiet[i], 200);
+		j = tl_event(ctl, d, quiet[i], 200);
 		assert_int_equal(json_integer_value(json_object_get(j, "version")), v);
 		json_decref(j);
 	}
 	/* recorded, at the version in force, with the version left alone */
 	char *want = xasprintf("block.open@%lld,policy.refused@%lld,block.clear@%lld,"
 	    "volume.surge@%lld,volume.surge@%lld", v, v, v, v, v);
-	char *rows = sql("SELECT string_agg(action || '@' || version, ',' ORDER BY id) FROM history"
+	char *rows = tl_sql(ctl->conninfo,
+	    "SELECT string_agg(action || '@' || version, ',' ORDER BY id) FROM history"
 	    " WHERE id > (SELECT max(id) FROM history WHERE action = 'route.set')");
 	assert_string_equal(rows, want);
 	free(rows), free(want);
-	assert_int_equal(sql_int("SELECT count(*) FROM history"), h0 + 5);
-	assert_int_equal(sql_int("SELECT version FROM routing_version"), v);
+	assert_int_equal(tl_sql_int(ctl->conninfo, "SELECT count(*) FROM history"), h0 + 5);
+	assert_int_equal(tl_sql_int(ctl->conninfo, "SELECT version FROM routing_version"), v);
 	j = tl_api_ok(ctl, "GET", "/v1/status", ctl->admin, NULL);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), v);
 	json_decref(j);
@@ -281,7 +242,7 @@ test_quiet_events_keep_version(void **state)
 	json_decref(j);
 	/* the waiter is still waiting: the next real change is what wakes it */
 	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
-	put("/v1/routes/google", "{\"relay\":\"relay02\",\"reason\":\"moved by hand\"}");
+	seed_put(ctl, "/v1/routes/google", "{\"relay\":\"relay02\",\"reason\":\"moved by hand\"}");
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	char *got = tl_read_file(out);
 	want = xasprintf("200 %lld smtp:[127.0.0.3]:25", v + 1);
@@ -333,43 +294,46 @@ test_evidence_capped(void **state)
 
 	(void)state;
 	assert_true(strlen(body) > 40 * 1024 && strlen(body) < 64 * 1024);
-	json_decref(event(d, body, 200));
+	json_decref(tl_event(ctl, d, body, 200));
 	free(body);
 	/* the block row */
-	expect_sql("SELECT jsonb_array_length(samples) || ' ' || (SELECT max(octet_length(s))"
+	tl_expect_sql(ctl->conninfo, "SELECT jsonb_array_length(samples) || ' ' || (SELECT max(octet_length(s))"
 	    " FROM jsonb_array_elements_text(samples) s) FROM blocks WHERE node = 'mx02'"
 	    " AND provider = 'yahoo' AND cleared_at IS NULL", "20 512");
 	/* cut at a character boundary: "x" and 255 two-octet characters */
-	expect_sql("SELECT octet_length(samples->>19) || ' ' || (samples->>19 = 'x' || repeat(U&'\\00e9', 255))"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT octet_length(samples->>19) || ' ' || (samples->>19 = 'x' || repeat(U&'\\00e9', 255))"
 	    " FROM blocks WHERE node = 'mx02' AND provider = 'yahoo' AND cleared_at IS NULL",
 	    "511 true");
 	/* the history rows: block.open and the decision carry the capped evidence */
-	expect_sql("SELECT string_agg(action || ':' || coalesce(a->>'truncated', a->'evidence'->>'truncated')"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT string_agg(action || ':' || coalesce(a->>'truncated', a->'evidence'->>'truncated')"
 	    " || ':' || jsonb_array_length(coalesce(a->'samples', a->'evidence'->'samples'))"
 	    " || ':' || jsonb_array_length(coalesce(a->'queue_ids', a->'evidence'->'queue_ids')), ','"
 	    " ORDER BY id) FROM (SELECT id, action, after AS a FROM history WHERE node = 'mx02'"
 	    " AND provider = 'yahoo' AND action IN ('block.open', 'policy.flip')) h",
 	    "block.open:true:20:20,policy.flip:true:20:20");
-	expect_sql("SELECT max(octet_length(s)) FROM history h, jsonb_array_elements_text("
+	tl_expect_sql(ctl->conninfo, "SELECT max(octet_length(s)) FROM history h, jsonb_array_elements_text("
 	    " coalesce(h.after->'evidence'->'queue_ids', h.after->'queue_ids')) s"
 	    " WHERE h.node = 'mx02' AND h.action IN ('block.open', 'policy.flip')", "512");
-	expect_sql("SELECT max(octet_length(after::text)) < 30000 FROM history WHERE node = 'mx02'"
+	tl_expect_sql(ctl->conninfo,
+	    "SELECT max(octet_length(after::text)) < 30000 FROM history WHERE node = 'mx02'"
 	    " AND action IN ('block.open', 'policy.flip')", "t");
 	/* more than 20 items, or not strings: refused, nothing written */
-	long long h0 = sql_int("SELECT count(*) FROM history");
+	long long h0 = tl_sql_int(ctl->conninfo, "SELECT count(*) FROM history");
 	char *many = json_list(21, 10, 'b');
 	body = xasprintf("{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"yahoo\","
 	    "\"class\":\"x\",\"samples\":%s}", many);
-	json_t *j = event(d, body, 400);
+	json_t *j = tl_event(ctl, d, body, 400);
 	assert_string_equal(json_string_value(json_object_get(j, "error")),
 	    "samples: must be an array of at most 20 strings");
 	json_decref(j), free(body), free(many);
-	j = event(d, "{\"type\":\"volume\",\"node\":\"mx01\",\"sender\":\"*\","
+	j = tl_event(ctl, d, "{\"type\":\"volume\",\"node\":\"mx01\",\"sender\":\"*\","
 	    "\"queue_ids\":{\"nested\":[1,2,3]}}", 400);
 	assert_string_equal(json_string_value(json_object_get(j, "error")),
 	    "queue_ids: must be an array of at most 20 strings");
 	json_decref(j);
-	assert_int_equal(sql_int("SELECT count(*) FROM history"), h0);
+	assert_int_equal(tl_sql_int(ctl->conninfo, "SELECT count(*) FROM history"), h0);
 	free(d);
 }
 
@@ -379,20 +343,20 @@ test_block_refresh_stays_bounded(void **state)
 	char *d = detector("flood-refresh");
 
 	(void)state;
-	json_decref(event(d, "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"yahoo\","
+	json_decref(tl_event(ctl, d, "{\"type\":\"block\",\"node\":\"mx01\",\"provider\":\"yahoo\","
 	    "\"class\":\"reputation\"}", 200));
-	long long h0 = sql_int("SELECT count(*) FROM history");
+	long long h0 = tl_sql_int(ctl->conninfo, "SELECT count(*) FROM history");
 	for (int i = 0; i < LIMIT - 1; i++) {
 		char *body = big_block("mx01", (char)('c' + i));
-		json_decref(event(d, body, 200));
+		json_decref(tl_event(ctl, d, body, 200));
 		free(body);
 	}
 	/* the latest report's samples, capped; nothing appended, no history */
-	expect_sql("SELECT jsonb_array_length(samples) || ' ' || left(samples->>0, 3) || ' '"
+	tl_expect_sql(ctl->conninfo, "SELECT jsonb_array_length(samples) || ' ' || left(samples->>0, 3) || ' '"
 	    " || (octet_length(samples::text) <= 65536) || ' ' || (SELECT max(octet_length(s))"
 	    " FROM jsonb_array_elements_text(samples) s) FROM blocks WHERE node = 'mx01'"
 	    " AND provider = 'yahoo' AND cleared_at IS NULL", "20 fff true 512");
-	assert_int_equal(sql_int("SELECT count(*) FROM history"), h0);
+	assert_int_equal(tl_sql_int(ctl->conninfo, "SELECT count(*) FROM history"), h0);
 	/* the table itself refuses an unbounded block (schema/0007) */
 	char *err = NULL;
 	assert_int_equal(tl_sql_try(ctl->conninfo, "UPDATE blocks SET samples ="
@@ -412,7 +376,7 @@ test_history_capped(void **state)
 	char *raw = NULL;
 
 	(void)state;
-	free(sql("INSERT INTO history (actor, action, object_type, object)"
+	free(tl_sql(ctl->conninfo, "INSERT INTO history (actor, action, object_type, object)"
 	    " SELECT 'filler', 'relay.put', 'relay', 'r' || g FROM generate_series(1, 1500) g"
 	    " RETURNING 1"));
 	/* limit=1000000: 1000 rows, and the way to the next page */
@@ -438,7 +402,7 @@ test_history_capped(void **state)
 	json_decref(j);
 
 	/* big rows: the byte cap cuts first */
-	free(sql("INSERT INTO history (actor, action, object_type, object, after)"
+	free(tl_sql(ctl->conninfo, "INSERT INTO history (actor, action, object_type, object, after)"
 	    " SELECT 'bulky', 'volume.surge', 'sender', 's' || g,"
 	    " jsonb_build_object('pad', repeat('p', 30000)) FROM generate_series(1, 400) g"
 	    " RETURNING 1"));
@@ -453,7 +417,7 @@ test_history_capped(void **state)
 	assert_non_null(json_object_get(j, "next_before_id"));
 	json_decref(j), free(raw), free(url);
 	/* blocks too: at most the newest 1000, cleared ones piling up or not */
-	free(sql("INSERT INTO blocks (node, provider, since, class, reporter, cleared_at)"
+	free(tl_sql(ctl->conninfo, "INSERT INTO blocks (node, provider, since, class, reporter, cleared_at)"
 	    " SELECT 'mx01', 'old' || g, now() - g * interval '1 minute', 'x', 'filler', now()"
 	    " FROM generate_series(1, 1200) g RETURNING 1"));
 	assert_int_equal(tl_api(ctl, "GET", "/v1/blocks?all=1", ctl->admin, NULL, &j), 200);

@@ -186,14 +186,35 @@ test_concurrent_writers_chain(void **state)
 	tl_controller_free(c);
 }
 
+/* The id of the oldest route.set row (caller frees). */
+static char *
+first_route_set(const char *ci)
+{
+	return tl_sql(ci, "SELECT id FROM history WHERE action = 'route.set' ORDER BY id LIMIT 1");
+}
+
+/* Runs sql against the row with this id and checks that --verify names
+ * the row after it. */
+static void
+expect_next_row_named(struct tl_controller *c, const char *ci, const char *id, const char *sql)
+{
+	char *next = xasprintf("SELECT min(id) FROM history WHERE id > %s", id), *nid = tl_sql(ci, next);
+	char *want = xasprintf("history row %s (", nid);
+	struct clirun r;
+
+	tamper(c, sql);
+	verify(c, &r, 1, want);
+	clirun_free(&r);
+	free(next), free(nid), free(want);
+}
+
 /* A row changed behind the controller's back is named. */
 static void
 test_changed_row_is_named(void **state)
 {
 	(void)state;
 	struct tl_controller *c = start();
-	char *ci = su(c), *id = tl_sql(ci, "SELECT id FROM history WHERE action = 'route.set'"
-	    " ORDER BY id LIMIT 1");
+	char *ci = su(c), *id = first_route_set(ci);
 	char *sql = xasprintf("UPDATE history SET reason = 'routine maintenance' WHERE id = %s", id);
 	char *want = xasprintf("history row %s (", id);
 	struct clirun r;
@@ -213,20 +234,14 @@ test_rehashed_row_breaks_the_next(void **state)
 {
 	(void)state;
 	struct tl_controller *c = start();
-	char *ci = su(c), *id = tl_sql(ci, "SELECT id FROM history WHERE action = 'route.set'"
-	    " ORDER BY id LIMIT 1");
-	char *next = xasprintf("SELECT min(id) FROM history WHERE id > %s", id), *nid = tl_sql(ci, next);
+	char *ci = su(c), *id = first_route_set(ci);
 	char *sql = xasprintf("UPDATE history SET reason = 'routine' WHERE id = %s;"
 	    " UPDATE history h SET chain_hash = sha256((SELECT chain_hash FROM history p WHERE p.id < h.id"
 	    "  ORDER BY p.id DESC LIMIT 1) || convert_to(history_canonical(h), 'UTF8')) WHERE id = %s",
 	    id, id);
-	char *want = xasprintf("history row %s (", nid);
-	struct clirun r;
 
-	tamper(c, sql);
-	verify(c, &r, 1, want);
-	clirun_free(&r);
-	free(ci), free(id), free(next), free(nid), free(sql), free(want);
+	expect_next_row_named(c, ci, id, sql);
+	free(ci), free(id), free(sql);
 	tl_controller_free(c);
 }
 
@@ -236,17 +251,11 @@ test_removed_row_is_found(void **state)
 {
 	(void)state;
 	struct tl_controller *c = start();
-	char *ci = su(c), *id = tl_sql(ci, "SELECT id FROM history WHERE action = 'route.set'"
-	    " ORDER BY id LIMIT 1");
-	char *next = xasprintf("SELECT min(id) FROM history WHERE id > %s", id), *nid = tl_sql(ci, next);
+	char *ci = su(c), *id = first_route_set(ci);
 	char *sql = xasprintf("DELETE FROM history WHERE id = %s", id);
-	char *want = xasprintf("history row %s (", nid);
-	struct clirun r;
 
-	tamper(c, sql);
-	verify(c, &r, 1, want);
-	clirun_free(&r);
-	free(ci), free(id), free(next), free(nid), free(sql), free(want);
+	expect_next_row_named(c, ci, id, sql);
+	free(ci), free(id), free(sql);
 	tl_controller_free(c);
 }
 

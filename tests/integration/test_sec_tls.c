@@ -149,28 +149,39 @@ test_https_agent_and_cli(void **state)
 	clirun_free(&r);
 }
 
+/* `postroute status` (what) fails with exit 3 and the agent's run fails,
+ * both saying why; the CLI's message also says cli_also (may be NULL). */
+static void
+expect_refused(const char *what, const char *why, const char *cli_also)
+{
+	struct clirun r;
+	char *log = NULL;
+
+	clirun(&r, mtls->url, operator, "status", NULL);
+	clirun_expect(&r, 3, what);
+	if (cli_also != NULL)
+		expect_in(r.err, cli_also, "CLI error");
+	expect_in(r.err, why, "CLI error");
+	clirun_free(&r);
+
+	struct agentrun *a = agentrun_new("mx01", mtls->url, agent_tok, mx, NULL, NULL);
+	assert_int_not_equal(agentrun_once(a, &log), 0);
+	expect_in(log, why, "agent error");
+	free(log);
+	agentrun_free(a);
+}
+
 /* A CA that did not sign the controller's certificate: no request goes
  * through, and the message says what to check. */
 static void
 test_wrong_ca_fails(void **state)
 {
 	struct clirun r;
-	char *log = NULL;
 
 	(void)state;
 	tl_tls_client(pki->other_ca, pki->client_cert, pki->client_key);
 	assert_int_equal(tl_api(mtls, "GET", "/v1/routes", mtls->admin, NULL, NULL), 0);
-	clirun(&r, mtls->url, operator, "status", NULL);
-	clirun_expect(&r, 3, "status trusting another CA");
-	expect_in(r.err, "certificate", "CLI error");
-	expect_in(r.err, "check ca_file", "CLI error");
-	clirun_free(&r);
-
-	struct agentrun *a = agentrun_new("mx01", mtls->url, agent_tok, mx, NULL, NULL);
-	assert_int_not_equal(agentrun_once(a, &log), 0);
-	expect_in(log, "check ca_file", "agent error");
-	free(log);
-	agentrun_free(a);
+	expect_refused("status trusting another CA", "check ca_file", "certificate");
 
 	/* a CA file that cannot be read: a usage error, nothing is sent */
 	tl_tls_client(NULL, NULL, NULL);
@@ -191,9 +202,7 @@ test_wrong_ca_fails(void **state)
 static void
 test_mtls_without_client_cert_fails(void **state)
 {
-	struct clirun r;
 	json_t *j = NULL;
-	char *log = NULL;
 
 	(void)state;
 	tl_tls_client(pki->ca, NULL, NULL);
@@ -204,16 +213,7 @@ test_mtls_without_client_cert_fails(void **state)
 	/* nothing behind the check is reached, not even the health check */
 	assert_int_equal(tl_api(mtls, "GET", "/healthz", NULL, NULL, NULL), 403);
 
-	clirun(&r, mtls->url, operator, "status", NULL);
-	clirun_expect(&r, 3, "status without a client certificate");
-	expect_in(r.err, "requires a client certificate", "CLI error");
-	clirun_free(&r);
-
-	struct agentrun *a = agentrun_new("mx01", mtls->url, agent_tok, mx, NULL, NULL);
-	assert_int_not_equal(agentrun_once(a, &log), 0);
-	expect_in(log, "requires a client certificate", "agent error");
-	free(log);
-	agentrun_free(a);
+	expect_refused("status without a client certificate", "requires a client certificate", NULL);
 	char *clog = ctl_log(mtls);
 	expect_in(clog, "tls: refused a request from 127.0.0.1: no client certificate",
 	    "controller log");
@@ -259,22 +259,11 @@ test_mtls_refusals_do_not_flood_the_log(void **state)
 static void
 test_mtls_client_cert_of_other_ca_fails(void **state)
 {
-	struct clirun r;
-	char *log = NULL;
-
 	(void)state;
 	tl_tls_client(pki->ca, pki->other_client_cert, pki->other_client_key);
 	assert_int_equal(tl_api(mtls, "GET", "/v1/routes", mtls->admin, NULL, NULL), 403);
-	clirun(&r, mtls->url, operator, "status", NULL);
-	clirun_expect(&r, 3, "status with a client certificate of another CA");
-	expect_in(r.err, "not signed by this controller's tls_client_ca", "CLI error");
-	clirun_free(&r);
-
-	struct agentrun *a = agentrun_new("mx01", mtls->url, agent_tok, mx, NULL, NULL);
-	assert_int_not_equal(agentrun_once(a, &log), 0);
-	expect_in(log, "not signed by this controller's tls_client_ca", "agent error");
-	free(log);
-	agentrun_free(a);
+	expect_refused("status with a client certificate of another CA",
+	    "not signed by this controller's tls_client_ca", NULL);
 	char *clog = ctl_log(mtls);
 	expect_in(clog, "The certificate issuer is unknown", "controller log");
 	free(clog);

@@ -28,6 +28,7 @@
 
 #include "browser.h"
 #include "clirun.h"
+#include "seed.h"
 #include "testlib.h"
 #include "xalloc.h"
 
@@ -89,25 +90,6 @@ expect_js(const char *js, const char *want)
 	free(got);
 }
 
-/* An agent's round: its feed's version reported applied or failed. */
-static void
-report(int i, const char *step, const char *error)
-{
-	char *path = xasprintf("/v1/nodes/%s/transport", names[i]);
-	json_t *feed = tl_api_ok(ctl, "GET", path, agent[i], NULL);
-	json_t *rep = json_pack("{s:O, s:s}", "version", json_object_get(feed, "version"),
-	    "status", error ? "failed" : "applied");
-	if (error)
-		json_object_set_new(rep, "error", json_string(error)),
-		json_object_set_new(rep, "step", json_string(step));
-	char *body = json_dumps(rep, JSON_COMPACT);
-	free(path);
-	path = xasprintf("/v1/nodes/%s/report", names[i]);
-	api("POST", path, agent[i], body);
-	free(path), free(body);
-	json_decref(rep), json_decref(feed);
-}
-
 static int
 setup(void **state)
 {
@@ -115,17 +97,15 @@ setup(void **state)
 	ctl = tl_controller_start(NULL);
 	viewer = tl_token(ctl, "oncall", "viewer", NULL);
 	operator = tl_token(ctl, "sre-alice", "operator", NULL);
-	api("PUT", "/v1/relays/relay01", ctl->admin, "{\"nexthop\": \"smtp:[relay01.example.net]:25\"}");
-	api("PUT", "/v1/relays/relay02", ctl->admin, "{\"nexthop\": \"smtp:[relay02.example.net]:25\"}");
+	seed_relay(ctl, "relay01", "smtp:[relay01.example.net]:25");
+	seed_relay(ctl, "relay02", "smtp:[relay02.example.net]:25");
 	for (int i = 0; i < 2; i++) {
-		char *path = xasprintf("/v1/nodes/%s", names[i]);
-		api("PUT", path, ctl->admin, "{\"role\": \"server\"}");
+		seed_server(ctl, names[i]);
 		agent[i] = tl_token(ctl, names[i], "agent", names[i]);
-		free(path);
 	}
 	api("PUT", "/v1/routes/google", operator, "{\"relay\": \"relay01\", \"reason\": \"TSS04 on the direct path\"}");
-	report(0, NULL, NULL);
-	report(1, NULL, NULL);
+	tl_agent_round(ctl, names[0], agent[0], NULL, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 	web = browser_start();
 	return 0;
 }
@@ -188,8 +168,8 @@ test_flip_shows_without_reload(void **state)
 	wait_cell("#nodes tr[data-node=\"mx01\"] td.lag", "1", "mx01 one version behind");
 	expect_js("document.querySelector('#nodes tr[data-node=\"mx01\"]').className", "behind");
 	expect_js("document.querySelector('#history tbody tr td.action').textContent", "route.set");
-	report(0, NULL, NULL);
-	report(1, NULL, NULL);
+	tl_agent_round(ctl, names[0], agent[0], NULL, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 	wait_cell("#nodes tr[data-node=\"mx01\"] td.status", "ok", "mx01 applied the flip");
 	wait_cell("#nodes tr[data-node=\"mx02\"] td.status", "ok", "mx02 applied the flip");
 	expect_js("window.__loaded", "first load");
@@ -199,7 +179,8 @@ static void
 test_failing_node(void **state)
 {
 	(void)state;
-	report(1, "postmap", "postmap: fatal: open /etc/postfix/postroute_transport.db: Permission denied");
+	tl_agent_round(ctl, names[1], agent[1], "postmap",
+	    "postmap: fatal: open /etc/postfix/postroute_transport.db: Permission denied");
 	wait_cell("#nodes tr[data-node=\"mx02\"] td.status",
 	    "failing: postmap: postmap: fatal: open /etc/postfix/postroute_transport.db: Permission denied",
 	    "mx02 failing with its reason");
@@ -244,7 +225,7 @@ test_hostile_text(void **state)
 	char *text = json_dumps(body, JSON_COMPACT);
 	api("PUT", "/v1/holds/info@shop.example.jp", operator, text);
 	free(text), json_decref(body);
-	report(0, "reload", hostile);
+	tl_agent_round(ctl, names[0], agent[0], "reload", hostile);
 
 	wait_cell("#routes tr[data-provider=\"google\"][data-scope=\"mx01\"] td.reason", hostile,
 	    "the hostile route reason, as text");
@@ -404,8 +385,8 @@ test_waits_taken(void **state)
 	}
 	free(url), free(version), free(token);
 	api("PUT", "/v1/routes/google", operator, "{\"relay\": \"relay01\", \"reason\": \"TSS04 on the direct path\"}");
-	report(0, NULL, NULL);
-	report(1, NULL, NULL);
+	tl_agent_round(ctl, names[0], agent[0], NULL, NULL);
+	tl_agent_round(ctl, names[1], agent[1], NULL, NULL);
 }
 
 /* make check runs the suite twice, plain and under ASan/UBSan; the browser

@@ -99,3 +99,32 @@ clirun_teardown(struct tl_controller *ctl, char *viewer, char *operator)
 	tl_controller_free(ctl);
 	free(viewer), free(operator);
 }
+
+static struct {
+	struct tl_controller **ctl;
+	char **viewer, **operator;
+	const char *extra_ini;
+} group;
+
+void
+clirun_group(struct tl_controller **ctl, char **viewer, char **operator, const char *extra_ini)
+{
+	group.ctl = ctl, group.viewer = viewer, group.operator = operator;
+	group.extra_ini = extra_ini;
+}
+
+int
+clirun_group_setup(void **state)
+{
+	(void)state;
+	clirun_setup(group.ctl, group.viewer, group.operator, group.extra_ini);
+	return 0;
+}
+
+int
+clirun_group_teardown(void **state)
+{
+	(void)state;
+	clirun_teardown(*group.ctl, *group.viewer, *group.operator);
+	return 0;
+}

@@ -42,4 +42,12 @@ void clirun_setup(struct tl_controller **ctl, char **viewer, char **operator,
     const char *extra_ini);
 void clirun_teardown(struct tl_controller *ctl, char *viewer, char *operator);
 
+/* The same as cmocka group set-up and tear-down functions, for a test
+ * whose set-up is clirun_setup and nothing else: clirun_group names the
+ * test's three variables and extra_ini before cmocka_run_group_tests. */
+void clirun_group(struct tl_controller **ctl, char **viewer, char **operator,
+    const char *extra_ini);
+int clirun_group_setup(void **state);
+int clirun_group_teardown(void **state);
+
 #endif

@@ -15,7 +15,7 @@
 
 #include "xalloc.h"
 
-static void
+void
 seed_put(struct tl_controller *c, const char *path, const char *body)
 {
 	json_decref(tl_api_ok(c, "PUT", path, c->admin, body));

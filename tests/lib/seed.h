@@ -22,6 +22,8 @@
 
 #include "testlib.h"
 
+/* PUT PATH BODY with the admin token. */
+void seed_put(struct tl_controller *c, const char *path, const char *body);
 /* PUT /v1/relays/NAME {"nexthop": NEXTHOP}. */
 void seed_relay(struct tl_controller *c, const char *name, const char *nexthop);
 /* PUT /v1/nodes/NAME {"role": "server"}. */

@@ -597,6 +597,81 @@ tl_api_ok(struct tl_controller *c, const char *method, const char *path, const c
 	return j;
 }
 
+const char *
+tl_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "(null)";
+}
+
+json_t *
+tl_api_expect(struct tl_controller *c, const char *method, const char *path, const char *token,
+    const char *body, long want_status, const char *want_error)
+{
+	json_t *j = NULL;
+	long st = tl_api(c, method, path, token, body, &j);
+
+	if (st != want_status)
+		fail_msg("%s %s %s: status %ld, want %ld; body %s", method, path, body ? body : "",
+		    st, want_status, j ? json_dumps(j, 0) : "(none)");
+	if (want_error != NULL && strcmp(tl_jstr(j, "error"), want_error) != 0)
+		fail_msg("%s %s: error \"%s\", want \"%s\"", method, path, tl_jstr(j, "error"),
+		    want_error);
+	return j;
+}
+
+json_t *
+tl_event(struct tl_controller *c, const char *token, const char *body, long want)
+{
+	json_t *j = NULL;
+	long st = tl_api(c, "POST", "/v1/events", token, body, &j);
+
+	if (st != want)
+		fail_msg("POST /v1/events %.200s: %ld, want %ld: %s", body, st, want,
+		    j ? json_dumps(j, 0) : "");
+	return j;
+}
+
+long long
+tl_routing_version(struct tl_controller *c)
+{
+	return tl_sql_int(c->conninfo, "SELECT version FROM routing_version");
+}
+
+long long
+tl_history_count(struct tl_controller *c)
+{
+	return tl_sql_int(c->conninfo, "SELECT count(*) FROM history");
+}
+
+void
+tl_assert_keys(const json_t *obj, const char *const *keys)
+{
+	if (!json_is_object(obj))
+		fail_msg("not an object");
+	for (size_t i = 0; keys[i] != NULL; i++)
+		if (json_object_get(obj, keys[i]) == NULL)
+			fail_msg("field \"%s\" missing", keys[i]);
+}
+
+void
+tl_agent_round(struct tl_controller *c, const char *node, const char *token, const char *step,
+    const char *error)
+{
+	char *path = xasprintf("/v1/nodes/%s/transport", node);
+	json_t *feed = tl_api_ok(c, "GET", path, token, NULL);
+	json_t *rep = json_pack("{s:O, s:s, s:s*, s:s*}", "version", json_object_get(feed, "version"),
+	    "status", error ? "failed" : "applied", "error", error, "step", error ? step : NULL);
+	char *body = json_dumps(rep, JSON_COMPACT);
+
+	free(path);
+	path = xasprintf("/v1/nodes/%s/report", node);
+	json_decref(tl_api_ok(c, "POST", path, token, body));
+	free(path), free(body);
+	json_decref(rep), json_decref(feed);
+}
+
 void
 tl_providers_clear(struct tl_controller *c)
 {
@@ -692,6 +767,16 @@ tl_await_feed_waiting(struct tl_controller *c, int n, int timeout_ms)
 
 	if (!tl_wait_for(tl_waiting_is, &w, timeout_ms))
 		fail_msg("%d long-polls held at %s, wanted %d", tl_feed_waiting(c), c->url, n);
+}
+
+long long
+tl_sql_int(const char *conninfo, const char *q)
+{
+	char *v = tl_sql(conninfo, q);
+	long long n = v ? atoll(v) : -1;
+
+	free(v);
+	return n;
 }
 
 void

@@ -37,6 +37,8 @@ char *tl_sql(const char *conninfo, const char *sql);
 void tl_expect_sql(const char *conninfo, const char *sql, const char *want);
 /* Runs sql; returns 0, or -1 with the server's message in *err. */
 int tl_sql_try(const char *conninfo, const char *sql, char **err);
+/* tl_sql read as a whole number; -1 for no row or SQL NULL. */
+long long tl_sql_int(const char *conninfo, const char *sql);
 
 /*
  * The TLS identity of the test's clients: tl_http (so tl_api and the start
@@ -121,6 +123,29 @@ long tl_api(struct tl_controller *c, const char *method, const char *path,
  * parsed body (the caller's reference, may be NULL). */
 json_t *tl_api_ok(struct tl_controller *c, const char *method, const char *path,
     const char *token, const char *body);
+/* tl_api that fails the test unless the answer is want_status and, when
+ * want_error is given, its "error" is exactly want_error; returns the
+ * parsed body (the caller's reference, may be NULL). */
+json_t *tl_api_expect(struct tl_controller *c, const char *method, const char *path,
+    const char *token, const char *body, long want_status, const char *want_error);
+/* POST /v1/events with token, failing the test unless the answer is
+ * want; returns the parsed body (the caller's reference, may be NULL). */
+json_t *tl_event(struct tl_controller *c, const char *token, const char *body, long want);
+/* The string member key of o, or "(null)": for messages and compares. */
+const char *tl_jstr(const json_t *o, const char *key);
+/* routing_version.version of c's database. */
+long long tl_routing_version(struct tl_controller *c);
+/* The number of history rows of c's database: proof that a refusal
+ * changed nothing. */
+long long tl_history_count(struct tl_controller *c);
+/* Fails the test unless obj is an object with every one of keys (a
+ * NULL-terminated list). */
+void tl_assert_keys(const json_t *obj, const char *const *keys);
+/* An agent's round done by hand: reads node's feed with token and reports
+ * its version applied, or failed with error (and step, may be NULL) when
+ * error is not NULL. Fails the test unless both answer 200. */
+void tl_agent_round(struct tl_controller *c, const char *node, const char *token,
+    const char *step, const char *error);
 
 /* Deletes every provider through the API: migrate loads the default
  * catalogue into a new database; a test that needs an exact set of
