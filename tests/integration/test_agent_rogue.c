@@ -274,35 +274,13 @@ test_rogue_feeds(void **state)
 	env_stop(&e);
 }
 
-/* A command directory with the real tools except postmap (which may be
- * replaced by a script). */
-static char *
-fake_commands(const char *postmap_script)
-{
-	char *dir = tl_mkdtemp("cmd");
-	const char *tools[] = { "postconf", "postfix", "postqueue" };
-
-	for (size_t i = 0; i < 3; i++) {
-		char *from = xasprintf("/usr/sbin/%s", tools[i]), *to = xasprintf("%s/%s", dir, tools[i]);
-		if (symlink(from, to) != 0)
-			fail_msg("symlink %s", to);
-		free(from), free(to);
-	}
-	if (postmap_script != NULL) {
-		char *pm = xasprintf("%s/postmap", dir);
-		tl_write_file(pm, postmap_script);
-		chmod(pm, 0755);
-		free(pm);
-	}
-	return dir;
-}
-
 static void
 test_postmap_failures(void **state)
 {
 	struct env e;
-	char *missing = fake_commands(NULL);
-	char *warns = fake_commands("#!/bin/sh\necho 'postmap: warning: x: duplicate entry' >&2\nexec /usr/sbin/postmap \"$@\"\n");
+	char *missing = agentrun_commands(NULL, NULL);
+	char *warns = agentrun_commands("#!/bin/sh\necho 'postmap: warning: x: duplicate entry' >&2\n"
+	    "exec /usr/sbin/postmap \"$@\"\n", NULL);
 	char *extra, *good;
 
 	(void)state;
@@ -577,6 +555,21 @@ test_privsep_hash(void **state)
 	env_stop(&e);
 }
 
+/* postroute-agent (argv) exits 1, every one of the n lines of want in
+ * what it writes to stderr. */
+static void
+expect_refused(char **argv, const char *const *want, size_t n)
+{
+	char *err = NULL;
+
+	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(err, want[i]) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want[i], err);
+	}
+	free(err);
+}
+
 static void
 test_check_config(void **state)
 {
@@ -584,31 +577,20 @@ test_check_config(void **state)
 	char *conf = xasprintf("%s/bad.ini", dir);
 	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
 	char *argv[] = { bin, "-c", conf, "-n", NULL };
-	char *err = NULL;
 
 	(void)state;
 	tl_write_file(conf, "[agent]\nnode = MX 1\ncontroller = ftp://x\ntoken_file = /nonexistent\n"
 	    "colour = blue\n[postfix]\nmap_type = btree\ntransport_file = relative\n");
-	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
 	const char *want[] = { "bad.ini:5: [agent] colour: unknown key",
 		"bad.ini:7: [postfix] map_type: \"btree\" is not one of hash|cdb|lmdb" };
-	for (size_t i = 0; i < 2; i++) {
-		if (strstr(err, want[i]) == NULL)
-			fail_msg("missing \"%s\" in:\n%s", want[i], err);
-	}
-	free(err);
+	expect_refused(argv, want, 2);
 	tl_write_file(conf, "[agent]\nnode = MX 1\ncontroller = ftp://x\ntoken_file = /nonexistent\n"
 	    "[postfix]\ntransport_file = relative\n");
-	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
 	const char *want2[] = { "[agent] node: must start with a lower-case letter or a digit",
 		"[agent] controller: \"ftp://x\" is not an http:// or https:// URL",
 		"[postfix] transport_file: \"relative\" is not an absolute path",
 		"[agent] token_file: token file /nonexistent: No such file or directory" };
-	for (size_t i = 0; i < 4; i++) {
-		if (strstr(err, want2[i]) == NULL)
-			fail_msg("missing \"%s\" in:\n%s", want2[i], err);
-	}
-	free(err);
+	expect_refused(argv, want2, 4);
 
 	/* the logwatch thresholds and the hold map */
 	char *tok = xasprintf("%s/token", dir);
@@ -618,30 +600,20 @@ test_check_config(void **state)
 	    "[logwatch]\nfail_percent = 101\nwindow = 5s\nqueue_max = 0\nvolume_max_client_ips = 16\n", tok);
 	tl_write_file(conf, text);
 	free(text);
-	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
 	const char *want3[] = { "bad.ini:6: [logwatch] fail_percent: \"101\" is out of range",
 		"bad.ini:7: [logwatch] window: \"5s\" is out of range",
 		"bad.ini:8: [logwatch] queue_max: \"0\" is out of range",
 		"bad.ini:9: [logwatch] volume_max_client_ips: \"16\" is out of range" };
-	for (size_t i = 0; i < 4; i++) {
-		if (strstr(err, want3[i]) == NULL)
-			fail_msg("missing \"%s\" in:\n%s", want3[i], err);
-	}
-	free(err);
+	expect_refused(argv, want3, 4);
 	text = xasprintf("[agent]\nnode = mx01\ncontroller = http://127.0.0.1:1\ntoken_file = %s\n"
 	    "[postfix]\ntransport_file = /etc/postfix/t\nhold_map = /etc/postfix/t\n"
 	    "[logwatch]\nfile = mail.log\nrules = local.rules\n", tok);
 	tl_write_file(conf, text);
 	free(text);
-	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
 	const char *want4[] = { "[postfix] hold_map: is the transport_file",
 		"[logwatch] file: \"mail.log\" is not an absolute path",
 		"[logwatch] rules: \"local.rules\" is not an absolute path" };
-	for (size_t i = 0; i < 3; i++) {
-		if (strstr(err, want4[i]) == NULL)
-			fail_msg("missing \"%s\" in:\n%s", want4[i], err);
-	}
-	free(err);
+	expect_refused(argv, want4, 3);
 
 	/* a broken local rules file stops the agent at start, every bad line named */
 	char *rules = xasprintf("%s/local.rules", dir), *st = xasprintf("%s/state", dir);
@@ -651,11 +623,10 @@ test_check_config(void **state)
 	    "rules = %s\n", tok, st, dir, dir, rules);
 	tl_write_file(conf, text);
 	char *run[] = { bin, "-c", conf, NULL };
-	assert_int_equal(tl_run(run, NULL, &err, 10), 1);
-	if (strstr(err, "local.rules:1: bad: expected NAME CLASS REROUTABLE") == NULL ||
-	    strstr(err, "local.rules:2: x-rule: bad pattern at offset 9: missing closing parenthesis") == NULL)
-		fail_msg("rules errors not reported:\n%s", err);
-	free(err), free(text), free(rules), free(st), free(tok);
+	const char *want5[] = { "local.rules:1: bad: expected NAME CLASS REROUTABLE",
+		"local.rules:2: x-rule: bad pattern at offset 9: missing closing parenthesis" };
+	expect_refused(run, want5, 2);
+	free(text), free(rules), free(st), free(tok);
 	free(conf), free(bin), free(dir);
 }
 
