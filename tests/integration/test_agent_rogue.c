@@ -29,12 +29,6 @@
 
 static struct pfx_sink *sink_a, *sink_b, *sink_block;
 
-struct env {
-	struct pfx *pfx;
-	struct fakectl *ctl;
-	struct agentrun *agent;
-};
-
 static int
 group_setup(void **state)
 {
@@ -55,7 +49,7 @@ group_teardown(void **state)
 }
 
 static void
-env_start(struct env *e, const char *map_type, const char *postfix_extra)
+env_start(struct agentrun_env *e, const char *map_type, const char *postfix_extra)
 {
 	e->pfx = pfx_start("pfx", map_type, NULL);
 	e->ctl = fakectl_start(TOKEN, 0);
@@ -63,15 +57,7 @@ env_start(struct env *e, const char *map_type, const char *postfix_extra)
 }
 
 static void
-env_stop(struct env *e)
-{
-	agentrun_free(e->agent);
-	fakectl_stop(e->ctl);
-	pfx_stop(e->pfx);
-}
-
-static void
-set_feed(struct env *e, long long version, int n, ...)
+set_feed(struct agentrun_env *e, long long version, int n, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
@@ -144,7 +130,7 @@ mtime_of(const char *path)
 static void
 end_to_end(const char *type)
 {
-	struct env e;
+	struct agentrun_env e;
 
 	env_start(&e, type, NULL);
 	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
@@ -183,7 +169,7 @@ end_to_end(const char *type)
 	assert_int_equal(fakectl_report_count(e.ctl), reports);
 	assert_int_equal(pfx_reload_requests(e.pfx), 2);
 	assert_int_equal(pfx_reloads(e.pfx), 2);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
@@ -216,7 +202,7 @@ struct rogue_case {
 static void
 test_rogue_feeds(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *good_text, *entry_a = xasprintf("{\"domain\": \"gmail.test\", \"nexthop\": \"%s\"}",
 	    sink_a->nexthop);
 	const struct rogue_case cases[] = {
@@ -271,17 +257,37 @@ test_rogue_feeds(void **state)
 	tl_run(ls, &out, NULL, 10);
 	assert_string_equal(out, "0\n");
 	free(out), free(good_text), free(entry_a);
-	env_stop(&e);
+	agentrun_env_clear(&e);
+}
+
+/* e's agent configured with [postfix] command_directory dir (NULL: none). */
+static void
+with_commands(struct agentrun_env *e, const char *dir)
+{
+	char *extra = dir != NULL ? xasprintf("command_directory = %s", dir) : NULL;
+
+	agentrun_config(e->agent, fakectl_url(e->ctl), TOKEN, e->pfx, NULL, extra);
+	free(extra);
+}
+
+/* A run --once that fails at step: exit 1, version 2 reported failed with
+ * needle, and the map still routes gmail.test to sink_a (version 1). */
+static void
+version_2_fails(struct agentrun_env *e, const char *step, const char *needle)
+{
+	assert_int_equal(agentrun_once(e->agent, NULL), 1);
+	fakectl_expect_report(e->ctl, 2, "failed", step, needle);
+	assert_lookup(e->pfx, "gmail.test", sink_a->nexthop);
 }
 
 static void
 test_postmap_failures(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *missing = agentrun_commands(NULL, NULL);
 	char *warns = agentrun_commands("#!/bin/sh\necho 'postmap: warning: x: duplicate entry' >&2\n"
 	    "exec /usr/sbin/postmap \"$@\"\n", NULL);
-	char *extra, *good;
+	char *good;
 
 	(void)state;
 	env_start(&e, "hash", NULL);
@@ -291,25 +297,17 @@ test_postmap_failures(void **state)
 	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
 
 	/* postmap missing */
-	extra = xasprintf("command_directory = %s", missing);
-	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
-	assert_int_equal(agentrun_once(e.agent, NULL), 1);
-	fakectl_expect_report(e.ctl, 2, "failed", "postmap", "postmap: cannot execute: No such file or directory");
-	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
-	free(extra);
+	with_commands(&e, missing);
+	version_2_fails(&e, "postmap", "postmap: cannot execute: No such file or directory");
 
 	/* postmap "succeeds" with a warning */
-	extra = xasprintf("command_directory = %s", warns);
-	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
-	assert_int_equal(agentrun_once(e.agent, NULL), 1);
-	fakectl_expect_report(e.ctl, 2, "failed", "postmap", "warning: x: duplicate entry");
-	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
-	free(extra);
+	with_commands(&e, warns);
+	version_2_fails(&e, "postmap", "warning: x: duplicate entry");
 
 	/* unwritable map directory (immutable: root ignores permissions) */
 	char *chattr[] = { "/usr/bin/chattr", "+i", e.pfx->map_dir, NULL };
 	char *unchattr[] = { "/usr/bin/chattr", "-i", e.pfx->map_dir, NULL };
-	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, NULL);
+	with_commands(&e, NULL);
 	if (tl_run(chattr, NULL, NULL, 10) == 0) {
 		assert_int_equal(agentrun_once(e.agent, NULL), 1);
 		tl_run(unchattr, NULL, NULL, 10);
@@ -323,8 +321,7 @@ test_postmap_failures(void **state)
 	free(now);
 
 	/* the loop retries with backoff, and applies once postmap is back */
-	extra = xasprintf("command_directory = %s", missing);
-	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
+	with_commands(&e, missing);
 	size_t before = fakectl_report_count(e.ctl);
 	agentrun_start(e.agent);
 	if (!fakectl_wait_reports(e.ctl, before + 3, 15000))
@@ -339,14 +336,14 @@ test_postmap_failures(void **state)
 	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
 	assert_int_equal(agentrun_stop(e.agent), 0);
-	free(pm), free(extra), free(good), free(missing), free(warns);
-	env_stop(&e);
+	free(pm), free(good), free(missing), free(warns);
+	agentrun_env_clear(&e);
 }
 
 static void
 test_controller_down_up(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	int port;
 
 	(void)state;
@@ -374,13 +371,13 @@ test_controller_down_up(void **state)
 	if (!fakectl_wait_held(e.ctl, 1, 10000))
 		fail_msg("no long-poll held after version 2");
 	assert_int_equal(agentrun_stop(e.agent), 0);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
 test_failover(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *urls;
 
 	(void)state;
@@ -408,13 +405,13 @@ test_failover(void **state)
 	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
 	free(log), free(urls);
 	fakectl_stop(sick);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
 test_hand_edit_and_restart(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *good;
 
 	(void)state;
@@ -447,13 +444,13 @@ test_hand_edit_and_restart(void **state)
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	await_reloads(e.pfx, 2);
 	free(now), free(edited), free(good);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
 test_requeue_deferred(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	struct timespec a, b;
 
 	(void)state;
@@ -479,14 +476,14 @@ test_requeue_deferred(void **state)
 	    (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
 	assert_int_equal(pfx_deferred(e.pfx), 1);   /* the unmoved one stays */
 	assert_true(agentrun_log_count(e.agent, "3 deferred message(s) for 1 moved domain(s): 3 pushed") == 1);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 /* The root-free variant: lmdb, reload = never, as an ordinary user. */
 static void
 test_unprivileged_lmdb(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
 
 	(void)state;
@@ -514,14 +511,14 @@ test_unprivileged_lmdb(void **state)
 	    (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
 	assert_int_equal(pfx_reloads(e.pfx), 0);
 	free(bin);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 /* [agent] user: the loop runs as nobody, a root helper installs and reloads. */
 static void
 test_privsep_hash(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	struct stat sb;
 	struct passwd *pw = getpwnam("nobody");
 
@@ -552,7 +549,7 @@ test_privsep_hash(void **state)
 	assert_int_equal(stat(st, &sb), 0);
 	assert_int_equal(sb.st_uid, nobody);
 	free(st);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 /* postroute-agent (argv) exits 1, every one of the n lines of want in

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fakectl.h"
 #include "strbuf.h"
 #include "testlib.h"
 #include "xalloc.h"
@@ -213,16 +214,19 @@ agentrun_free(struct agentrun *a)
 	free(a);
 }
 
+void
+agentrun_env_clear(struct agentrun_env *e)
+{
+	agentrun_free(e->agent);
+	fakectl_stop(e->ctl);
+	pfx_stop(e->pfx);
+	e->agent = NULL, e->ctl = NULL, e->pfx = NULL;
+}
+
 int
 agentrun_log_count(const struct agentrun *a, const char *needle)
 {
-	char *text = tl_read_file(a->log);
-	int n = 0;
-
-	for (const char *q = text; q != NULL && (q = strstr(q, needle)) != NULL; q++)
-		n++;
-	free(text);
-	return n;
+	return pfx_file_count(a->log, needle);
 }
 
 struct agentrun_seen {

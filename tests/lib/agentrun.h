@@ -8,6 +8,10 @@
  * from tl_tls_client unless the extra lines set them. agentrun_once runs --once; agentrun_start
  * runs the loop in the background with its log in DIR/agent.log.
  * The caller owns the struct: agentrun_free (which stops the agent).
+ * agentrun_node and agentrun_watching enrol a node on a real controller
+ * and start its agent; struct agentrun_env holds an agent with a fake
+ * controller instead; agentrun_commands makes command directories with
+ * a postmap or postqueue missing or replaced.
  */
 #ifndef POSTROUTE_AGENTRUN_H
 #define POSTROUTE_AGENTRUN_H
@@ -27,6 +31,18 @@ struct agentrun {
 };
 
 struct tl_controller;
+struct fakectl;
+
+/* An agent on a Postfix of its own with a fake controller
+ * (tests/lib/fakectl.h): what a test of the agent alone sets up. The test
+ * fills it; agentrun_env_clear frees the three (agent first). */
+struct agentrun_env {
+	struct pfx *pfx;
+	struct fakectl *ctl;
+	struct agentrun *agent;
+};
+
+void agentrun_env_clear(struct agentrun_env *e);
 
 /* A server node on c with a Postfix and an agent of its own, running:
  * PUT /v1/nodes/NODE (role server), an agent token for it, pfx_start

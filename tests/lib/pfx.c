@@ -571,15 +571,21 @@ pfx_send(const struct pfx *p, const char *rcpt, const char *subject)
 }
 
 int
-pfx_log_count(const struct pfx *p, const char *needle)
+pfx_file_count(const char *path, const char *needle)
 {
-	char *text = tl_read_file(p->maillog);
+	char *text = tl_read_file(path);
 	int n = 0;
 
 	for (const char *q = text; q != NULL && (q = strstr(q, needle)) != NULL; q++)
 		n++;
 	free(text);
 	return n;
+}
+
+int
+pfx_log_count(const struct pfx *p, const char *needle)
+{
+	return pfx_file_count(p->maillog, needle);
 }
 
 struct pfx_log_wait {
