@@ -340,6 +340,17 @@ test_postmap_failures(void **state)
 	agentrun_env_clear(&e);
 }
 
+/* A hash-map agent running, version 1 (gmail.test to sink_a) reported. */
+static void
+start_on_version_1(struct agentrun_env *e)
+{
+	env_start(e, "hash", NULL);
+	set_feed(e, 1, 1, "gmail.test", sink_a->nexthop);
+	agentrun_start(e->agent);
+	if (!fakectl_wait_reports(e->ctl, 1, 10000))
+		fail_msg("version 1 not reported");
+}
+
 static void
 test_controller_down_up(void **state)
 {
@@ -347,11 +358,7 @@ test_controller_down_up(void **state)
 	int port;
 
 	(void)state;
-	env_start(&e, "hash", NULL);
-	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
-	agentrun_start(e.agent);
-	if (!fakectl_wait_reports(e.ctl, 1, 10000))
-		fail_msg("version 1 not reported");
+	start_on_version_1(&e);
 	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	port = fakectl_port(e.ctl);
 	fakectl_stop(e.ctl);
@@ -415,11 +422,7 @@ test_hand_edit_and_restart(void **state)
 	char *good;
 
 	(void)state;
-	env_start(&e, "hash", NULL);
-	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
-	agentrun_start(e.agent);
-	if (!fakectl_wait_reports(e.ctl, 1, 10000))
-		fail_msg("version 1 not reported");
+	start_on_version_1(&e);
 	await_reloads(e.pfx, 1);
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	good = tl_read_file(e.pfx->transport);
