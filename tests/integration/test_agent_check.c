@@ -92,6 +92,18 @@ teardown(void **state)
 	return 0;
 }
 
+static void
+set_mtime_ago(const char *path, long seconds)
+{
+	struct timeval tv[2];
+
+	gettimeofday(&tv[0], NULL);
+	tv[0].tv_sec -= seconds;
+	tv[1] = tv[0];
+	if (utimes(path, tv) != 0)
+		fail_msg("utimes %s: %s", path, strerror(errno));
+}
+
 /* One main.cf parameter set with postconf -e, main.cf's mtime put 10 s
  * back (a main.cf written within a second stalls Postfix commands). */
 static void
@@ -99,15 +111,11 @@ main_cf(const char *setting)
 {
 	char *argv[] = { "/usr/sbin/postconf", "-c", mx->conf_dir, "-e", (char *)setting, NULL };
 	char *path = xasprintf("%s/main.cf", mx->conf_dir);
-	struct timeval tv[2];
 	char *err = NULL;
 
 	if (tl_run(argv, NULL, &err, 30) != 0)
 		fail_msg("postconf -e %s: %s", setting, err);
-	gettimeofday(&tv[0], NULL);
-	tv[0].tv_sec -= 10;
-	tv[1] = tv[0];
-	utimes(path, tv);
+	set_mtime_ago(path, 10);
 	free(path), free(err);
 }
 
@@ -137,6 +145,15 @@ agent(const char *node, const char *urls, const char *token, const char *agent_e
 	agentrun_logwatch(a, lw);
 	free(pf), free(lw);
 	return a;
+}
+
+/* a's configuration again, on mx01 of ctl, with agent_extra and these
+ * [logwatch] lines. */
+static void
+log_config(struct agentrun *a, const char *agent_extra, const char *logwatch)
+{
+	agentrun_config(a, ctl->url, tok, mx, agent_extra, NULL);
+	agentrun_logwatch(a, logwatch);
 }
 
 static void
@@ -197,6 +214,14 @@ expect_exit(const struct run *r, int rc)
 		fail_msg("check exited %d, not %d:\n%s", r->rc, rc, r->out);
 }
 
+/* check with no arguments, which must exit rc. */
+static void
+check(const struct agentrun *a, int rc, struct run *r)
+{
+	check_run(a, NULL, NULL, r);
+	expect_exit(r, rc);
+}
+
 static char *
 ls(const char *dir)
 {
@@ -216,8 +241,7 @@ test_all_pass(void **state)
 	struct run r;
 
 	(void)state;
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 0);
+	check(a, 0, &r);
 	expect_line(&r, "ok", "config", a->conf);
 	expect_line(&r, "ok", "controller", "reachable, http to loopback, no TLS");
 	expect_line(&r, "ok", "token", "private (mode 0600, owner root), accepted by");
@@ -242,8 +266,7 @@ test_bad_config(void **state)
 	struct run r;
 
 	(void)state;
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "config", "[agent] colour: unknown key");
 	expect_line(&r, "skip", "token", "needs a configuration that loads");
 	expect_line(&r, "skip", "postmap", "needs a configuration that loads");
@@ -265,8 +288,7 @@ test_token_missing(void **state)
 
 	(void)state;
 	unlink(path);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "ok", "config", NULL);   /* the token is a line of its own */
 	expect_line(&r, "FAIL", "token", "No such file or directory; write this node's agent "
 	    "token there, mode 0600 (postrouted token create --name mx01 --role agent --node mx01)");
@@ -285,8 +307,7 @@ test_token_too_open(void **state)
 
 	(void)state;
 	assert_int_equal(chmod(path, 0644), 0);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "token", want);
 	expect_line(&r, "FAIL", "token", "chmod 600");
 	free(r.out), free(path), free(want);
@@ -300,8 +321,7 @@ test_token_refused(void **state)
 	struct run r;
 
 	(void)state;
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "ok", "controller", NULL);
 	expect_line(&r, "FAIL", "token", "the controller refused it (");
 	expect_line(&r, "FAIL", "token", "HTTP 401");
@@ -309,8 +329,7 @@ test_token_refused(void **state)
 	free(r.out);
 	/* an agent token of another node */
 	agentrun_config(a, ctl->url, tok2, mx, NULL, NULL);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "token", "HTTP 403");
 	expect_line(&r, "FAIL", "token", "it is not an agent token of this node");
 	free(r.out);
@@ -326,8 +345,7 @@ test_controller_down(void **state)
 	struct run r;
 
 	(void)state;
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "controller", "Couldn't connect to server");
 	expect_line(&r, "FAIL", "controller", "is postrouted running there");
 	expect_line(&r, "skip", "token", "no controller answered to confirm it");
@@ -336,8 +354,7 @@ test_controller_down(void **state)
 	free(r.out);
 	/* one down, one up: a line each, the token confirmed by the second */
 	agentrun_config(a, both, tok, mx, NULL, NULL);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "controller", down);
 	char *up = xasprintf("%s: reachable", ctl->url);
 	expect_line(&r, "ok", "controller", up);
@@ -356,8 +373,7 @@ test_tls(void **state)
 	struct run r;
 
 	(void)state;
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "controller", "check ca_file: it must hold the CA that signed");
 	expect_line(&r, "skip", "token", NULL);
 	free(r.out);
@@ -381,8 +397,7 @@ test_transport_maps(void **state)
 	(void)state;
 	/* not set at all */
 	main_cf("transport_maps =");
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "transport_maps", "main.cf does not set transport_maps, so Postfix "
 	    "does not read the agent's map: add \"transport_maps = hash:");
 	expect_line(&r, "ok", "postmap", NULL);
@@ -390,8 +405,7 @@ test_transport_maps(void **state)
 	/* another map first */
 	set = xasprintf("transport_maps = hash:%s, hash:%s", other, mx->transport);
 	main_cf(set);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	char *want = xasprintf("main.cf names hash:%s first; the agent's map hash:%s must come "
 	    "first: \"transport_maps = hash:%s, hash:%s\", then postfix reload", other,
 	    mx->transport, mx->transport, other);
@@ -406,8 +420,7 @@ test_transport_maps(void **state)
 	/* the agent's file with another type */
 	set = xasprintf("transport_maps = cdb:%s", mx->transport);
 	main_cf(set);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	want = xasprintf("main.cf names cdb:%s, but [postfix] map_type is hash", mx->transport);
 	expect_line(&r, "FAIL", "transport_maps", want);
 	free(r.out), free(set), free(want), free(other);
@@ -419,8 +432,7 @@ test_transport_maps(void **state)
 	assert_int_equal(symlink(mx->map_dir, link), 0);
 	via.transport = xasprintf("%s/transport", link);
 	agentrun_config(a, ctl->url, tok, &via, NULL, NULL);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 0);
+	check(a, 0, &r);
 	want = xasprintf("main.cf names the agent's map hash:%s first", mx->transport);
 	expect_line(&r, "ok", "transport_maps", want);
 	free(r.out), free(set), free(want), free(link), free(via.transport);
@@ -435,8 +447,7 @@ test_hold_map(void **state)
 
 	(void)state;
 	main_cf("smtpd_sender_restrictions = permit_mynetworks");
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "smtpd_sender_restrictions", "main.cf does not name the hold map "
 	    "hash:");
 	expect_line(&r, "FAIL", "smtpd_sender_restrictions", "so a held sender's mail is delivered");
@@ -445,15 +456,13 @@ test_hold_map(void **state)
 	char *set = xasprintf("smtpd_sender_restrictions = permit_sasl_authenticated, "
 	    "check_sasl_access hash:%s", mx->hold);
 	main_cf(set);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "smtpd_sender_restrictions", "main.cf has permit_sasl_authenticated "
 	    "before the hold map");
 	free(r.out), free(set);
 	/* no hold_map: not checked */
 	agentrun_config(a, ctl->url, tok, mx, NULL, NULL);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 0);
+	check(a, 0, &r);
 	expect_line(&r, "skip", "smtpd_sender_restrictions", "[postfix] hold_map is not set");
 	free(r.out);
 	agentrun_free(a);
@@ -467,25 +476,12 @@ test_service_missing(void **state)
 	struct run r;
 
 	(void)state;
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "master.cf", "routes through services that");
 	expect_line(&r, "FAIL", "master.cf", "master.cf lacks: smtp_ip2 (gmail.com)");
 	expect_line(&r, "ok", "token", "for node mx02");
 	free(r.out);
 	agentrun_free(a);
-}
-
-static void
-set_mtime_ago(const char *path, long seconds)
-{
-	struct timeval tv[2];
-
-	gettimeofday(&tv[0], NULL);
-	tv[0].tv_sec -= seconds;
-	tv[1] = tv[0];
-	if (utimes(path, tv) != 0)
-		fail_msg("utimes %s: %s", path, strerror(errno));
 }
 
 static void
@@ -498,10 +494,8 @@ test_log(void **state)
 
 	(void)state;
 	/* missing: main.cf's maillog_file is named */
-	agentrun_config(a, ctl->url, tok, mx, NULL, NULL);
-	agentrun_logwatch(a, lw);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	log_config(a, NULL, lw);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "log", "nope.log: No such file or directory: set [logwatch] file to "
 	    "the file Postfix logs to");
 	char *hint = xasprintf("(main.cf's maillog_file, %s)", mx->maillog);
@@ -511,8 +505,7 @@ test_log(void **state)
 	tl_write_file(old, "Dec  1 10:00:00 mx01 postfix/qmgr[1]: ABC: removed\n");
 	set_mtime_ago(old, 3 * 3600);
 	lw = xasprintf("file = %s", old);
-	agentrun_config(a, ctl->url, tok, mx, NULL, NULL);
-	agentrun_logwatch(a, lw);
+	log_config(a, NULL, lw);
 	check_run(a, "--log-age", "1h", &r);
 	expect_exit(&r, 1);
 	expect_line(&r, "FAIL", "log", "old.log: last written 3 h ago, more than 60 min (--log-age): "
@@ -524,10 +517,8 @@ test_log(void **state)
 	free(r.out);
 	/* unreadable by the agent's user (root can read it) */
 	chmod(old, 0600);
-	agentrun_config(a, ctl->url, tok, mx, "user = nobody", NULL);
-	agentrun_logwatch(a, lw);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	log_config(a, "user = nobody", lw);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "log", "old.log: not readable by nobody (Permission denied): give "
 	    "nobody read access");
 	expect_line(&r, "ok", "postmap", "as root (the helper of user nobody)");
@@ -562,26 +553,21 @@ test_log_journal(void **state)
 	struct run r;
 
 	(void)state;
-	agentrun_config(a, ctl->url, tok, mx, NULL, NULL);
-	agentrun_logwatch(a, lw);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	log_config(a, NULL, lw);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "log", "has no entry of postfix@-.service postfix.service: Postfix "
 	    "does not log there under these units");
 	free(r.out);
 	journald_send(jd, "postfix/anvil", "42", msg, strlen(msg));
 	assert_true(tl_wait_for(journal_has_entry, jd, 10000));
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 0);
+	check(a, 0, &r);
 	char *ok = xasprintf("journal: %s: readable by root, newest entry of", jd->directory);
 	expect_line(&r, "ok", "log", ok);
 	free(r.out), free(ok);
 	/* the agent's user may not read the journal's directory */
 	assert_int_equal(chmod(jd->directory, 0700), 0);
-	agentrun_config(a, ctl->url, tok, mx, "user = nobody", NULL);
-	agentrun_logwatch(a, lw);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	log_config(a, "user = nobody", lw);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "log", "not readable by nobody");
 	expect_line(&r, "FAIL", "log", "adduser nobody systemd-journal");
 	free(r.out), free(lw);
@@ -589,38 +575,11 @@ test_log_journal(void **state)
 	agentrun_free(a);
 }
 
-/* A command directory with the real postconf, postfix and postqueue
- * (unless replaced) and postmap only when a script is given. */
-static char *
-commands(const char *postmap_script, const char *postqueue_script)
-{
-	char *dir = tl_mkdtemp("cmd");
-	const char *tools[] = { "postconf", "postfix", "postqueue" };
-
-	for (size_t i = 0; i < 3; i++) {
-		char *from = xasprintf("/usr/sbin/%s", tools[i]), *to = xasprintf("%s/%s", dir, tools[i]);
-		if (i == 2 && postqueue_script != NULL) {
-			tl_write_file(to, postqueue_script);
-			chmod(to, 0755);
-		} else if (symlink(from, to) != 0) {
-			fail_msg("symlink %s", to);
-		}
-		free(from), free(to);
-	}
-	if (postmap_script != NULL) {
-		char *pm = xasprintf("%s/postmap", dir);
-		tl_write_file(pm, postmap_script);
-		chmod(pm, 0755);
-		free(pm);
-	}
-	return dir;
-}
-
 static void
 test_postmap_postqueue(void **state)
 {
-	char *none = commands(NULL, NULL);
-	char *bad = commands("#!/bin/sh\necho 'postmap: fatal: cannot open map' >&2\nexit 1\n",
+	char *none = agentrun_commands(NULL, NULL);
+	char *bad = agentrun_commands("#!/bin/sh\necho 'postmap: fatal: cannot open map' >&2\nexit 1\n",
 	    "#!/bin/sh\necho 'postqueue: fatal: Queue report unavailable' >&2\nexit 75\n");
 	char *extra = xasprintf("command_directory = %s", none);
 	struct agentrun *a = agent("mx01", ctl->url, tok, NULL, extra);
@@ -628,8 +587,7 @@ test_postmap_postqueue(void **state)
 	struct run r;
 
 	(void)state;
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "postmap", "postmap: cannot execute: No such file or directory; set "
 	    "[postfix] command_directory to the directory of postmap");
 	expect_line(&r, "ok", "transport_maps", NULL);   /* postconf is there */
@@ -638,8 +596,7 @@ test_postmap_postqueue(void **state)
 	extra = xasprintf("command_directory = %s", bad);
 	agentrun_free(a);
 	a = agent("mx01", ctl->url, tok, NULL, extra);
-	check_run(a, NULL, NULL, &r);
-	expect_exit(&r, 1);
+	check(a, 1, &r);
 	expect_line(&r, "FAIL", "postmap", "failed at postmap: postmap hash:");
 	expect_line(&r, "FAIL", "postmap", "exit 1: postmap: fatal: cannot open map");
 	expect_line(&r, "FAIL", "postqueue", "postqueue -p: exit 75: postqueue: fatal: Queue report "

@@ -32,12 +32,6 @@
 
 static struct pfx_sink *sink;
 
-struct env {
-	struct pfx *pfx;
-	struct fakectl *ctl;
-	struct agentrun *agent;
-};
-
 static int
 group_setup(void **state)
 {
@@ -56,7 +50,7 @@ group_teardown(void **state)
 
 /* hold_map: 1 for the instance's hold map, 0 for none. */
 static void
-env_start(struct env *e, int hold_map, const char *agent_extra, const char *postfix_extra)
+env_start(struct agentrun_env *e, int hold_map, const char *agent_extra, const char *postfix_extra)
 {
 	char *extra;
 
@@ -71,18 +65,10 @@ env_start(struct env *e, int hold_map, const char *agent_extra, const char *post
 		assert_int_equal(pfx_sasl_user(e->pfx, users[i], PASSWORD), 0);
 }
 
-static void
-env_stop(struct env *e)
-{
-	agentrun_free(e->agent);
-	fakectl_stop(e->ctl);
-	pfx_stop(e->pfx);
-}
-
 /* A feed with no transport entries and these holds (JSON string bodies,
  * escapes included). */
 static void
-set_holds(struct env *e, long long version, int n, ...)
+set_holds(struct agentrun_env *e, long long version, int n, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
@@ -108,7 +94,7 @@ secs_since(const struct timespec *a)
 }
 
 static void
-submit(const struct env *e, const char *login)
+submit(const struct agentrun_env *e, const char *login)
 {
 	if (pfx_submit(e->pfx, login, PASSWORD, login, RCPT, "hold test") != 0)
 		fail_msg("submit as %s refused (log: %s)", login, e->pfx->maillog);
@@ -117,7 +103,7 @@ submit(const struct env *e, const char *login)
 /* bob's mail is delivered; submitted after the others, it is also the
  * barrier after which theirs would have arrived if not held. */
 static void
-submit_bob_delivered(const struct env *e, int *at_sink)
+submit_bob_delivered(const struct agentrun_env *e, int *at_sink)
 {
 	submit(e, "bob@example.test");
 	if (!pfx_sink_wait(sink, *at_sink + 1, 15000))
@@ -128,7 +114,7 @@ submit_bob_delivered(const struct env *e, int *at_sink)
 }
 
 static void
-await_report(struct env *e, size_t n, const char *what)
+await_report(struct agentrun_env *e, size_t n, const char *what)
 {
 	if (!fakectl_wait_reports(e->ctl, n, 15000))
 		fail_msg("%s not reported (agent log: %s)", what, e->agent->log);
@@ -143,7 +129,7 @@ await_report(struct env *e, size_t n, const char *what)
 static void
 round_trip(const char *agent_extra)
 {
-	struct env e;
+	struct agentrun_env e;
 	struct timespec t0;
 	int at_sink = pfx_sink_count(sink);
 
@@ -197,7 +183,7 @@ round_trip(const char *agent_extra)
 	fakectl_expect_report(e.ctl, 3, "applied", NULL, NULL);
 	pfx_await_queue(e.pfx, "hold", 0, 10000);
 	assert_int_equal(agentrun_stop(e.agent), 0);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
@@ -220,7 +206,7 @@ test_round_trip_privsep(void **state)
 static void
 test_restart_then_release(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	int at_sink = pfx_sink_count(sink);
 
 	(void)state;
@@ -240,7 +226,7 @@ test_restart_then_release(void **state)
 	if (!pfx_sink_wait(sink, at_sink + 1, 15000))
 		fail_msg("held mail not released after a restart");
 	pfx_await_queue(e.pfx, "hold", 0, 10000);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 struct hostile {
@@ -259,7 +245,7 @@ test_hostile_holds(void **state)
 		{ "@dom", "holds[1]: must not start with '.' or '@'" },
 		{ "", "holds[1]: is empty" },
 	};
-	struct env e;
+	struct agentrun_env e;
 
 	(void)state;
 	env_start(&e, 1, NULL, NULL);
@@ -281,7 +267,7 @@ test_hostile_holds(void **state)
 	submit_bob_delivered(&e, &at_sink);
 	pfx_await_queue(e.pfx, "hold", 1, 10000);
 	free(good);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 /* A command directory of symlinks to the real tools, with a postmap that
@@ -311,7 +297,7 @@ postmap_fails_on_hold(void)
 static void
 test_hold_install_fails(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *cmd = postmap_fails_on_hold(), *extra = xasprintf("command_directory = %s", cmd);
 
 	(void)state;
@@ -335,7 +321,7 @@ test_hold_install_fails(void **state)
 	assert_non_null(strstr(now, "\nbob@example.test\tHOLD\n"));
 	assert_null(strstr(now, "alice"));
 	free(now), free(hold_extra), free(good), free(extra), free(cmd);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 /* Without hold_map, holds are ignored, even hostile ones; turning
@@ -343,7 +329,7 @@ test_hold_install_fails(void **state)
 static void
 test_hold_map_off(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	int at_sink = pfx_sink_count(sink);
 
 	(void)state;
@@ -372,14 +358,14 @@ test_hold_map_off(void **state)
 	submit_bob_delivered(&e, &at_sink);
 	pfx_await_queue(e.pfx, "hold", 1, 10000);
 	free(extra), free(copy);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 /* A hold map edited by hand (a sender taken off) is put back at the next cycle. */
 static void
 test_hand_edit_restored(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *log = NULL;
 
 	(void)state;
@@ -400,7 +386,7 @@ test_hand_edit_restored(void **state)
 	submit_bob_delivered(&e, &at_sink);
 	pfx_await_queue(e.pfx, "hold", 1, 10000);
 	free(good);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 int

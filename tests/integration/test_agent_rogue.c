@@ -29,12 +29,6 @@
 
 static struct pfx_sink *sink_a, *sink_b, *sink_block;
 
-struct env {
-	struct pfx *pfx;
-	struct fakectl *ctl;
-	struct agentrun *agent;
-};
-
 static int
 group_setup(void **state)
 {
@@ -55,7 +49,7 @@ group_teardown(void **state)
 }
 
 static void
-env_start(struct env *e, const char *map_type, const char *postfix_extra)
+env_start(struct agentrun_env *e, const char *map_type, const char *postfix_extra)
 {
 	e->pfx = pfx_start("pfx", map_type, NULL);
 	e->ctl = fakectl_start(TOKEN, 0);
@@ -63,15 +57,7 @@ env_start(struct env *e, const char *map_type, const char *postfix_extra)
 }
 
 static void
-env_stop(struct env *e)
-{
-	agentrun_free(e->agent);
-	fakectl_stop(e->ctl);
-	pfx_stop(e->pfx);
-}
-
-static void
-set_feed(struct env *e, long long version, int n, ...)
+set_feed(struct agentrun_env *e, long long version, int n, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
@@ -144,7 +130,7 @@ mtime_of(const char *path)
 static void
 end_to_end(const char *type)
 {
-	struct env e;
+	struct agentrun_env e;
 
 	env_start(&e, type, NULL);
 	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
@@ -183,7 +169,7 @@ end_to_end(const char *type)
 	assert_int_equal(fakectl_report_count(e.ctl), reports);
 	assert_int_equal(pfx_reload_requests(e.pfx), 2);
 	assert_int_equal(pfx_reloads(e.pfx), 2);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
@@ -216,7 +202,7 @@ struct rogue_case {
 static void
 test_rogue_feeds(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *good_text, *entry_a = xasprintf("{\"domain\": \"gmail.test\", \"nexthop\": \"%s\"}",
 	    sink_a->nexthop);
 	const struct rogue_case cases[] = {
@@ -271,39 +257,37 @@ test_rogue_feeds(void **state)
 	tl_run(ls, &out, NULL, 10);
 	assert_string_equal(out, "0\n");
 	free(out), free(good_text), free(entry_a);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
-/* A command directory with the real tools except postmap (which may be
- * replaced by a script). */
-static char *
-fake_commands(const char *postmap_script)
+/* e's agent configured with [postfix] command_directory dir (NULL: none). */
+static void
+with_commands(struct agentrun_env *e, const char *dir)
 {
-	char *dir = tl_mkdtemp("cmd");
-	const char *tools[] = { "postconf", "postfix", "postqueue" };
+	char *extra = dir != NULL ? xasprintf("command_directory = %s", dir) : NULL;
 
-	for (size_t i = 0; i < 3; i++) {
-		char *from = xasprintf("/usr/sbin/%s", tools[i]), *to = xasprintf("%s/%s", dir, tools[i]);
-		if (symlink(from, to) != 0)
-			fail_msg("symlink %s", to);
-		free(from), free(to);
-	}
-	if (postmap_script != NULL) {
-		char *pm = xasprintf("%s/postmap", dir);
-		tl_write_file(pm, postmap_script);
-		chmod(pm, 0755);
-		free(pm);
-	}
-	return dir;
+	agentrun_config(e->agent, fakectl_url(e->ctl), TOKEN, e->pfx, NULL, extra);
+	free(extra);
+}
+
+/* A run --once that fails at step: exit 1, version 2 reported failed with
+ * needle, and the map still routes gmail.test to sink_a (version 1). */
+static void
+version_2_fails(struct agentrun_env *e, const char *step, const char *needle)
+{
+	assert_int_equal(agentrun_once(e->agent, NULL), 1);
+	fakectl_expect_report(e->ctl, 2, "failed", step, needle);
+	assert_lookup(e->pfx, "gmail.test", sink_a->nexthop);
 }
 
 static void
 test_postmap_failures(void **state)
 {
-	struct env e;
-	char *missing = fake_commands(NULL);
-	char *warns = fake_commands("#!/bin/sh\necho 'postmap: warning: x: duplicate entry' >&2\nexec /usr/sbin/postmap \"$@\"\n");
-	char *extra, *good;
+	struct agentrun_env e;
+	char *missing = agentrun_commands(NULL, NULL);
+	char *warns = agentrun_commands("#!/bin/sh\necho 'postmap: warning: x: duplicate entry' >&2\n"
+	    "exec /usr/sbin/postmap \"$@\"\n", NULL);
+	char *good;
 
 	(void)state;
 	env_start(&e, "hash", NULL);
@@ -313,25 +297,17 @@ test_postmap_failures(void **state)
 	set_feed(&e, 2, 1, "gmail.test", sink_b->nexthop);
 
 	/* postmap missing */
-	extra = xasprintf("command_directory = %s", missing);
-	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
-	assert_int_equal(agentrun_once(e.agent, NULL), 1);
-	fakectl_expect_report(e.ctl, 2, "failed", "postmap", "postmap: cannot execute: No such file or directory");
-	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
-	free(extra);
+	with_commands(&e, missing);
+	version_2_fails(&e, "postmap", "postmap: cannot execute: No such file or directory");
 
 	/* postmap "succeeds" with a warning */
-	extra = xasprintf("command_directory = %s", warns);
-	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
-	assert_int_equal(agentrun_once(e.agent, NULL), 1);
-	fakectl_expect_report(e.ctl, 2, "failed", "postmap", "warning: x: duplicate entry");
-	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
-	free(extra);
+	with_commands(&e, warns);
+	version_2_fails(&e, "postmap", "warning: x: duplicate entry");
 
 	/* unwritable map directory (immutable: root ignores permissions) */
 	char *chattr[] = { "/usr/bin/chattr", "+i", e.pfx->map_dir, NULL };
 	char *unchattr[] = { "/usr/bin/chattr", "-i", e.pfx->map_dir, NULL };
-	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, NULL);
+	with_commands(&e, NULL);
 	if (tl_run(chattr, NULL, NULL, 10) == 0) {
 		assert_int_equal(agentrun_once(e.agent, NULL), 1);
 		tl_run(unchattr, NULL, NULL, 10);
@@ -345,8 +321,7 @@ test_postmap_failures(void **state)
 	free(now);
 
 	/* the loop retries with backoff, and applies once postmap is back */
-	extra = xasprintf("command_directory = %s", missing);
-	agentrun_config(e.agent, fakectl_url(e.ctl), TOKEN, e.pfx, NULL, extra);
+	with_commands(&e, missing);
 	size_t before = fakectl_report_count(e.ctl);
 	agentrun_start(e.agent);
 	if (!fakectl_wait_reports(e.ctl, before + 3, 15000))
@@ -361,22 +336,29 @@ test_postmap_failures(void **state)
 	fakectl_expect_report(e.ctl, 2, "applied", NULL, NULL);
 	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
 	assert_int_equal(agentrun_stop(e.agent), 0);
-	free(pm), free(extra), free(good), free(missing), free(warns);
-	env_stop(&e);
+	free(pm), free(good), free(missing), free(warns);
+	agentrun_env_clear(&e);
+}
+
+/* A hash-map agent running, version 1 (gmail.test to sink_a) reported. */
+static void
+start_on_version_1(struct agentrun_env *e)
+{
+	env_start(e, "hash", NULL);
+	set_feed(e, 1, 1, "gmail.test", sink_a->nexthop);
+	agentrun_start(e->agent);
+	if (!fakectl_wait_reports(e->ctl, 1, 10000))
+		fail_msg("version 1 not reported");
 }
 
 static void
 test_controller_down_up(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	int port;
 
 	(void)state;
-	env_start(&e, "hash", NULL);
-	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
-	agentrun_start(e.agent);
-	if (!fakectl_wait_reports(e.ctl, 1, 10000))
-		fail_msg("version 1 not reported");
+	start_on_version_1(&e);
 	fakectl_expect_report(e.ctl, 1, "applied", NULL, NULL);
 	port = fakectl_port(e.ctl);
 	fakectl_stop(e.ctl);
@@ -396,13 +378,13 @@ test_controller_down_up(void **state)
 	if (!fakectl_wait_held(e.ctl, 1, 10000))
 		fail_msg("no long-poll held after version 2");
 	assert_int_equal(agentrun_stop(e.agent), 0);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
 test_failover(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *urls;
 
 	(void)state;
@@ -430,21 +412,17 @@ test_failover(void **state)
 	assert_lookup(e.pfx, "gmail.test", sink_b->nexthop);
 	free(log), free(urls);
 	fakectl_stop(sick);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
 test_hand_edit_and_restart(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *good;
 
 	(void)state;
-	env_start(&e, "hash", NULL);
-	set_feed(&e, 1, 1, "gmail.test", sink_a->nexthop);
-	agentrun_start(e.agent);
-	if (!fakectl_wait_reports(e.ctl, 1, 10000))
-		fail_msg("version 1 not reported");
+	start_on_version_1(&e);
 	await_reloads(e.pfx, 1);
 	assert_int_equal(agentrun_stop(e.agent), 0);
 	good = tl_read_file(e.pfx->transport);
@@ -469,13 +447,13 @@ test_hand_edit_and_restart(void **state)
 	assert_lookup(e.pfx, "gmail.test", sink_a->nexthop);
 	await_reloads(e.pfx, 2);
 	free(now), free(edited), free(good);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 static void
 test_requeue_deferred(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	struct timespec a, b;
 
 	(void)state;
@@ -501,14 +479,14 @@ test_requeue_deferred(void **state)
 	    (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
 	assert_int_equal(pfx_deferred(e.pfx), 1);   /* the unmoved one stays */
 	assert_true(agentrun_log_count(e.agent, "3 deferred message(s) for 1 moved domain(s): 3 pushed") == 1);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 /* The root-free variant: lmdb, reload = never, as an ordinary user. */
 static void
 test_unprivileged_lmdb(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
 
 	(void)state;
@@ -536,14 +514,14 @@ test_unprivileged_lmdb(void **state)
 	    (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
 	assert_int_equal(pfx_reloads(e.pfx), 0);
 	free(bin);
-	env_stop(&e);
+	agentrun_env_clear(&e);
 }
 
 /* [agent] user: the loop runs as nobody, a root helper installs and reloads. */
 static void
 test_privsep_hash(void **state)
 {
-	struct env e;
+	struct agentrun_env e;
 	struct stat sb;
 	struct passwd *pw = getpwnam("nobody");
 
@@ -574,7 +552,22 @@ test_privsep_hash(void **state)
 	assert_int_equal(stat(st, &sb), 0);
 	assert_int_equal(sb.st_uid, nobody);
 	free(st);
-	env_stop(&e);
+	agentrun_env_clear(&e);
+}
+
+/* postroute-agent (argv) exits 1, every one of the n lines of want in
+ * what it writes to stderr. */
+static void
+expect_refused(char **argv, const char *const *want, size_t n)
+{
+	char *err = NULL;
+
+	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(err, want[i]) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want[i], err);
+	}
+	free(err);
 }
 
 static void
@@ -584,31 +577,20 @@ test_check_config(void **state)
 	char *conf = xasprintf("%s/bad.ini", dir);
 	char *bin = xasprintf("%s/postroute-agent", tl_bindir());
 	char *argv[] = { bin, "-c", conf, "-n", NULL };
-	char *err = NULL;
 
 	(void)state;
 	tl_write_file(conf, "[agent]\nnode = MX 1\ncontroller = ftp://x\ntoken_file = /nonexistent\n"
 	    "colour = blue\n[postfix]\nmap_type = btree\ntransport_file = relative\n");
-	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
 	const char *want[] = { "bad.ini:5: [agent] colour: unknown key",
 		"bad.ini:7: [postfix] map_type: \"btree\" is not one of hash|cdb|lmdb" };
-	for (size_t i = 0; i < 2; i++) {
-		if (strstr(err, want[i]) == NULL)
-			fail_msg("missing \"%s\" in:\n%s", want[i], err);
-	}
-	free(err);
+	expect_refused(argv, want, 2);
 	tl_write_file(conf, "[agent]\nnode = MX 1\ncontroller = ftp://x\ntoken_file = /nonexistent\n"
 	    "[postfix]\ntransport_file = relative\n");
-	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
 	const char *want2[] = { "[agent] node: must start with a lower-case letter or a digit",
 		"[agent] controller: \"ftp://x\" is not an http:// or https:// URL",
 		"[postfix] transport_file: \"relative\" is not an absolute path",
 		"[agent] token_file: token file /nonexistent: No such file or directory" };
-	for (size_t i = 0; i < 4; i++) {
-		if (strstr(err, want2[i]) == NULL)
-			fail_msg("missing \"%s\" in:\n%s", want2[i], err);
-	}
-	free(err);
+	expect_refused(argv, want2, 4);
 
 	/* the logwatch thresholds and the hold map */
 	char *tok = xasprintf("%s/token", dir);
@@ -618,30 +600,20 @@ test_check_config(void **state)
 	    "[logwatch]\nfail_percent = 101\nwindow = 5s\nqueue_max = 0\nvolume_max_client_ips = 16\n", tok);
 	tl_write_file(conf, text);
 	free(text);
-	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
 	const char *want3[] = { "bad.ini:6: [logwatch] fail_percent: \"101\" is out of range",
 		"bad.ini:7: [logwatch] window: \"5s\" is out of range",
 		"bad.ini:8: [logwatch] queue_max: \"0\" is out of range",
 		"bad.ini:9: [logwatch] volume_max_client_ips: \"16\" is out of range" };
-	for (size_t i = 0; i < 4; i++) {
-		if (strstr(err, want3[i]) == NULL)
-			fail_msg("missing \"%s\" in:\n%s", want3[i], err);
-	}
-	free(err);
+	expect_refused(argv, want3, 4);
 	text = xasprintf("[agent]\nnode = mx01\ncontroller = http://127.0.0.1:1\ntoken_file = %s\n"
 	    "[postfix]\ntransport_file = /etc/postfix/t\nhold_map = /etc/postfix/t\n"
 	    "[logwatch]\nfile = mail.log\nrules = local.rules\n", tok);
 	tl_write_file(conf, text);
 	free(text);
-	assert_int_equal(tl_run(argv, NULL, &err, 10), 1);
 	const char *want4[] = { "[postfix] hold_map: is the transport_file",
 		"[logwatch] file: \"mail.log\" is not an absolute path",
 		"[logwatch] rules: \"local.rules\" is not an absolute path" };
-	for (size_t i = 0; i < 3; i++) {
-		if (strstr(err, want4[i]) == NULL)
-			fail_msg("missing \"%s\" in:\n%s", want4[i], err);
-	}
-	free(err);
+	expect_refused(argv, want4, 3);
 
 	/* a broken local rules file stops the agent at start, every bad line named */
 	char *rules = xasprintf("%s/local.rules", dir), *st = xasprintf("%s/state", dir);
@@ -651,11 +623,10 @@ test_check_config(void **state)
 	    "rules = %s\n", tok, st, dir, dir, rules);
 	tl_write_file(conf, text);
 	char *run[] = { bin, "-c", conf, NULL };
-	assert_int_equal(tl_run(run, NULL, &err, 10), 1);
-	if (strstr(err, "local.rules:1: bad: expected NAME CLASS REROUTABLE") == NULL ||
-	    strstr(err, "local.rules:2: x-rule: bad pattern at offset 9: missing closing parenthesis") == NULL)
-		fail_msg("rules errors not reported:\n%s", err);
-	free(err), free(text), free(rules), free(st), free(tok);
+	const char *want5[] = { "local.rules:1: bad: expected NAME CLASS REROUTABLE",
+		"local.rules:2: x-rule: bad pattern at offset 9: missing closing parenthesis" };
+	expect_refused(run, want5, 2);
+	free(text), free(rules), free(st), free(tok);
 	free(conf), free(bin), free(dir);
 }
 

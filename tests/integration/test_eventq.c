@@ -90,39 +90,37 @@ group_teardown(void **state)
 	return 0;
 }
 
-struct sent {
+/* A wait for the queue's stats: the size_t at offset field (STAT(name))
+ * at n or more and, when drained, nothing queued. */
+#define STAT(name) offsetof(struct eventq_stats, name)
+
+struct stat_wait {
 	struct eventq *q;
+	size_t field;
 	size_t n;
+	int drained;
 };
 
 static int
-all_sent(void *arg)
+stat_reached(void *arg)
 {
-	struct sent *s = arg;
+	const struct stat_wait *w = arg;
 	struct eventq_stats st;
+	size_t v;
 
-	eventq_stats(s->q, &st);
-	return st.sent >= s->n && st.queued == 0;
+	eventq_stats(w->q, &st);
+	memcpy(&v, (const char *)&st + w->field, sizeof v);
+	return v >= w->n && (!w->drained || st.queued == 0);
 }
 
-static int
-failed_tries(void *arg)
+/* Fails the test, saying what, unless the wait is met within timeout_ms. */
+static void
+await_stat(struct eventq *q, size_t field, size_t n, int drained, int timeout_ms, const char *what)
 {
-	struct sent *s = arg;
-	struct eventq_stats st;
+	struct stat_wait w = { q, field, n, drained };
 
-	eventq_stats(s->q, &st);
-	return st.failures >= s->n;
-}
-
-static int
-refused_one(void *arg)
-{
-	struct sent *s = arg;
-	struct eventq_stats st;
-
-	eventq_stats(s->q, &st);
-	return st.refused >= s->n;
+	if (!tl_wait_for(stat_reached, &w, timeout_ms))
+		fail_msg("%s", what);
 }
 
 static void
@@ -139,18 +137,14 @@ test_waits_while_controller_down(void **state)
 	eventq_push(q, block("yahoo", 6));
 	/* the same key again while waiting: replaces, keeps its place */
 	eventq_push(q, block("google", 9));
-	struct sent tries = { q, 2 };
-	if (!tl_wait_for(failed_tries, &tries, 10000))
-		fail_msg("no two failed tries while the controller is down");
+	await_stat(q, STAT(failures), 2, 0, 10000, "no two failed tries while the controller is down");
 	eventq_stats(q, &st);
 	assert_int_equal(st.sent, 0);
 	assert_int_equal(st.queued, 2);
 	assert_int_equal(st.replaced, 1);
 	assert_true(st.failures >= 2);   /* retried with backoff */
 	tl_controller_restart(ctl);
-	struct sent s = { q, 2 };
-	if (!tl_wait_for(all_sent, &s, 10000))
-		fail_msg("events not delivered after the controller came back");
+	await_stat(q, STAT(sent), 2, 1, 10000, "events not delivered after the controller came back");
 	expect_sql("SELECT string_agg(provider || ':' || (counts->>'count'), ',' ORDER BY id)"
 	    " FROM blocks", "google:9,yahoo:6");
 	expect_sql("SELECT count(*) FROM history WHERE action = 'block.open'", "2");
@@ -172,8 +166,7 @@ test_refused_and_full(void **state)
 	struct eventq *q = eventq_start(&cfg);
 	/* the oldest of three with room for two: dropped unsent */
 	eventq_push(q, block("google", 5));
-	struct sent tried = { q, 1 };
-	assert_true(tl_wait_for(failed_tries, &tried, 2000));
+	await_stat(q, STAT(failures), 1, 0, 2000, "no failed try");
 	eventq_stats(q, &st);
 	assert_int_equal(st.failures, 1);
 	eventq_push(q, block("kddi", 5));
@@ -184,9 +177,7 @@ test_refused_and_full(void **state)
 	assert_int_equal(st.dropped, 1);
 	assert_int_equal(st.queued, 2);
 	tl_controller_restart(ctl);
-	struct sent s = { q, 2 };
-	if (!tl_wait_for(all_sent, &s, 10000))
-		fail_msg("events not delivered");
+	await_stat(q, STAT(sent), 2, 1, 10000, "events not delivered");
 	eventq_stats(q, &st);
 	assert_int_equal(st.refused, 0);
 	expect_sql("SELECT count(*) FROM blocks WHERE provider = 'kddi'", "1");
@@ -196,8 +187,7 @@ test_refused_and_full(void **state)
 	/* refused for good: a node this token may not speak for */
 	eventq_push(q, json_pack("{s:s, s:s, s:s, s:s}", "type", "block", "node", "mx99",
 	    "provider", "kddi", "class", "reputation"));
-	struct sent refusal = { q, 1 };
-	assert_true(tl_wait_for(refused_one, &refusal, 5000));
+	await_stat(q, STAT(refused), 1, 0, 5000, "no refusal");
 	eventq_stats(q, &st);
 	assert_int_equal(st.refused, 1);
 	assert_int_equal(st.queued, 0);
@@ -216,9 +206,7 @@ test_second_url(void **state)
 	config(&cfg, bad, ctl->url, 10);
 	struct eventq *q = eventq_start(&cfg);
 	eventq_push(q, block("google", 7));
-	struct sent s = { q, 1 };
-	if (!tl_wait_for(all_sent, &s, 10000))
-		fail_msg("not delivered through the second URL");
+	await_stat(q, STAT(sent), 1, 1, 10000, "not delivered through the second URL");
 	expect_sql("SELECT counts->>'count' FROM blocks WHERE provider = 'google'"
 	    " AND cleared_at IS NULL", "7");
 	q = eventq_stop(q, 1000);

@@ -13,6 +13,7 @@
  *   messages to dozens in an interval: exactly one volume event reaches
  *   history, status and the webhook.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,32 +95,6 @@ maillog_sentinel(struct pfx *p, struct agentrun *a, const char *tag)
 }
 
 static int
-agent_following(void *arg)
-{
-	return agentrun_log_count(arg, "logwatch: following") > 0 &&
-	    agentrun_log_count(arg, "logwatch: catalogue of") > 0;
-}
-
-static struct agentrun *
-start_agent(const char *node, struct pfx *p, const char *logwatch_extra)
-{
-	char *path = xasprintf("/v1/nodes/%s", node);
-	char *tok = tl_token(ctl, node, "agent", node);
-	struct agentrun *a;
-
-	api("PUT", path, "{\"role\": \"server\"}");
-	a = agentrun_new(node, ctl->url, tok, p, "poll_wait = 60s", NULL);
-	char *lw = xasprintf("file = %s\n%s", p->maillog, logwatch_extra);
-	agentrun_logwatch(a, lw);
-	agentrun_start(a);
-	/* following from the end, with the controller's catalogue merged */
-	if (!tl_wait_for(agent_following, a, 10000))
-		fail_msg("%s: logwatch did not start:\n%s", node, tl_read_file(a->log));
-	free(path), free(tok), free(lw);
-	return a;
-}
-
-static int
 group_setup(void **state)
 {
 	(void)state;
@@ -143,9 +118,9 @@ group_setup(void **state)
 	api("PUT", "/v1/providers/fullmail", "{\"domains\": [\"full.test\"]}");
 	mx1 = pfx_start("mx01", "hash", sink_block->nexthop);
 	mx2 = pfx_start("mx02", "hash", sink_unknown->nexthop);
-	ag1 = start_agent("mx01", mx1, "");
-	ag2 = start_agent("mx02", mx2, "volume_interval = 10s\nvolume_warmup = 0\n"
-	    "volume_rate_floor = 20\n");
+	ag1 = agentrun_watching(ctl, "mx01", mx1, "poll_wait = 60s", NULL, NULL);
+	ag2 = agentrun_watching(ctl, "mx02", mx2, "poll_wait = 60s", NULL, "volume_interval = 10s\n"
+	    "volume_warmup = 0\nvolume_rate_floor = 20\n");
 	return 0;
 }
 
@@ -396,11 +371,11 @@ write_sent(int fd, const char *host, const char *ip)
 	}
 }
 
-/* A sentinel line on the agent's standard input; returns once it is read. */
+/* A sentinel line of node written to fd; returns once agent a read it. */
 static void
-stdin_sentinel(int fd, struct agentrun *a, const char *tag)
+write_sentinel(int fd, struct agentrun *a, const char *node, const char *tag)
 {
-	char *line = sentinel_line("mx03", tag), *seen = xasprintf("000%s other bounced", tag);
+	char *line = sentinel_line(node, tag), *seen = xasprintf("000%s other bounced", tag);
 
 	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
 	agentrun_await_log(a, seen, 1, 10000);
@@ -422,8 +397,7 @@ test_standard_input(void **state)
 	assert_int_equal(pipe2(fd, O_CLOEXEC), 0);   /* the agent must not hold the write end */
 	agentrun_start_input(a, fd[0]);
 	close(fd[0]);
-	if (!tl_wait_for(agent_following, a, 10000))
-		fail_msg("logwatch did not start:\n%s", tl_read_file(a->log));
+	agentrun_await_following(a);
 	write_journal(fd[1]);
 	if (!tl_wait_for(mx03_blocked, NULL, 10000))
 		fail_msg("no block from standard input:\n%s", tl_read_file(a->log));
@@ -436,7 +410,7 @@ test_standard_input(void **state)
 	/* deliveries through the relay the node now routes to say nothing about
 	 * the node itself: they do not clear the block */
 	write_sent(fd[1], "127.0.1.5", "127.0.1.5");
-	stdin_sentinel(fd[1], a, "S0003");
+	write_sentinel(fd[1], a, "mx03", "S0003");   /* on standard input */
 	assert_int_equal(agentrun_log_count(a, "logwatch: clear"), 0);
 	expect_sql("SELECT count(*) FROM blocks WHERE node = 'mx03' AND cleared_at IS NULL", "1");
 	/* successes on the node's own path do */
@@ -479,13 +453,12 @@ append_refusals(const char *path, int first, int n)
 static void
 file_sentinel(const char *path, struct agentrun *a, const char *tag)
 {
-	char *line = sentinel_line("mx04", tag), *seen = xasprintf("000%s other bounced", tag);
-	FILE *f = fopen(path, "a");
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 
-	assert_non_null(f);
-	assert_int_equal(fputs(line, f) >= 0 && fclose(f) == 0, 1);
-	agentrun_await_log(a, seen, 1, 10000);
-	free(line), free(seen);
+	if (fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	write_sentinel(fd, a, "mx04", tag);
+	close(fd);
 }
 
 static void
@@ -501,8 +474,7 @@ test_restart_resumes_at_saved_offset(void **state)
 	char *lw = xasprintf("file = %s\n", log);
 	agentrun_logwatch(a, lw);
 	agentrun_start(a);
-	if (!tl_wait_for(agent_following, a, 10000))
-		fail_msg("logwatch did not start:\n%s", tl_read_file(a->log));
+	agentrun_await_following(a);
 	/* four refusals: one short of a block */
 	append_refusals(log, 0, 4);
 	agentrun_await_log(a, "C7F01D yahoo deferred", 4, 5000);

@@ -125,14 +125,6 @@ await_sample(const char *url, const char *series, double value, int at_least)
 	}
 }
 
-static int
-agent_following(void *arg)
-{
-	return agentrun_log_count(arg, "logwatch: following") > 0 &&
-	    agentrun_log_count(arg, "logwatch: catalogue of") > 0 &&
-	    agentrun_log_count(arg, "metrics: serving") > 0;
-}
-
 static void
 put_relay(const char *name, const char *nexthop)
 {
@@ -155,23 +147,17 @@ group_setup(void **state)
 	tl_providers_clear(ctl);
 	api("PUT", "/v1/providers/yahoo", "{\"domains\": [\"yahoo.test\"]}");
 	api("PUT", "/v1/providers/google", "{\"domains\": [\"gmail.test\"]}");
-	api("PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
 	api("PUT", "/v1/nodes/mx02", "{\"role\": \"server\"}");
 	ctl_metrics = xasprintf("%s/metrics", ctl->url);
 	viewer = tl_token(ctl, "prometheus", "viewer", NULL);
 
 	int port = tl_free_port();
-	char *tok = tl_token(ctl, "mx01", "agent", "mx01");
 	char *extra = xasprintf("poll_wait = 60s\nmetrics_listen = %d", port);
 	mx1 = pfx_start("mx01", "hash", sink_block->nexthop);
-	ag1 = agentrun_new("mx01", ctl->url, tok, mx1, extra, NULL);
-	char *lw = xasprintf("file = %s\n", mx1->maillog);
-	agentrun_logwatch(ag1, lw);
-	agentrun_start(ag1);
-	if (!tl_wait_for(agent_following, ag1, 10000))
-		fail_msg("agent did not start:\n%s", tl_read_file(ag1->log));
+	ag1 = agentrun_watching(ctl, "mx01", mx1, extra, NULL, NULL);
+	agentrun_await_log(ag1, "metrics: serving", 1, 10000);
 	agent_metrics = xasprintf("http://127.0.0.1:%d/metrics", port);
-	free(tok), free(extra), free(lw);
+	free(extra);
 	return 0;
 }
 

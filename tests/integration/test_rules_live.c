@@ -73,14 +73,6 @@ now_s(void)
 }
 
 static int
-agent_following(void *arg)
-{
-	(void)arg;
-	return agentrun_log_count(ag, "logwatch: following") > 0 &&
-	    agentrun_log_count(ag, "logwatch: catalogue of") > 0;
-}
-
-static int
 group_setup(void **state)
 {
 	(void)state;
@@ -93,16 +85,8 @@ group_setup(void **state)
 	free(body);
 	/* attributed by domain: the sinks are no provider's MX hosts */
 	api("PUT", "/v1/providers/yahoo", "{\"domains\": [\"yahoo.test\"], \"mx_patterns\": []}");
-	api("PUT", "/v1/nodes/mx01", "{\"role\": \"server\"}");
 	mx1 = pfx_start("mx01", "hash", sink_zx->nexthop);
-	char *tok = tl_token(ctl, "mx01", "agent", "mx01");
-	ag = agentrun_new("mx01", ctl->url, tok, mx1, "poll_wait = 60s", NULL);
-	char *lw = xasprintf("file = %s\n", mx1->maillog);
-	agentrun_logwatch(ag, lw);
-	agentrun_start(ag);
-	if (!tl_wait_for(agent_following, NULL, 10000))
-		fail_msg("logwatch did not start:\n%s", tl_read_file(ag->log));
-	free(tok), free(lw);
+	ag = agentrun_watching(ctl, "mx01", mx1, "poll_wait = 60s", NULL, NULL);
 	return 0;
 }
 

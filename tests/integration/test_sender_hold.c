@@ -43,13 +43,6 @@ expect_sql(const char *q, const char *want)
 }
 
 static int
-following(void *arg)
-{
-	(void)arg;
-	return agentrun_log_count(agent, "logwatch: catalogue of") > 0;
-}
-
-static int
 group_setup(void **state)
 {
 	(void)state;
@@ -62,17 +55,10 @@ group_setup(void **state)
 	mx = pfx_start_sasl("mx01", "hash", sink->nexthop);
 	assert_int_equal(pfx_sasl_user(mx, "alice@example.test", PW), 0);
 	assert_int_equal(pfx_sasl_user(mx, "bob@example.test", PW), 0);
-	json_decref(tl_api_ok(ctl, "PUT", "/v1/nodes/mx01", ctl->admin, "{\"role\": \"server\"}"));
-	char *tok = tl_token(ctl, "mx01", "agent", "mx01");
 	char *pf = xasprintf("hold_map = %s", mx->hold);
-	agent = agentrun_new("mx01", ctl->url, tok, mx, "poll_wait = 60s", pf);
-	char *lw = xasprintf("file = %s\nvolume_interval = 10s\nvolume_warmup = 0\n"
-	    "volume_rate_floor = 20\n", mx->maillog);
-	agentrun_logwatch(agent, lw);
-	agentrun_start(agent);
-	if (!tl_wait_for(following, NULL, 10000))
-		fail_msg("agent did not start:\n%s", tl_read_file(agent->log));
-	free(tok), free(pf), free(lw);
+	agent = agentrun_watching(ctl, "mx01", mx, "poll_wait = 60s", pf, "volume_interval = 10s\n"
+	    "volume_warmup = 0\nvolume_rate_floor = 20\n");
+	free(pf);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fakectl.h"
 #include "strbuf.h"
 #include "testlib.h"
 #include "xalloc.h"
@@ -213,16 +214,19 @@ agentrun_free(struct agentrun *a)
 	free(a);
 }
 
+void
+agentrun_env_clear(struct agentrun_env *e)
+{
+	agentrun_free(e->agent);
+	fakectl_stop(e->ctl);
+	pfx_stop(e->pfx);
+	e->agent = NULL, e->ctl = NULL, e->pfx = NULL;
+}
+
 int
 agentrun_log_count(const struct agentrun *a, const char *needle)
 {
-	char *text = tl_read_file(a->log);
-	int n = 0;
-
-	for (const char *q = text; q != NULL && (q = strstr(q, needle)) != NULL; q++)
-		n++;
-	free(text);
-	return n;
+	return pfx_file_count(a->log, needle);
 }
 
 struct agentrun_seen {
@@ -249,17 +253,78 @@ agentrun_await_log(const struct agentrun *a, const char *needle, int n, int time
 		    agentrun_log_count(a, needle), n, tl_read_file(a->log));
 }
 
+void
+agentrun_await_following(const struct agentrun *a)
+{
+	agentrun_await_log(a, "logwatch: following", 1, 10000);
+	agentrun_await_log(a, "logwatch: catalogue of", 1, 10000);
+}
+
+static void
+agentrun_script(const char *path, const char *script)
+{
+	tl_write_file(path, script);
+	if (chmod(path, 0755) != 0)
+		fail_msg("chmod %s: %s", path, strerror(errno));
+}
+
+char *
+agentrun_commands(const char *postmap_script, const char *postqueue_script)
+{
+	char *dir = tl_mkdtemp("cmd");
+	const char *tools[] = { "postconf", "postfix", "postqueue" };
+
+	for (size_t i = 0; i < 3; i++) {
+		char *from = xasprintf("/usr/sbin/%s", tools[i]), *to = xasprintf("%s/%s", dir, tools[i]);
+		if (i == 2 && postqueue_script != NULL)
+			agentrun_script(to, postqueue_script);
+		else if (symlink(from, to) != 0)
+			fail_msg("symlink %s: %s", to, strerror(errno));
+		free(from), free(to);
+	}
+	if (postmap_script != NULL) {
+		char *pm = xasprintf("%s/postmap", dir);
+		agentrun_script(pm, postmap_script);
+		free(pm);
+	}
+	return dir;
+}
+
+/* PUT /v1/nodes/NODE (role server) on c; returns a new agent token of it. */
+static char *
+agentrun_enrol(struct tl_controller *c, const char *node)
+{
+	char *path = xasprintf("/v1/nodes/%s", node);
+
+	json_decref(tl_api_ok(c, "PUT", path, c->admin, "{\"role\": \"server\"}"));
+	free(path);
+	return tl_token(c, node, "agent", node);
+}
+
 struct agentrun *
 agentrun_node(struct tl_controller *c, const char *node, const char *agent_extra, struct pfx **pfx)
 {
-	char *path = xasprintf("/v1/nodes/%s", node);
-	json_decref(tl_api_ok(c, "PUT", path, c->admin, "{\"role\": \"server\"}"));
-	char *tok = tl_token(c, node, "agent", node);
+	char *tok = agentrun_enrol(c, node);
 	struct agentrun *a;
 
 	*pfx = pfx_start(node, "hash", NULL);
 	a = agentrun_new(node, c->url, tok, *pfx, agent_extra, NULL);
 	agentrun_start(a);
-	free(path), free(tok);
+	free(tok);
+	return a;
+}
+
+struct agentrun *
+agentrun_watching(struct tl_controller *c, const char *node, const struct pfx *p,
+    const char *agent_extra, const char *postfix_extra, const char *logwatch_extra)
+{
+	char *tok = agentrun_enrol(c, node);
+	struct agentrun *a = agentrun_new(node, c->url, tok, p, agent_extra, postfix_extra);
+	char *lw = xasprintf("file = %s\n%s", p->maillog, logwatch_extra ? logwatch_extra : "");
+
+	agentrun_logwatch(a, lw);
+	agentrun_start(a);
+	agentrun_await_following(a);
+	free(tok), free(lw);
 	return a;
 }

@@ -8,6 +8,10 @@
  * from tl_tls_client unless the extra lines set them. agentrun_once runs --once; agentrun_start
  * runs the loop in the background with its log in DIR/agent.log.
  * The caller owns the struct: agentrun_free (which stops the agent).
+ * agentrun_node and agentrun_watching enrol a node on a real controller
+ * and start its agent; struct agentrun_env holds an agent with a fake
+ * controller instead; agentrun_commands makes command directories with
+ * a postmap or postqueue missing or replaced.
  */
 #ifndef POSTROUTE_AGENTRUN_H
 #define POSTROUTE_AGENTRUN_H
@@ -27,6 +31,18 @@ struct agentrun {
 };
 
 struct tl_controller;
+struct fakectl;
+
+/* An agent on a Postfix of its own with a fake controller
+ * (tests/lib/fakectl.h): what a test of the agent alone sets up. The test
+ * fills it; agentrun_env_clear frees the three (agent first). */
+struct agentrun_env {
+	struct pfx *pfx;
+	struct fakectl *ctl;
+	struct agentrun *agent;
+};
+
+void agentrun_env_clear(struct agentrun_env *e);
 
 /* A server node on c with a Postfix and an agent of its own, running:
  * PUT /v1/nodes/NODE (role server), an agent token for it, pfx_start
@@ -35,6 +51,16 @@ struct tl_controller;
  * (agentrun_free, pfx_stop). */
 struct agentrun *agentrun_node(struct tl_controller *c, const char *node, const char *agent_extra,
     struct pfx **pfx);
+
+/* A server node on c whose agent, on Postfix p, watches p's maillog:
+ * PUT /v1/nodes/NODE (role server), an agent token for it, agentrun_new
+ * with agent_extra and postfix_extra (either may be NULL), a [logwatch]
+ * section of "file = MAILLOG" and logwatch_extra (may be NULL), and
+ * agentrun_start. Returns once the agent follows the log with the
+ * controller's catalogue merged; fails the test, showing the log, if it
+ * does not within 10 s. The caller frees it (agentrun_free). */
+struct agentrun *agentrun_watching(struct tl_controller *c, const char *node, const struct pfx *p,
+    const char *agent_extra, const char *postfix_extra, const char *logwatch_extra);
 
 struct agentrun *agentrun_new(const char *node, const char *urls, const char *token,
     const struct pfx *p, const char *agent_extra, const char *postfix_extra);
@@ -57,5 +83,14 @@ int agentrun_log_count(const struct agentrun *a, const char *needle);
 /* Waits until the log holds needle at least n times; fails the test,
  * showing the log, if it does not within timeout_ms. */
 void agentrun_await_log(const struct agentrun *a, const char *needle, int n, int timeout_ms);
+/* Waits until the background agent's logwatch follows its input with the
+ * controller's catalogue merged (both logged); fails the test, showing
+ * the log, if it does not within 10 s. */
+void agentrun_await_following(const struct agentrun *a);
+/* A new temporary command directory (for [postfix] command_directory)
+ * with links to the real postconf, postfix and postqueue, postqueue
+ * replaced by postqueue_script and a postmap only when postmap_script is
+ * given (either may be NULL). The caller frees the path. */
+char *agentrun_commands(const char *postmap_script, const char *postqueue_script);
 
 #endif

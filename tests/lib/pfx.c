@@ -364,17 +364,27 @@ pfx_submit(const struct pfx *p, const char *login, const char *password, const c
 	return rc == CURLE_OK ? 0 : -1;
 }
 
+/* Occurrences of needle in text (0 for NULL text). */
+static int
+pfx_count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *q = text; q != NULL && (q = strstr(q, needle)) != NULL; q++)
+		n++;
+	return n;
+}
+
 int
 pfx_queue_count(const struct pfx *p, const char *queue_name)
 {
 	char *argv[] = { "/usr/sbin/postqueue", "-c", p->conf_dir, "-j", NULL };
 	char *out = NULL, *needle = queue_name ? xasprintf("\"queue_name\": \"%s\"", queue_name)
 	    : xstrdup("\"queue_name\": \"");
-	int n = 0;
+	int n;
 
 	tl_run(argv, &out, NULL, 30);
-	for (const char *q = out; q != NULL && (q = strstr(q, needle)) != NULL; q++)
-		n++;
+	n = pfx_count(out, needle);
 	free(out), free(needle);
 	return n;
 }
@@ -571,35 +581,40 @@ pfx_send(const struct pfx *p, const char *rcpt, const char *subject)
 }
 
 int
-pfx_log_count(const struct pfx *p, const char *needle)
+pfx_file_count(const char *path, const char *needle)
 {
-	char *text = tl_read_file(p->maillog);
-	int n = 0;
+	char *text = tl_read_file(path);
+	int n = pfx_count(text, needle);
 
-	for (const char *q = text; q != NULL && (q = strstr(q, needle)) != NULL; q++)
-		n++;
 	free(text);
 	return n;
 }
 
-struct pfx_log_wait {
+int
+pfx_log_count(const struct pfx *p, const char *needle)
+{
+	return pfx_file_count(p->maillog, needle);
+}
+
+/* A wait on a count of p's: log lines with name, or messages in queue name. */
+struct pfx_count_wait {
 	const struct pfx *p;
-	const char *needle;
+	const char *name;
 	int n;
 };
 
 static int
 pfx_log_has(void *arg)
 {
-	struct pfx_log_wait *w = arg;
+	struct pfx_count_wait *w = arg;
 
-	return pfx_log_count(w->p, w->needle) >= w->n;
+	return pfx_log_count(w->p, w->name) >= w->n;
 }
 
 int
 pfx_await_log(const struct pfx *p, const char *needle, int n, int timeout_ms)
 {
-	struct pfx_log_wait w = { p, needle, n };
+	struct pfx_count_wait w = { p, needle, n };
 
 	return tl_wait_for(pfx_log_has, &w, timeout_ms);
 }
@@ -678,24 +693,18 @@ pfx_lookup(const struct pfx *p, const char *key)
 	return out;
 }
 
-struct pfx_queue_wait {
-	const struct pfx *p;
-	const char *queue;
-	int n;
-};
-
 static int
 pfx_queue_has(void *arg)
 {
-	struct pfx_queue_wait *w = arg;
+	struct pfx_count_wait *w = arg;
 
-	return pfx_queue_count(w->p, w->queue) == w->n;
+	return pfx_queue_count(w->p, w->name) == w->n;
 }
 
 void
 pfx_await_queue(const struct pfx *p, const char *queue_name, int n, int timeout_ms)
 {
-	struct pfx_queue_wait w = { p, queue_name, n };
+	struct pfx_count_wait w = { p, queue_name, n };
 
 	if (!tl_wait_for(pfx_queue_has, &w, timeout_ms))
 		fail_msg("%d message(s) in the %s queue, wanted %d (log: %s)",

@@ -90,6 +90,8 @@ int pfx_sink_wait(const struct pfx_sink *s, int n, int timeout_ms);
 int pfx_send(const struct pfx *p, const char *rcpt, const char *subject);
 /* Lines of the mail log that contain needle. */
 int pfx_log_count(const struct pfx *p, const char *needle);
+/* Occurrences of needle in the file at path (0 when it cannot be read). */
+int pfx_file_count(const char *path, const char *needle);
 /* Waits until at least n lines contain needle; 1 when they did. */
 int pfx_await_log(const struct pfx *p, const char *needle, int n, int timeout_ms);
 int pfx_reloads(const struct pfx *p);
